@@ -1,0 +1,163 @@
+# flowmob — top-level build.
+#
+#   make            build build/flowmobd, build/flowmobctl, build/flowmob-mh and the BPF objects
+#   make deps       install the Debian packages the project needs (idempotent)
+#   make test       deps + every suite; ends with one line "N passed, N failed"
+#   make test-unit | test-bpf | test-e2e   one suite (each prints its own summary line)
+#   make fuzz FUZZ_SECONDS=60              run the MH decoder fuzzer
+#   make demo       deps + build + the whole system in namespaces, showing a flow moving
+#   make bench      the benchmark table
+#   make format     clang-format every C source in place
+#
+# Variables: BUILD (output dir, default build), SAN=1 (ASan/UBSan build, used by the
+# unit tests in build/san), V=1 (echo commands).
+
+BUILD      ?= build
+SAN        ?= 0
+ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+MULTIARCH  := $(shell gcc -print-multiarch 2>/dev/null)
+PYTHON     := /usr/bin/python3
+
+CC         ?= gcc
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+
+Q := $(if $(filter 1,$(V)),,@)
+
+CFLAGS_BASE := -std=gnu11 -g -O2 -Wall -Wextra -Werror -Wno-missing-field-initializers \
+               -D_GNU_SOURCE -Iinclude -Iagent -I$(BUILD)/skel
+ifeq ($(SAN),1)
+CFLAGS_BASE += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS     += -fsanitize=address,undefined
+endif
+CFLAGS   ?=
+CFLAGS   += $(CFLAGS_BASE)
+LDLIBS   := -lbpf -lelf -lz -lev -lcyaml -ljansson -lm
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+              -Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
+
+# ---- sources (wildcards: a new module needs no Makefile edit) -------------
+BPF_SRCS    := $(wildcard bpf/*.bpf.c)
+BPF_OBJS    := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
+SKELS       := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/skel/%.skel.h)
+
+AGENT_SRCS  := $(filter-out agent/main.c,$(wildcard agent/*.c))
+AGENT_OBJS  := $(AGENT_SRCS:%.c=$(BUILD)/obj/%.o)
+LIB         := $(BUILD)/libflowmob.a
+
+CTL_SRCS    := $(wildcard tools/flowmobctl/*.c)
+MH_SRCS     := $(wildcard tools/flowmob-mh/*.c)
+
+UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+BPFT_SRCS   := $(wildcard tests/bpf/*.c)
+BENCH_SRCS  := $(wildcard tests/bench/*.c)
+
+BINS := $(BUILD)/flowmobd $(BUILD)/flowmobctl $(BUILD)/flowmob-mh
+
+.PHONY: all deps test test-unit test-bpf test-e2e fuzz fuzz-smoke demo bench format clean \
+        unit-bins bpf-test-bins bpf
+.DEFAULT_GOAL := all
+
+all: $(BPF_OBJS) $(SKELS) $(BINS)
+bpf: $(BPF_OBJS) $(SKELS)
+
+deps:
+	$(Q)tools/deps.sh
+
+# ---- BPF -----------------------------------------------------------------
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/lib/*.h) $(wildcard include/*.h)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	@mkdir -p $(@D)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
+
+# vmlinux.h from the running kernel's BTF, for programs or tools that want CO-RE types.
+$(BUILD)/vmlinux.h:
+	@mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+# ---- agent library and binaries -----------------------------------------
+$(BUILD)/obj/%.o: %.c $(wildcard agent/*.h) $(wildcard include/*.h) | $(SKELS)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(AGENT_OBJS)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/flowmobd: $(BUILD)/obj/agent/main.o $(LIB)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/flowmobctl: $(CTL_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/flowmob-mh: $(MH_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# ---- tests ----------------------------------------------------------------
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/bpf_fixtures: $(BPFT_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/bench_dp: $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+unit-bins: $(UNIT_BINS)
+
+# The unit suite runs the cmocka binaries of the sanitizer build plus the tool tests.
+test-unit: deps
+	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/san unit-bins
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run-suite.sh unit
+
+test-bpf: deps all
+	$(Q)$(if $(BPFT_SRCS),$(MAKE) --no-print-directory $(BUILD)/tests/bpf_fixtures,true)
+	$(Q)tests/run-suite.sh bpf
+
+test-e2e: deps all
+	$(Q)tests/run-suite.sh e2e
+
+test: deps
+	$(Q)rm -rf $(BUILD)/test-results
+	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/san unit-bins
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(if $(BPFT_SRCS),$(MAKE) --no-print-directory $(BUILD)/tests/bpf_fixtures,true)
+	$(Q)tests/run-suite.sh unit bpf e2e
+
+# ---- fuzzing ------------------------------------------------------------------
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Iagent \
+               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard agent/*.c) $(wildcard agent/*.h)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_DEPS_$*) -ljansson
+
+fuzz: deps $(FUZZ_BINS)
+	$(Q)for f in $(FUZZ_BINS); do mkdir -p $(BUILD)/fuzz/corpus-$$(basename $$f); \
+	  $$f -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-$$(basename $$f) tests/fuzz/seeds || exit 1; done
+
+# ---- demo and benchmarks -------------------------------------------------
+demo: deps all
+	$(Q)tools/demo.sh
+
+bench: deps all
+	$(Q)$(if $(BENCH_SRCS),$(MAKE) --no-print-directory $(BUILD)/tests/bench_dp,true)
+	$(Q)tests/bench/run.sh
+
+format:
+	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	$(Q)rm -rf build

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ctl.h — the control socket (Unix stream socket, mode 0600) that flowmobctl
+ * speaks to. Protocol: one JSON object per line in each direction.
+ *   request   {"cmd": "bindings", ...arguments}
+ *   reply     {"ok": true, "result": <any>}  or  {"ok": false, "error": "message"}
+ *   "monitor" turns the connection into an event stream: one JSON object per
+ *   line, {"event": "registration", "time": <unix s>, ...fields}.
+ * Role modules register their commands; the socket owns connections and framing.
+ */
+#ifndef FLOWMOB_CTL_H
+#define FLOWMOB_CTL_H
+
+#include <stddef.h>
+#include <ev.h>
+#include <jansson.h>
+
+struct fm_ctl;
+
+/* Returns a new reference to the result, or NULL with a message in err. */
+typedef json_t *(*fm_ctl_handler)(void *ctx, const json_t *req, char *err, size_t errlen);
+
+int fm_ctl_open(struct ev_loop *loop, const char *path, struct fm_ctl **out);
+void fm_ctl_close(struct fm_ctl *ctl);
+int fm_ctl_register(struct fm_ctl *ctl, const char *cmd, fm_ctl_handler fn, void *ctx);
+
+/* Publish an event to every monitor connection; steals the reference to fields. */
+void fm_ctl_event(struct fm_ctl *ctl, const char *event, json_t *fields);
+
+#endif /* FLOWMOB_CTL_H */
