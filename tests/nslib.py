@@ -24,6 +24,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 TOPO_TOOL = os.path.join(REPO, "tools", "topo", "flowmob-topo")
+LUA = os.path.join(REPO, "tools", "wireshark", "flowmob.lua")  # tshark lua=nslib.LUA
 PYTHON = "/usr/bin/python3"
 ROLES = ("cn", "lma", "mag1", "mag2", "mn")
 
@@ -261,6 +262,30 @@ class Topo:
     def solicit(self, iface=None):
         args = ["solicit"] + (["--iface", iface] if iface else [])
         self.tool(*args)
+
+    def addrs(self, ns, ifname, scope="global"):
+        """IPv6 addresses (without prefix length) of ifname in ns, e.g. the MN's SLAAC ones."""
+        p = run(self.ns(ns), ["ip", "-j", "-6", "addr", "show", "dev", ifname])
+        out = []
+        for link in json.loads(p.stdout or "[]"):
+            for a in link.get("addr_info", []):
+                if a.get("family") == "inet6" and (scope is None or a.get("scope") == scope) \
+                        and not a.get("tentative"):
+                    out.append(a["local"])
+        return out
+
+    def wait_mn_addr(self, ifname, prefix=None, timeout=10.0):
+        """Waits until the MN has a global address on ifname (inside prefix, e.g.
+        'fd00:100:1::/64', when given) and returns it."""
+        import ipaddress
+        net = ipaddress.ip_network(prefix) if prefix else None
+
+        def probe():
+            for a in self.addrs("mn", ifname):
+                if net is None or ipaddress.ip_address(a) in net:
+                    return a
+            return None
+        return wait_for(probe, timeout=timeout, what=f"MN address on {ifname} in {prefix}")
 
     def present(self):
         return [n for n in self.names.values() if os.path.exists(f"/run/netns/{n}")]

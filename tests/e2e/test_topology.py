@@ -250,3 +250,43 @@ def test_replies_leave_through_the_arrival_interface(topo):
         assert nslib.udp_request(topo.mag2, MN_TEST_ADDR, PORT, "d", src="fd00:12::2") == "echo:d"
     finally:
         srv.stop()
+
+
+RA_SCRIPT = r"""
+import sys
+from scapy.all import Ether, IPv6, ICMPv6ND_RA, ICMPv6NDOptPrefixInfo, ICMPv6NDOptSrcLLAddr, sendp, get_if_hwaddr
+iface, prefix, valid, preferred, router_lft = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+mac = get_if_hwaddr(iface)
+ra = (Ether(src=mac, dst="33:33:00:00:00:01") / IPv6(src="fe80::1", dst="ff02::1", hlim=255)
+      / ICMPv6ND_RA(routerlifetime=router_lft)
+      / ICMPv6NDOptPrefixInfo(prefix=prefix, prefixlen=64, L=0, A=1,
+                              validlifetime=valid, preferredlifetime=preferred)
+      / ICMPv6NDOptSrcLLAddr(lladdr=mac))
+sendp(ra, iface=iface, verbose=False)
+"""
+
+
+def send_ra(topo, mag, iface, prefix, valid, preferred, router_lft=1800):
+    topo.run(mag, [nslib.PYTHON, "-c", RA_SCRIPT, iface, prefix, str(valid), str(preferred),
+                   str(router_lft)])
+
+
+def test_mn_slaac_and_prefix_withdrawal(topo):
+    """The MN configures itself from a MAG's RA (SLAAC, default router fe80::1) and,
+    with ra_honor_pio_life=1, drops a prefix at once when an RA withdraws it; the
+    stock behaviour (RFC 4862's two-hour rule) would keep it."""
+    send_ra(topo, "mag1", "mag1-mn", "fd00:100:1::", 600, 300)
+    send_ra(topo, "mag2", "mag2-mn", "fd00:100:2::", 600, 300)
+    a1 = topo.wait_mn_addr("mn-mag1", "fd00:100:1::/64")
+    a2 = topo.wait_mn_addr("mn-mag2", "fd00:100:2::/64")
+    assert a1 == "fd00:100:1::ff:fe00:101" and a2 == "fd00:100:2::ff:fe00:102"
+    defaults = {(r.get("gateway"), r.get("dev")) for r in routes(topo, "mn") if r["dst"] == "default"}
+    assert defaults == {("fe80::1", "mn-mag1"), ("fe80::1", "mn-mag2")}, defaults
+
+    # control: the stock setting on mn-mag2 ignores the withdrawal
+    topo.run("mn", ["sh", "-c", "echo 0 > /proc/sys/net/ipv6/conf/mn-mag2/ra_honor_pio_life"])
+    send_ra(topo, "mag1", "mag1-mn", "fd00:100:1::", 0, 0)
+    send_ra(topo, "mag2", "mag2-mn", "fd00:100:2::", 0, 0)
+    nslib.wait_for(lambda: topo.addrs("mn", "mn-mag1") == [], timeout=5,
+                   what="withdrawn prefix removed from mn-mag1")
+    assert topo.addrs("mn", "mn-mag2") == [a2]

@@ -167,7 +167,8 @@ local function ts_fields(prefix, list, flagbits)
 		elseif size == 4 then
 			field(key, ProtoField.uint32, label, base.DEC)
 		elseif size == 3 then
-			field(key, ProtoField.uint24, label, base.DEC)
+			-- flow label: 20-bit value right-aligned in the field
+			field(key, ProtoField.uint24, label, base.DEC, nil, 0x0fffff)
 		elseif size == 2 then
 			field(key, ProtoField.uint16, label, base.DEC)
 		else
@@ -209,6 +210,9 @@ local mip6_opts = DissectorTable.get("mip6.option")
 local function fmt_value(name, r)
 	if name:find("addr") then
 		return r:len() == 16 and tostring(r:ipv6()) or tostring(r:ipv4())
+	end
+	if name == "flow_label" then
+		return tostring(r:uint() % 0x100000)
 	end
 	return tostring(r:uint())
 end
