@@ -194,6 +194,7 @@ p.experts = { ef.truncated, ef.badlen, ef.checksum, ef.end_only, ef.ts_format }
 
 local f_ipv6_src = Field.new("ipv6.src")
 local f_ipv6_dst = Field.new("ipv6.dst")
+local f_ipv6_routing = Field.new("ipv6.routing")
 
 local function item(tree, key, range, text)
 	local it = tree:add(f[key], range)
@@ -451,6 +452,9 @@ end
 -- destination, 32-bit upper-layer length, 3 zero octets, next header 135) and
 -- the MH with the checksum field taken as zero.
 local function mh_checksum(tvb, mhlen)
+	-- with a routing header the pseudo-header's destination is the final one,
+	-- which the IPv6 header does not show: leave such packets unverified
+	if f_ipv6_routing() then return nil end
 	local src, dst = last_value(f_ipv6_src), last_value(f_ipv6_dst)
 	if not src or not dst or src:len() ~= 16 or dst:len() ~= 16 then return nil end
 	local sum = 0
