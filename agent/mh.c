@@ -19,11 +19,11 @@
 
 uint8_t mh_fm_type = MH_FM_TYPE_DEFAULT;
 
-#define MH_HDR_LEN 6	     /* Payload Proto, Header Len, MH Type, Reserved, Checksum */
-#define MH_MAX_LEN 2048	     /* (255 + 1) * 8 */
-#define MH_PAYLOAD_NONE 59   /* IPPROTO_NONE */
-#define TS_FLOW_LABEL_LEN 3  /* bytes per flow label field in the IPv6 binary selector */
-#define TS_FLAGS_LEN 4	     /* flags + reserved word that starts a binary selector */
+#define MH_HDR_LEN	  6    /* Payload Proto, Header Len, MH Type, Reserved, Checksum */
+#define MH_MAX_LEN	  2048 /* (255 + 1) * 8 */
+#define MH_PAYLOAD_NONE	  59   /* IPPROTO_NONE */
+#define TS_FLOW_LABEL_LEN 3    /* bytes per flow label field in the IPv6 binary selector */
+#define TS_FLAGS_LEN	  4    /* flags + reserved word that starts a binary selector */
 
 /* ---- errors ---------------------------------------------------------------- */
 
@@ -447,8 +447,8 @@ static void enc_opt(struct wr *w, const struct mh_opt *o)
 		break;
 	case MH_OPT_LL_ID:
 		if (o->ll_id.len == 0 || o->ll_id.len > sizeof(o->ll_id.id)) {
-			fail(w->err, start, "MN Link-layer ID: length %u (1 to %zu)",
-			     o->ll_id.len, sizeof(o->ll_id.id));
+			fail(w->err, start, "MN Link-layer ID: length %u (1 to %zu)", o->ll_id.len,
+			     sizeof(o->ll_id.id));
 			w->failed = true;
 			return;
 		}
@@ -753,7 +753,8 @@ static int dec_ts(const uint8_t *p, size_t len, size_t off, struct fm_ts *ts, st
 		end = flags & (1u << (bit - 1));
 		bit -= 2;
 		if (end && !start)
-			return fail(err, off + 2, "Traffic Selector: %s has an end but no start flag",
+			return fail(err, off + 2,
+				    "Traffic Selector: %s has an end but no start flag",
 				    ts_field_name(f, ts->format));
 		if (!start)
 			continue;
@@ -761,9 +762,10 @@ static int dec_ts(const uint8_t *p, size_t len, size_t off, struct fm_ts *ts, st
 		fl = ts_wire_len(f, ts->format);
 		for (int i = 0; i < v->n; i++) {
 			if (len - pos < fl)
-				return fail(err, off + pos,
-					    "Traffic Selector: %s crosses the end of the sub-option",
-					    ts_field_name(f, ts->format));
+				return fail(
+				    err, off + pos,
+				    "Traffic Selector: %s crosses the end of the sub-option",
+				    ts_field_name(f, ts->format));
 			if (f == TS_SRC_ADDR || f == TS_DST_ADDR) {
 				if (ts->format == TS_FMT_IPV4) {
 					v->addr[i].s6_addr[10] = 0xff;
@@ -786,7 +788,8 @@ static int dec_ts(const uint8_t *p, size_t len, size_t off, struct fm_ts *ts, st
 	}
 	if (pos != len)
 		return fail(err, off + pos,
-			    "Traffic Selector: %zu octets after the last selector field", len - pos);
+			    "Traffic Selector: %zu octets after the last selector field",
+			    len - pos);
 	if (!ts_valid(ts, msg, sizeof(msg)))
 		return fail(err, off, "Traffic Selector: %s", msg);
 	return 0;
@@ -828,8 +831,9 @@ static int dec_flowid(const uint8_t *p, size_t len, size_t off, struct mh_flowid
 			break;
 		case MH_FIDSUB_BID_REF:
 			if (seen_bids)
-				return fail(err, off + pos,
-					    "Flow Identification: duplicate BID Reference sub-option");
+				return fail(
+				    err, off + pos,
+				    "Flow Identification: duplicate BID Reference sub-option");
 			if (sl == 0 || sl % 2)
 				return fail(err, off + pos + 1,
 					    "BID Reference sub-option: length %u (a non-zero "
@@ -928,7 +932,8 @@ static int dec_opt(uint8_t type, const uint8_t *p, uint8_t l, size_t off, struct
 		o->gre_key = get32(p + 2);
 		break;
 	case MH_OPT_BID:
-		WANT_LEN(l == 4 || l == 8 || l == 20, "4, 8 with an IPv4 CoA, or 20 with an IPv6 CoA");
+		WANT_LEN(l == 4 || l == 8 || l == 20,
+			 "4, 8 with an IPv4 CoA, or 20 with an IPv6 CoA");
 		o->bid.bid = get16(p);
 		o->bid.status = p[2];
 		o->bid.h = p[3] & 0x80;
@@ -939,8 +944,8 @@ static int dec_opt(uint8_t type, const uint8_t *p, uint8_t l, size_t off, struct
 	case MH_OPT_FLOW_SUMMARY:
 		WANT_LEN(l >= 2 && l % 2 == 0, "a non-zero multiple of 2");
 		if (l / 2 > MH_MAX_FIDS)
-			return fail(err, off + 1, "Flow Summary option: %u FIDs (at most %d)", l / 2,
-				    MH_MAX_FIDS);
+			return fail(err, off + 1, "Flow Summary option: %u FIDs (at most %d)",
+				    l / 2, MH_MAX_FIDS);
 		o->flow_summary.n = l / 2;
 		for (int i = 0; i < o->flow_summary.n; i++)
 			o->flow_summary.fids[i] = get16(p + 2 * i);
@@ -996,8 +1001,9 @@ int mh_decode(const uint8_t *buf, size_t len, struct mh_msg *m, struct mh_err *e
 
 	memset(m, 0, sizeof(*m));
 	if (len < 8)
-		return fail(err, len, "message truncated: %zu octets, a Mobility Header has at "
-				      "least 8",
+		return fail(err, len,
+			    "message truncated: %zu octets, a Mobility Header has at "
+			    "least 8",
 			    len);
 	if (buf[0] != MH_PAYLOAD_NONE)
 		return fail(err, 0, "Payload Proto is %u, must be 59 (no next header)", buf[0]);
@@ -1006,8 +1012,8 @@ int mh_decode(const uint8_t *buf, size_t len, struct mh_msg *m, struct mh_err *e
 		return fail(err, 1, "Header Len %u says %zu octets but only %zu are present",
 			    buf[1], mhlen, len);
 	if (mhlen < len)
-		return fail(err, mhlen, "Header Len %u says %zu octets but %zu are present",
-			    buf[1], mhlen, len);
+		return fail(err, mhlen, "Header Len %u says %zu octets but %zu are present", buf[1],
+			    mhlen, len);
 	type = buf[2];
 	if (type != mh_fm_type && type != MH_TYPE_BU && type != MH_TYPE_BA && type != MH_TYPE_BR &&
 	    type != MH_TYPE_HEARTBEAT && type != MH_TYPE_BE && type != MH_TYPE_UPN &&
@@ -1056,7 +1062,8 @@ int mh_decode(const uint8_t *buf, size_t len, struct mh_msg *m, struct mh_err *e
 			m->kind = MH_BRA;
 			m->status = buf[7];
 		} else {
-			return fail(err, 6, "Binding Revocation: unknown B.R. Type %u (1 BRI, 2 BRA)",
+			return fail(err, 6,
+				    "Binding Revocation: unknown B.R. Type %u (1 BRI, 2 BRA)",
 				    buf[6]);
 		}
 		m->seq = get16(buf + 8);
@@ -1074,7 +1081,8 @@ int mh_decode(const uint8_t *buf, size_t len, struct mh_msg *m, struct mh_err *e
 		body = 24;
 		if (mhlen < body)
 			return fail(err, 1,
-				    "Binding Error: %zu octets, the message needs at least 24", mhlen);
+				    "Binding Error: %zu octets, the message needs at least 24",
+				    mhlen);
 		m->status = buf[6];
 		memcpy(m->home_address.s6_addr, buf + 8, 16);
 		break;

@@ -19,25 +19,32 @@ struct flag_letter {
 };
 
 static const struct flag_letter pbu_flags[] = {
-	{'A', MH_PBU_A}, {'H', MH_PBU_H}, {'L', MH_PBU_L}, {'K', MH_PBU_K}, {'M', MH_PBU_M},
-	{'R', MH_PBU_R}, {'P', MH_PBU_P}, {'F', MH_PBU_F}, {'T', MH_PBU_T}, {'B', MH_PBU_B},
-	{0, 0},
+    {'A', MH_PBU_A}, {'H', MH_PBU_H}, {'L', MH_PBU_L}, {'K', MH_PBU_K},
+    {'M', MH_PBU_M}, {'R', MH_PBU_R}, {'P', MH_PBU_P}, {'F', MH_PBU_F},
+    {'T', MH_PBU_T}, {'B', MH_PBU_B}, {0, 0},
 };
 static const struct flag_letter pba_flags[] = {
-	{'K', MH_PBA_K}, {'R', MH_PBA_R}, {'P', MH_PBA_P}, {'T', MH_PBA_T}, {'B', MH_PBA_B},
-	{0, 0},
+    {'K', MH_PBA_K}, {'R', MH_PBA_R}, {'P', MH_PBA_P}, {'T', MH_PBA_T}, {'B', MH_PBA_B}, {0, 0},
 };
 static const struct flag_letter br_flags[] = {
-	{'P', MH_BR_P}, {'V', MH_BR_V}, {'G', MH_BR_G}, {0, 0},
+    {'P', MH_BR_P},
+    {'V', MH_BR_V},
+    {'G', MH_BR_G},
+    {0, 0},
 };
 static const struct flag_letter hb_flags[] = {
-	{'U', MH_HB_U}, {'R', MH_HB_R}, {0, 0},
+    {'U', MH_HB_U},
+    {'R', MH_HB_R},
+    {0, 0},
 };
 static const struct flag_letter fmi_flags[] = {
-	{'C', MH_FMI_C}, {'R', MH_FMI_R}, {0, 0},
+    {'C', MH_FMI_C},
+    {'R', MH_FMI_R},
+    {0, 0},
 };
 static const struct flag_letter upn_flags[] = {
-	{'A', MH_UPN_A}, {0, 0},
+    {'A', MH_UPN_A},
+    {0, 0},
 };
 
 /* Which keys each message kind has. */
@@ -59,16 +66,16 @@ struct kind_info {
 };
 
 static const struct kind_info kinds[] = {
-	{MH_PBU, "pbu", K_SEQ | K_FLAGS | K_LIFE, pbu_flags},
-	{MH_PBA, "pba", K_SEQ | K_STATUS | K_FLAGS | K_LIFE, pba_flags},
-	{MH_BRI, "bri", K_SEQ | K_TRIGGER | K_FLAGS, br_flags},
-	{MH_BRA, "bra", K_SEQ | K_STATUS | K_FLAGS, br_flags},
-	{MH_HEARTBEAT, "heartbeat", K_SEQ | K_FLAGS, hb_flags},
-	{MH_BE, "be", K_STATUS | K_HOA, NULL},
-	{MH_FMI, "fmi", K_SEQ | K_FLAGS | K_LIFE, fmi_flags},
-	{MH_FMA, "fma", K_SEQ | K_STATUS | K_LIFE, NULL},
-	{MH_UPN, "upn", K_SEQ | K_REASON | K_FLAGS, upn_flags},
-	{MH_UPA, "upa", K_SEQ | K_STATUS, NULL},
+    {MH_PBU, "pbu", K_SEQ | K_FLAGS | K_LIFE, pbu_flags},
+    {MH_PBA, "pba", K_SEQ | K_STATUS | K_FLAGS | K_LIFE, pba_flags},
+    {MH_BRI, "bri", K_SEQ | K_TRIGGER | K_FLAGS, br_flags},
+    {MH_BRA, "bra", K_SEQ | K_STATUS | K_FLAGS, br_flags},
+    {MH_HEARTBEAT, "heartbeat", K_SEQ | K_FLAGS, hb_flags},
+    {MH_BE, "be", K_STATUS | K_HOA, NULL},
+    {MH_FMI, "fmi", K_SEQ | K_FLAGS | K_LIFE, fmi_flags},
+    {MH_FMA, "fma", K_SEQ | K_STATUS | K_LIFE, NULL},
+    {MH_UPN, "upn", K_SEQ | K_REASON | K_FLAGS, upn_flags},
+    {MH_UPA, "upa", K_SEQ | K_STATUS, NULL},
 };
 
 static const struct kind_info *kind_by_kind(enum mh_kind k)
@@ -250,7 +257,8 @@ static int check_keys(struct jerr *e, const json_t *o, const char *const *allowe
 	const char *key;
 	json_t *v;
 
-	json_object_foreach((json_t *)o, key, v) {
+	json_object_foreach((json_t *)o, key, v)
+	{
 		const char *const *a;
 
 		for (a = allowed; *a; a++)
@@ -280,8 +288,8 @@ json_t *ts_to_json(const struct fm_ts *ts)
 		for (int i = 0; i < v->n && i < 2; i++) {
 			if (f == TS_SRC_ADDR || f == TS_DST_ADDR)
 				json_array_append_new(a, ts->format == TS_FMT_IPV4
-								 ? addr4_json(&v->addr[i].s6_addr[12])
-								 : addr_json(&v->addr[i]));
+							     ? addr4_json(&v->addr[i].s6_addr[12])
+							     : addr_json(&v->addr[i]));
 			else
 				json_array_append_new(a, json_integer(v->num[i]));
 		}
@@ -290,8 +298,7 @@ json_t *ts_to_json(const struct fm_ts *ts)
 	return o;
 }
 
-static int ts_from_json_e(struct jerr *e, const json_t *obj, enum ts_format fmt,
-			  struct fm_ts *out)
+static int ts_from_json_e(struct jerr *e, const json_t *obj, enum ts_format fmt, struct fm_ts *out)
 {
 	const char *key;
 	json_t *val;
@@ -303,7 +310,8 @@ static int ts_from_json_e(struct jerr *e, const json_t *obj, enum ts_format fmt,
 	out->format = (uint8_t)fmt;
 	if (!json_is_object(obj))
 		return jfail(e, "", "a traffic selector must be an object");
-	json_object_foreach((json_t *)obj, key, val) {
+	json_object_foreach((json_t *)obj, key, val)
+	{
 		int f;
 		size_t n;
 		struct ts_val *v;
@@ -335,7 +343,8 @@ static int ts_from_json_e(struct jerr *e, const json_t *obj, enum ts_format fmt,
 					return jfail(e, key, "addresses must be strings");
 				if (fmt == TS_FMT_IPV4) {
 					if (inet_pton(AF_INET, s, &a4) != 1)
-						return jfail(e, key, "'%s' is not an IPv4 address", s);
+						return jfail(e, key, "'%s' is not an IPv4 address",
+							     s);
 					v->addr[i].s6_addr[10] = v->addr[i].s6_addr[11] = 0xff;
 					memcpy(&v->addr[i].s6_addr[12], &a4, 4);
 				} else if (inet_pton(AF_INET6, s, &v->addr[i]) != 1) {
@@ -359,8 +368,7 @@ static int ts_from_json_e(struct jerr *e, const json_t *obj, enum ts_format fmt,
 	return 0;
 }
 
-int ts_from_json(const json_t *obj, enum ts_format fmt, struct fm_ts *out, char *err,
-		 size_t errlen)
+int ts_from_json(const json_t *obj, enum ts_format fmt, struct fm_ts *out, char *err, size_t errlen)
 {
 	struct jerr e = {.buf = err, .len = errlen};
 
@@ -445,7 +453,8 @@ static json_t *opt_to_json(const struct mh_opt *o)
 		json_object_set_new(j, "h", json_boolean(o->bid.h));
 		json_object_set_new(j, "priority", json_integer(o->bid.priority));
 		if (o->bid.coa_len == 16)
-			json_object_set_new(j, "coa", addr_json((const struct in6_addr *)o->bid.coa));
+			json_object_set_new(j, "coa",
+					    addr_json((const struct in6_addr *)o->bid.coa));
 		else if (o->bid.coa_len == 4)
 			json_object_set_new(j, "coa", addr4_json(o->bid.coa));
 		break;
@@ -476,9 +485,9 @@ static json_t *opt_to_json(const struct mh_opt *o)
 			json_t *ts = json_object();
 			json_t *fields = ts_to_json(&fi->ts);
 
-			json_object_set_new(ts, "format", json_string(fi->ts.format == TS_FMT_IPV4
-									  ? "ipv4"
-									  : "ipv6"));
+			json_object_set_new(
+			    ts, "format",
+			    json_string(fi->ts.format == TS_FMT_IPV4 ? "ipv4" : "ipv6"));
 			json_object_update(ts, fields);
 			json_decref(fields);
 			json_object_set_new(j, "ts", ts);
@@ -531,8 +540,8 @@ static bool known_opt_type(unsigned int t)
 
 static int flowid_from_json(struct jerr *e, const json_t *j, struct mh_flowid *fi)
 {
-	static const char *const keys[] = {"type", "fid",  "priority", "status",
-					   "bids", "ts",   "subs",     NULL};
+	static const char *const keys[] = {"type", "fid", "priority", "status",
+					   "bids", "ts",  "subs",     NULL};
 	json_t *v;
 	size_t n;
 	char saved[sizeof(e->path)];
@@ -660,7 +669,8 @@ static int opt_from_json(struct jerr *e, const json_t *j, struct mh_msg *m)
 				return -1;
 			n = strlen(s);
 			if (n == 0 || n > sizeof(o->mn_id.id))
-				return jfail(e, "id", "length %zu (1 to %zu)", n, sizeof(o->mn_id.id));
+				return jfail(e, "id", "length %zu (1 to %zu)", n,
+					     sizeof(o->mn_id.id));
 			memcpy(o->mn_id.id, s, n);
 		} else {
 			if (get_hex(e, j, "data", o->mn_id.id, sizeof(o->mn_id.id), &n))
@@ -686,8 +696,7 @@ static int opt_from_json(struct jerr *e, const json_t *j, struct mh_msg *m)
 		a[slash - s] = 0;
 		if (slash[1])
 			plen = strtoull(slash + 1, &end, 10);
-		if (inet_pton(AF_INET6, a, &o->hnp.prefix) != 1 || !slash[1] || *end ||
-		    plen > 128)
+		if (inet_pton(AF_INET6, a, &o->hnp.prefix) != 1 || !slash[1] || *end || plen > 128)
 			return jfail(e, "prefix", "'%s' is not an IPv6 prefix", s);
 		o->hnp.plen = (uint8_t)plen;
 	} else if (!strcmp(t, "hi")) {
@@ -802,7 +811,8 @@ static int opt_from_json(struct jerr *e, const json_t *j, struct mh_msg *m)
 		if (GET(e, j, "otype", 0xff, NULL, ot))
 			return -1;
 		if (known_opt_type(ot))
-			return jfail(e, "otype", "%u is a known option type (use its own form)", ot);
+			return jfail(e, "otype", "%u is a known option type (use its own form)",
+				     ot);
 		ADD(ot);
 		o->raw.type = ot;
 		if (get_hex(e, j, "data", o->raw.data, sizeof(o->raw.data), &n))
@@ -871,7 +881,8 @@ int mh_from_json(const json_t *obj, struct mh_msg *m, char *err, size_t errlen)
 			     "upa)",
 			     t);
 	m->kind = k->kind;
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, key, v)
+	{
 		unsigned int need = 0;
 
 		if (!strcmp(key, "type") || !strcmp(key, "options"))
@@ -935,7 +946,8 @@ int mh_from_json(const json_t *obj, struct mh_msg *m, char *err, size_t errlen)
 
 		if (!json_is_array(v))
 			return jfail(&e, "options", "must be a list");
-		json_array_foreach(v, i, o) {
+		json_array_foreach(v, i, o)
+		{
 			snprintf(e.path, sizeof(e.path), "options[%zu]", i);
 			if (opt_from_json(&e, o, m))
 				return -1;

@@ -13,16 +13,16 @@
 #include "ts.h"
 
 static const char *const names6[TS_NFIELDS] = {
-	"src_addr", "dst_addr", "spi", "flow_label", "src_port", "dst_port", "tc", "next_header",
+    "src_addr", "dst_addr", "spi", "flow_label", "src_port", "dst_port", "tc", "next_header",
 };
 static const char *const names4[TS_NFIELDS] = {
-	"src_addr", "dst_addr", "spi", "flow_label", "src_port", "dst_port", "tos", "protocol",
+    "src_addr", "dst_addr", "spi", "flow_label", "src_port", "dst_port", "tos", "protocol",
 };
 static const char *const cli6[TS_NFIELDS] = {
-	"src-addr", "dst-addr", "spi", "flow-label", "src-port", "dst-port", "tc", "next-header",
+    "src-addr", "dst-addr", "spi", "flow-label", "src-port", "dst-port", "tc", "next-header",
 };
 static const char *const cli4[TS_NFIELDS] = {
-	"src-addr", "dst-addr", "spi", "flow-label", "src-port", "dst-port", "tos", "protocol",
+    "src-addr", "dst-addr", "spi", "flow-label", "src-port", "dst-port", "tos", "protocol",
 };
 
 const char *ts_field_name(enum ts_field f, enum ts_format fmt)
@@ -106,8 +106,8 @@ bool ts_valid(const struct fm_ts *ts, char *err, size_t errlen)
 		}
 		for (int i = 0; i < v->n; i++) {
 			if (v->num[i] > ts_field_max(f)) {
-				snprintf(err, errlen, "%s: %u is above the maximum %u", name, v->num[i],
-					 ts_field_max(f));
+				snprintf(err, errlen, "%s: %u is above the maximum %u", name,
+					 v->num[i], ts_field_max(f));
 				return false;
 			}
 		}
@@ -202,7 +202,7 @@ static int parse_addr_value(char *s, enum ts_format fmt, struct ts_val *v)
 			return -1;
 		v->addr[1] = v->addr[0];
 		for (unsigned int b = off + plen; b < 128; b++) {
-			v->addr[0].s6_addr[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+			v->addr[0].s6_addr[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
 			v->addr[1].s6_addr[b / 8] |= (uint8_t)(0x80 >> (b % 8));
 		}
 		v->n = plen == bits ? TS_EXACT : TS_RANGE;
@@ -239,8 +239,7 @@ static int parse_num_value(char *s, enum ts_field f, struct ts_val *v)
 	return 0;
 }
 
-int ts_parse_cli(const char *text, enum ts_format fmt, struct fm_ts *out, char *err,
-		 size_t errlen)
+int ts_parse_cli(const char *text, enum ts_format fmt, struct fm_ts *out, char *err, size_t errlen)
 {
 	char *copy, *save = NULL, *name, *val;
 	int rc = -1;
@@ -345,11 +344,11 @@ int ts_format_cli(const struct fm_ts *ts, char *buf, size_t len)
 
 				fmt_addr(&v->addr[1], ts->format, b, sizeof(b));
 				if (pl >= 0 && pl < (ts->format == TS_FMT_IPV4 ? 32 : 128))
-					n = snprintf(buf + pos, len - pos, "%s%s %s/%d", sp, name, a,
-						     pl);
+					n = snprintf(buf + pos, len - pos, "%s%s %s/%d", sp, name,
+						     a, pl);
 				else
-					n = snprintf(buf + pos, len - pos, "%s%s %s-%s", sp, name, a,
-						     b);
+					n = snprintf(buf + pos, len - pos, "%s%s %s-%s", sp, name,
+						     a, b);
 			}
 		} else if (v->n == TS_EXACT) {
 			n = snprintf(buf + pos, len - pos, "%s%s %u", sp, name, v->num[0]);

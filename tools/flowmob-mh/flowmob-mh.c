@@ -17,65 +17,65 @@
 #include "mh.h"
 #include "mh_json.h"
 
-#define PROG "flowmob-mh"
-#define LINKTYPE_ETHERNET 1
-#define LINKTYPE_RAW 101
+#define PROG		   "flowmob-mh"
+#define LINKTYPE_ETHERNET  1
+#define LINKTYPE_RAW	   101
 #define LINKTYPE_LINUX_SLL 113
-#define IP6_HLEN 40
-#define ETH_HLEN 14
-#define PCAP_TS_BASE 1764162000u
+#define IP6_HLEN	   40
+#define ETH_HLEN	   14
+#define PCAP_TS_BASE	   1764162000u
 
 static const char usage_text[] =
-	"Usage:\n"
-	"  " PROG " encode [--src ADDR] [--dst ADDR] [--fm-type N] [--ethernet] (--hex | --pcap "
-	"FILE)\n"
-	"  " PROG " decode [--fm-type N] (--hex | --pcap FILE)\n"
-	"  " PROG " --help\n";
+    "Usage:\n"
+    "  " PROG " encode [--src ADDR] [--dst ADDR] [--fm-type N] [--ethernet] (--hex | --pcap "
+    "FILE)\n"
+    "  " PROG " decode [--fm-type N] (--hex | --pcap FILE)\n"
+    "  " PROG " --help\n";
 
 static const char help_text[] =
-	"\n"
-	"Encode and decode IPv6 Mobility Header messages (RFC 6275 framing) as used by\n"
-	"flowmob: PBU/PBA (RFC 5213), BRI/BRA (RFC 5846), Heartbeat (RFC 5847), Binding\n"
-	"Error, FMI/FMA (draft-ietf-netext-pmipv6-flowmob) and UPN/UPA (RFC 7077), with\n"
-	"their mobility options. The JSON form is described in docs/mh-json.md.\n"
-	"\n"
-	"encode\n"
-	"  Reads JSON messages on standard input, either one object per line (any sequence\n"
-	"  of JSON objects) or one JSON array of objects, for example\n"
-	"    {\"type\":\"pbu\",\"seq\":7,\"flags\":\"AP\",\"lifetime\":400,\n"
-	"     \"options\":[{\"type\":\"mn-id\",\"subtype\":1,\"id\":\"mn1@example.net\"}]}\n"
-	"  Options are padded to their alignment and the message to 8 octets.\n"
-	"  --hex         write each message as one line of lowercase hex on standard output;\n"
-	"                the checksum field is filled only when --src and --dst are given\n"
-	"  --pcap FILE   write a pcap file of IPv6 packets (next header 135) with a correct\n"
-	"                MH checksum; '-' is standard output\n"
-	"  --src ADDR    IPv6 source for the checksum and the packets (default fd00:11::2)\n"
-	"  --dst ADDR    IPv6 destination (default fd00:11::1)\n"
-	"  --ethernet    pcap link type Ethernet (02:00:00:00:00:01 -> :02) instead of raw IPv6\n"
-	"\n"
-	"decode\n"
-	"  Prints one JSON object per message on standard output.\n"
-	"  --hex         read hex messages, one per line, on standard input (spaces and ':'\n"
-	"                inside a line are ignored; empty lines and lines starting with '#'\n"
-	"                are skipped)\n"
-	"  --pcap FILE   read IPv6 packets from a pcap file (raw IPv6, Ethernet or Linux\n"
-	"                cooked capture; '-' is standard input); packets without a Mobility\n"
-	"                Header are skipped; a wrong MH checksum is reported on stderr\n"
-	"\n"
-	"common\n"
-	"  --fm-type N   the MH type of FMI/FMA (default 11, the experimental MH type)\n"
-	"  -h, --help    this text\n"
-	"\n"
-	"A PBU or PBA lifetime must be a multiple of 4 seconds (the wire unit); FMI/FMA\n"
-	"lifetimes are whole seconds, 65535 meaning infinite.\n"
-	"\n"
-	"Exit status: 0 success; 1 malformed or unencodable input (the message names the\n"
-	"message number, the key or the byte offset); 2 bad command-line arguments.\n"
-	"\n"
-	"Examples:\n"
-	"  echo '{\"type\":\"heartbeat\",\"seq\":1,\"flags\":\"R\"}' | " PROG " encode --hex\n"
-	"  " PROG " encode --pcap pbu.pcap < msgs.json && tshark -r pbu.pcap -V\n"
-	"  " PROG " decode --pcap capture.pcap\n";
+    "\n"
+    "Encode and decode IPv6 Mobility Header messages (RFC 6275 framing) as used by\n"
+    "flowmob: PBU/PBA (RFC 5213), BRI/BRA (RFC 5846), Heartbeat (RFC 5847), Binding\n"
+    "Error, FMI/FMA (draft-ietf-netext-pmipv6-flowmob) and UPN/UPA (RFC 7077), with\n"
+    "their mobility options. The JSON form is described in docs/mh-json.md.\n"
+    "\n"
+    "encode\n"
+    "  Reads JSON messages on standard input, either one object per line (any sequence\n"
+    "  of JSON objects) or one JSON array of objects, for example\n"
+    "    {\"type\":\"pbu\",\"seq\":7,\"flags\":\"AP\",\"lifetime\":400,\n"
+    "     \"options\":[{\"type\":\"mn-id\",\"subtype\":1,\"id\":\"mn1@example.net\"}]}\n"
+    "  Options are padded to their alignment and the message to 8 octets.\n"
+    "  --hex         write each message as one line of lowercase hex on standard output;\n"
+    "                the checksum field is filled only when --src and --dst are given\n"
+    "  --pcap FILE   write a pcap file of IPv6 packets (next header 135) with a correct\n"
+    "                MH checksum; '-' is standard output\n"
+    "  --src ADDR    IPv6 source for the checksum and the packets (default fd00:11::2)\n"
+    "  --dst ADDR    IPv6 destination (default fd00:11::1)\n"
+    "  --ethernet    pcap link type Ethernet (02:00:00:00:00:01 -> :02) instead of raw IPv6\n"
+    "\n"
+    "decode\n"
+    "  Prints one JSON object per message on standard output.\n"
+    "  --hex         read hex messages, one per line, on standard input (spaces and ':'\n"
+    "                inside a line are ignored; empty lines and lines starting with '#'\n"
+    "                are skipped)\n"
+    "  --pcap FILE   read IPv6 packets from a pcap file (raw IPv6, Ethernet or Linux\n"
+    "                cooked capture; '-' is standard input); packets without a Mobility\n"
+    "                Header are skipped; a wrong MH checksum is reported on stderr\n"
+    "\n"
+    "common\n"
+    "  --fm-type N   the MH type of FMI/FMA (default 11, the experimental MH type)\n"
+    "  -h, --help    this text\n"
+    "\n"
+    "A PBU or PBA lifetime must be a multiple of 4 seconds (the wire unit); FMI/FMA\n"
+    "lifetimes are whole seconds, 65535 meaning infinite.\n"
+    "\n"
+    "Exit status: 0 success; 1 malformed or unencodable input (the message names the\n"
+    "message number, the key or the byte offset); 2 bad command-line arguments.\n"
+    "\n"
+    "Examples:\n"
+    "  echo '{\"type\":\"heartbeat\",\"seq\":1,\"flags\":\"R\"}' | " PROG " encode --hex\n"
+    "  " PROG " encode --pcap pbu.pcap < msgs.json && tshark -r pbu.pcap -V\n"
+    "  " PROG " decode --pcap capture.pcap\n";
 
 static void usage_err(const char *fmt, const char *arg)
 {
@@ -256,7 +256,8 @@ static int cmd_encode(const struct opts *o)
 			size_t i;
 			json_t *e;
 
-			json_array_foreach(j, i, e) {
+			json_array_foreach(j, i, e)
+			{
 				if (encode_one(e, idx++, o, out)) {
 					json_decref(j);
 					goto out;
@@ -468,8 +469,8 @@ static int cmd_decode_pcap(const char *path)
 
 		idx++;
 		if (caplen > 262144) {
-			fprintf(stderr, PROG ": %s: packet %zu: capture length %u too large\n", path,
-				idx, caplen);
+			fprintf(stderr, PROG ": %s: packet %zu: capture length %u too large\n",
+				path, idx, caplen);
 			goto out;
 		}
 		if (fread(pkt, 1, caplen, f) != caplen) {
@@ -495,9 +496,9 @@ static int cmd_decode_pcap(const char *path)
 		n++;
 		{
 			const uint8_t *ip = pkt + l2;
-			uint16_t c = mh_checksum((const struct in6_addr *)(ip + 8),
-						 (const struct in6_addr *)(ip + 24), ip + off,
-						 mhlen);
+			uint16_t c =
+			    mh_checksum((const struct in6_addr *)(ip + 8),
+					(const struct in6_addr *)(ip + 24), ip + off, mhlen);
 
 			if (c != 0)
 				fprintf(stderr, PROG ": %s: warning: wrong MH checksum\n", where);
@@ -522,17 +523,17 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{"hex", no_argument, NULL, 'x'},	{"pcap", required_argument, NULL, 'p'},
-		{"src", required_argument, NULL, 's'},	{"dst", required_argument, NULL, 'd'},
-		{"fm-type", required_argument, NULL, 'f'}, {"ethernet", no_argument, NULL, 'e'},
-		{"help", no_argument, NULL, 'h'},	{NULL, 0, NULL, 0},
+	    {"hex", no_argument, NULL, 'x'},	       {"pcap", required_argument, NULL, 'p'},
+	    {"src", required_argument, NULL, 's'},     {"dst", required_argument, NULL, 'd'},
+	    {"fm-type", required_argument, NULL, 'f'}, {"ethernet", no_argument, NULL, 'e'},
+	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
 	};
 	struct opts o = {0};
 	const char *cmd;
 	int c;
 
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-			  !strcmp(argv[1], "help"))) {
+	if (argc >= 2 &&
+	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
 		fputs(usage_text, stdout);
 		fputs(help_text, stdout);
 		return 0;
@@ -598,7 +599,8 @@ int main(int argc, char **argv)
 		return o.hex ? cmd_decode_hex() : cmd_decode_pcap(o.pcap);
 	}
 	if (o.have_src != o.have_dst && o.hex)
-		usage_err("%s", "--hex needs both --src and --dst to fill the checksum, or neither");
+		usage_err("%s",
+			  "--hex needs both --src and --dst to fill the checksum, or neither");
 	if (o.eth && o.hex)
 		usage_err("%s", "--ethernet applies to --pcap only");
 	return cmd_encode(&o);
