@@ -322,6 +322,35 @@ def udp_echo_server(ns, port, bind="::", log=None):
     return b
 
 
+def mh_send(ns, dst, mh, src=None):
+    """Sends Mobility Header bytes from ns through a raw IPPROTO_MH socket; the
+    kernel fills in the checksum (offset 4) and the IPv6 header."""
+    args = ["mh-send", dst, mh.hex()] + ([src] if src else [])
+    p = _probe(ns, *args)
+    if p.returncode != 0:
+        raise NsError(f"mh-send failed: {p.stdout}{p.stderr}")
+
+
+def mh_listener(ns, log=None):
+    """A Bg raw IPPROTO_MH socket in ns printing '<src> <hex>' per received message
+    (the kernel drops messages with a bad checksum before they get here)."""
+    b = Bg(ns, [PYTHON, os.path.abspath(__file__), "mh-recv"], log=log)
+    wait_for(lambda: "ready" in b.output() or not b.alive(), timeout=10, what="MH listener")
+    if not b.alive():
+        raise NsError(f"MH listener died: {b.output()}")
+    return b
+
+
+def mh_received(listener):
+    """[(src, bytes)] received so far by an mh_listener."""
+    out = []
+    for line in listener.output().splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] != "ready":
+            out.append((parts[0], bytes.fromhex(parts[1])))
+    return out
+
+
 def _icmp6_ping(dst, count, timeout, src):
     s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
     if src:
@@ -377,6 +406,18 @@ def _main(argv):
             return 1
         print(data.decode(errors="replace"))
         return 0
+    if cmd == "mh-send":
+        s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 135)
+        if len(argv) > 3:
+            s.bind((argv[3], 0))
+        s.sendto(bytes.fromhex(argv[2]), (argv[1], 0))
+        return 0
+    if cmd == "mh-recv":
+        s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 135)
+        print("ready", flush=True)
+        while True:
+            data, peer = s.recvfrom(65535)
+            print(f"{peer[0]} {data.hex()}", flush=True)
     print(f"nslib: unknown probe {cmd}", file=sys.stderr)
     return 2
 
