@@ -41,11 +41,15 @@ local vs_fma_status = {
 	[130] = "Sequence number out of window", [131] = "Traffic Selector format unsupported",
 	[132] = "No existing Flow Mobility Cache entry", [133] = "Already existing Flow Mobility Cache entry",
 }
+-- IANA "Update Notification Reasons" and "... Acknowledgement Status" registries
 local vs_upn_reason = {
-	[1] = "FORCE-REREGISTRATION", [2] = "UPDATE-SESSION-PARAMETERS", [8] = "FLOW-MOBILITY",
+	[1] = "FORCE-REREGISTRATION", [2] = "UPDATE-SESSION-PARAMETERS", [3] = "VENDOR-SPECIFIC-REASON",
+	[4] = "ANI-PARAMS-REQUESTED", [5] = "QOS_SERVICE_REQUEST", [6] = "PGW-TRIGGERED-PCSCF-RESTORATION-PCO",
+	[7] = "PGW-TRIGGERED-PCSCF-RESTORATION-DHCP", [8] = "FLOW-MOBILITY",
 }
 local vs_upa_status = {
-	[0] = "Success", [131] = "Reason unspecified", [132] = "MN not attached",
+	[0] = "Success", [128] = "Failed to update session parameters", [129] = "Missing vendor specific option",
+	[130] = "Cannot meet QoS service request", [131] = "Reason unspecified", [132] = "MN not attached",
 }
 local vs_fid_status = {
 	[0] = "Flow binding successful", [128] = "Administratively prohibited",
