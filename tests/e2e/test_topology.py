@@ -290,3 +290,12 @@ def test_mn_slaac_and_prefix_withdrawal(topo):
     nslib.wait_for(lambda: topo.addrs("mn", "mn-mag1") == [], timeout=5,
                    what="withdrawn prefix removed from mn-mag1")
     assert topo.addrs("mn", "mn-mag2") == [a2]
+
+
+def test_cli_rejects_bad_tags_and_lists_tags(topo):
+    for bad in ("", "-x", "a/b", "x" * 33, "a b"):
+        p = subprocess.run([nslib.PYTHON, nslib.TOPO_TOOL, "up", f"--tag={bad}"],
+                           capture_output=True, text=True)
+        assert p.returncode == 2 and "bad tag" in p.stderr, bad
+    p = subprocess.run([nslib.PYTHON, nslib.TOPO_TOOL, "list"], capture_output=True, text=True)
+    assert f"{topo.tag}\tcn,lma,mag1,mag2,mn" in p.stdout.splitlines()
