@@ -180,7 +180,12 @@ class Capture:
         """Stops the capture and returns rows (lists of strings) of tshark -T fields,
         in time order (a multi-interface pcapng is not written in time order)."""
         self.stop()
-        rows = tshark_fields(self.path, ["frame.time_epoch"] + list(fields), display_filter, lua)
+        fields = list(fields)
+        if "frame.time_epoch" in fields:  # tshark leaves a repeated field empty
+            rows = tshark_fields(self.path, fields, display_filter, lua)
+            i = fields.index("frame.time_epoch")
+            return sorted(rows, key=lambda r: float(r[i]))
+        rows = tshark_fields(self.path, ["frame.time_epoch"] + fields, display_filter, lua)
         rows.sort(key=lambda r: float(r[0]))
         return [r[1:] for r in rows]
 

@@ -200,10 +200,18 @@ def test_mn_setup_subcommand_repairs(topo):
 
 
 def test_solicit_sends_router_solicitations(topo):
+    # silence the kernel's own periodic solicitations so that only ours count
+    topo.run("mn", ["sh", "-c", "echo 0 > /proc/sys/net/ipv6/conf/mn-mag1/router_solicitations"])
+    import time
+    time.sleep(1.0)
     with topo.capture("mag1", "mag1-mn") as cap:
-        topo.solicit("mn-mag1")
-    rows = cap.fields(["eth.src", "icmpv6.type"], "icmpv6.type == 133")
-    assert ["02:00:00:00:01:01", "133"] in rows, rows
+        time.sleep(1.5)  # nothing from the MN in this window ...
+        mark = time.time()
+        topo.solicit("mn-mag1")  # ... then exactly one RS
+    rows = cap.fields(["frame.time_epoch", "eth.src", "ipv6.dst", "icmpv6.opt.linkaddr"],
+                      "icmpv6.type == 133")
+    assert [r[1:] for r in rows] == [["02:00:00:00:01:01", "ff02::2", "02:00:00:00:01:01"]], rows
+    assert float(rows[0][0]) >= mark - 0.05
 
 
 MN_TEST_ADDR = "fd00:100:ff::1"
