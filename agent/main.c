@@ -506,6 +506,12 @@ int main(int argc, char **argv)
 	a.d.loop = loop;
 	a.d.cfg = cfg;
 
+	/* Before touching the data plane: is this instance already running? */
+	if (instance_running(cfg->control_socket)) {
+		pr_err("instance %s is already running (%s answers)", cfg->instance,
+		       cfg->control_socket);
+		goto out_free;
+	}
 	build_dp_opts(cfg, &dpo);
 	r = fm_dp_open(&dpo, &a.d.dp);
 	if (r) {

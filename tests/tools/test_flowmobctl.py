@@ -274,6 +274,14 @@ def test_monitor_json_and_text(daemon):
     assert "reject" in lines[1] and "status=154" in lines[1]
 
 
+def test_raw(daemon):
+    d = daemon(replies={"help": ok(["monitor", "bindings"])})
+    r = run("-j", "-s", d.path, "raw", '{"cmd":"help","x":[1]}')
+    assert r.returncode == 0, r.stderr
+    assert d.requests == [{"cmd": "help", "x": [1]}]
+    assert json.loads(r.stdout) == ["monitor", "bindings"]
+
+
 # ---- socket selection ------------------------------------------------------------------
 
 def test_socket_from_env(daemon):
@@ -362,6 +370,9 @@ def test_broken_reply_exit_1(daemon, raw):
     (["detach", "mn", "if", "more"], "MN (its NAI) and IFACE"),
     (["attach", "", "if0"], "must not be empty"),
     (["-t", "0", "bindings"], "-t"),
+    (["raw"], "raw"),
+    (["raw", "{\"x\": 1}"], "cmd"),
+    (["raw", "nope"], "raw"),
 ])
 def test_usage_errors_exit_2(tmp, args, needle):
     # a socket that would answer if flowmobctl got that far: nothing must be sent

@@ -880,6 +880,19 @@ int main(int argc, char **argv)
 		return cmd_flow(argc, argv);
 	if (!strcmp(cmd, "attach") || !strcmp(cmd, "detach"))
 		return cmd_attach(argc, argv, cmd);
+	if (!strcmp(cmd, "raw")) {
+		json_error_t jerr;
+		json_t *req;
+
+		if (argc != 2)
+			usage_error("raw: give one JSON request object");
+		req = json_loads(argv[1], 0, &jerr);
+		if (!json_is_object(req) || !json_is_string(json_object_get(req, "cmd")))
+			usage_error("raw: '%s' is not a JSON object with a \"cmd\" string",
+				    argv[1]);
+		output(call(req, NULL, NULL), NULL);
+		return 0;
+	}
 	if (!strcmp(cmd, "help")) {
 		fputs(help_text, stdout);
 		return 0;
