@@ -67,7 +67,7 @@ static __always_inline int fm_lma_downlink(void *ctx, const int xdp, struct fm_p
 	struct fm_bkey bk;
 	__u32 ip_len, mn = pv->mn;
 	__u16 dflt = pv->default_bid;
-	__u8 coa[16];
+	__u8 coa[16], local[16];
 	int rc;
 
 	ip6 = data + ETH_HLEN_;
@@ -120,7 +120,8 @@ static __always_inline int fm_lma_downlink(void *ctx, const int xdp, struct fm_p
 	__builtin_memcpy(coa, b->coa, 16);
 
 	ip6->hop_limit--;
-	if (fm_push_outer(ctx, xdp, (const __u8 *)cfg.local, coa))
+	fm_cfg_addr(local, cfg.local);
+	if (fm_push_outer(ctx, xdp, local, coa))
 		return FM_DROP(FM_ST_DROP_HELPER);
 	rc = fm_nexthop(ctx, xdp, &b->nh, coa, fm_ingress(ctx, xdp), &pk->redir);
 	if (rc == FM_NH_DROP)
@@ -184,6 +185,7 @@ static __always_inline int fm_lma(void *ctx, const int xdp, __u32 *redir)
 	struct ipv6hdr *ip6;
 	struct fm_prefix *pv;
 	int from_tunnel = 0;
+	__u8 local[16];
 	int v;
 
 	fm_stat(FM_ST_RX);
@@ -210,7 +212,8 @@ static __always_inline int fm_lma(void *ctx, const int xdp, __u32 *redir)
 		fm_stat(FM_ST_PASS_NOT_IP6);
 		return FM_V_PASS;
 	}
-	if (ip6->nexthdr == NH_IPV6 && fm_ip6_eq(&ip6->daddr, (const void *)cfg.local)) {
+	fm_cfg_addr(local, cfg.local);
+	if (ip6->nexthdr == NH_IPV6 && fm_ip6_eq(&ip6->daddr, local)) {
 		v = fm_lma_uplink(ctx, xdp);
 		if (v != FM_V_CONT)
 			return v;
@@ -266,6 +269,7 @@ static __always_inline int fm_mag(void *ctx, const int xdp, __u32 *redir)
 	struct ipv6hdr *ip6;
 	struct fm_prefix *pv;
 	__u32 mn, ip_len;
+	__u8 local[16], lma[16];
 	__u8 a0;
 	int rc;
 
@@ -294,9 +298,11 @@ static __always_inline int fm_mag(void *ctx, const int xdp, __u32 *redir)
 		return FM_V_PASS;
 	}
 
-	if (ip6->nexthdr == NH_IPV6 && fm_ip6_eq(&ip6->daddr, (const void *)cfg.local)) {
+	fm_cfg_addr(local, cfg.local);
+	fm_cfg_addr(lma, cfg.lma);
+	if (ip6->nexthdr == NH_IPV6 && fm_ip6_eq(&ip6->daddr, local)) {
 		/* Downlink from the LMA. */
-		if (!fm_ip6_eq(&ip6->saddr, (const void *)cfg.lma))
+		if (!fm_ip6_eq(&ip6->saddr, lma))
 			return FM_DROP(FM_ST_DROP_UNKNOWN_PEER);
 		rc = fm_pop_outer(ctx, xdp);
 		if (rc)
@@ -327,7 +333,7 @@ static __always_inline int fm_mag(void *ctx, const int xdp, __u32 *redir)
 	/* Uplink candidates: global source of an attached MN, global destination. */
 	a0 = ((__u8 *)&ip6->daddr)[0];
 	if (a0 == 0xff || (a0 == 0xfe && (((__u8 *)&ip6->daddr)[1] & 0xc0) == 0x80) ||
-	    fm_ip6_eq(&ip6->daddr, (const void *)cfg.local)) {
+	    fm_ip6_eq(&ip6->daddr, local)) {
 		fm_stat(FM_ST_PASS_LOCAL);
 		return FM_V_PASS;
 	}
@@ -356,14 +362,12 @@ static __always_inline int fm_mag(void *ctx, const int xdp, __u32 *redir)
 	}
 	fm_count(&fm_mn_cnt, &mn, ip_len);
 	ip6->hop_limit--;
-	if (fm_push_outer(ctx, xdp, (const __u8 *)cfg.local, (const __u8 *)cfg.lma))
+	if (fm_push_outer(ctx, xdp, local, lma))
 		return FM_DROP(FM_ST_DROP_HELPER);
 	{
 		__u32 zero = 0;
 		struct fm_nh *nh = bpf_map_lookup_elem(&fm_mag_nh, &zero);
-		__u8 lma[16];
 
-		__builtin_memcpy(lma, (const void *)cfg.lma, 16);
 		rc = fm_nexthop(ctx, xdp, nh, lma, fm_ingress(ctx, xdp), redir);
 	}
 	if (rc == FM_NH_DROP)

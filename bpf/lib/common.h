@@ -69,6 +69,16 @@ const volatile struct fm_cfg cfg = {
     .ptb_burst = 10,
 };
 
+/* Addresses from cfg: read through volatile, or the compiler folds in the initializer. */
+static __always_inline void fm_cfg_addr(void *dst, const volatile __u8 *src)
+{
+	__u64 w[2];
+
+	w[0] = *(const volatile __u64 *)src;
+	w[1] = *(const volatile __u64 *)(src + 8);
+	__builtin_memcpy(dst, w, 16);
+}
+
 static __always_inline void *fm_data(void *ctx, const int xdp)
 {
 	if (xdp)

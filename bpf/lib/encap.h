@@ -146,7 +146,7 @@ static __always_inline int fm_nexthop(void *ctx, const int xdp, struct fm_nh *ca
 	p.family = 10; /* AF_INET6 */
 	p.ifindex = ingress;
 	p.tot_len = 0; /* no MTU check here: we did ours, and GSO packets are bigger */
-	__builtin_memcpy(p.ipv6_src, (const void *)cfg.local, 16);
+	fm_cfg_addr(p.ipv6_src, cfg.local);
 	__builtin_memcpy(p.ipv6_dst, dst, 16);
 	rc = bpf_fib_lookup(ctx, &p, sizeof(p), 0);
 	if (rc == BPF_FIB_LKUP_RET_BLACKHOLE || rc == BPF_FIB_LKUP_RET_UNREACHABLE ||

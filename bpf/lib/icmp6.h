@@ -110,7 +110,7 @@ static __always_inline int fm_send_ptb(void *ctx, const int xdp, __u32 mtu)
 	ip6->payload_len = bpf_htons(FM_PTB_LEN - IP6_HLEN);
 	ip6->nexthdr = NH_ICMPV6;
 	ip6->hop_limit = 255;
-	__builtin_memcpy(&ip6->saddr, (const void *)cfg.local, 16);
+	fm_cfg_addr(&ip6->saddr, cfg.local);
 	__builtin_memcpy(&ip6->daddr, dst, 16);
 	icmp = data + ETH_HLEN_ + IP6_HLEN;
 	icmp[0] = 2; /* Packet Too Big */
@@ -119,7 +119,7 @@ static __always_inline int fm_send_ptb(void *ctx, const int xdp, __u32 mtu)
 	icmp[3] = 0;
 	*(__be32 *)(icmp + 4) = bpf_htonl(mtu);
 
-	__builtin_memcpy(ph.src, (const void *)cfg.local, 16);
+	fm_cfg_addr(ph.src, cfg.local);
 	__builtin_memcpy(ph.dst, dst, 16);
 	ph.len = bpf_htonl(FM_PTB_LEN - IP6_HLEN);
 	ph.nh = bpf_htonl(NH_ICMPV6);
