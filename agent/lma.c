@@ -734,12 +734,9 @@ static void replace_flows(struct lma *l, struct bce_mn *mn, uint64_t now)
 	bool had_mag[FMC_MAX_FLOWS];
 
 	for (unsigned i = 0; i < mn->fmc.n; i++) {
-		struct bce_binding *ob = bce_binding_find(mn, mn->fmc.flows[i].dp_bid);
-
 		before[i] = mn->fmc.flows[i].dp_bid;
-		had_mag[i] = ob != NULL;
-		if (ob)
-			old_mag[i] = ob->mag;
+		had_mag[i] = false;
+		/* only a MAG that holds FMI state for the flow gets a cancel */
 		if (mn->fmc.flows[i].signalled) {
 			had_mag[i] = true;
 			old_mag[i] = mn->fmc.flows[i].signalled_mag;
@@ -2096,7 +2093,7 @@ static json_t *state_json(struct lma *l, uint64_t now)
 		json_object_set_new(m, "shared", sh);
 		for (int a = 0; a < 256; a++)
 			if (mn->att_bid[a]) {
-				char k[8];
+				char k[16];
 
 				snprintf(k, sizeof(k), "%d", a);
 				json_object_set_new(ab, k, json_integer(mn->att_bid[a]));
