@@ -440,7 +440,7 @@ static void txn_timeout(void *lp, void *obj, uint64_t now)
 	uint32_t max = tmr(l->cfg->lma.timers.retransmit_max_ms, 32000);
 	char b[INET6_ADDRSTRLEN];
 
-	if (t->rto_ms * 2 > max && t->tries > 1) {
+	if (t->rto_ms >= max) {
 		json_t *o = json_object();
 
 		pr_warn("lma: no answer to %s seq %u from %s, giving up\n", mh_kind_name(t->kind),
@@ -1254,6 +1254,7 @@ static void process_pbu(struct lma *l, const struct mh_msg *m, const struct in6_
 	struct bce_binding *b = NULL;
 	enum match match;
 	bool created_mn = false, is_new = false, changed;
+	bool held = force_new || force_handoff;
 	uint32_t lifetime;
 	char sb[INET6_ADDRSTRLEN];
 
@@ -1301,7 +1302,8 @@ static void process_pbu(struct lma *l, const struct mh_msg *m, const struct in6_
 		goto out;
 	}
 	ts = mh_opt_find(m, MH_OPT_TIMESTAMP, 0);
-	if (l->cfg->lma.ordering == FM_ORDER_TIMESTAMP) {
+	if (l->cfg->lma.ordering == FM_ORDER_TIMESTAMP && !held) {
+		/* (a held HI-4 PBU was checked against the window when it arrived) */
 		uint64_t lt = wall_fixed(), pt, d, win;
 
 		if (!ts) {
@@ -1339,7 +1341,7 @@ static void process_pbu(struct lma *l, const struct mh_msg *m, const struct in6_
 	} else {
 		match = pbu_match(l, m, mn, src, hi->hi, att->att, force_new, &b);
 	}
-	if (b && match != M_HOLD) {
+	if (b && !held) {
 		if (l->cfg->lma.ordering == FM_ORDER_TIMESTAMP && b->has_ts &&
 		    ts_fixed(ts->timestamp.seconds, ts->timestamp.fraction) < b->last_ts) {
 			pba_reject(l, pba, src, nai, PBA_TIMESTAMP_LOWER);
