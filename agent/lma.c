@@ -8,19 +8,17 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "clock.h"
 #include "lma.h"
 #include "log.h"
 #include "mh_json.h"
+#include "state.h"
 
-#define LMA_STATE_FILE	     "lma-state.json"
+#define LMA_STATE_NAME	     "lma" /* <state-dir>/lma.json */
 #define LMA_STATE_VERSION    1
 #define LMA_SAVE_DELAY_MS    1000
 #define LMA_ADOPT_LIFETIME_S 60
@@ -2069,11 +2067,6 @@ json_t *lma_cmd_flow_del(void *lp, const json_t *req, char *err, size_t errlen)
 
 /* ---- persistence ----------------------------------------------------------------------- */
 
-static void state_path(const struct lma *l, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s/%s", l->cfg->state_dir, LMA_STATE_FILE);
-}
-
 static json_t *state_json(struct lma *l, uint64_t now)
 {
 	json_t *o = json_object(), *mns = json_array();
@@ -2141,21 +2134,16 @@ static json_t *state_json(struct lma *l, uint64_t now)
 
 int lma_state_save(struct lma *l)
 {
-	char path[300], tmp[310];
 	json_t *o;
 	int rc;
 
 	if (!l->cfg->state_dir[0])
 		return 0;
-	mkdir(l->cfg->state_dir, 0700);
-	state_path(l, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	o = state_json(l, fm_now_ms());
-	rc = json_dump_file(o, tmp, JSON_COMPACT);
+	rc = fm_state_save(l->cfg->state_dir, LMA_STATE_NAME, o);
 	json_decref(o);
-	if (rc || rename(tmp, path)) {
-		pr_err("lma: cannot write %s: %s\n", path, strerror(errno));
-		unlink(tmp);
+	if (rc) {
+		pr_err("lma: cannot save state in %s: %s\n", l->cfg->state_dir, strerror(-rc));
 		return -1;
 	}
 	l->dirty = false;
@@ -2206,23 +2194,20 @@ static void restore_prefix(struct lma *l, const struct fm_prefix *p)
 
 static int state_load(struct lma *l, uint64_t now)
 {
-	char path[300];
-	json_error_t je;
 	json_t *o, *mns, *m;
+	int rc;
 	size_t i;
 	double wall_now;
 	struct timespec wt;
 
-	state_path(l, path, sizeof(path));
-	o = json_load_file(path, 0, &je);
-	if (!o) {
-		if (access(path, F_OK) == 0)
-			pr_err("lma: %s: %s (line %d); starting without saved state\n", path,
-			       je.text, je.line);
+	if (!l->cfg->state_dir[0])
 		return -ENOENT;
-	}
+	rc = fm_state_load(l->cfg->state_dir, LMA_STATE_NAME, &o);
+	if (rc)
+		return rc; /* none (a first start), or unreadable (logged and kept aside) */
 	if (json_integer_value(json_object_get(o, "version")) != LMA_STATE_VERSION) {
-		pr_err("lma: %s: unknown version, ignored\n", path);
+		pr_err("lma: saved state in %s has an unknown version, ignored\n",
+		       l->cfg->state_dir);
 		json_decref(o);
 		return -EINVAL;
 	}
@@ -2516,8 +2501,8 @@ int lma_start(struct lma *l, uint64_t now)
 {
 	int rc = state_load(l, now);
 
-	if (rc && rc != -ENOENT && rc != -EINVAL)
-		return rc;
+	if (rc && rc != -ENOENT)
+		pr_warn("lma: starting without saved state (%s)\n", strerror(-rc));
 	l->restart_counter++;
 	reconcile(l, now);
 	peers_apply(l, now);
