@@ -1323,12 +1323,11 @@ static void process_pbu(struct lma *l, const struct mh_msg *m, const struct in6_
 	for (int k = 0; mh_opt_find(m, MH_OPT_HNP, k); k++) {
 		const struct mh_opt *h = mh_opt_find(m, MH_OPT_HNP, k);
 		struct fm_prefix p = {.addr = h->hnp.prefix, .plen = h->hnp.plen};
-		struct bce_mn *owner;
 
 		if (hnp_zero(h))
 			continue;
-		owner = bce_prefix_owner(&l->bce, &p);
-		if (owner != mn || !mn) {
+		/* O(1): only the MN's own prefixes are acceptable, whoever else holds it */
+		if (!mn || !(bce_prefix_holder(mn, &p) || mn_shares(mn, &p))) {
 			pba_reject(l, pba, src, nai, PBA_NOT_AUTHORIZED_FOR_HNP);
 			goto out;
 		}
@@ -1443,11 +1442,8 @@ static void process_pbu(struct lma *l, const struct mh_msg *m, const struct in6_
 		timer_init(&b->timer, binding_timeout, b);
 	}
 	changed = is_new || match == M_HANDOFF || b->state != BCE_ACTIVE;
-	if (match == M_HANDOFF) {
-		emit(l, "detach", ev_fields(mn, b));
-		b->mag = *src;
+	if (match == M_HANDOFF)
 		b->att = att->att;
-	}
 	b->mag = *src;
 	b->hi = hi->hi;
 	b->state = BCE_ACTIVE;
@@ -1498,8 +1494,14 @@ static void process_pbu(struct lma *l, const struct mh_msg *m, const struct in6_
 	l->cur_binding = NULL;
 	pba_finish(pba, b);
 	send_msg(l, pba, src);
-	if (changed)
-		emit(l, "registration", ev_fields(mn, b));
+	if (changed) {
+		json_t *ev = ev_fields(mn, b);
+
+		json_object_set_new(ev, "hi", json_integer(b->hi));
+		if (match == M_HANDOFF)
+			json_object_set_new(ev, "handoff", json_true());
+		emit(l, "registration", ev);
+	}
 	if (changed)
 		pr_info("lma: %s/%u registered via %s (ATT %u, HI %u)\n", nai, b->bid, a6(src, sb),
 			b->att, b->hi);
