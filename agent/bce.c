@@ -75,6 +75,7 @@ void bce_destroy(struct bce *c)
 		next = mn->next;
 		for (unsigned i = 0; i < mn->n_b; i++)
 			free(mn->b[i]);
+		fmc_free(&mn->fmc);
 		free(mn);
 	}
 	free(c->hash);
@@ -168,6 +169,7 @@ void bce_mn_del(struct bce *c, struct bce_mn *mn)
 		c->n_bindings--;
 	}
 	c->n_mns--;
+	fmc_free(&mn->fmc);
 	free(mn);
 }
 

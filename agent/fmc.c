@@ -14,6 +14,12 @@ void fmc_init(struct fmc *c)
 	memset(c, 0, sizeof(*c));
 }
 
+void fmc_free(struct fmc *c)
+{
+	free(c->flows);
+	memset(c, 0, sizeof(*c));
+}
+
 struct fmc_flow *fmc_find(struct fmc *c, uint16_t fid)
 {
 	for (unsigned i = 0; i < c->n; i++)
@@ -30,6 +36,18 @@ int fmc_add(struct fmc *c, const struct fmc_flow *f)
 		return -EEXIST;
 	if (c->n >= FMC_MAX_FLOWS)
 		return -ENOSPC;
+	if (c->n == c->cap) {
+		unsigned cap = c->cap ? c->cap * 2 : 4;
+		struct fmc_flow *nf;
+
+		if (cap > FMC_MAX_FLOWS)
+			cap = FMC_MAX_FLOWS;
+		nf = realloc(c->flows, cap * sizeof(*nf));
+		if (!nf)
+			return -ENOMEM;
+		c->flows = nf;
+		c->cap = cap;
+	}
 	c->flows[c->n++] = *f;
 	return 0;
 }

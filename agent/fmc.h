@@ -46,8 +46,8 @@ struct fmc_flow {
 };
 
 struct fmc {
-	unsigned n;
-	struct fmc_flow flows[FMC_MAX_FLOWS];
+	unsigned n, cap;
+	struct fmc_flow *flows; /* grows on demand: most MNs have a few entries */
 };
 
 /* A binding as the FMC sees it. usable = registered and neither
@@ -59,8 +59,10 @@ struct fmc_bview {
 };
 
 void fmc_init(struct fmc *c);
+void fmc_free(struct fmc *c);
 struct fmc_flow *fmc_find(struct fmc *c, uint16_t fid);
-/* Adds a copy of f; -EEXIST when the FID is taken, -ENOSPC when full, -EINVAL bad. */
+/* Adds a copy of f; -EEXIST when the FID is taken, -ENOSPC when full (FMC_MAX_FLOWS),
+ * -EINVAL bad, -ENOMEM. Pointers to entries are invalidated by fmc_add/fmc_del. */
 int fmc_add(struct fmc *c, const struct fmc_flow *f);
 int fmc_del(struct fmc *c, uint16_t fid);
 

@@ -60,6 +60,7 @@ static void test_add_find_del(void **st)
 	assert_int_equal(fmc_add(&c, &f), -ENOSPC);
 	assert_string_equal(fmc_action_name(FM_DP_DROP), "drop");
 	assert_string_equal(fmc_action_name(FM_DP_FORWARD), "forward");
+	fmc_free(&c);
 }
 
 /* Figure 8: FID 2 on BID 1 active; FID 4 on BIDs 1,2 inactive only when both are gone. */
@@ -101,6 +102,7 @@ static void test_active_inactive(void **st)
 	assert_true(fmc_find(&c, 2)->active);
 	assert_true(fmc_find(&c, 4)->active);
 	assert_int_equal(fmc_find(&c, 4)->dp_bid, 1);
+	fmc_free(&c);
 }
 
 static void test_att_placement(void **st)
@@ -134,6 +136,7 @@ static void test_att_placement(void **st)
 	b[1].usable = false; /* ATT 8 bindings both down: WLAN */
 	fmc_resolve(&c, b, 3, NULL);
 	assert_int_equal(fmc_find(&c, 1)->dp_bid, 1);
+	fmc_free(&c);
 }
 
 static void test_rules_order_and_fields(void **st)
@@ -168,6 +171,7 @@ static void test_rules_order_and_fields(void **st)
 	assert_int_equal(r[2].ts.f[TS_NEXT_HEADER].num[0], 17);
 	assert_int_equal(r[2].n_att, 0);
 	assert_int_equal(fmc_to_rules(&c, r, 2), 2);
+	fmc_free(&c);
 }
 
 int main(void)
