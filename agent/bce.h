@@ -17,7 +17,7 @@
 #include "config.h"
 #include "fmc.h"
 
-#define BCE_MAX_BINDINGS  16
+#define BCE_MAX_BINDINGS  8 /* the data plane keeps 8 per MN (FM_MAX_BIND_PER_MN) */
 #define BCE_MAX_PREFIXES  8
 #define BCE_MAX_MNS	  65536
 #define BCE_POOL_MAX_BITS 20 /* at most 2^20 /64s are managed from a pool */
