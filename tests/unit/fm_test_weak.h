@@ -58,7 +58,7 @@ __attribute__((weak)) void fm_wall(struct timespec *ts)
 }
 
 __attribute__((weak)) void fm_clock_override(uint64_t (*now_ms)(void),
-					      void (*wall)(struct timespec *ts))
+					     void (*wall)(struct timespec *ts))
 {
 	weak_now = now_ms ? now_ms : test_clock_now;
 	weak_wall = wall ? wall : test_clock_wall;

@@ -21,13 +21,14 @@ static const uint8_t MAG_MAC[6] = {0x02, 0, 0, 0, 0, 0xaa};
 /* scapy: Ether/IPv6(fe80::1 -> fe80::ff:fe00:101, hlim 255)/RA(chlim 64, lifetime 1800)
  * /SLLA/MTU 1460/PI fd00:100::/64 L A 86400 14400/PI fd00:100:0:1::/64 L A 0 0 */
 static const char RA_FRAME[] =
-	"0200000001010200000000aa86dd6000000000603afffe800000000000000000000000000001"
-	"fe80000000000000000000fffe000101860019ac40000708000000000000000001010200000000aa"
-	"05010000000005b4030440c0000151800000384000000000fd000100000000000000000000000000"
-	"030440c0000000000000000000000000fd000100000000010000000000000000";
+    "0200000001010200000000aa86dd6000000000603afffe800000000000000000000000000001"
+    "fe80000000000000000000fffe000101860019ac40000708000000000000000001010200000000aa"
+    "05010000000005b4030440c0000151800000384000000000fd000100000000000000000000000000"
+    "030440c0000000000000000000000000fd000100000000010000000000000000";
 /* scapy: RS from fe80::ff:fe00:101 to ff02::2 with SLLA 02:00:00:00:01:01 */
-static const char RS_FRAME[] = "33330000000202000000010186dd6000000000103afffe80000000000000000000"
-			       "fffe000101ff0200000000000000000000000000028500792c000000000101020000000101";
+static const char RS_FRAME[] =
+    "33330000000202000000010186dd6000000000103afffe80000000000000000000"
+    "fffe000101ff0200000000000000000000000000028500792c000000000101020000000101";
 /* scapy: NA (S, O) for fe80::ff:fe00:101 with TLLA, to fe80::1 */
 static const char NA_FRAME[] = "0200000000aa02000000010186dd6000000000203afffe80000000000000000000"
 			       "fffe000101fe8000000000000000000000000000018800171d60000000fe800000"
@@ -60,13 +61,13 @@ static void test_ra_body_layout(void **state)
 	(void)state;
 	/* RFC 4861 §4.2 header, §4.6.1 SLLA, §4.6.4 MTU, §4.6.2 prefix information */
 	static const uint8_t want[] = {
-		0x86, 0x00, 0x00, 0x00, 0x40, 0x00, 0x07, 0x08, 0, 0, 0, 0, 0, 0, 0, 0,
-		0x01, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0xaa,
-		0x05, 0x01, 0x00, 0x00, 0x00, 0x00, 0x05, 0xb4,
-		0x03, 0x04, 0x40, 0xc0, 0x00, 0x01, 0x51, 0x80, 0x00, 0x00, 0x38, 0x40, 0, 0, 0, 0,
-		0xfd, 0x00, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		0x03, 0x04, 0x40, 0xc0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		0xfd, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0x86, 0x00, 0x00, 0x00, 0x40, 0x00, 0x07, 0x08, 0,	  0,	0,    0,    0,	  0,
+	    0,	  0,	0x01, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0xaa, 0x05, 0x01, 0x00, 0x00,
+	    0x00, 0x00, 0x05, 0xb4, 0x03, 0x04, 0x40, 0xc0, 0x00, 0x01, 0x51, 0x80, 0x00, 0x00,
+	    0x38, 0x40, 0,    0,    0,	  0,	0xfd, 0x00, 0x01, 0x00, 0,    0,    0,	  0,
+	    0,	  0,	0,    0,    0,	  0,	0,    0,    0x03, 0x04, 0x40, 0xc0, 0,	  0,
+	    0,	  0,	0,    0,    0,	  0,	0,    0,    0,	  0,	0xfd, 0x00, 0x01, 0x00,
+	    0x00, 0x00, 0x00, 0x01, 0,	  0,	0,    0,    0,	  0,	0,    0,
 	};
 	struct nd_ra ra;
 	uint8_t buf[256];
@@ -199,8 +200,8 @@ static void test_ns_frame_matches_scapy(void **state)
 	inet_pton(AF_INET6, "fe80::ff:fe00:101", &tgt);
 	bn = nd_build_ns(&tgt, MAG_MAC, body, sizeof(body));
 	assert_int_equal(bn, 32);
-	assert_int_equal(nd_build_frame(MAG_MAC, MN_MAC, &src, &tgt, body, 32, frame, sizeof(frame)),
-			 wn);
+	assert_int_equal(
+	    nd_build_frame(MAG_MAC, MN_MAC, &src, &tgt, body, 32, frame, sizeof(frame)), wn);
 	assert_memory_equal(frame, want, wn);
 }
 
@@ -222,10 +223,13 @@ static void test_eui64_and_mcast(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ra_body_layout),   cmocka_unit_test(test_ra_frame_matches_scapy),
-		cmocka_unit_test(test_ra_parse_roundtrip), cmocka_unit_test(test_rs_parse),
-		cmocka_unit_test(test_na_parse),         cmocka_unit_test(test_ns_frame_matches_scapy),
-		cmocka_unit_test(test_eui64_and_mcast),
+	    cmocka_unit_test(test_ra_body_layout),
+	    cmocka_unit_test(test_ra_frame_matches_scapy),
+	    cmocka_unit_test(test_ra_parse_roundtrip),
+	    cmocka_unit_test(test_rs_parse),
+	    cmocka_unit_test(test_na_parse),
+	    cmocka_unit_test(test_ns_frame_matches_scapy),
+	    cmocka_unit_test(test_eui64_and_mcast),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
