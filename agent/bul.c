@@ -73,7 +73,7 @@ int bul_build_pbu(const struct bul_ctx *c, const struct bul_entry *e, uint32_t l
 	m->flags = MH_PBU_A | MH_PBU_P;
 	m->lifetime = lifetime_units(lifetime_s);
 
-	if (!(o = bul_opt_add(m, MH_OPT_MN_ID)) || idlen > sizeof(o->mn_id.id))
+	if (!(o = mh_opt_add(m, MH_OPT_MN_ID)) || idlen > sizeof(o->mn_id.id))
 		return -1;
 	o->mn_id.subtype = 1;
 	o->mn_id.len = (uint8_t)idlen;
@@ -81,35 +81,35 @@ int bul_build_pbu(const struct bul_ctx *c, const struct bul_entry *e, uint32_t l
 
 	if (n == 0) {
 		/* ALL_ZERO: ask the LMA to assign (RFC 5213 §6.9.1.1) */
-		if (!(o = bul_opt_add(m, MH_OPT_HNP)))
+		if (!(o = mh_opt_add(m, MH_OPT_HNP)))
 			return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		if (!(o = bul_opt_add(m, MH_OPT_HNP)))
+		if (!(o = mh_opt_add(m, MH_OPT_HNP)))
 			return -1;
 		o->hnp.plen = set[i].plen;
 		o->hnp.prefix = set[i].prefix;
 	}
-	if (!(o = bul_opt_add(m, MH_OPT_HI)))
+	if (!(o = mh_opt_add(m, MH_OPT_HI)))
 		return -1;
 	o->hi = e->hi;
-	if (!(o = bul_opt_add(m, MH_OPT_ATT)))
+	if (!(o = mh_opt_add(m, MH_OPT_ATT)))
 		return -1;
 	o->att = e->att;
-	if (!(o = bul_opt_add(m, MH_OPT_TIMESTAMP)))
+	if (!(o = mh_opt_add(m, MH_OPT_TIMESTAMP)))
 		return -1;
 	fm_wall(&ts);
 	o->timestamp.seconds = (uint64_t)ts.tv_sec & 0xffffffffffffull;
 	o->timestamp.fraction = (uint16_t)(((uint64_t)ts.tv_nsec << 16) / 1000000000ull);
-	if (!(o = bul_opt_add(m, MH_OPT_LLA)))
+	if (!(o = mh_opt_add(m, MH_OPT_LLA)))
 		return -1;
 	o->lla = e->mag_ll;
-	if (!(o = bul_opt_add(m, MH_OPT_LL_ID)))
+	if (!(o = mh_opt_add(m, MH_OPT_LL_ID)))
 		return -1;
 	o->ll_id.len = 6;
 	memcpy(o->ll_id.id, e->mac, 6);
 	if (e->bid) {
-		if (!(o = bul_opt_add(m, MH_OPT_BID)))
+		if (!(o = mh_opt_add(m, MH_OPT_BID)))
 			return -1;
 		o->bid.bid = e->bid;
 	}
@@ -117,7 +117,7 @@ int bul_build_pbu(const struct bul_ctx *c, const struct bul_entry *e, uint32_t l
 		for (int i = 0; i < e->n_flow_req; i++) {
 			const struct fm_cfg_policy *p = &e->flow_req[i];
 
-			if (!(o = bul_opt_add(m, MH_OPT_FLOW_ID)))
+			if (!(o = mh_opt_add(m, MH_OPT_FLOW_ID)))
 				return -1;
 			o->flow_id.fid = p->fid;
 			o->flow_id.priority = p->priority;
@@ -220,7 +220,7 @@ static void take_prefixes(struct bul_entry *e, const struct mh_msg *pba)
 	const struct mh_opt *o;
 
 	e->n_prefixes = 0;
-	for (int i = 0; (o = bul_opt_find(pba, MH_OPT_HNP, i)); i++) {
+	for (int i = 0; (o = mh_opt_find(pba, MH_OPT_HNP, i)); i++) {
 		if (o->hnp.plen == 0 || e->n_prefixes >= BUL_MAX_PREFIXES)
 			continue;
 		e->prefixes[e->n_prefixes].plen = o->hnp.plen;
@@ -282,7 +282,7 @@ enum bul_event bul_on_pba(const struct bul_ctx *c, struct bul_entry *e, const st
 				e->iface);
 			return reject(c, e, now);
 		}
-		if ((o = bul_opt_find(pba, MH_OPT_BID, 0)) && o->bid.bid)
+		if ((o = mh_opt_find(pba, MH_OPT_BID, 0)) && o->bid.bid)
 			e->bid = o->bid.bid;
 		e->state = BUL_REGISTERED;
 		e->awaiting = false;

@@ -125,25 +125,4 @@ int bul_build_pbu(const struct bul_ctx *c, const struct bul_entry *e, uint32_t l
 const char *bul_state_name(enum bul_state s);
 const char *bul_event_name(enum bul_event ev);
 
-/* Option helpers usable before the codec's own land (same semantics as mh_opt_*). */
-static inline struct mh_opt *bul_opt_add(struct mh_msg *m, uint8_t type)
-{
-	struct mh_opt *o;
-
-	if (m->n_opts >= MH_MAX_OPTS)
-		return NULL;
-	o = &m->opts[m->n_opts++];
-	__builtin_memset(o, 0, sizeof(*o));
-	o->type = type;
-	return o;
-}
-
-static inline const struct mh_opt *bul_opt_find(const struct mh_msg *m, uint8_t type, int nth)
-{
-	for (int i = 0; i < m->n_opts; i++)
-		if (m->opts[i].type == type && nth-- == 0)
-			return &m->opts[i];
-	return NULL;
-}
-
 #endif /* FLOWMOB_BUL_H */

@@ -236,7 +236,7 @@ struct mag_binding *mag_binding_find(struct mag *m, const struct mag_mn *mn, int
 
 static struct mag_mn *mn_from_msg(struct mag *m, const struct mh_msg *msg)
 {
-	const struct mh_opt *o = bul_opt_find(msg, MH_OPT_MN_ID, 0);
+	const struct mh_opt *o = mh_opt_find(msg, MH_OPT_MN_ID, 0);
 	char id[FM_NAI_MAX + 1];
 
 	if (!o)
@@ -248,10 +248,10 @@ static struct mag_mn *mn_from_msg(struct mag *m, const struct mh_msg *msg)
 
 static void add_mn_id(struct mh_msg *msg, const struct mh_msg *from)
 {
-	const struct mh_opt *o = bul_opt_find(from, MH_OPT_MN_ID, 0);
+	const struct mh_opt *o = mh_opt_find(from, MH_OPT_MN_ID, 0);
 	struct mh_opt *n;
 
-	if (o && (n = bul_opt_add(msg, MH_OPT_MN_ID)))
+	if (o && (n = mh_opt_add(msg, MH_OPT_MN_ID)))
 		*n = *o;
 }
 
@@ -504,7 +504,7 @@ static void pba_flows(struct mag *m, struct mag_mn *mn, const struct mh_msg *pba
 {
 	const struct mh_opt *o;
 
-	for (int i = 0; (o = bul_opt_find(pba, MH_OPT_FLOW_ID, i)); i++) {
+	for (int i = 0; (o = mh_opt_find(pba, MH_OPT_FLOW_ID, i)); i++) {
 		const struct mh_flowid *fl = &o->flow_id;
 		struct mag_flow *f = flow_find(mn, fl->fid);
 
@@ -759,7 +759,7 @@ void mag_rx_nd(struct mag *m, int iface, const uint8_t *frame, size_t len, uint6
 static void handle_pba(struct mag *m, const struct mh_msg *pba, uint64_t now)
 {
 	struct mag_mn *mn = mn_from_msg(m, pba);
-	const struct mh_opt *ll = bul_opt_find(pba, MH_OPT_LL_ID, 0);
+	const struct mh_opt *ll = mh_opt_find(pba, MH_OPT_LL_ID, 0);
 	struct mag_binding *b, *n;
 
 	m->c.pba_status[pba->status]++;
@@ -797,8 +797,8 @@ static void send_fma(struct mag *m, const struct mh_msg *fmi, uint8_t status, bo
 	if (with_flows) {
 		const struct mh_opt *o;
 
-		for (int i = 0; (o = bul_opt_find(fmi, MH_OPT_FLOW_ID, i)); i++) {
-			struct mh_opt *n = bul_opt_add(&a, MH_OPT_FLOW_ID);
+		for (int i = 0; (o = mh_opt_find(fmi, MH_OPT_FLOW_ID, i)); i++) {
+			struct mh_opt *n = mh_opt_add(&a, MH_OPT_FLOW_ID);
 
 			if (!n)
 				break;
@@ -836,7 +836,7 @@ static void handle_fmi(struct mag *m, const struct mh_msg *fmi, uint64_t now)
 	}
 	m->fmi_seq_known = true;
 	m->fmi_last_seq = seq;
-	if (!bul_opt_find(fmi, MH_OPT_MN_ID, 0)) {
+	if (!mh_opt_find(fmi, MH_OPT_MN_ID, 0)) {
 		send_fma(m, fmi, FMA_UNSPECIFIED, false);
 		return;
 	}
@@ -845,7 +845,7 @@ static void handle_fmi(struct mag *m, const struct mh_msg *fmi, uint64_t now)
 		return;
 	}
 	/* validate everything first: an FMI is applied whole or not at all */
-	for (int i = 0; (o = bul_opt_find(fmi, MH_OPT_FLOW_ID, i)); i++) {
+	for (int i = 0; (o = mh_opt_find(fmi, MH_OPT_FLOW_ID, i)); i++) {
 		const struct mag_flow *f = flow_find(mn, o->flow_id.fid);
 
 		nflows++;
@@ -874,7 +874,7 @@ static void handle_fmi(struct mag *m, const struct mh_msg *fmi, uint64_t now)
 		send_fma(m, fmi, status, false);
 		return;
 	}
-	for (int i = 0; (o = bul_opt_find(fmi, MH_OPT_FLOW_ID, i)); i++) {
+	for (int i = 0; (o = mh_opt_find(fmi, MH_OPT_FLOW_ID, i)); i++) {
 		const struct mh_flowid *fl = &o->flow_id;
 		struct mag_flow *f = flow_find(mn, fl->fid);
 
@@ -930,7 +930,7 @@ static void handle_upn(struct mag *m, const struct mh_msg *upn, uint64_t now)
 		return;
 	/* the new prefix set, when the LMA names it; otherwise ask with the current one
 	 * and take what the PBA assigns (RFC 7864 §3.3) */
-	for (int i = 0; (o = bul_opt_find(upn, MH_OPT_HNP, i)) && n < BUL_MAX_PREFIXES; i++) {
+	for (int i = 0; (o = mh_opt_find(upn, MH_OPT_HNP, i)) && n < BUL_MAX_PREFIXES; i++) {
 		if (!o->hnp.plen)
 			continue;
 		set[n].prefix = o->hnp.prefix;
@@ -945,7 +945,7 @@ static void handle_upn(struct mag *m, const struct mh_msg *upn, uint64_t now)
 static void handle_bri(struct mag *m, const struct mh_msg *bri, uint64_t now)
 {
 	struct mag_mn *mn = mn_from_msg(m, bri);
-	const struct mh_opt *bid = bul_opt_find(bri, MH_OPT_BID, 0);
+	const struct mh_opt *bid = mh_opt_find(bri, MH_OPT_BID, 0);
 	const struct mh_opt *o;
 	struct mh_msg a = {0};
 	int named = 0, found = 0, matched_bindings = 0;
@@ -959,7 +959,7 @@ static void handle_bri(struct mag *m, const struct mh_msg *bri, uint64_t now)
 		a.status = BRA_GLOBAL_NOT_AUTHORIZED;
 		goto reply;
 	}
-	for (int i = 0; bul_opt_find(bri, MH_OPT_HNP, i); i++)
+	for (int i = 0; mh_opt_find(bri, MH_OPT_HNP, i); i++)
 		named++;
 	for (b = mn ? m->bindings : NULL; b; b = nb) {
 		nb = b->next;
@@ -982,7 +982,7 @@ static void handle_bri(struct mag *m, const struct mh_msg *bri, uint64_t now)
 		struct bul_prefix removed[BUL_MAX_PREFIXES];
 		int nrem = 0;
 
-		for (int i = 0; (o = bul_opt_find(bri, MH_OPT_HNP, i)); i++) {
+		for (int i = 0; (o = mh_opt_find(bri, MH_OPT_HNP, i)); i++) {
 			struct bul_prefix p = {o->hnp.prefix, o->hnp.plen};
 			int k = pfx_index(b->bul.prefixes, b->bul.n_prefixes, &p);
 
@@ -1037,7 +1037,7 @@ static void lma_seen(struct mag *m, uint32_t rc, bool has_rc, uint64_t now)
 
 static void handle_heartbeat(struct mag *m, const struct mh_msg *hb, uint64_t now)
 {
-	const struct mh_opt *rc = bul_opt_find(hb, MH_OPT_RESTART_COUNTER, 0);
+	const struct mh_opt *rc = mh_opt_find(hb, MH_OPT_RESTART_COUNTER, 0);
 
 	if (hb->flags & MH_HB_R) {
 		if (hb->seq != m->hb_seq)
@@ -1051,7 +1051,7 @@ static void handle_heartbeat(struct mag *m, const struct mh_msg *hb, uint64_t no
 	r.kind = MH_HEARTBEAT;
 	r.seq = hb->seq;
 	r.flags = MH_HB_R;
-	if ((o = bul_opt_add(&r, MH_OPT_RESTART_COUNTER)))
+	if ((o = mh_opt_add(&r, MH_OPT_RESTART_COUNTER)))
 		o->restart_counter = m->restart_counter;
 	send_mh(m, &r);
 	lma_seen(m, rc ? rc->restart_counter : 0, rc != NULL, now);
@@ -1110,7 +1110,7 @@ static void heartbeat_tick(struct mag *m, uint64_t now)
 	}
 	hb.kind = MH_HEARTBEAT;
 	hb.seq = ++m->hb_seq;
-	if ((o = bul_opt_add(&hb, MH_OPT_RESTART_COUNTER)))
+	if ((o = mh_opt_add(&hb, MH_OPT_RESTART_COUNTER)))
 		o->restart_counter = m->restart_counter;
 	m->hb_outstanding = true;
 	send_mh(m, &hb);

@@ -20,7 +20,21 @@ static int ncap;
 
 static int cap_send(void *ctx, const struct mh_msg *m)
 {
+	uint8_t buf[2048];
+	struct mh_err err;
+	struct mh_msg back;
+	int n = mh_encode(m, buf, sizeof(buf), &err);
+
 	(void)ctx;
+	/* what the entry builds must be encodable and survive a decode */
+	if (n < 0)
+		fail_msg("mh_encode: %s", err.msg);
+	assert_int_equal(mh_decode(buf, (size_t)n, &back, &err), 0);
+	assert_int_equal(back.kind, MH_PBU);
+	assert_int_equal(back.seq, m->seq);
+	assert_int_equal(back.flags, m->flags);
+	assert_int_equal(back.lifetime, m->lifetime);
+	assert_int_equal(back.n_opts, m->n_opts);
 	if (ncap < MAXCAP)
 		cap[ncap] = *m;
 	ncap++;
@@ -66,22 +80,22 @@ static void pba(struct mh_msg *m, uint8_t status, uint16_t seq, uint32_t lifetim
 	m->flags = MH_PBA_P;
 	m->seq = seq;
 	m->lifetime = lifetime;
-	o = bul_opt_add(m, MH_OPT_MN_ID);
+	o = mh_opt_add(m, MH_OPT_MN_ID);
 	o->mn_id.subtype = 1;
 	o->mn_id.len = 15;
 	memcpy(o->mn_id.id, "mn1@example.net", 15);
 	if (p1) {
-		o = bul_opt_add(m, MH_OPT_HNP);
+		o = mh_opt_add(m, MH_OPT_HNP);
 		o->hnp.plen = 64;
 		o->hnp.prefix = a6(p1);
 	}
 	if (p2) {
-		o = bul_opt_add(m, MH_OPT_HNP);
+		o = mh_opt_add(m, MH_OPT_HNP);
 		o->hnp.plen = 64;
 		o->hnp.prefix = a6(p2);
 	}
 	if (bid) {
-		o = bul_opt_add(m, MH_OPT_BID);
+		o = mh_opt_add(m, MH_OPT_BID);
 		o->bid.bid = bid;
 	}
 }
@@ -112,22 +126,22 @@ static void test_first_pbu_fields(void **state)
 	assert_int_equal(m->opts[0].mn_id.subtype, 1);
 	assert_int_equal(m->opts[0].mn_id.len, 15);
 	assert_memory_equal(m->opts[0].mn_id.id, "mn1@example.net", 15);
-	o = bul_opt_find(m, MH_OPT_HNP, 0);
+	o = mh_opt_find(m, MH_OPT_HNP, 0);
 	assert_non_null(o);
 	assert_int_equal(o->hnp.plen, 0);
 	assert_memory_equal(&o->hnp.prefix, &zero, 16);
-	assert_null(bul_opt_find(m, MH_OPT_HNP, 1));
-	assert_int_equal(bul_opt_find(m, MH_OPT_HI, 0)->hi, MH_HI_NEW_IFACE);
-	assert_int_equal(bul_opt_find(m, MH_OPT_ATT, 0)->att, 4);
-	o = bul_opt_find(m, MH_OPT_TIMESTAMP, 0);
+	assert_null(mh_opt_find(m, MH_OPT_HNP, 1));
+	assert_int_equal(mh_opt_find(m, MH_OPT_HI, 0)->hi, MH_HI_NEW_IFACE);
+	assert_int_equal(mh_opt_find(m, MH_OPT_ATT, 0)->att, 4);
+	o = mh_opt_find(m, MH_OPT_TIMESTAMP, 0);
 	assert_int_equal(o->timestamp.seconds, 1700000000);
 	assert_int_equal(o->timestamp.fraction, 0x8000);
-	assert_memory_equal(&bul_opt_find(m, MH_OPT_LLA, 0)->lla, &ll, 16);
-	o = bul_opt_find(m, MH_OPT_LL_ID, 0);
+	assert_memory_equal(&mh_opt_find(m, MH_OPT_LLA, 0)->lla, &ll, 16);
+	o = mh_opt_find(m, MH_OPT_LL_ID, 0);
 	assert_int_equal(o->ll_id.len, 6);
 	assert_memory_equal(o->ll_id.id, MAC, 6);
-	assert_null(bul_opt_find(m, MH_OPT_BID, 0));
-	o = bul_opt_find(m, MH_OPT_FLOW_ID, 0);
+	assert_null(mh_opt_find(m, MH_OPT_BID, 0));
+	o = mh_opt_find(m, MH_OPT_FLOW_ID, 0);
 	assert_non_null(o);
 	assert_int_equal(o->flow_id.fid, 7);
 	assert_int_equal(o->flow_id.priority, 10);
@@ -180,14 +194,14 @@ static void test_accept_then_refresh(void **state)
 	bul_tick(&ctx, &e, 200 + 800000);
 	assert_int_equal(ncap, 2);
 	assert_int_equal(cap[1].seq, 101);
-	assert_int_equal(bul_opt_find(&cap[1], MH_OPT_HNP, 0)->hnp.plen, 64);
-	assert_memory_equal(&bul_opt_find(&cap[1], MH_OPT_HNP, 1)->hnp.prefix,
-			    &e.prefixes[1].prefix, 16);
-	assert_null(bul_opt_find(&cap[1], MH_OPT_HNP, 2));
-	o = bul_opt_find(&cap[1], MH_OPT_BID, 0);
+	assert_int_equal(mh_opt_find(&cap[1], MH_OPT_HNP, 0)->hnp.plen, 64);
+	assert_memory_equal(&mh_opt_find(&cap[1], MH_OPT_HNP, 1)->hnp.prefix, &e.prefixes[1].prefix,
+			    16);
+	assert_null(mh_opt_find(&cap[1], MH_OPT_HNP, 2));
+	o = mh_opt_find(&cap[1], MH_OPT_BID, 0);
 	assert_non_null(o);
 	assert_int_equal(o->bid.bid, 3);
-	assert_int_equal(bul_opt_find(&cap[1], MH_OPT_HI, 0)->hi, MH_HI_NOT_CHANGED);
+	assert_int_equal(mh_opt_find(&cap[1], MH_OPT_HI, 0)->hi, MH_HI_NOT_CHANGED);
 	/* still registered while the refresh is outstanding */
 	assert_int_equal(e.state, BUL_REGISTERED);
 	/* no answer: retransmitted, then the binding expires */
@@ -260,8 +274,8 @@ static void test_reject_backs_off(void **state)
 		assert_int_equal(ncap, 1);
 		bul_tick(&ctx, &e, 10 + 32000);
 		assert_int_equal(ncap, 2);
-		assert_int_equal(bul_opt_find(&cap[1], MH_OPT_HNP, 0)->hnp.plen, 0);
-		assert_int_equal(bul_opt_find(&cap[1], MH_OPT_HI, 0)->hi, MH_HI_NEW_IFACE);
+		assert_int_equal(mh_opt_find(&cap[1], MH_OPT_HNP, 0)->hnp.plen, 0);
+		assert_int_equal(mh_opt_find(&cap[1], MH_OPT_HI, 0)->hi, MH_HI_NEW_IFACE);
 		assert_int_equal(bul_deadline(&e), 10 + 32000 + 1500);
 	}
 }
@@ -285,7 +299,7 @@ static void test_timestamp_and_prefix_mismatch(void **state)
 	pba(&m, PBA_BCE_PBU_PREFIX_MISMATCH, 101, 0, NULL, NULL, 0);
 	assert_int_equal(bul_on_pba(&ctx, &e, &m, 40), BUL_EV_NONE);
 	assert_int_equal(ncap, 3);
-	assert_int_equal(bul_opt_find(&cap[2], MH_OPT_HNP, 0)->hnp.plen, 0);
+	assert_int_equal(mh_opt_find(&cap[2], MH_OPT_HNP, 0)->hnp.plen, 0);
 }
 
 static void test_update_with_new_set(void **state)
@@ -299,9 +313,9 @@ static void test_update_with_new_set(void **state)
 	bul_on_pba(&ctx, &e, &m, 10);
 	assert_int_equal(bul_update(&ctx, &e, set, 2, 20), 0);
 	assert_int_equal(ncap, 2);
-	assert_memory_equal(&bul_opt_find(&cap[1], MH_OPT_HNP, 1)->hnp.prefix, &set[1].prefix, 16);
+	assert_memory_equal(&mh_opt_find(&cap[1], MH_OPT_HNP, 1)->hnp.prefix, &set[1].prefix, 16);
 	/* no flow requests after the first accepted registration */
-	assert_null(bul_opt_find(&cap[1], MH_OPT_FLOW_ID, 0));
+	assert_null(mh_opt_find(&cap[1], MH_OPT_FLOW_ID, 0));
 	pba(&m, PBA_ACCEPTED, 101, 1000, "fd00:100:0:9::", NULL, 2);
 	assert_int_equal(bul_on_pba(&ctx, &e, &m, 30), BUL_EV_REGISTERED);
 	assert_int_equal(e.n_prefixes, 1);
@@ -320,8 +334,8 @@ static void test_deregistration(void **state)
 	assert_int_equal(e.state, BUL_DEREGISTERING);
 	assert_int_equal(ncap, 2);
 	assert_int_equal(cap[1].lifetime, 0);
-	assert_int_equal(bul_opt_find(&cap[1], MH_OPT_HNP, 0)->hnp.plen, 64);
-	assert_int_equal(bul_opt_find(&cap[1], MH_OPT_BID, 0)->bid.bid, 2);
+	assert_int_equal(mh_opt_find(&cap[1], MH_OPT_HNP, 0)->hnp.plen, 64);
+	assert_int_equal(mh_opt_find(&cap[1], MH_OPT_BID, 0)->bid.bid, 2);
 	pba(&m, PBA_ACCEPTED, 101, 0, NULL, NULL, 0);
 	assert_int_equal(bul_on_pba(&ctx, &e, &m, 30), BUL_EV_DEREGISTERED);
 	assert_int_equal(e.state, BUL_IDLE);

@@ -53,6 +53,22 @@ static int c_send_mh(void *ctx, const struct mh_msg *m, const struct in6_addr *d
 	(void)ctx;
 	inet_pton(AF_INET6, "fd00:11::1", &lma);
 	assert_memory_equal(dst, &lma, 16);
+	/* every message the MAG produces is encodable and decodes to the same fields */
+	{
+		uint8_t buf[2048];
+		struct mh_err err;
+		struct mh_msg back;
+		int n = mh_encode(m, buf, sizeof(buf), &err);
+
+		if (n < 0)
+			fail_msg("mh_encode(%d): %s", m->kind, err.msg);
+		assert_int_equal(mh_decode(buf, (size_t)n, &back, &err), 0);
+		assert_int_equal(back.kind, m->kind);
+		assert_int_equal(back.seq, m->seq);
+		assert_int_equal(back.status, m->status);
+		assert_int_equal(back.lifetime, m->lifetime);
+		assert_int_equal(back.n_opts, m->n_opts);
+	}
 	if (nmh < MAX)
 		mh[nmh] = *m;
 	nmh++;
@@ -241,7 +257,7 @@ static void rs(const uint8_t mac[6], const char *src, bool slla)
 
 static void mn_id(struct mh_msg *x, const char *id)
 {
-	struct mh_opt *o = bul_opt_add(x, MH_OPT_MN_ID);
+	struct mh_opt *o = mh_opt_add(x, MH_OPT_MN_ID);
 
 	o->mn_id.subtype = 1;
 	o->mn_id.len = (uint8_t)strlen(id);
@@ -250,7 +266,7 @@ static void mn_id(struct mh_msg *x, const char *id)
 
 static void hnp(struct mh_msg *x, const char *p)
 {
-	struct mh_opt *o = bul_opt_add(x, MH_OPT_HNP);
+	struct mh_opt *o = mh_opt_add(x, MH_OPT_HNP);
 
 	o->hnp.plen = 64;
 	o->hnp.prefix = a6(p);
@@ -279,7 +295,7 @@ static void send_pba(uint16_t seq, uint8_t status, uint32_t lifetime, const char
 	if (p2)
 		hnp(&x, p2);
 	if (bid) {
-		struct mh_opt *o = bul_opt_add(&x, MH_OPT_BID);
+		struct mh_opt *o = mh_opt_add(&x, MH_OPT_BID);
 
 		o->bid.bid = bid;
 	}
@@ -357,12 +373,12 @@ static void test_attach_register_ra(void **state)
 	assert_int_equal(mh[0].kind, MH_PBU);
 	assert_int_equal(mh[0].flags, MH_PBU_A | MH_PBU_P);
 	assert_int_equal(mh[0].lifetime, 3600);
-	o = bul_opt_find(&mh[0], MH_OPT_HNP, 0);
+	o = mh_opt_find(&mh[0], MH_OPT_HNP, 0);
 	assert_int_equal(o->hnp.plen, 0);
 	assert_memory_equal(&o->hnp.prefix, &zero, 16);
-	assert_int_equal(bul_opt_find(&mh[0], MH_OPT_ATT, 0)->att, 4);
-	assert_int_equal(bul_opt_find(&mh[0], MH_OPT_HI, 0)->hi, MH_HI_NEW_IFACE);
-	assert_memory_equal(bul_opt_find(&mh[0], MH_OPT_LL_ID, 0)->ll_id.id, MN_MAC, 6);
+	assert_int_equal(mh_opt_find(&mh[0], MH_OPT_ATT, 0)->att, 4);
+	assert_int_equal(mh_opt_find(&mh[0], MH_OPT_HI, 0)->hi, MH_HI_NEW_IFACE);
+	assert_memory_equal(mh_opt_find(&mh[0], MH_OPT_LL_ID, 0)->ll_id.id, MN_MAC, 6);
 	/* no RA and no route before the LMA answers */
 	assert_int_equal(nra, 0);
 	assert_int_equal(nroutes, 0);
@@ -465,7 +481,7 @@ static void fmi(uint16_t seq, uint16_t flags, uint32_t lifetime, const char *mn,
 	x.lifetime = lifetime;
 	if (mn)
 		mn_id(&x, mn);
-	o = bul_opt_add(&x, MH_OPT_FLOW_ID);
+	o = mh_opt_add(&x, MH_OPT_FLOW_ID);
 	o->flow_id.fid = fid;
 	o->flow_id.priority = 10;
 	o->flow_id.n_bids = 1;
@@ -506,7 +522,7 @@ static void test_fmi_statuses(void **state)
 	/* MN not attached here */
 	fmi(10, 0, 60, "mn1@example.net", 5, NULL, TS_FMT_IPV6);
 	check_fma(0, 10, FMA_MN_NOT_ATTACHED, 60);
-	assert_null(bul_opt_find(&mh[0], MH_OPT_FLOW_ID, 0));
+	assert_null(mh_opt_find(&mh[0], MH_OPT_FLOW_ID, 0));
 	clear();
 
 	attach_registered();
@@ -514,10 +530,10 @@ static void test_fmi_statuses(void **state)
 	 * and a route for the flow's destination prefix (seed Figures 5–6) */
 	fmi(11, 0, 60, "mn1@example.net", 5, "fd00:100:0:2::", TS_FMT_IPV6);
 	check_fma(0, 11, FMA_SUCCESS, 60);
-	o = bul_opt_find(&mh[0], MH_OPT_MN_ID, 0);
+	o = mh_opt_find(&mh[0], MH_OPT_MN_ID, 0);
 	assert_non_null(o);
 	assert_memory_equal(o->mn_id.id, "mn1@example.net", 15);
-	o = bul_opt_find(&mh[0], MH_OPT_FLOW_ID, 0);
+	o = mh_opt_find(&mh[0], MH_OPT_FLOW_ID, 0);
 	assert_non_null(o);
 	assert_int_equal(o->flow_id.fid, 5);
 	assert_int_equal(o->flow_id.priority, 10);
@@ -634,12 +650,12 @@ static void test_upn(void **state)
 	assert_int_equal(mh[0].kind, MH_UPA);
 	assert_int_equal(mh[0].seq, 42);
 	assert_int_equal(mh[0].status, UPA_SUCCESS);
-	assert_non_null(bul_opt_find(&mh[0], MH_OPT_MN_ID, 0));
+	assert_non_null(mh_opt_find(&mh[0], MH_OPT_MN_ID, 0));
 	assert_int_equal(mh[1].kind, MH_PBU);
 	assert_int_equal(mh[1].lifetime, 3600);
 	struct in6_addr p7 = a6("fd00:100:0:7::");
-	assert_memory_equal(&bul_opt_find(&mh[1], MH_OPT_HNP, 1)->hnp.prefix, &p7, 16);
-	assert_int_equal(bul_opt_find(&mh[1], MH_OPT_BID, 0)->bid.bid, 1);
+	assert_memory_equal(&mh_opt_find(&mh[1], MH_OPT_HNP, 1)->hnp.prefix, &p7, 16);
+	assert_int_equal(mh_opt_find(&mh[1], MH_OPT_BID, 0)->bid.bid, 1);
 	/* the PBA assigns fd00:100:0:7::/64 only: the old prefix is withdrawn in the RA */
 	send_pba((uint16_t)mh[1].seq, PBA_ACCEPTED, 3600, "fd00:100:0:7::", NULL, 1);
 	assert_true(routed("fd00:100:0:7::", 64, true));
@@ -700,7 +716,7 @@ static void test_bri(void **state)
 	bri(53, MH_BR_P, "mn1@example.net", "fd00:100:0:2::");
 	assert_int_equal(nmh, 1);
 	assert_int_equal(mh[0].status, BRA_SUCCESS);
-	assert_non_null(bul_opt_find(&mh[0], MH_OPT_MN_ID, 0));
+	assert_non_null(mh_opt_find(&mh[0], MH_OPT_MN_ID, 0));
 	assert_true(routed("fd00:100:0:2::", 64, false));
 	assert_false(routed("fd00:100::", 64, false));
 	assert_int_equal(nra, 1);
@@ -711,8 +727,8 @@ static void test_bri(void **state)
 	tick(2880000);
 	int last = nmh - 1;
 	assert_int_equal(mh[last].kind, MH_PBU);
-	assert_non_null(bul_opt_find(&mh[last], MH_OPT_HNP, 0));
-	assert_null(bul_opt_find(&mh[last], MH_OPT_HNP, 1));
+	assert_non_null(mh_opt_find(&mh[last], MH_OPT_HNP, 0));
+	assert_null(mh_opt_find(&mh[last], MH_OPT_HNP, 1));
 	send_pba((uint16_t)mh[last].seq, PBA_ACCEPTED, 3600, "fd00:100::", NULL, 1);
 	clear();
 	/* no HNP option: the whole binding goes, without a de-registration PBU */
@@ -742,7 +758,7 @@ static void test_pba_flow_identification(void **state)
 	x.lifetime = 3600;
 	mn_id(&x, "mn1@example.net");
 	hnp(&x, "fd00:100::");
-	o = bul_opt_add(&x, MH_OPT_FLOW_ID);
+	o = mh_opt_add(&x, MH_OPT_FLOW_ID);
 	o->flow_id.fid = 9;
 	o->flow_id.priority = 20;
 	o->flow_id.has_ts = true;
@@ -774,8 +790,8 @@ static void test_detach_command(void **state)
 	assert_int_equal(nmh, 1);
 	assert_int_equal(mh[0].kind, MH_PBU);
 	assert_int_equal(mh[0].lifetime, 0);
-	assert_int_equal(bul_opt_find(&mh[0], MH_OPT_HNP, 0)->hnp.plen, 64);
-	assert_int_equal(bul_opt_find(&mh[0], MH_OPT_BID, 0)->bid.bid, 1);
+	assert_int_equal(mh_opt_find(&mh[0], MH_OPT_HNP, 0)->hnp.plen, 64);
+	assert_int_equal(mh_opt_find(&mh[0], MH_OPT_BID, 0)->bid.bid, 1);
 	/* routes removed, prefix withdrawn, router lifetime 0 */
 	assert_true(routed("fd00:100::", 64, false));
 	assert_int_equal(nra, 1);
@@ -814,7 +830,7 @@ static void test_attach_command(void **state)
 	assert_string_equal(json_string_value(json_object_get(r, "state")), "registering");
 	assert_string_equal(json_string_value(json_object_get(r, "mac")), "02:00:00:00:02:02");
 	assert_int_equal(nmh, 1);
-	assert_memory_equal(bul_opt_find(&mh[0], MH_OPT_MN_ID, 0)->mn_id.id, "mn2@example.net", 15);
+	assert_memory_equal(mh_opt_find(&mh[0], MH_OPT_MN_ID, 0)->mn_id.id, "mn2@example.net", 15);
 	json_decref(r);
 	json_decref(req);
 }
@@ -889,12 +905,12 @@ static void test_heartbeat(void **state)
 	assert_int_equal(nmh, 1);
 	assert_int_equal(mh[0].kind, MH_HEARTBEAT);
 	assert_int_equal(mh[0].flags & MH_HB_R, 0);
-	assert_int_equal(bul_opt_find(&mh[0], MH_OPT_RESTART_COUNTER, 0)->restart_counter, 7);
+	assert_int_equal(mh_opt_find(&mh[0], MH_OPT_RESTART_COUNTER, 0)->restart_counter, 7);
 	/* the LMA's response, restart counter 3 */
 	x.kind = MH_HEARTBEAT;
 	x.seq = mh[0].seq;
 	x.flags = MH_HB_R;
-	o = bul_opt_add(&x, MH_OPT_RESTART_COUNTER);
+	o = mh_opt_add(&x, MH_OPT_RESTART_COUNTER);
 	o->restart_counter = 3;
 	rx(&x);
 	json_t *p = mag_ctl_peers(m, NULL, e, sizeof(e)), *p0 = json_array_get(p, 0);
@@ -912,7 +928,7 @@ static void test_heartbeat(void **state)
 	assert_int_equal(mh[0].kind, MH_HEARTBEAT);
 	assert_int_equal(mh[0].seq, 77);
 	assert_int_equal(mh[0].flags, MH_HB_R);
-	assert_int_equal(bul_opt_find(&mh[0], MH_OPT_RESTART_COUNTER, 0)->restart_counter, 7);
+	assert_int_equal(mh_opt_find(&mh[0], MH_OPT_RESTART_COUNTER, 0)->restart_counter, 7);
 	/* a new restart counter: the LMA lost its state, the MAG re-registers */
 	clear();
 	x.seq = 78;
