@@ -1248,6 +1248,103 @@ uint64_t mag_deadline(const struct mag *m)
 	return d;
 }
 
+/* ---- persistence ---------------------------------------------------------------------- */
+
+json_t *mag_bindings_save(const struct mag *m)
+{
+	json_t *a = json_array();
+	char ll[INET6_ADDRSTRLEN];
+
+	for (const struct mag_binding *b = m->bindings; b; b = b->next) {
+		if (b->bul.state != BUL_REGISTERED)
+			continue;
+		inet_ntop(AF_INET6, &b->mn_ll, ll, sizeof(ll));
+		json_array_append_new(
+		    a, json_pack("{s:s, s:s, s:i, s:i, s:o, s:s, s:b}", "mn", b->mn->id, "iface",
+				 m->cfg->access_ifaces[b->iface].name, "bid", b->bul.bid, "seq",
+				 b->bul.seq, "prefixes",
+				 prefixes_json(b->bul.prefixes, b->bul.n_prefixes), "mn_ll", ll,
+				 "mn_ll_known", b->mn_ll_known));
+	}
+	return a;
+}
+
+static int parse_prefix(const char *s, struct bul_prefix *p)
+{
+	char buf[64], *slash;
+	unsigned plen;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (!slash || sscanf(slash + 1, "%u", &plen) != 1 || plen > 128)
+		return -1;
+	*slash = 0;
+	if (inet_pton(AF_INET6, buf, &p->prefix) != 1)
+		return -1;
+	p->plen = (uint8_t)plen;
+	return 0;
+}
+
+int mag_bindings_restore(struct mag *m, const json_t *saved, uint64_t now)
+{
+	size_t i;
+	json_t *e;
+	int n = 0;
+
+	if (!json_is_array(saved))
+		return 0;
+	json_array_foreach(saved, i, e)
+	{
+		const char *id = json_string_value(json_object_get(e, "mn"));
+		const char *ifn = json_string_value(json_object_get(e, "iface"));
+		const char *ll = json_string_value(json_object_get(e, "mn_ll"));
+		json_t *pf = json_object_get(e, "prefixes"), *p;
+		struct mag_mn *mn = id ? mag_mn_by_id(m, id) : NULL;
+		int iface = ifn ? mag_iface_index(m, ifn) : -1;
+		struct mag_binding *b;
+		size_t k;
+
+		if (!mn || iface < 0 || mag_binding_find(m, mn, iface)) {
+			pr_info("mag: saved binding %s/%s no longer configured, skipped",
+				id ? id : "?", ifn ? ifn : "?");
+			continue;
+		}
+		b = binding_new(m, mn, iface);
+		if (!b)
+			break;
+		b->bul.bid = (uint16_t)json_integer_value(json_object_get(e, "bid"));
+		b->bul.seq = (uint16_t)json_integer_value(json_object_get(e, "seq"));
+		json_array_foreach(pf, k, p)
+		{
+			if (b->bul.n_prefixes < BUL_MAX_PREFIXES && json_is_string(p) &&
+			    !parse_prefix(json_string_value(p),
+					  &b->bul.prefixes[b->bul.n_prefixes]))
+				b->bul.n_prefixes++;
+		}
+		if (ll && inet_pton(AF_INET6, ll, &b->mn_ll) == 1)
+			b->mn_ll_known = json_is_true(json_object_get(e, "mn_ll_known"));
+		if (!b->bul.n_prefixes) {
+			binding_unlink(m, b);
+			continue;
+		}
+		b->bul.state = BUL_REGISTERED;
+		b->bul.flow_req_done = true;
+		b->bul.lifetime_s = m->bc.t.lifetime_s;
+		b->bul.expires_ms = now + (uint64_t)m->bc.t.lifetime_s * 1000;
+		b->last_activity_ms = now;
+		b->next_check_ms = now + 1000;
+		for (int j = 0; j < b->bul.n_prefixes; j++) {
+			b->routed[b->n_routed++] = b->bul.prefixes[j];
+			route_set(m, b, &b->bul.prefixes[j]);
+		}
+		b->next_ra_ms = now + ra_interval_ms(m);
+		bul_update(&m->bc, &b->bul, NULL, 0, now);
+		pr_info("mag: restored %s on %s (BID %u), refreshing", mn->id, ifn, b->bul.bid);
+		n++;
+	}
+	return n;
+}
+
 /* ---- control ------------------------------------------------------------------------ */
 
 json_t *mag_binding_json(const struct mag *m, const struct mag_binding *b, uint64_t now)

@@ -151,6 +151,14 @@ uint64_t mag_deadline(const struct mag *m);
 /* Deregister every binding (stop with "detach-all"), e.g. for --cleanup. */
 void mag_detach_all(struct mag *m, uint64_t now);
 
+/* Persistence across a restart: the registered bindings as JSON
+ * ([{"mn","iface","bid","seq","prefixes":[...],"mn_ll"}]), and their restoration:
+ * each restored binding is taken as registered (its routes are re-set, which the
+ * data plane kept anyway) and refreshed at once with a PBU carrying its prefixes
+ * and BID. Returns the number restored. */
+json_t *mag_bindings_save(const struct mag *m);
+int mag_bindings_restore(struct mag *m, const json_t *saved, uint64_t now);
+
 /* Lookups. */
 int mag_iface_index(const struct mag *m, const char *name);
 struct mag_mn *mag_mn_by_id(struct mag *m, const char *id);

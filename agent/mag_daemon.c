@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "mag.h"
+#include "state.h"
 
 struct mag_daemon {
 	struct fm_daemon *d;
@@ -177,49 +178,44 @@ static json_t *h_dp_stats(void *ctx)
 	return o;
 }
 
-/* ---- restart counter (RFC 5847 §3.2: incremented on every start, persisted) -------- */
+/* ---- persisted state: <state-dir>/mag.json ------------------------------------------
+ * {"restart_counter": n (RFC 5847 §3.2: incremented on every start), "bindings": [...]} */
 
-static int mkdir_p(const char *path)
+static json_t *state_load(const struct fm_config *cfg)
 {
-	char tmp[256];
+	json_t *st = NULL;
 
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			mkdir(tmp, 0700);
-			*p = '/';
-		}
-	return mkdir(tmp, 0700) == 0 || errno == EEXIST ? 0 : -errno;
+	if (!cfg->state_dir[0] || fm_state_load(cfg->state_dir, "mag", &st) < 0 ||
+	    !json_is_object(st)) {
+		json_decref(st);
+		st = json_object();
+	}
+	return st;
 }
 
-static uint32_t restart_counter_bump(const struct fm_config *cfg)
+static uint32_t restart_counter_bump(const struct fm_config *cfg, json_t *st)
 {
-	char path[320], tmp[330];
-	json_error_t jerr;
+	uint32_t rc = (uint32_t)json_integer_value(json_object_get(st, "restart_counter")) + 1;
+
+	json_object_set_new(st, "restart_counter", json_integer(rc));
+	if (cfg->state_dir[0] && fm_state_save(cfg->state_dir, "mag", st) < 0)
+		pr_warn("mag: cannot write %s/mag.json: the restart counter is not persisted",
+			cfg->state_dir);
+	return rc;
+}
+
+static void state_save(struct mag_daemon *md)
+{
+	const struct fm_config *cfg = md->d->cfg;
 	json_t *st;
-	uint32_t rc = 0;
 
 	if (!cfg->state_dir[0])
-		return 1;
-	snprintf(path, sizeof(path), "%s/mag-state.json", cfg->state_dir);
-	st = json_load_file(path, 0, &jerr);
-	if (st) {
-		rc = (uint32_t)json_integer_value(json_object_get(st, "restart_counter"));
-		json_decref(st);
-	}
-	rc++;
-	if (mkdir_p(cfg->state_dir) < 0) {
-		pr_warn("mag: cannot create %s: the restart counter is not persisted",
-			cfg->state_dir);
-		return rc;
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	st = json_pack("{s:I}", "restart_counter", (json_int_t)rc);
-	if (json_dump_file(st, tmp, JSON_INDENT(2)) < 0 || rename(tmp, path) < 0)
-		pr_warn("mag: cannot write %s", path);
+		return;
+	st = json_pack("{s:I, s:o}", "restart_counter", (json_int_t)md->m->restart_counter,
+		       "bindings", mag_bindings_save(md->m));
+	if (fm_state_save(cfg->state_dir, "mag", st) < 0)
+		pr_warn("mag: cannot write %s/mag.json", cfg->state_dir);
 	json_decref(st);
-	return rc;
 }
 
 static uint32_t link_mtu(const char *ifname)
@@ -257,6 +253,7 @@ static int mag_start(struct fm_daemon *d)
 	    .dp_stats = h_dp_stats,
 	};
 	uint32_t mtu;
+	json_t *st;
 	int ret;
 
 	if (!md)
@@ -265,8 +262,10 @@ static int mag_start(struct fm_daemon *d)
 	h.ctx = md;
 	for (int i = 0; i < FM_CFG_MAX_IFACES; i++)
 		md->nd[i].fd = -1;
-	md->m = mag_create(d->cfg, &h, restart_counter_bump(d->cfg), fm_now_ms());
+	st = state_load(d->cfg);
+	md->m = mag_create(d->cfg, &h, restart_counter_bump(d->cfg, st), fm_now_ms());
 	if (!md->m) {
+		json_decref(st);
 		free(md);
 		return -ENOMEM;
 	}
@@ -300,6 +299,10 @@ static int mag_start(struct fm_daemon *d)
 		fm_ctl_register(d->ctl, "stats", mag_ctl_stats, md->m);
 		fm_ctl_register(d->ctl, "peers", mag_ctl_peers, md->m);
 	}
+	/* bindings of the previous run: routes are still in the data plane; refresh them */
+	mag_bindings_restore(md->m, json_object_get(st, "bindings"), fm_now_ms());
+	json_decref(st);
+	st = NULL;
 	ev_timer_init(&md->timer, on_timer, 0.1, 0.0);
 	md->timer.data = md;
 	ev_timer_start(d->loop, &md->timer);
@@ -307,6 +310,7 @@ static int mag_start(struct fm_daemon *d)
 		c->n_access, c->n_mobile_nodes, md->m->restart_counter);
 	return 0;
 fail:
+	json_decref(st);
 	for (int i = 0; i < FM_CFG_MAX_IFACES; i++) {
 		if (md->nd[i].fd >= 0)
 			ev_io_stop(d->loop, &md->nd_io[i]);
@@ -340,6 +344,7 @@ static void mag_stop(struct fm_daemon *d)
 		return;
 	/* The data plane stays as it is (a restart is hitless); the LMA keeps the
 	 * bindings until their lifetime ends or the next start refreshes them. */
+	state_save(md);
 	ev_timer_stop(d->loop, &md->timer);
 	for (int i = 0; i < md->n_nd; i++) {
 		if (md->nd[i].fd >= 0)

@@ -959,6 +959,43 @@ static void test_not_from_lma(void **state)
 	assert_int_equal(nroutes, 0);
 }
 
+static void test_save_restore(void **state)
+{
+	(void)state;
+	char e[128];
+
+	attach_registered();
+	json_t *saved = mag_bindings_save(m);
+	assert_int_equal(json_array_size(saved), 1);
+	/* a restart: a new MAG with the same configuration */
+	mag_destroy(m);
+	m = mag_create(cfg, &hooks, 8, now);
+	mag_set_iface_mac(m, 0, MAG_MAC);
+	assert_int_equal(mag_bindings_restore(m, saved, now), 1);
+	json_decref(saved);
+	/* routes re-set, and an immediate refresh with the prefix and the BID */
+	assert_true(routed("fd00:100::", 64, true));
+	assert_int_equal(nmh, 1);
+	assert_int_equal(mh[0].kind, MH_PBU);
+	assert_int_equal(mh[0].lifetime, 3600);
+	assert_int_equal(mh_opt_find(&mh[0], MH_OPT_HNP, 0)->hnp.plen, 64);
+	assert_int_equal(mh_opt_find(&mh[0], MH_OPT_BID, 0)->bid.bid, 1);
+	assert_int_equal(mh_opt_find(&mh[0], MH_OPT_HI, 0)->hi, MH_HI_NOT_CHANGED);
+	json_t *bs = mag_ctl_bindings(m, NULL, e, sizeof(e));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(bs, 0), "state")),
+			    "registered");
+	json_decref(bs);
+	send_pba((uint16_t)mh[0].seq, PBA_ACCEPTED, 3600, "fd00:100::", NULL, 1);
+	assert_true(find_event("registration") >= 0);
+	/* garbage is skipped, never a crash */
+	json_t *bad = json_loads("[{\"mn\":\"nobody\"},{\"mn\":\"mn2@example.net\","
+				 "\"iface\":\"mag1-mn\",\"prefixes\":[\"zz\",7]},3]",
+				 0, NULL);
+	assert_non_null(bad);
+	assert_int_equal(mag_bindings_restore(m, bad, now), 0);
+	json_decref(bad);
+}
+
 int main(void)
 {
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
@@ -978,6 +1015,7 @@ int main(void)
 	    T(test_idle_detach),
 	    T(test_heartbeat),
 	    T(test_not_from_lma),
+	    T(test_save_restore),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
