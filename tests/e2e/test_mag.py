@@ -157,7 +157,8 @@ def mn_addrs(topo, iface="mn-mag1"):
     out = []
     for link in json.loads(p.stdout or "[]"):
         for a in link.get("addr_info", []):
-            out.append(ipaddress.IPv6Address(a["local"]))
+            if a.get("family") == "inet6" and a.get("local") and a.get("scope") == "global":
+                out.append(ipaddress.IPv6Address(a["local"]))
     return out
 
 
