@@ -169,3 +169,242 @@ def test_fig4_new_attachment_pbu_moves_prefix_with_bri(system):
     # order: the PBU comes first, then the PBA and the BRI
     first_pbu = names.index("PBU")
     assert names.index("BRI") > first_pbu
+
+
+# ---------------------------------------------------------------------------
+# Figures 5-6: FMI/FMA (seed §4), unique prefixes
+
+
+def two_attachments(system):
+    b1, a1 = system.attach("mag1")
+    b2, a2 = system.attach("mag2")
+    assert b1["bid"] != b2["bid"]
+    assert set(b1["prefixes"]).isdisjoint(b2["prefixes"])  # unique prefixes (scenario 1)
+    return b1, a1, b2, a2
+
+
+def fmis(rows, to=None, cancel=None):
+    out = []
+    for r in rows:
+        if r["msg"] != "FMI" or (to and r["ipv6.dst"] != MAG_ADDR[to]):
+            continue
+        c = r["flowmob.fmi.c"] in ("1", "True")
+        if cancel is None or c == cancel:
+            out.append(r)
+    return out
+
+
+def fmas(rows, frm):
+    return [r for r in rows if r["msg"] == "FMA" and r["ipv6.src"] == MAG_ADDR[frm]]
+
+
+def mag_fids(system, mag):
+    return sorted(f["fid"] for f in system.ctl(mag, "flows") if f["mn"] == MN_ID)
+
+
+@pytest.mark.system(prefix_policy="unique", flow_signaling="fmi")
+def test_fig5_6_fmi_moves_flow_between_mags(system):
+    b1, a1, b2, a2 = two_attachments(system)
+    cnt = MnCounters(system.topo, [X, Y])
+    sx = UdpStream(system.topo, a1, X, rate=100)
+    sy = UdpStream(system.topo, a1, Y, rate=100)
+    try:
+        assert_flows_on(cnt, {X: "mag1", Y: "mag1"})
+
+        # Figure 5: the LMA moves flow Y (FID 1, to MAG1's prefix) to MAG2: FMI to MAG2
+        cap = system.capture_signaling("fig5")
+        f = system.ctl("lma", "flow", "move", MN_ID, 1, "--att", ATT["mag2"])
+        assert f["bids"][0] == b2["bid"]
+        switch_to(cnt, {X: "mag1", Y: "mag2"})
+        wait_for(lambda: 1 in mag_fids(system, "mag2"), timeout=5, what="FID 1 at MAG2")
+        rows = mh_rows(cap)
+        add = fmis(rows, to="mag2", cancel=False)
+        assert add, [r["msg"] for r in rows]
+        assert add[0]["ipv6.src"] == LMA_ADDR
+        assert add[0]["flowmob.fid.fid"].split(",")[0] == "1"
+        assert str(b2["bid"]) in add[0]["flowmob.bidref.bid"].split(",")
+        assert '"dst_port":[5000,5999]' in add[0]["flowmob.ts.selector"]
+        assert add[0]["flowmob.fmi.lifetime"] not in ("", "0")
+        fa = fmas(rows, "mag2")
+        assert fa and fa[0]["flowmob.fma.status"] == "0", fa
+        assert all(r["flowmob.mh.checksum.status"] == "good" for r in rows if r["flowmob.msg"])
+
+        # Figure 6: back to MAG1: FMI (add) to MAG1, FMI cancel to MAG2, both answered
+        cap = system.capture_signaling("fig6")
+        system.ctl("lma", "flow", "move", MN_ID, 1, "--att", ATT["mag1"])
+        switch_to(cnt, {X: "mag1", Y: "mag1"})
+        wait_for(lambda: 1 not in mag_fids(system, "mag2"), timeout=5,
+                 what="FID 1 cancelled at MAG2")
+        rows = mh_rows(cap)
+        names = [(r["msg"], r["ipv6.dst"]) for r in rows]
+        cancel = fmis(rows, to="mag2", cancel=True)
+        assert cancel, names
+        assert cancel[0]["flowmob.fmi.lifetime"] == "0"
+        assert cancel[0]["flowmob.fid.fid"].split(",")[0] == "1"
+        assert any(r["flowmob.fma.status"] == "0" for r in fmas(rows, "mag2")), names
+        add = fmis(rows, to="mag1", cancel=False)
+        assert add and add[0]["flowmob.fid.fid"].split(",")[0] == "1", names
+        assert any(r["flowmob.fma.status"] == "0" for r in fmas(rows, "mag1")), names
+        assert system.flow(1)["bids"][0] == b1["bid"]
+    finally:
+        sx.stop()
+        sy.stop()
+    st = system.stats("lma")["signaling"]
+    assert st["tx"]["fmi"] >= 3 and st["rx"]["fma"] >= 3 and st["tx"]["upn"] == 0
+
+
+# ---------------------------------------------------------------------------
+# RFC 7864: the same move with UPN/UPA then PBU/PBA
+
+
+@pytest.mark.system(prefix_policy="unique", flow_signaling="upn")
+def test_rfc7864_upn_moves_flow(system):
+    b1, a1, b2, a2 = two_attachments(system)
+    p1 = b1["prefixes"][0]
+    cnt = MnCounters(system.topo, [X, Y])
+    sx = UdpStream(system.topo, a1, X, rate=100)
+    sy = UdpStream(system.topo, a1, Y, rate=100)
+    try:
+        assert_flows_on(cnt, {X: "mag1", Y: "mag1"})
+        cap = system.capture_signaling("upn")
+        system.ctl("lma", "flow", "move", MN_ID, 1, "--att", ATT["mag2"])
+        # after UPA and the MAG's PBU/PBA, MAG2's binding also holds MAG1's prefix
+        wait_for(lambda: p1 in system.binding_of("mag2")["prefixes"], timeout=10,
+                 what="MAG2's binding extended by P1")
+        switch_to(cnt, {X: "mag1", Y: "mag2"})
+        assert system.flow(1)["bids"][0] == b2["bid"]
+        rows = mh_rows(cap)
+        seq = [r["msg"] for r in rows]
+        upn = [r for r in rows if r["msg"] == "UPN"]
+        assert upn, seq
+        u = upn[0]
+        assert u["ipv6.src"] == LMA_ADDR and u["ipv6.dst"] == MAG_ADDR["mag2"]
+        assert u["flowmob.upn.reason"] == "8"  # FLOW-MOBILITY
+        assert u["flowmob.upn.a"] in ("1", "True")
+        assert p1.split("/")[0] in hnps(u)
+        assert u["flowmob.fid.fid"].split(",")[0] == "1"
+        assert str(b2["bid"]) in u["mip6.bi.bid"].split(",")
+        upa = [r for r in rows if r["msg"] == "UPA"]
+        assert upa and upa[0]["ipv6.src"] == MAG_ADDR["mag2"] and upa[0]["flowmob.upa.status"] == "0"
+        after = seq[seq.index("UPA"):]
+        pbu = [r for r in rows[seq.index("UPA"):] if r["msg"] == "PBU"
+               and r["ipv6.src"] == MAG_ADDR["mag2"]]
+        pba = [r for r in rows[seq.index("UPA"):] if r["msg"] == "PBA"
+               and r["ipv6.dst"] == MAG_ADDR["mag2"]]
+        assert pbu and pba, after
+        assert p1.split("/")[0] in hnps(pbu[0]) and p1.split("/")[0] in hnps(pba[0])
+        assert pba[0]["mip6.ba.status"] == "0"
+        assert not [r for r in rows if r["msg"] in ("FMI", "FMA")]
+        # the MN now also has an address from P1 on its MAG2 link
+        system.wait_mn_addr("mag2", p1)
+    finally:
+        sx.stop()
+        sy.stop()
+
+
+# ---------------------------------------------------------------------------
+# Figures 7-8: bindings with BIDs, flow mobility cache with FID-PRI
+
+
+@pytest.mark.system(prefix_policy="shared")
+def test_fig7_8_bids_and_flow_cache_active_inactive(system):
+    b1, a1 = system.attach("mag1")
+    b2, a2 = system.attach("mag2")
+    # Figure 7: one MN, two bindings, distinct BIDs, each with its MAG and ATT
+    bs = {b["bid"]: b for b in system.bindings() if b["mn"] == MN_ID}
+    assert len(bs) == 2
+    assert {(b["mag"], b["att"]) for b in bs.values()} == {(MAG_ADDR["mag1"], 4),
+                                                            (MAG_ADDR["mag2"], 8)}
+    mb1 = system.ctl("mag1", "mag-bindings")
+    mb2 = system.ctl("mag2", "mag-bindings")
+    assert [m["bid"] for m in mb1] == [b1["bid"]] and [m["bid"] for m in mb2] == [b2["bid"]]
+
+    # Figure 8: flow cache entries with FID-PRI, each bound to one BID
+    system.ctl("lma", "flow", "add", MN_ID, "--fid", 10, "--priority", 20,
+               "--selector", "next-header 17 dst-port 6000", "--bid", b1["bid"])
+    system.ctl("lma", "flow", "add", MN_ID, "--fid", 11, "--priority", 30,
+               "--selector", "next-header 17 dst-port 6001", "--bid", b2["bid"])
+    fl = {f["fid"]: f for f in system.flows()}
+    assert (fl[10]["priority"], fl[10]["bids"], fl[10]["active"]) == (20, [b1["bid"]], True)
+    assert (fl[11]["priority"], fl[11]["bids"], fl[11]["active"]) == (30, [b2["bid"]], True)
+    assert fl[1]["priority"] == 10
+
+    cnt = MnCounters(system.topo, [6000, 6001])
+
+    def phase(dst, where):
+        ss = [UdpStream(system.topo, dst, p, rate=100) for p in where]
+        try:
+            assert_flows_on(cnt, where, n=20)
+        finally:
+            for s in ss:
+                s.stop()
+
+    phase(a1, {6000: "mag1", 6001: "mag2"})
+
+    def active(fid):
+        f = system.flow(fid)
+        return f and f["active"]
+
+    # MAG1's BID de-registers (detach through MAG1's control API): FID 10 inactive
+    system.ctl("mag1", "detach", MN_ID, "mag1-mn")
+    wait_for(lambda: not active(10), timeout=10, what="FID 10 inactive")
+    wait_for(lambda: b1["bid"] not in [b["bid"] for b in system.bindings()], timeout=10,
+             what="BID of MAG1 deleted")
+    assert active(11) and active(1)  # FID 1 (prefer-att [4, 8]) fell back to MAG2
+    assert system.flow(1)["bids"] == [b2["bid"]]
+    # an inactive entry does not steer: the packets follow the prefix (now MAG2)
+    phase(a2, {6000: "mag2", 6001: "mag2"})
+
+    # both de-registered: every entry inactive, the cache is kept
+    system.ctl("mag2", "detach", MN_ID, "mag2-mn")
+    wait_for(lambda: not active(11) and not active(1), timeout=10, what="all flows inactive")
+    wait_for(lambda: system.bindings() == [], timeout=10, what="no bindings")
+    assert {f["fid"] for f in system.flows()} == {1, 10, 11}
+
+    # re-attach: the interfaces get their BIDs back, the entries are active again
+    system.ctl("mag1", "attach", MN_ID, "mag1-mn")
+    wait_for(lambda: active(10), timeout=10, what="FID 10 active again")
+    assert system.binding_of("mag1")["bid"] == b1["bid"] and not active(11)
+    system.ctl("mag2", "attach", MN_ID, "mag2-mn")
+    wait_for(lambda: active(11), timeout=10, what="FID 11 active again")
+    assert system.binding_of("mag2")["bid"] == b2["bid"]
+    a1 = system.wait_mn_addr("mag1", b1["prefixes"][0])
+    phase(a1, {6000: "mag1", 6001: "mag2"})
+
+
+# ---------------------------------------------------------------------------
+# placement policy: a flow follows its preferred access type
+
+
+@pytest.mark.system(prefix_policy="shared",
+                    policies=[{"fid": 1, "priority": 10,
+                               "selector": {"next-header": [17], "dst-port": [5000, 5999]},
+                               "prefer-att": [8, 4]}])
+def test_placement_policy_follows_preferred_access(system):
+    b1, a1 = system.attach("mag1")
+    cnt = MnCounters(system.topo, [X, Y])
+    sx = UdpStream(system.topo, a1, X, rate=100)
+    sy = UdpStream(system.topo, a1, Y, rate=100)
+    try:
+        assert_flows_on(cnt, {X: "mag1", Y: "mag1"})
+        assert system.flow(1)["bids"] == [b1["bid"]]
+        # the preferred access (3GPP, ATT 8) attaches: flow Y moves to it
+        system.attach("mag2")
+        b2 = system.binding_of("mag2")
+        wait_for(lambda: system.flow(1)["bids"][0] == b2["bid"], timeout=10,
+                 what="FID 1 on MAG2's BID")
+        switch_to(cnt, {X: "mag1", Y: "mag2"})
+        # it detaches (the MN's link goes down; MAG2 notices and de-registers)
+        cap = system.capture_signaling("policy-detach")
+        system.mn_link("mag2", False)
+        system.wait_no_binding("mag2")
+        wait_for(lambda: system.flow(1)["bids"][0] == b1["bid"], timeout=10,
+                 what="FID 1 back on MAG1's BID")
+        switch_to(cnt, {X: "mag1", Y: "mag1"})
+        rows = mh_rows(cap)
+        dereg = [r for r in rows if r["msg"] == "PBU" and r["ipv6.src"] == MAG_ADDR["mag2"]
+                 and r["mip6.bu.lifetime"] == "0"]
+        assert dereg, [r["msg"] for r in rows]
+    finally:
+        sx.stop()
+        sy.stop()
