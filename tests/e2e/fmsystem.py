@@ -229,7 +229,17 @@ class System:
     # -- the mobile node -----------------------------------------------------
 
     def mn_link(self, mag, up):
-        self.topo.run("mn", ["ip", "link", "set", MN_IF[mag], "up" if up else "down"])
+        """The MN's link towards mag up or down (an L2 attach/detach the MAG sees).
+        Bringing a link down flushes its routes, the MN's policy-routing tables
+        included: they are put back as docs/mobile-node.md sets them (table i+1)."""
+        ifn = MN_IF[mag]
+        self.topo.run("mn", ["ip", "link", "set", ifn, "up" if up else "down"])
+        if up:
+            t = str(list(MN_IF).index(mag) + 1)
+            self.topo.run("mn", ["ip", "-6", "route", "replace", "fe80::/64", "dev", ifn,
+                                 "table", t])
+            self.topo.run("mn", ["ip", "-6", "route", "replace", "default", "via", "fe80::1",
+                                 "dev", ifn, "table", t])
 
     def attach(self, mag, prefix=None, timeout=20.0):
         """Lets the MN attach through mag (its RS; one more solicited now) and waits
