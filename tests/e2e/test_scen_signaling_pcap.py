@@ -25,6 +25,7 @@ HB = {"heartbeat-interval": 1}
                     mag_timers=HB)
 def test_signaling_pcap_of_a_full_run(system):
     cap = system.capture_signaling("full-run")
+    hb0 = system.stats("lma")["signaling"]["rx"]["heartbeat"]
     b1, a1 = system.attach("mag1")
     b2, a2 = system.attach("mag2")
     p1 = b1["prefixes"][0]
@@ -60,8 +61,8 @@ def test_signaling_pcap_of_a_full_run(system):
     system.ctl("mag2", "detach", MN_ID, "mag2-mn")
     system.wait_no_binding("mag2")
     st = system.stats("lma")["signaling"]
-    wait_for(lambda: system.stats("lma")["signaling"]["rx"]["heartbeat"] >= 4, timeout=10,
-             what="heartbeats")
+    wait_for(lambda: system.stats("lma")["signaling"]["rx"]["heartbeat"] >= hb0 + 4,
+             timeout=10, what="heartbeats during the capture")
     cap.stop()
 
     os.makedirs(os.path.dirname(ARTIFACT), exist_ok=True)
