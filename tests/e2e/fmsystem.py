@@ -163,6 +163,16 @@ class System:
             c.stop(settle=0)
         return problems
 
+    def logfile(self, name):
+        """A fresh log path in the system's directory (removed with it)."""
+        fd, path = tempfile.mkstemp(prefix=name + ".", suffix=".log", dir=self.dir)
+        os.close(fd)
+        return path
+
+    def bg(self, ns, cmd, name="bg"):
+        """topo.bg with its log in the system's directory."""
+        return self.topo.bg(ns, cmd, log=self.logfile(name))
+
     def dump_logs(self):
         for role, log in self.logs:
             try:
@@ -377,10 +387,10 @@ while not stop and (count == 0 or n < count):
 print("sent", n, flush=True)
 """
 
-    def __init__(self, topo, dst, port, rate=100, count=0, sport=None):
+    def __init__(self, system, dst, port, rate=100, count=0, sport=None):
         sport = sport or (20000 + port % 10000)
-        self.bg = topo.bg("cn", [nslib.PYTHON, "-c", self.SCRIPT, dst, str(port), str(rate),
-                                 str(count), str(sport)])
+        self.bg = system.bg("cn", [nslib.PYTHON, "-c", self.SCRIPT, dst, str(port), str(rate),
+                                   str(count), str(sport)], name=f"udp-stream-{port}")
         wait_for(lambda: "ready" in self.bg.output() or not self.bg.alive(), timeout=10,
                  what="UDP stream sender")
 
@@ -413,8 +423,9 @@ while True:
         print(int(d[4:]), flush=True)
 """
 
-    def __init__(self, topo, port):
-        self.bg = topo.bg("mn", [nslib.PYTHON, "-c", self.SCRIPT, str(port)])
+    def __init__(self, system, port):
+        self.bg = system.bg("mn", [nslib.PYTHON, "-c", self.SCRIPT, str(port)],
+                            name=f"udp-sink-{port}")
         wait_for(lambda: "ready" in self.bg.output() or not self.bg.alive(), timeout=10,
                  what="UDP sink")
 

@@ -32,10 +32,10 @@ def test_lma_kill9_under_traffic_loses_nothing(system):
     time.sleep(1.5)  # the state file is written at most a second after a change
 
     cnt = MnCounters(system.topo, [X, Y])
-    sink = UdpSink(system.topo, Y)
+    sink = UdpSink(system, Y)
     n, rate = 1500, 250  # 6 s per stream
-    sx = UdpStream(system.topo, a1, X, rate=rate, count=n)
-    sy = UdpStream(system.topo, a1, Y, rate=rate, count=n)
+    sx = UdpStream(system, a1, X, rate=rate, count=n)
+    sy = UdpStream(system, a1, Y, rate=rate, count=n)
     try:
         wait_for(lambda: cnt.get("in", "mag2", Y) > 100, timeout=10, what="traffic flowing")
         system.kill9("lma")

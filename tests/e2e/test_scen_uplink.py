@@ -24,7 +24,7 @@ def test_uplink_replies_follow_moved_flow(system):
     b1, a1 = system.attach("mag1")
     b2, a2 = system.attach("mag2")
     cnt = MnCounters(system.topo, [ECHO])
-    with nslib.udp_echo_server(system.topo.mn, ECHO):
+    with nslib.udp_echo_server(system.topo.mn, ECHO, log=system.logfile("echo")):
         def exchange(n):
             for i in range(n):
                 r = nslib.udp_request(system.topo.cn, a1, ECHO, f"req{i}", sport=33000)
@@ -117,16 +117,16 @@ def test_tcp_both_directions_survives_moves(system):
     total, dur = 256 * 1024, 6.0
     py = nslib.PYTHON
     # CN -> MN: the MN listens on 6200 (its MAG1 address)
-    srv = system.topo.bg("mn", [py, "-c", TCP_PEER, "listen", "::", "6200", "0", str(total),
+    srv = system.bg("mn", [py, "-c", TCP_PEER, "listen", "::", "6200", "0", str(total),
                                 str(dur)])
     wait_for(lambda: "ready" in srv.output(), timeout=10, what="MN TCP listener")
     # MN -> CN: the CN listens on 6300, the MN connects from [a1]:6201
-    csrv = system.topo.bg("cn", [py, "-c", TCP_PEER, "listen", "::", "6300", "0", str(total),
+    csrv = system.bg("cn", [py, "-c", TCP_PEER, "listen", "::", "6300", "0", str(total),
                                  str(dur)])
     wait_for(lambda: "ready" in csrv.output(), timeout=10, what="CN TCP listener")
-    cli = system.topo.bg("cn", [py, "-c", TCP_PEER, "connect", a1, "6200", "0", str(total),
+    cli = system.bg("cn", [py, "-c", TCP_PEER, "connect", a1, "6200", "0", str(total),
                                 str(dur)])
-    mcli = system.topo.bg("mn", [py, "-c", TCP_PEER, "connect", CN_ADDR, "6300", "6201",
+    mcli = system.bg("mn", [py, "-c", TCP_PEER, "connect", CN_ADDR, "6300", "6201",
                                  str(total), str(dur), a1])
     try:
         wait_for(lambda: "ready" in cli.output() and "ready" in mcli.output(), timeout=10,

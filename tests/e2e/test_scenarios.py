@@ -80,8 +80,8 @@ def test_fig1_3_shared_prefix_flow_move_is_lma_local(system):
     assert fmsystem.in_prefix(addr, b1["prefixes"][0])
 
     cnt = MnCounters(system.topo, [X, Y])
-    sx = UdpStream(system.topo, addr, X, rate=100)
-    sy = UdpStream(system.topo, addr, Y, rate=100)
+    sx = UdpStream(system, addr, X, rate=100)
+    sy = UdpStream(system, addr, Y, rate=100)
     try:
         # Figure 2: both flows through MAG1 (Y by its policy prefer-att [4, 8], X by
         # the prefix's default binding, the first one)
@@ -143,7 +143,7 @@ def test_fig4_new_attachment_pbu_moves_prefix_with_bri(system):
     wait_for(lambda: not any(fmsystem.in_prefix(a, P1) for a in system.mn_addrs("mag1")),
              timeout=10, what="P1 withdrawn from mn-mag1")
 
-    s = UdpStream(system.topo, a2, Y, rate=100)
+    s = UdpStream(system, a2, Y, rate=100)
     try:
         assert_flows_on(cnt, {Y: "mag2"})
     finally:
@@ -206,8 +206,8 @@ def mag_fids(system, mag):
 def test_fig5_6_fmi_moves_flow_between_mags(system):
     b1, a1, b2, a2 = two_attachments(system)
     cnt = MnCounters(system.topo, [X, Y])
-    sx = UdpStream(system.topo, a1, X, rate=100)
-    sy = UdpStream(system.topo, a1, Y, rate=100)
+    sx = UdpStream(system, a1, X, rate=100)
+    sy = UdpStream(system, a1, Y, rate=100)
     try:
         assert_flows_on(cnt, {X: "mag1", Y: "mag1"})
 
@@ -262,8 +262,8 @@ def test_rfc7864_upn_moves_flow(system):
     b1, a1, b2, a2 = two_attachments(system)
     p1 = b1["prefixes"][0]
     cnt = MnCounters(system.topo, [X, Y])
-    sx = UdpStream(system.topo, a1, X, rate=100)
-    sy = UdpStream(system.topo, a1, Y, rate=100)
+    sx = UdpStream(system, a1, X, rate=100)
+    sy = UdpStream(system, a1, Y, rate=100)
     try:
         assert_flows_on(cnt, {X: "mag1", Y: "mag1"})
         cap = system.capture_signaling("upn")
@@ -332,7 +332,7 @@ def test_fig7_8_bids_and_flow_cache_active_inactive(system):
     cnt = MnCounters(system.topo, [6000, 6001])
 
     def phase(dst, where):
-        ss = [UdpStream(system.topo, dst, p, rate=100) for p in where]
+        ss = [UdpStream(system, dst, p, rate=100) for p in where]
         try:
             assert_flows_on(cnt, where, n=20)
         finally:
@@ -383,8 +383,8 @@ def test_fig7_8_bids_and_flow_cache_active_inactive(system):
 def test_placement_policy_follows_preferred_access(system):
     b1, a1 = system.attach("mag1")
     cnt = MnCounters(system.topo, [X, Y])
-    sx = UdpStream(system.topo, a1, X, rate=100)
-    sy = UdpStream(system.topo, a1, Y, rate=100)
+    sx = UdpStream(system, a1, X, rate=100)
+    sy = UdpStream(system, a1, Y, rate=100)
     try:
         assert_flows_on(cnt, {X: "mag1", Y: "mag1"})
         assert system.flow(1)["bids"] == [b1["bid"]]
@@ -408,3 +408,47 @@ def test_placement_policy_follows_preferred_access(system):
     finally:
         sx.stop()
         sy.stop()
+
+
+# ---------------------------------------------------------------------------
+# seed §3.1 scenario 3 (hybrid): a shared prefix plus one per interface
+
+
+@pytest.mark.system(prefix_policy="hybrid", flow_signaling="fmi")
+def test_hybrid_prefixes_shared_move_silent_own_prefix_move_signalled(system):
+    b1, _ = system.attach("mag1")
+    b2, _ = system.attach("mag2")
+    b1, b2 = system.binding_of("mag1"), system.binding_of("mag2")
+    shared = set(b1["prefixes"]) & set(b2["prefixes"])
+    own1 = set(b1["prefixes"]) - shared
+    assert len(shared) == 1 and len(own1) == 1 and len(set(b2["prefixes"]) - shared) == 1
+    ps, p1 = shared.pop(), own1.pop()
+    s_addr = system.wait_mn_addr("mag1", ps)
+    p1_addr = system.wait_mn_addr("mag1", p1)
+    # FID 30: UDP 7000 to the shared prefix; FID 31: UDP 7001 to MAG1's own prefix
+    system.ctl("lma", "flow", "add", MN_ID, "--fid", 30, "--priority", 5,
+               "--selector", f"dst-addr {ps} next-header 17 dst-port 7000", "--bid", b1["bid"])
+    system.ctl("lma", "flow", "add", MN_ID, "--fid", 31, "--priority", 6,
+               "--selector", f"dst-addr {p1} next-header 17 dst-port 7001", "--bid", b1["bid"])
+    cnt = MnCounters(system.topo, [7000, 7001])
+    s0 = UdpStream(system, s_addr, 7000, rate=100)
+    s1 = UdpStream(system, p1_addr, 7001, rate=100)
+    try:
+        assert_flows_on(cnt, {7000: "mag1", 7001: "mag1"})
+        # the shared-prefix flow moves without signaling (as in Figures 2-3)
+        cap = system.capture_signaling("hybrid-shared")
+        system.ctl("lma", "flow", "move", MN_ID, 30, "--bid", b2["bid"])
+        switch_to(cnt, {7000: "mag2", 7001: "mag1"})
+        assert mh_rows(cap) == []
+        # the flow to MAG1's own prefix needs an FMI to MAG2 (as in Figures 5-6)
+        cap = system.capture_signaling("hybrid-own")
+        system.ctl("lma", "flow", "move", MN_ID, 31, "--bid", b2["bid"])
+        switch_to(cnt, {7000: "mag2", 7001: "mag2"})
+        rows = mh_rows(cap)
+        add = fmis(rows, to="mag2", cancel=False)
+        assert add and add[0]["flowmob.fid.fid"].split(",")[0] == "31", rows
+        assert p1.split("/")[0] in add[0]["flowmob.ts.selector"]
+        assert any(r["flowmob.fma.status"] == "0" for r in fmas(rows, "mag2"))
+    finally:
+        s0.stop()
+        s1.stop()
