@@ -32,14 +32,6 @@
 #include "state.h"
 #include "version.h"
 
-/*
- * The role modules (lma.c, mag.c) define these. Weak until both have landed so
- * that this file links without them. NB: a weak reference does not pull an
- * object out of a static archive, so once lma.c/mag.c are in libflowmob.a the
- * weak attribute must go (or something else must reference them).
- */
-extern const struct fm_role_ops lma_ops __attribute__((weak));
-extern const struct fm_role_ops mag_ops __attribute__((weak));
 
 enum {
 	EXIT_USAGE = 2,
@@ -492,10 +484,6 @@ int main(int argc, char **argv)
 	}
 
 	a.ops = cfg->role == FM_ROLE_LMA ? &lma_ops : &mag_ops;
-	if (!a.ops) {
-		pr_err("role %s not built in", role_name(cfg->role));
-		goto out_free;
-	}
 
 	signal(SIGPIPE, SIG_IGN);
 	loop = ev_default_loop(EVFLAG_AUTO);
