@@ -1622,6 +1622,36 @@ static void test_cmd_output(void **st)
 	lma_free(l);
 }
 
+static void test_no_dataplane_and_shared_default_bid(void **st)
+{
+	struct lma_hooks h = {.send = cap_send, .event = cap_event}; /* dp NULL: no data plane */
+	struct lma *l;
+	struct mh_msg *m;
+
+	(void)st;
+	l = lma_new(cfg, &h);
+	assert_int_equal(lma_start(l, now_ms), 0);
+	assert_int_equal(reg(l, &MAG1, 4, 1, 1), 1);
+	assert_int_equal(dp.n_peers, 0);
+	assert_null(fb(1, 1));
+	lma_free(l);
+	/* shared prefix: when BID 1 goes, the prefix's default BID becomes 2 */
+	cfg->lma.prefix_policy = FM_PP_SHARED;
+	l = new_lma();
+	reg(l, &MAG1, 4, 1, 1);
+	reg(l, &MAG2, 8, 1, 1);
+	assert_int_equal(fps("fd00:100::")->bid, 1);
+	m = pbu(NAI, 4, MH_HI_NOT_CHANGED, 0, 2);
+	pbu_add_bid(m, 1);
+	lma_rx(l, m, &MAG1, now_ms);
+	assert_int_equal(fps("fd00:100::")->bid, 2);
+	advance(l, 10000);
+	assert_null(binding(l, 1));
+	assert_int_equal(fps("fd00:100::")->bid, 2);
+	assert_int_equal(lma_bce(l)->pool_used, 1); /* still the MN's */
+	lma_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1650,6 +1680,7 @@ int main(void)
 	    T(test_reconcile_adopts_unsaved_binding),
 	    T(test_reload),
 	    T(test_cmd_output),
+	    T(test_no_dataplane_and_shared_default_bid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
