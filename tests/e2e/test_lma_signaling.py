@@ -449,3 +449,55 @@ def test_heartbeat_peer_down_and_restart(net):
                            pred=lambda m: opt(m, "restart-counter")["value"] == 2)
     assert opt(hb, "restart-counter")["value"] == 2
     assert lma.ok("stats")["restart_counter"] == 2
+
+
+def test_prefix_move_on_new_attachment_bri(net):
+    """Seed Figure 4: a flow that is a whole home prefix, placed on ATT 8 before any
+    ATT-8 binding exists, moves with its prefix when the MN attaches there: the new
+    PBA carries the prefix and a BRI (P flag) takes it from MAG1."""
+    topo, mags, make_lma = net
+    lma = make_lma()
+    mags["mag1"].register(1, att=4)
+    lma.ok("flow.add", mn=NAI, fid=9, priority=5, bid=1,
+           selector={"dst_addr": ["fd00:100::", "fd00:100::ffff:ffff:ffff:ffff"]})
+    f = lma.ok("flow.move", mn=NAI, fid=9, att=8)
+    assert not f["active"]  # no ATT-8 binding yet: traffic follows the prefix
+    pba = mags["mag2"].register(1, att=8, hi=1)
+    assert pba["status"] == 0 and opt(pba, "bid")["bid"] == 2
+    assert sorted(o["prefix"] for o in opts(pba, "hnp")) == ["fd00:100:0:1::/64",
+                                                           "fd00:100::/64"]
+    bri = mags["mag1"].recv("bri")
+    assert "P" in bri["flags"]
+    assert bri["trigger"] == 1
+    assert opt(bri, "mn-id")["id"] == NAI
+    assert [o["prefix"] for o in opts(bri, "hnp")] == ["fd00:100::/64"]
+    mags["mag1"].send({"type": "bra", "seq": bri["seq"], "status": 0, "flags": "P"})
+    assert binding(lma, 1)["prefixes"] == []
+    assert "fd00:100::/64" in binding(lma, 2)["prefixes"]
+    f = [x for x in lma.ok("flows") if x["fid"] == 9][0]
+    assert f["active"] and f["bids"] == [2]
+    mags["mag1"].none("bri", within=1.0)  # answered: not retransmitted
+
+
+def test_monitor_events(net):
+    topo, mags, make_lma = net
+    lma = make_lma()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(lma.sock)
+    s.sendall(b'{"cmd": "monitor"}\n')
+    time.sleep(0.3)
+    mags["mag1"].register(1, att=4)
+    mags["rogue"].register(1)
+    buf = b""
+    events = []
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not any(e.get("event") == "reject" for e in events):
+        buf += s.recv(65536)
+        *lines, buf = buf.split(b"\n")
+        events += [json.loads(x) for x in lines if x.strip()]
+    s.close()
+    reg = [e for e in events if e.get("event") == "registration"]
+    assert reg and reg[0]["mn"] == NAI and reg[0]["bid"] == 1 and reg[0]["mag"] == MAG1
+    rej = [e for e in events if e.get("event") == "reject"]
+    assert rej and rej[0]["status"] == 154 and rej[0]["mag"] == ROGUE
