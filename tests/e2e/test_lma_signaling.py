@@ -501,3 +501,42 @@ def test_monitor_events(net):
     assert reg and reg[0]["mn"] == NAI and reg[0]["bid"] == 1 and reg[0]["mag"] == MAG1
     rej = [e for e in events if e.get("event") == "reject"]
     assert rej and rej[0]["status"] == 154 and rej[0]["mag"] == ROGUE
+
+
+def test_flowmobctl_cli(net):
+    """The same state through build/flowmobctl (JSON and exit codes)."""
+    ctl = os.path.join(REPO, "build", "flowmobctl")
+    if not os.access(ctl, os.X_OK):
+        pytest.skip("build/flowmobctl not built")
+    topo, mags, make_lma = net
+    lma = make_lma()
+    mags["mag1"].register(1, att=4)
+
+    def run(*args):
+        return subprocess.run([ctl, "-s", lma.sock, "-j", *args], capture_output=True,
+                              text=True, timeout=10)
+
+    b = json.loads(run("bindings").stdout)
+    assert [(x["mn"], x["bid"], x["att"], x["mag"], x["state"]) for x in b] == \
+        [(NAI, 1, 4, MAG1, "active")]
+    p = run("flow", "add", NAI, "--fid", "3", "--priority", "7", "--selector",
+            "next-header 17 dst-port 5000-5999", "--bid", "1")
+    assert p.returncode == 0, p.stderr
+    f = json.loads(run("flows").stdout)
+    assert [(x["fid"], x["priority"], x["bids"], x["selector"]) for x in f] == \
+        [(3, 7, [1], {"next_header": [17], "dst_port": [5000, 5999]})]
+    p = run("flow", "add", NAI, "--fid", "4", "--selector", "next-header 6", "--drop")
+    assert p.returncode == 0, p.stderr
+    assert [x["active"] for x in json.loads(run("flows").stdout) if x["fid"] == 4] == [True]
+    for bad in (("flow", "move", NAI, "3", "--bid", "9"), ("flow", "move", NAI, "8", "--bid", "1"),
+                ("flow", "del", "nobody@x", "3"),
+                ("flow", "add", NAI, "--fid", "3", "--selector", "next-header 6", "--bid", "1")):
+        p = run(*bad)
+        assert p.returncode != 0 and p.stderr.strip(), bad
+    assert len(json.loads(run("flows").stdout)) == 2
+    p = run("flow", "del", NAI, "3")
+    assert p.returncode == 0
+    assert [x["fid"] for x in json.loads(run("flows").stdout)] == [4]
+    s = json.loads(run("stats").stdout)
+    assert s["signaling"]["status"]["pba:0"] == 1
+    assert isinstance(s["dataplane"], dict) and s["dataplane"]
