@@ -540,3 +540,30 @@ def test_flowmobctl_cli(net):
     s = json.loads(run("stats").stdout)
     assert s["signaling"]["status"]["pba:0"] == 1
     assert isinstance(s["dataplane"], dict) and s["dataplane"]
+
+
+def test_crash_restart_reconciles_with_pinned_maps(net):
+    """SIGKILL right after a registration (not yet saved): on start the binding is
+    read back from the pinned maps and adopted; one of an MN the state file does
+    not know is removed from the maps."""
+    topo, mags, make_lma = net
+    lma = make_lma()
+    mags["mag1"].register(1, att=4)
+    time.sleep(1.5)  # saved
+    mags["mag2"].register(1, att=8)
+    mags["mag1"].register(1, att=4, nai="other@example.net")
+    lma.proc.stop(sig=signal.SIGKILL)
+    lma.start()
+    b2 = binding(lma, 2)
+    assert b2 is not None and b2["mag"] == MAG2 and b2["att"] == 8
+    assert b2["prefixes"] == ["fd00:100:0:1::/64"]
+    assert b2["lifetime"] <= 60  # adopted until MAG2 refreshes it
+    assert [b["mn"] for b in lma.ok("bindings")].count("other@example.net") == 0
+    entries = [_formatted(e) for e in lma.map_dump("fm_binding")]
+    assert sorted((e["key"]["mn"], e["key"]["bid"]) for e in entries) == \
+        [(b2["mn_index"], 1), (b2["mn_index"], 2)]
+    # MAG2's refresh makes it a normal binding again
+    pba = mags["mag2"].register(2, att=8, hi=5, bid=2)
+    assert pba["status"] == 0
+    assert binding(lma, 2)["lifetime"] > 60
+    assert lma.ok("stats")["restart_counter"] == 2
