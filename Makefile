@@ -85,6 +85,9 @@ $(BUILD)/obj/%.o: %.c $(wildcard agent/*.h) $(wildcard include/*.h) | $(SKELS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
+# dataplane.o embeds the BPF object through its skeleton: rebuild it when a skeleton changes.
+$(BUILD)/obj/agent/dataplane.o: $(SKELS)
+
 $(LIB): $(AGENT_OBJS)
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^

@@ -50,6 +50,12 @@ struct fm_dp_opts {
 	int n_access;
 	uint16_t tunnel_mtu;   /* largest outer packet; bigger inner packets get PTB. 0 = link MTU */
 	uint8_t hop_limit;     /* outer hop limit, 0 = 64 */
+	/* Map sizes, 0 = default. A restart keeps the sizes of the pinned maps. */
+	uint32_t max_mns;      /* MN ids are < max_mns (default 65536) */
+	uint32_t max_bindings; /* default 2 * max_mns */
+	uint32_t max_rulesets; /* distinct rule sets, shared by content (default 1024) */
+	uint32_t flow_cache;   /* flow-cache LRU entries (default 65536) */
+	uint32_t ptb_per_sec;  /* Packet Too Big messages per second per CPU (default 100) */
 };
 
 int fm_dp_open(const struct fm_dp_opts *opts, struct fm_dp **out);
@@ -128,6 +134,19 @@ int fm_dp_mn_counters(struct fm_dp *dp, uint32_t mn, struct fm_dp_counters *c);
 int fm_dp_stats_count(void);
 const char *fm_dp_stat_name(int idx);
 int fm_dp_stats(struct fm_dp *dp, uint64_t *out, int n);
+
+/* ---- next hops, tests and tools ------------------------------------------------ */
+
+/* Pin a next hop (egress interface and MACs) for binding [mn, bid] on the LMA, or
+ * for the LMA on a MAG (mn and bid ignored), instead of resolving it by FIB lookup. */
+int fm_dp_nexthop_static(struct fm_dp *dp, uint32_t mn, uint16_t bid, int ifindex,
+			 const uint8_t dmac[6], const uint8_t smac[6]);
+/* File descriptor of a data-plane map (by its pin name, e.g. "fm_flows") or of the
+ * loaded program (tc = false: XDP entry point); for tests and benchmarks. */
+int fm_dp_map_fd(struct fm_dp *dp, const char *name);
+int fm_dp_prog_fd(struct fm_dp *dp, bool tc);
+/* The pin directory of this instance (<bpffs>/flowmob/<instance>/<layout>). */
+const char *fm_dp_pin_dir(const struct fm_dp *dp);
 
 /* ---- reconciliation after a restart ------------------------------------------ */
 

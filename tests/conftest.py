@@ -36,14 +36,7 @@ def pytest_sessionfinish(session, exitstatus):
 import pytest  # noqa: E402
 
 
-@pytest.fixture
-def topo():
-    """A uniquely tagged cn — lma — mag1, mag2 — mn topology, always torn down.
-
-    Yields an nslib.Topo: .cn .lma .mag1 .mag2 .mn (namespace names), .tag,
-    .run(ns_or_role, cmd), .bg(...), .capture(...), .ping(...). Teardown runs on
-    failure too (also when `up` itself failed half-way) and fails the test if a
-    namespace of the tag is left behind."""
+def _topo_fixture():
     import nslib
 
     if os.geteuid() != 0:
@@ -57,3 +50,21 @@ def topo():
         left = t.present()
         if left:
             raise RuntimeError(f"namespaces left behind by topology {t.tag}: {left}")
+
+
+@pytest.fixture
+def topo():
+    """A uniquely tagged cn — lma — mag1, mag2 — mn topology, always torn down.
+
+    Yields an nslib.Topo: .cn .lma .mag1 .mag2 .mn (namespace names), .tag,
+    .run(ns_or_role, cmd), .bg(...), .capture(...), .ping(...). Teardown runs on
+    failure too (also when `up` itself failed half-way) and fails the test if a
+    namespace of the tag is left behind."""
+    yield from _topo_fixture()
+
+
+@pytest.fixture(scope="module")
+def topo_module():
+    """The same, shared by the tests of one module (faster; tests must not leave
+    state that the next one trips over)."""
+    yield from _topo_fixture()

@@ -24,6 +24,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 TOPO_TOOL = os.path.join(REPO, "tools", "topo", "flowmob-topo")
+LUA = os.path.join(REPO, "tools", "wireshark", "flowmob.lua")  # tshark lua=nslib.LUA
 PYTHON = "/usr/bin/python3"
 ROLES = ("cn", "lma", "mag1", "mag2", "mn")
 
@@ -179,7 +180,12 @@ class Capture:
         """Stops the capture and returns rows (lists of strings) of tshark -T fields,
         in time order (a multi-interface pcapng is not written in time order)."""
         self.stop()
-        rows = tshark_fields(self.path, ["frame.time_epoch"] + list(fields), display_filter, lua)
+        fields = list(fields)
+        if "frame.time_epoch" in fields:  # tshark leaves a repeated field empty
+            rows = tshark_fields(self.path, fields, display_filter, lua)
+            i = fields.index("frame.time_epoch")
+            return sorted(rows, key=lambda r: float(r[i]))
+        rows = tshark_fields(self.path, ["frame.time_epoch"] + fields, display_filter, lua)
         rows.sort(key=lambda r: float(r[0]))
         return [r[1:] for r in rows]
 
@@ -262,6 +268,30 @@ class Topo:
         args = ["solicit"] + (["--iface", iface] if iface else [])
         self.tool(*args)
 
+    def addrs(self, ns, ifname, scope="global"):
+        """IPv6 addresses (without prefix length) of ifname in ns, e.g. the MN's SLAAC ones."""
+        p = run(self.ns(ns), ["ip", "-j", "-6", "addr", "show", "dev", ifname])
+        out = []
+        for link in json.loads(p.stdout or "[]"):
+            for a in link.get("addr_info", []):
+                if a.get("family") == "inet6" and (scope is None or a.get("scope") == scope) \
+                        and not a.get("tentative"):
+                    out.append(a["local"])
+        return out
+
+    def wait_mn_addr(self, ifname, prefix=None, timeout=10.0):
+        """Waits until the MN has a global address on ifname (inside prefix, e.g.
+        'fd00:100:1::/64', when given) and returns it."""
+        import ipaddress
+        net = ipaddress.ip_network(prefix) if prefix else None
+
+        def probe():
+            for a in self.addrs("mn", ifname):
+                if net is None or ipaddress.ip_address(a) in net:
+                    return a
+            return None
+        return wait_for(probe, timeout=timeout, what=f"MN address on {ifname} in {prefix}")
+
     def present(self):
         return [n for n in self.names.values() if os.path.exists(f"/run/netns/{n}")]
 
@@ -295,6 +325,35 @@ def udp_echo_server(ns, port, bind="::", log=None):
     if not b.alive():
         raise NsError(f"udp echo server died: {b.output()}")
     return b
+
+
+def mh_send(ns, dst, mh, src=None):
+    """Sends Mobility Header bytes from ns through a raw IPPROTO_MH socket; the
+    kernel fills in the checksum (offset 4) and the IPv6 header."""
+    args = ["mh-send", dst, mh.hex()] + ([src] if src else [])
+    p = _probe(ns, *args)
+    if p.returncode != 0:
+        raise NsError(f"mh-send failed: {p.stdout}{p.stderr}")
+
+
+def mh_listener(ns, log=None):
+    """A Bg raw IPPROTO_MH socket in ns printing '<src> <hex>' per received message
+    (the kernel drops messages with a bad checksum before they get here)."""
+    b = Bg(ns, [PYTHON, os.path.abspath(__file__), "mh-recv"], log=log)
+    wait_for(lambda: "ready" in b.output() or not b.alive(), timeout=10, what="MH listener")
+    if not b.alive():
+        raise NsError(f"MH listener died: {b.output()}")
+    return b
+
+
+def mh_received(listener):
+    """[(src, bytes)] received so far by an mh_listener."""
+    out = []
+    for line in listener.output().splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] != "ready":
+            out.append((parts[0], bytes.fromhex(parts[1])))
+    return out
 
 
 def _icmp6_ping(dst, count, timeout, src):
@@ -352,6 +411,18 @@ def _main(argv):
             return 1
         print(data.decode(errors="replace"))
         return 0
+    if cmd == "mh-send":
+        s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 135)
+        if len(argv) > 3:
+            s.bind((argv[3], 0))
+        s.sendto(bytes.fromhex(argv[2]), (argv[1], 0))
+        return 0
+    if cmd == "mh-recv":
+        s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 135)
+        print("ready", flush=True)
+        while True:
+            data, peer = s.recvfrom(65535)
+            print(f"{peer[0]} {data.hex()}", flush=True)
     print(f"nslib: unknown probe {cmd}", file=sys.stderr)
     return 2
 

@@ -200,10 +200,18 @@ def test_mn_setup_subcommand_repairs(topo):
 
 
 def test_solicit_sends_router_solicitations(topo):
+    # silence the kernel's own periodic solicitations so that only ours count
+    topo.run("mn", ["sh", "-c", "echo 0 > /proc/sys/net/ipv6/conf/mn-mag1/router_solicitations"])
+    import time
+    time.sleep(1.0)
     with topo.capture("mag1", "mag1-mn") as cap:
-        topo.solicit("mn-mag1")
-    rows = cap.fields(["eth.src", "icmpv6.type"], "icmpv6.type == 133")
-    assert ["02:00:00:00:01:01", "133"] in rows, rows
+        time.sleep(1.5)  # nothing from the MN in this window ...
+        mark = time.time()
+        topo.solicit("mn-mag1")  # ... then exactly one RS
+    rows = cap.fields(["frame.time_epoch", "eth.src", "ipv6.dst", "icmpv6.opt.linkaddr"],
+                      "icmpv6.type == 133")
+    assert [r[1:] for r in rows] == [["02:00:00:00:01:01", "ff02::2", "02:00:00:00:01:01"]], rows
+    assert float(rows[0][0]) >= mark - 0.05
 
 
 MN_TEST_ADDR = "fd00:100:ff::1"
@@ -250,3 +258,52 @@ def test_replies_leave_through_the_arrival_interface(topo):
         assert nslib.udp_request(topo.mag2, MN_TEST_ADDR, PORT, "d", src="fd00:12::2") == "echo:d"
     finally:
         srv.stop()
+
+
+RA_SCRIPT = r"""
+import sys
+from scapy.all import Ether, IPv6, ICMPv6ND_RA, ICMPv6NDOptPrefixInfo, ICMPv6NDOptSrcLLAddr, sendp, get_if_hwaddr
+iface, prefix, valid, preferred, router_lft = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+mac = get_if_hwaddr(iface)
+ra = (Ether(src=mac, dst="33:33:00:00:00:01") / IPv6(src="fe80::1", dst="ff02::1", hlim=255)
+      / ICMPv6ND_RA(routerlifetime=router_lft)
+      / ICMPv6NDOptPrefixInfo(prefix=prefix, prefixlen=64, L=0, A=1,
+                              validlifetime=valid, preferredlifetime=preferred)
+      / ICMPv6NDOptSrcLLAddr(lladdr=mac))
+sendp(ra, iface=iface, verbose=False)
+"""
+
+
+def send_ra(topo, mag, iface, prefix, valid, preferred, router_lft=1800):
+    topo.run(mag, [nslib.PYTHON, "-c", RA_SCRIPT, iface, prefix, str(valid), str(preferred),
+                   str(router_lft)])
+
+
+def test_mn_slaac_and_prefix_withdrawal(topo):
+    """The MN configures itself from a MAG's RA (SLAAC, default router fe80::1) and,
+    with ra_honor_pio_life=1, drops a prefix at once when an RA withdraws it; the
+    stock behaviour (RFC 4862's two-hour rule) would keep it."""
+    send_ra(topo, "mag1", "mag1-mn", "fd00:100:1::", 600, 300)
+    send_ra(topo, "mag2", "mag2-mn", "fd00:100:2::", 600, 300)
+    a1 = topo.wait_mn_addr("mn-mag1", "fd00:100:1::/64")
+    a2 = topo.wait_mn_addr("mn-mag2", "fd00:100:2::/64")
+    assert a1 == "fd00:100:1::ff:fe00:101" and a2 == "fd00:100:2::ff:fe00:102"
+    defaults = {(r.get("gateway"), r.get("dev")) for r in routes(topo, "mn") if r["dst"] == "default"}
+    assert defaults == {("fe80::1", "mn-mag1"), ("fe80::1", "mn-mag2")}, defaults
+
+    # control: the stock setting on mn-mag2 ignores the withdrawal
+    topo.run("mn", ["sh", "-c", "echo 0 > /proc/sys/net/ipv6/conf/mn-mag2/ra_honor_pio_life"])
+    send_ra(topo, "mag1", "mag1-mn", "fd00:100:1::", 0, 0)
+    send_ra(topo, "mag2", "mag2-mn", "fd00:100:2::", 0, 0)
+    nslib.wait_for(lambda: topo.addrs("mn", "mn-mag1") == [], timeout=5,
+                   what="withdrawn prefix removed from mn-mag1")
+    assert topo.addrs("mn", "mn-mag2") == [a2]
+
+
+def test_cli_rejects_bad_tags_and_lists_tags(topo):
+    for bad in ("", "-x", "a/b", "x" * 33, "a b"):
+        p = subprocess.run([nslib.PYTHON, nslib.TOPO_TOOL, "up", f"--tag={bad}"],
+                           capture_output=True, text=True)
+        assert p.returncode == 2 and "bad tag" in p.stderr, bad
+    p = subprocess.run([nslib.PYTHON, nslib.TOPO_TOOL, "list"], capture_output=True, text=True)
+    assert f"{topo.tag}\tcn,lma,mag1,mag2,mn" in p.stdout.splitlines()

@@ -41,11 +41,15 @@ local vs_fma_status = {
 	[130] = "Sequence number out of window", [131] = "Traffic Selector format unsupported",
 	[132] = "No existing Flow Mobility Cache entry", [133] = "Already existing Flow Mobility Cache entry",
 }
+-- IANA "Update Notification Reasons" and "... Acknowledgement Status" registries
 local vs_upn_reason = {
-	[1] = "FORCE-REREGISTRATION", [2] = "UPDATE-SESSION-PARAMETERS", [8] = "FLOW-MOBILITY",
+	[1] = "FORCE-REREGISTRATION", [2] = "UPDATE-SESSION-PARAMETERS", [3] = "VENDOR-SPECIFIC-REASON",
+	[4] = "ANI-PARAMS-REQUESTED", [5] = "QOS_SERVICE_REQUEST", [6] = "PGW-TRIGGERED-PCSCF-RESTORATION-PCO",
+	[7] = "PGW-TRIGGERED-PCSCF-RESTORATION-DHCP", [8] = "FLOW-MOBILITY",
 }
 local vs_upa_status = {
-	[0] = "Success", [131] = "Reason unspecified", [132] = "MN not attached",
+	[0] = "Success", [128] = "Failed to update session parameters", [129] = "Missing vendor specific option",
+	[130] = "Cannot meet QoS service request", [131] = "Reason unspecified", [132] = "MN not attached",
 }
 local vs_fid_status = {
 	[0] = "Flow binding successful", [128] = "Administratively prohibited",
@@ -167,7 +171,8 @@ local function ts_fields(prefix, list, flagbits)
 		elseif size == 4 then
 			field(key, ProtoField.uint32, label, base.DEC)
 		elseif size == 3 then
-			field(key, ProtoField.uint24, label, base.DEC)
+			-- flow label: 20-bit value right-aligned in the field
+			field(key, ProtoField.uint24, label, base.DEC, nil, 0x0fffff)
 		elseif size == 2 then
 			field(key, ProtoField.uint16, label, base.DEC)
 		else
@@ -193,6 +198,7 @@ p.experts = { ef.truncated, ef.badlen, ef.checksum, ef.end_only, ef.ts_format }
 
 local f_ipv6_src = Field.new("ipv6.src")
 local f_ipv6_dst = Field.new("ipv6.dst")
+local f_ipv6_routing = Field.new("ipv6.routing")
 
 local function item(tree, key, range, text)
 	local it = tree:add(f[key], range)
@@ -209,6 +215,9 @@ local mip6_opts = DissectorTable.get("mip6.option")
 local function fmt_value(name, r)
 	if name:find("addr") then
 		return r:len() == 16 and tostring(r:ipv6()) or tostring(r:ipv4())
+	end
+	if name == "flow_label" then
+		return tostring(r:uint() % 0x100000)
 	end
 	return tostring(r:uint())
 end
@@ -447,6 +456,9 @@ end
 -- destination, 32-bit upper-layer length, 3 zero octets, next header 135) and
 -- the MH with the checksum field taken as zero.
 local function mh_checksum(tvb, mhlen)
+	-- with a routing header the pseudo-header's destination is the final one,
+	-- which the IPv6 header does not show: leave such packets unverified
+	if f_ipv6_routing() then return nil end
 	local src, dst = last_value(f_ipv6_src), last_value(f_ipv6_dst)
 	if not src or not dst or src:len() ~= 16 or dst:len() ~= 16 then return nil end
 	local sum = 0

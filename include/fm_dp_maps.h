@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fm_dp_maps.h — the data plane's pinned layout: map keys and values shared by
+ * bpf/flowmob.bpf.c and agent/dataplane.c. Plain __u8..__u64, explicit padding,
+ * sizes fixed by static asserts. Any change to a struct here changes the pinned
+ * layout: bump FM_LAYOUT_VERSION (pins live in <bpffs>/flowmob/<instance>/<ver>/).
+ *
+ * Concurrency contract (DESIGN.md "atomic rule changes"):
+ *  - fm_mn is a BPF_F_MMAPABLE array; the agent writes its fields with single
+ *    aligned 4- or 8-byte atomic stores through the mapping, never memcpy;
+ *  - rule sets (fm_rulesets) are immutable while any MN's slot refers to them;
+ *    an MN switches rule set by writing its inactive slot's id, then flipping
+ *    fm_mn.ver {slot, epoch} in one 8-byte store;
+ *  - every other value wider than 8 bytes is replaced through hash-map update
+ *    (an atomic element swap), except fm_binding.nh which only the programs write.
+ */
+#ifndef FLOWMOB_FM_DP_MAPS_H
+#define FLOWMOB_FM_DP_MAPS_H
+
+#include <linux/types.h>
+
+#define FM_LAYOUT_VERSION "v1"
+
+#define FM_MAX_RULES	   64 /* rules per rule set */
+#define FM_MAX_BIND_PER_MN 8  /* bindings per MN visible to att[] rules */
+#define FM_MAX_ATT	   4
+#define FM_MAX_EXTHDR	   8	/* extension headers walked; a 9th is unclassifiable */
+#define FM_EXT_WALK_LIMIT  448	/* bytes of extension headers walked at most */
+#define FM_PTB_LEN	   1280 /* IPv6 size of a Packet Too Big (RFC 4443: <= min MTU) */
+#define FM_PTB_QUOTE	   (FM_PTB_LEN - 40 - 8)
+#define FM_MIN_TUNNEL_MTU  1320 /* 1280 inner + 40 outer */
+
+/* ---- configuration (read-only data of the programs, set by the loader) ---- */
+enum fm_role {
+	FM_ROLE_LMA = 1,
+	FM_ROLE_MAG = 2,
+};
+
+struct fm_cfg {
+	__u8 local[16];	  /* LMA address / MAG Proxy-CoA: outer source */
+	__u8 lma[16];	  /* MAG: the LMA, outer destination of uplink */
+	__u32 tunnel_mtu; /* largest outer IPv6 packet (>= FM_MIN_TUNNEL_MTU) */
+	__u8 hop_limit;	  /* outer hop limit */
+	__u8 role;	  /* enum fm_role */
+	__u16 pad0;
+	__u64 nh_ttl_ns;       /* lifetime of a cached next hop */
+	__u64 ptb_interval_ns; /* one PTB per interval per CPU ... */
+	__u32 ptb_burst;       /* ... with this burst */
+	__u32 pad1;
+};
+_Static_assert(sizeof(struct fm_cfg) == 64, "fm_cfg layout");
+
+/* ---- prefixes: /64s in a hash (O(1)), other lengths in an LPM trie --------- */
+struct fm_pfx64_key {
+	__u8 prefix[8]; /* first 64 bits, network order */
+};
+
+struct fm_lpm_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+_Static_assert(sizeof(struct fm_lpm_key) == 20, "fm_lpm_key layout");
+
+struct fm_prefix {
+	__u32 mn;
+	__u16 default_bid; /* LMA: binding for packets no rule claims */
+	__u8 plen;
+	__u8 flags;
+	__u32 ifindex;	/* MAG: access interface of the MN */
+	__u8 mn_mac[6]; /* MAG: the MN's MAC */
+	__u8 if_mac[6]; /* MAG: the access interface's MAC */
+};
+_Static_assert(sizeof(struct fm_prefix) == 24, "fm_prefix layout");
+
+struct fm_meta {
+	__u32 n_lpm; /* prefixes in fm_pfx_lpm (lengths other than 64) */
+	__u32 pad;
+};
+
+/* ---- mobile nodes (mmapable array indexed by MN id) ------------------------ */
+struct fm_ver {
+	__u32 slot;  /* active rule slot, 0 or 1 */
+	__u32 epoch; /* bumped on every change of the MN's rules or bindings */
+} __attribute__((aligned(8)));
+
+enum fm_mn_bind_flags {
+	FM_MB_VALID = 1,
+	FM_MB_DOWN = 2,
+};
+
+struct fm_mn_bind {
+	__u16 bid;
+	__u8 att;
+	__u8 flags; /* enum fm_mn_bind_flags */
+};
+
+struct fm_mn {
+	struct fm_ver ver; /* the one 8-byte word flipped atomically */
+	__u32 rs[2];	   /* rule-set id per slot, 0 = no rules */
+	struct fm_mn_bind bind[FM_MAX_BIND_PER_MN];
+};
+_Static_assert(sizeof(struct fm_mn) == 48, "fm_mn layout");
+
+/* ---- bindings ------------------------------------------------------------- */
+struct fm_bkey {
+	__u32 mn;
+	__u16 bid;
+	__u16 pad;
+};
+_Static_assert(sizeof(struct fm_bkey) == 8, "fm_bkey layout");
+
+enum fm_nh_flags {
+	FM_NH_VALID = 1,
+	FM_NH_STATIC = 2, /* set by the agent or a test: never expires */
+};
+
+struct fm_nh {
+	__u64 stamp_ns; /* when resolved (bpf_ktime_get_ns) */
+	__u32 ifindex;
+	__u32 flags; /* enum fm_nh_flags */
+	__u8 dmac[6];
+	__u8 smac[6];
+	__u32 pad;
+};
+_Static_assert(sizeof(struct fm_nh) == 32, "fm_nh layout");
+
+enum fm_binding_flags {
+	FM_B_DOWN = 1,
+};
+
+struct fm_binding {
+	__u8 coa[16];
+	__u8 att;
+	__u8 flags; /* enum fm_binding_flags */
+	__u16 pad0;
+	__u32 pad1;
+	struct fm_nh nh; /* next hop towards coa, cached by the programs */
+};
+_Static_assert(sizeof(struct fm_binding) == 56, "fm_binding layout");
+
+struct fm_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+struct fm_fidkey {
+	__u32 mn;
+	__u16 fid;
+	__u16 pad;
+};
+
+/* ---- uplink acceptance ------------------------------------------------------ */
+struct fm_addr {
+	__u8 addr[16];
+};
+
+struct fm_peer {
+	__u32 flags;
+	__u32 pad;
+};
+
+/* [MAG, MN] pairs with an active binding: the per-MN anti-spoofing rule. */
+struct fm_spoof_key {
+	__u8 coa[16];
+	__u32 mn;
+};
+_Static_assert(sizeof(struct fm_spoof_key) == 20, "fm_spoof_key layout");
+
+struct fm_spoof {
+	__u32 nbind; /* bindings of mn through coa */
+	__u16 bid;   /* one of them: uplink counters go there */
+	__u16 pad;
+};
+
+/* ---- rules ------------------------------------------------------------------- */
+enum fm_rule_field { /* bits of fm_rule.fields: RFC 6088 order, as enum ts_field */
+		     FM_RF_SRC = 1 << 0,
+		     FM_RF_DST = 1 << 1,
+		     FM_RF_SPI = 1 << 2,
+		     FM_RF_FL = 1 << 3,
+		     FM_RF_SPORT = 1 << 4,
+		     FM_RF_DPORT = 1 << 5,
+		     FM_RF_TC = 1 << 6,
+		     FM_RF_NH = 1 << 7,
+};
+
+enum fm_rule_action {
+	FM_RA_FORWARD = 0,
+	FM_RA_DROP = 1,
+};
+
+struct fm_rule {
+	__u8 src_lo[16]; /* inclusive ranges, network order */
+	__u8 src_hi[16];
+	__u8 dst_lo[16];
+	__u8 dst_hi[16];
+	__u32 spi_lo, spi_hi;
+	__u32 fl_lo, fl_hi;
+	__u16 sport_lo, sport_hi;
+	__u16 dport_lo, dport_hi;
+	__u8 tc_lo, tc_hi;
+	__u8 nh_lo, nh_hi;
+	__u16 fid;
+	__u16 prio;
+	__u16 bid;   /* target binding; 0: first binding with an att[] below */
+	__u8 action; /* enum fm_rule_action */
+	__u8 fields; /* enum fm_rule_field: fields that take part */
+	__u8 att[FM_MAX_ATT];
+	__u8 n_att;
+	__u8 v4; /* IPv4 selector (format 1): never matches an IPv6 packet */
+	__u16 pad0;
+	__u32 pad1;
+};
+_Static_assert(sizeof(struct fm_rule) == 112, "fm_rule layout");
+
+struct fm_ruleset {
+	__u32 n; /* rules in priority order */
+	__u32 pad;
+	struct fm_rule r[FM_MAX_RULES];
+};
+
+/* ---- flow cache and fragments --------------------------------------------------- */
+struct fm_flow_key {
+	__u8 src[16];
+	__u8 dst[16];
+	__u32 fl_tc; /* flow label | traffic class << 20 */
+	__u32 l4;    /* sport << 16 | dport, or the SPI */
+	__u8 nh;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct fm_flow_key) == 44, "fm_flow_key layout");
+
+struct fm_flow {
+	__u64 ver; /* the MN's {slot, epoch} word when decided */
+	__u32 mn;
+	__u16 bid;
+	__u16 fid; /* 0: default binding */
+	__u8 action;
+	__u8 pad[7];
+};
+_Static_assert(sizeof(struct fm_flow) == 24, "fm_flow layout");
+
+struct fm_frag_key {
+	__u8 src[16];
+	__u8 dst[16];
+	__u32 id;
+};
+_Static_assert(sizeof(struct fm_frag_key) == 36, "fm_frag_key layout");
+
+/* ---- PTB rate limit (per CPU) ------------------------------------------------------ */
+struct fm_ratelimit {
+	__u64 last_ns;
+	__u64 credit_ns;
+};
+
+/* Pin names (the map names in bpf/lib/maps.h). */
+#define FM_MAP_NAMES(X)                                                                            \
+	X(fm_stats)                                                                                \
+	X(fm_pfx64) X(fm_pfx_lpm) X(fm_meta) X(fm_mn) X(fm_binding) X(fm_bind_cnt) X(fm_fid_cnt)   \
+	    X(fm_mn_cnt) X(fm_peers) X(fm_spoof) X(fm_rulesets) X(fm_flows) X(fm_frags)            \
+		X(fm_ptb_rl) X(fm_mag_nh)
+
+#endif /* FLOWMOB_FM_DP_MAPS_H */
