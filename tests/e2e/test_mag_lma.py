@@ -130,6 +130,10 @@ def test_register_and_traffic_both_ways(domain):
     after = mag.result("stats")["dataplane"]
     moved = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
     assert moved, "the MAG's programs counted nothing"
+    # heartbeats (RFC 5847) with the LMA: the MAG sees its peer up
+    peer = wait_for(lambda: [p for p in mag.result("peers") if p["state"] == "up"], timeout=10,
+                    what="LMA peer up")[0]
+    assert peer["lma"] == "fd00:11::1" and peer["restart_counter"] is not None
 
 
 def test_link_down_deregisters(domain):
