@@ -1943,8 +1943,9 @@ json_t *lma_cmd_flow_add(void *lp, const json_t *req, char *err, size_t errlen)
 		snprintf(err, errlen, "FID %d already exists for %s", fid, mn->nai);
 		return NULL;
 	}
-	if (!bid && !att) {
-		snprintf(err, errlen, "missing \"bid\" (or \"att\")");
+	action = json_string_value(json_object_get(req, "action"));
+	if (!bid && !att && !(action && !strcmp(action, "drop"))) {
+		snprintf(err, errlen, "missing \"bid\" (or \"att\", or action drop)");
 		return NULL;
 	}
 	if (bid && !bce_binding_find(mn, (uint16_t)bid)) {
@@ -1955,7 +1956,6 @@ json_t *lma_cmd_flow_add(void *lp, const json_t *req, char *err, size_t errlen)
 		snprintf(err, errlen, "\"att\" must be 1..255");
 		return NULL;
 	}
-	action = json_string_value(json_object_get(req, "action"));
 	if (action && strcmp(action, "forward") && strcmp(action, "drop")) {
 		snprintf(err, errlen, "\"action\" must be forward or drop");
 		return NULL;
@@ -1976,7 +1976,7 @@ json_t *lma_cmd_flow_add(void *lp, const json_t *req, char *err, size_t errlen)
 	if (bid) {
 		f.n_bids = 1;
 		f.bids[0] = (uint16_t)bid;
-	} else {
+	} else if (att) {
 		f.n_att = 1;
 		f.att[0] = (uint8_t)att;
 	}
