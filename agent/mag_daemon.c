@@ -171,7 +171,7 @@ static json_t *h_dp_stats(void *ctx)
 	if (!v)
 		return NULL;
 	o = json_object();
-	if (fm_dp_stats(md->d->dp, v, n) == 0)
+	if (fm_dp_stats(md->d->dp, v, n) >= 0)
 		for (int i = 0; i < n; i++)
 			json_object_set_new(o, fm_dp_stat_name(i), json_integer((json_int_t)v[i]));
 	free(v);
