@@ -495,3 +495,27 @@ def test_bad_pcap(tmp_path):
     p = run(["decode", "--pcap", str(bad)])
     assert p.returncode == 1 and b"packet 1: malformed Mobility Header at offset 13" in p.stderr
     assert len(first) > 52
+
+
+def doc_examples():
+    """The JSON objects of the '## Examples' block of docs/mh-json.md."""
+    text = open(os.path.join(ROOT, "docs", "mh-json.md")).read()
+    block = text.split("## Examples", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    dec, pos, out = json.JSONDecoder(), 0, []
+    while True:
+        while pos < len(block) and block[pos].isspace():
+            pos += 1
+        if pos >= len(block):
+            return out
+        obj, pos = dec.raw_decode(block, pos)
+        out.append(obj)
+
+
+def test_doc_examples_round_trip(tmp_path):
+    msgs = doc_examples()
+    assert len(msgs) == 11
+    assert decode_hex(encode_hex(msgs)) == msgs
+    p = tmp_path / "doc.pcap"
+    run(["encode", "--pcap", str(p)], json.dumps(msgs).encode(), check=True)
+    out = run(["decode", "--pcap", str(p)], check=True).stdout.decode().splitlines()
+    assert [json.loads(l) for l in out] == msgs
