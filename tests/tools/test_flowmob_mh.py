@@ -519,3 +519,55 @@ def test_doc_examples_round_trip(tmp_path):
     run(["encode", "--pcap", str(p)], json.dumps(msgs).encode(), check=True)
     out = run(["decode", "--pcap", str(p)], check=True).stdout.decode().splitlines()
     assert [json.loads(l) for l in out] == msgs
+
+
+LUA = os.path.join(ROOT, "tools", "wireshark", "flowmob.lua")
+
+
+@pytest.mark.skipif(TSHARK is None or not os.path.exists(LUA),
+                    reason="tshark or tools/wireshark/flowmob.lua missing")
+def test_lua_dissector_agrees(tmp_path):
+    """Cross-check what tshark 4.0 cannot decode (FMI/FMA, UPN/UPA, Flow Summary,
+    Flow Identification, selectors) with the project's Wireshark dissector, written
+    separately from the codec."""
+    msgs = [m for m in MESSAGE_EXAMPLES if m["type"] in ("fmi", "fma", "upn", "upa")]
+    p = tmp_path / "lua.pcap"
+    run(["encode", "--pcap", str(p)], json.dumps(msgs).encode(), check=True)
+    fields = ["flowmob.mh.checksum.status", "flowmob.fmi.seq", "flowmob.fmi.c",
+              "flowmob.fmi.r", "flowmob.fmi.lifetime", "flowmob.fma.status",
+              "flowmob.fma.lifetime", "flowmob.upn.seq", "flowmob.upn.reason", "flowmob.upn.a",
+              "flowmob.upa.status", "flowmob.fid.fid", "flowmob.fid.pri", "flowmob.fid.status",
+              "flowmob.bidref.bid", "flowmob.ts.selector", "flowmob.fsum.fid", "_ws.expert"]
+    cmd = [TSHARK, "-n", "-X", f"lua_script:{LUA}", "-r", str(p), "-T", "fields",
+           "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=|"]
+    for f in fields:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, capture_output=True, timeout=60, check=True).stdout.decode()
+    rows = [dict(zip(fields, l.split("\t"))) for l in out.splitlines()]
+    assert len(rows) == len(msgs)
+    for m, r in zip(msgs, rows):
+        assert r["flowmob.mh.checksum.status"] == "good"
+        assert r["_ws.expert"] == ""
+        t = m["type"]
+        if t == "fmi":
+            assert r["flowmob.fmi.seq"] == str(m["seq"])
+            assert r["flowmob.fmi.c"] == ("1" if "C" in m["flags"] else "0")
+            assert r["flowmob.fmi.r"] == ("1" if "R" in m["flags"] else "0")
+            assert r["flowmob.fmi.lifetime"] == str(m["lifetime"])
+        elif t == "fma":
+            assert r["flowmob.fma.status"] == str(m["status"])
+            assert r["flowmob.fma.lifetime"] == str(m["lifetime"])
+        elif t == "upn":
+            assert r["flowmob.upn.seq"] == str(m["seq"])
+            assert r["flowmob.upn.reason"] == str(m["reason"])
+            assert r["flowmob.upn.a"] == "1"
+        else:
+            assert r["flowmob.upa.status"] == str(m["status"])
+        fids = [o for o in m["options"] if o["type"] == "flow-id"]
+        assert r["flowmob.fid.fid"] == "|".join(str(o["fid"]) for o in fids)
+        assert r["flowmob.fid.pri"] == "|".join(str(o["priority"]) for o in fids)
+        assert r["flowmob.bidref.bid"] == "|".join(str(b) for o in fids for b in o.get("bids", []))
+        sels = [json.loads(s) for s in r["flowmob.ts.selector"].split("|") if s]
+        assert sels == [{k: v for k, v in o["ts"].items() if k != "format"} for o in fids]
+        fs = [o for o in m["options"] if o["type"] == "flow-summary"]
+        assert r["flowmob.fsum.fid"] == "|".join(str(x) for o in fs for x in o["fids"])
