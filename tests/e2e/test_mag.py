@@ -318,8 +318,9 @@ def test_fmi(env):
     assert fmi(lma, 3, 9, flags="R")["status"] == 132       # no entry
     assert fmi(lma, 2, 6, ts=ts)["status"] == 130           # sequence out of window
     assert fmi(lma, 4, 6, ts=ts, mn="mn9@example.net")["status"] == 129  # not attached
-    # (131, an unsupported selector format, is covered by tests/unit/test_mag.c: the
-    # codec rejects an unknown TS Format as a malformed message before the MAG sees it)
+    # a Traffic Selector in a format neither side knows (3): kept raw by the codec,
+    # refused by the MAG with 131
+    assert fmi(lma, 5, 7, subs=[{"sub": 3, "data": "030000000000"}])["status"] == 131
     assert [f["fid"] for f in mag.result("flows")] == [5]
     a = fmi(lma, 6, 5, flags="C", lifetime=0)
     assert (a["status"], a["lifetime"]) == (0, 0)

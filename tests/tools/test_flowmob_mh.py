@@ -107,6 +107,19 @@ def test_round_trip_hex(msg):
     assert decode_hex(lines) == [msg]
 
 
+def test_unknown_ts_format_kept_raw():
+    """A Traffic Selector of a format the codec cannot read (3) decodes as a raw
+    sub-option, so the MAG can answer FMA 131 rather than drop the message."""
+    msg = {"type": "fmi", "seq": 1, "flags": "", "lifetime": 60, "options": [
+        {"type": "flow-id", "fid": 1, "priority": 10, "status": 0,
+         "subs": [{"sub": 3, "data": "0300000000000000"}]}]}
+    raw = bytes.fromhex(encode_hex([msg])[0])
+    # Flow Identification at octet 12: Type, Len, FID, FID-PRI, Reserved, Status,
+    # then the sub-option as it came: type 3, length 8, TS Format 3
+    assert raw[12] == 45 and raw[20:23] == bytes([3, 8, 3])
+    assert decode_hex(encode_hex([msg])) == [msg]
+
+
 @pytest.mark.parametrize("opt", OPTION_EXAMPLES, ids=lambda o: o["type"])
 def test_round_trip_each_option(opt):
     msg = {"type": "pbu", "seq": 1, "flags": "AP", "lifetime": 4, "options": [opt]}
@@ -437,6 +450,8 @@ def test_help():
     ('{"type":"nope"}', "type"),
     ('{"type":"pbu"}\n{"type":"pbu","flags":"Z"}', "message 2: flags"),
     ('[{"type":"pbu"}, 5]', "message 2"),
+    ('{"type":"fmi","options":[{"type":"flow-id","fid":1,"priority":1,"status":0,'
+     '"subs":[{"sub":3,"data":"020000000000"}]}]}', "known sub-option (use bids or ts)"),
 ])
 def test_bad_json(text, needle):
     p = run(["encode", "--hex"], text.encode())
