@@ -1511,6 +1511,16 @@ out:
 }
 
 /* Flow Identification options in a PBU: the MAG asks the LMA to consider rules. */
+
+/* A Traffic Selector in a format the codec could not read is kept raw (mh.c). */
+static bool raw_ts_present(const struct mh_flowid *q)
+{
+	for (int i = 0; i < q->n_raw; i++)
+		if (q->raw[i].type == MH_FIDSUB_TS)
+			return true;
+	return false;
+}
+
 static void handle_pbu_flow_ids(struct lma *l, const struct mh_msg *m, struct bce_mn *mn,
 				struct bce_binding *b, struct mh_msg *pba)
 {
@@ -1530,9 +1540,7 @@ static void handle_pbu_flow_ids(struct lma *l, const struct mh_msg *m, struct bc
 		f.origin = FMC_PBU;
 		have = fmc_find(&mn->fmc, q->fid);
 		if (!q->has_ts)
-			st = FID_MALFORMED;
-		else if (q->ts.format != TS_FMT_IPV6 && q->ts.format != TS_FMT_IPV4)
-			st = FID_TS_FORMAT_UNSUPPORTED;
+			st = raw_ts_present(q) ? FID_TS_FORMAT_UNSUPPORTED : FID_MALFORMED;
 		else if (!ts_valid(&q->ts, err, sizeof(err)))
 			st = FID_MALFORMED;
 		else if (have && have->origin != FMC_PBU)

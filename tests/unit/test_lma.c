@@ -1335,11 +1335,11 @@ static void test_pbu_flow_id_requests(void **st)
 	o->flow_id.ts.format = TS_FMT_IPV6;
 	o->flow_id.n_bids = 1;
 	o->flow_id.bids[0] = 7;
-	/* 5: an unknown selector format */
+	/* 5: an unknown selector format, as the codec hands it over: a raw sub-option 3 */
 	o = mh_opt_add(m, MH_OPT_FLOW_ID);
 	o->flow_id.fid = 23;
-	o->flow_id.has_ts = true;
-	o->flow_id.ts.format = 9;
+	o->flow_id.n_raw = 1;
+	o->flow_id.raw[0] = (struct mh_raw){.type = MH_FIDSUB_TS, .len = 6, .data = {9}};
 	lma_rx(l, m, &MAG1, now_ms);
 	a = last_to(&MAG1, MH_PBA);
 	assert_int_equal(a->status, 0);
