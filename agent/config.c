@@ -317,6 +317,42 @@ static void cy_log(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
 		l->len = sizeof(l->buf) - 1;
 }
 
+/* For "Invalid ENUM value": the words the key accepts. */
+static void enum_choices(const char *keypath, char *buf, size_t len)
+{
+	static const struct {
+		const char *key;
+		const cyaml_strval_t *v;
+		unsigned n;
+	} tbl[] = {
+	    {"role", role_strv, NSTRV(role_strv)},
+	    {"log-level", level_strv, NSTRV(level_strv)},
+	    {"dataplane", dp_strv, NSTRV(dp_strv)},
+	    {"prefix-policy", pp_strv, NSTRV(pp_strv)},
+	    {"ordering", order_strv, NSTRV(order_strv)},
+	    {"flow-signaling", sig_strv, NSTRV(sig_strv)},
+	    {"action", action_strv, NSTRV(action_strv)},
+	    {"deny", bool_strv, NSTRV(bool_strv)},
+	    {"keep-flow-state", bool_strv, NSTRV(bool_strv)},
+	};
+	const char *last = strrchr(keypath, '.');
+	size_t pos = 0;
+
+	buf[0] = '\0';
+	last = last ? last + 1 : keypath;
+	for (size_t i = 0; i < sizeof(tbl) / sizeof(tbl[0]); i++) {
+		if (strcmp(tbl[i].key, last))
+			continue;
+		for (unsigned k = 0; k < tbl[i].n; k++) {
+			int n =
+			    snprintf(buf + pos, len - pos, "%s%s", k ? ", " : "", tbl[i].v[k].str);
+			if (n < 0 || (size_t)n >= len - pos)
+				break;
+			pos += (size_t)n;
+		}
+	}
+}
+
 /*
  * Turn libcyaml's log into "FILE:LINE: key.path: message". The log is the error
  * line ("Load: Unexpected key: foo") followed by a backtrace, innermost first:
@@ -422,6 +458,14 @@ static void cy_error(const struct cylog *l, const char *path, cyaml_err_t e, cha
 	}
 	if (!msg[0])
 		snprintf(msg, sizeof(msg), "%s", cyaml_strerror(e));
+	if (!strncmp(msg, "Invalid ENUM value: ", 20)) {
+		char choices[200], val[128];
+
+		snprintf(val, sizeof(val), "%.100s", msg + 20);
+		enum_choices(kp, choices, sizeof(choices));
+		if (choices[0])
+			snprintf(msg, sizeof(msg), "'%s' is not one of: %s", val, choices);
+	}
 
 	if (line && kp[0])
 		snprintf(err, errlen, "%s:%d: %s: %s", path, line, kp, msg);

@@ -50,6 +50,7 @@ struct ctl_client {
 	size_t out_len, out_off, out_cap;
 	bool monitor;
 	bool eof;
+	bool dead; /* dropped while its own request was being handled: freed after */
 	struct ctl_client *next;
 };
 
@@ -62,6 +63,7 @@ struct fm_ctl {
 	int n_cmds;
 	struct ctl_client *clients;
 	int n_clients;
+	struct ctl_client *busy; /* the client whose request is being handled */
 };
 
 static void client_free(struct ctl_client *c)
@@ -83,9 +85,23 @@ static void client_free(struct ctl_client *c)
 	free(c);
 }
 
+/* Drop a client: now, or (while a handler runs for it) once the handler returns. */
+static void client_drop(struct ctl_client *c)
+{
+	if (c->ctl->busy == c) {
+		c->dead = true;
+		ev_io_stop(c->ctl->loop, &c->rio);
+		ev_io_stop(c->ctl->loop, &c->wio);
+		return;
+	}
+	client_free(c);
+}
+
 /* Write what we can; returns -1 when the client is gone (and freed). */
 static int client_flush(struct ctl_client *c)
 {
+	if (c->dead)
+		return -1;
 	while (c->out_off < c->out_len) {
 		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -95,7 +111,7 @@ static int client_flush(struct ctl_client *c)
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
 			pr_debug("ctl: client write: %s", strerror(errno));
-			client_free(c);
+			client_drop(c);
 			return -1;
 		}
 		c->out_off += (size_t)n;
@@ -104,7 +120,7 @@ static int client_flush(struct ctl_client *c)
 		c->out_off = c->out_len = 0;
 		ev_io_stop(c->ctl->loop, &c->wio);
 		if (c->eof && !c->monitor) {
-			client_free(c);
+			client_drop(c);
 			return -1;
 		}
 	} else {
@@ -118,13 +134,15 @@ static int client_queue(struct ctl_client *c, const char *text, size_t len)
 {
 	size_t need;
 
+	if (c->dead)
+		return -1;
 	if (c->out_off && c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
 	need = c->out_len + len + 1;
 	if (need - c->out_off > FM_CTL_MAX_OUT) {
 		pr_warn("ctl: dropping a client that does not read (%zu bytes queued)",
 			c->out_len - c->out_off);
-		client_free(c);
+		client_drop(c);
 		return -1;
 	}
 	if (need > c->out_cap) {
@@ -143,7 +161,7 @@ static int client_queue(struct ctl_client *c, const char *text, size_t len)
 				cap *= 2;
 			p = realloc(c->out, cap);
 			if (!p) {
-				client_free(c);
+				client_drop(c);
 				return -1;
 			}
 			c->out = p;
@@ -267,8 +285,20 @@ static int client_process(struct ctl_client *c, bool flush_partial)
 		size_t l = len;
 		while (l && (c->in[start + l - 1] == '\r' || c->in[start + l - 1] == ' '))
 			l--;
-		if (l && client_send_json(c, dispatch(c, c->in + start, l)))
-			return -1;
+		if (l) {
+			json_t *rep;
+
+			c->ctl->busy = c;
+			rep = dispatch(c, c->in + start, l);
+			c->ctl->busy = NULL;
+			if (c->dead) {
+				json_decref(rep);
+				client_free(c);
+				return -1;
+			}
+			if (client_send_json(c, rep))
+				return -1;
+		}
 		start += len + (nl ? 1 : 0);
 		if (!nl)
 			break;

@@ -104,7 +104,8 @@ unsigned fmc_resolve(struct fmc *c, const struct fmc_bview *b, unsigned nb, bool
 				break;
 			}
 		}
-		f->active = f->dp_bid != 0;
+		/* a drop entry with no BID applies whatever the bindings are */
+		f->active = f->dp_bid != 0 || (f->action == FM_DP_DROP && !f->n_bids && !f->n_att);
 		if (changed)
 			changed[i] = f->active != was_active || f->dp_bid != was_bid;
 		if (f->active != was_active || f->dp_bid != was_bid)

@@ -70,7 +70,8 @@ int fmc_del(struct fmc *c, uint16_t fid);
  * Re-derive every entry against the MN's bindings: ATT-placed entries get the BIDs
  * of the bindings with their ATTs; every entry is active when at least one of its
  * BIDs is usable (inactive only when all of them are gone, deregistering or
- * peer-down), and dp_bid is its first usable BID. Returns how many entries changed
+ * peer-down), and dp_bid is its first usable BID. A drop entry without BIDs is
+ * always active. Returns how many entries changed
  * active state or dp_bid; changed[i] (if not NULL) marks them.
  */
 unsigned fmc_resolve(struct fmc *c, const struct fmc_bview *b, unsigned nb, bool *changed);

@@ -1511,6 +1511,16 @@ out:
 }
 
 /* Flow Identification options in a PBU: the MAG asks the LMA to consider rules. */
+
+/* A Traffic Selector in a format the codec could not read is kept raw (mh.c). */
+static bool raw_ts_present(const struct mh_flowid *q)
+{
+	for (int i = 0; i < q->n_raw; i++)
+		if (q->raw[i].type == MH_FIDSUB_TS)
+			return true;
+	return false;
+}
+
 static void handle_pbu_flow_ids(struct lma *l, const struct mh_msg *m, struct bce_mn *mn,
 				struct bce_binding *b, struct mh_msg *pba)
 {
@@ -1530,9 +1540,7 @@ static void handle_pbu_flow_ids(struct lma *l, const struct mh_msg *m, struct bc
 		f.origin = FMC_PBU;
 		have = fmc_find(&mn->fmc, q->fid);
 		if (!q->has_ts)
-			st = FID_MALFORMED;
-		else if (q->ts.format != TS_FMT_IPV6 && q->ts.format != TS_FMT_IPV4)
-			st = FID_TS_FORMAT_UNSUPPORTED;
+			st = raw_ts_present(q) ? FID_TS_FORMAT_UNSUPPORTED : FID_MALFORMED;
 		else if (!ts_valid(&q->ts, err, sizeof(err)))
 			st = FID_MALFORMED;
 		else if (have && have->origin != FMC_PBU)
@@ -1943,8 +1951,9 @@ json_t *lma_cmd_flow_add(void *lp, const json_t *req, char *err, size_t errlen)
 		snprintf(err, errlen, "FID %d already exists for %s", fid, mn->nai);
 		return NULL;
 	}
-	if (!bid && !att) {
-		snprintf(err, errlen, "missing \"bid\" (or \"att\")");
+	action = json_string_value(json_object_get(req, "action"));
+	if (!bid && !att && !(action && !strcmp(action, "drop"))) {
+		snprintf(err, errlen, "missing \"bid\" (or \"att\", or action drop)");
 		return NULL;
 	}
 	if (bid && !bce_binding_find(mn, (uint16_t)bid)) {
@@ -1955,7 +1964,6 @@ json_t *lma_cmd_flow_add(void *lp, const json_t *req, char *err, size_t errlen)
 		snprintf(err, errlen, "\"att\" must be 1..255");
 		return NULL;
 	}
-	action = json_string_value(json_object_get(req, "action"));
 	if (action && strcmp(action, "forward") && strcmp(action, "drop")) {
 		snprintf(err, errlen, "\"action\" must be forward or drop");
 		return NULL;
@@ -1976,7 +1984,7 @@ json_t *lma_cmd_flow_add(void *lp, const json_t *req, char *err, size_t errlen)
 	if (bid) {
 		f.n_bids = 1;
 		f.bids[0] = (uint16_t)bid;
-	} else {
+	} else if (att) {
 		f.n_att = 1;
 		f.att[0] = (uint8_t)att;
 	}

@@ -234,6 +234,13 @@ struct mag_binding *mag_binding_find(struct mag *m, const struct mag_mn *mn, int
 	return NULL;
 }
 
+/* One NAI may be configured with several MACs (one per interface of the MN): the
+ * entries share bindings' identity by NAI; flows live with the first entry. */
+static bool same_mn(const struct mag_mn *a, const struct mag_mn *b)
+{
+	return a == b || !strcmp(a->id, b->id);
+}
+
 static struct mag_mn *mn_from_msg(struct mag *m, const struct mh_msg *msg)
 {
 	const struct mh_opt *o = mh_opt_find(msg, MH_OPT_MN_ID, 0);
@@ -409,7 +416,7 @@ static struct mag_flow *flow_find(struct mag_mn *mn, uint16_t fid)
 static struct mag_binding *first_registered(struct mag *m, const struct mag_mn *mn)
 {
 	for (struct mag_binding *b = m->bindings; b; b = b->next)
-		if (b->mn == mn && b->bul.state == BUL_REGISTERED)
+		if (same_mn(b->mn, mn) && b->bul.state == BUL_REGISTERED)
 			return b;
 	return NULL;
 }
@@ -661,18 +668,20 @@ static void bul_result(struct mag *m, struct mag_binding *b, enum bul_event ev,
 	case BUL_EV_NONE:
 		return;
 	case BUL_EV_REGISTERED: {
+		struct mag_mn *fm = mag_mn_by_id(m, b->mn->id); /* flows live with the NAI */
+
 		apply_prefixes(m, b, now, false);
 		send_ra(m, b, false, now);
 		/* flows whose destination needs this binding's link */
 		for (int j = 0; j < MAG_MAX_FLOWS; j++) {
-			const struct mag_flow *f = &b->mn->flows[j];
+			const struct mag_flow *f = &fm->flows[j];
 
 			for (int k = 0; f->used && k < f->n_routes; k++)
 				if (pfx_index(b->routed, b->n_routed, &f->routes[k]) < 0)
 					route_set(m, b, &f->routes[k]);
 		}
 		if (pba)
-			pba_flows(m, b->mn, pba, now);
+			pba_flows(m, fm, pba, now);
 		b->last_activity_ms = now;
 		event(m, "registration", binding_fields(m, b));
 		return;
@@ -786,7 +795,7 @@ static void handle_pba(struct mag *m, const struct mh_msg *pba, uint64_t now)
 	}
 	for (b = m->bindings; b; b = n) {
 		n = b->next;
-		if (b->mn != mn || !b->bul.awaiting)
+		if (!same_mn(b->mn, mn) || !b->bul.awaiting)
 			continue;
 		/* several interfaces of one MN here: the LL-ID names the right one */
 		if (ll && ll->ll_id.len == 6 && memcmp(ll->ll_id.id, b->bul.mac, 6))
@@ -954,7 +963,7 @@ static void handle_upn(struct mag *m, const struct mh_msg *upn, uint64_t now)
 		n++;
 	}
 	for (struct mag_binding *b = m->bindings; b; b = b->next)
-		if (b->mn == mn && b->bul.state == BUL_REGISTERED)
+		if (same_mn(b->mn, mn) && b->bul.state == BUL_REGISTERED)
 			bul_update(&m->bc, &b->bul, n ? set : NULL, n, now);
 }
 
@@ -979,7 +988,7 @@ static void handle_bri(struct mag *m, const struct mh_msg *bri, uint64_t now)
 		named++;
 	for (b = mn ? m->bindings : NULL; b; b = nb) {
 		nb = b->next;
-		if (b->mn != mn || b->bul.state == BUL_IDLE)
+		if (!same_mn(b->mn, mn) || b->bul.state == BUL_IDLE)
 			continue;
 		if (bid && bid->bid.bid && b->bul.bid != bid->bid.bid)
 			continue;

@@ -32,7 +32,6 @@
 #include "state.h"
 #include "version.h"
 
-
 enum {
 	EXIT_USAGE = 2,
 };

@@ -725,9 +725,6 @@ static int dec_ts(const uint8_t *p, size_t len, size_t off, struct fm_ts *ts, st
 			    "at least %d)",
 			    len, 2 + TS_FLAGS_LEN);
 	memset(ts, 0, sizeof(*ts));
-	if (p[0] != TS_FMT_IPV4 && p[0] != TS_FMT_IPV6)
-		return fail(err, off, "Traffic Selector: unknown TS Format %u (1 IPv4, 2 IPv6)",
-			    p[0]);
 	ts->format = p[0];
 	flags = get32(p + 2);
 	for (f = 0; f < TS_NFIELDS; f++) {
@@ -849,6 +846,11 @@ static int dec_flowid(const uint8_t *p, size_t len, size_t off, struct mh_flowid
 				fi->bids[i] = get16(p + pos + 2 + 2 * i);
 			break;
 		case MH_FIDSUB_TS:
+			/* A format this codec cannot read is kept as raw bytes, so that the
+			 * receiver can answer it (FMA 131, FID status 133) instead of the
+			 * whole message being dropped as malformed. */
+			if (sl >= 1 && p[pos + 2] != TS_FMT_IPV4 && p[pos + 2] != TS_FMT_IPV6)
+				goto keep_raw;
 			if (fi->has_ts)
 				return fail(err, off + pos,
 					    "Flow Identification: duplicate Traffic Selector "
@@ -858,6 +860,7 @@ static int dec_flowid(const uint8_t *p, size_t len, size_t off, struct mh_flowid
 			fi->has_ts = true;
 			break;
 		default:
+		keep_raw:
 			if (fi->n_raw >= MH_MAX_RAW_SUBS)
 				return fail(err, off + pos,
 					    "Flow Identification: more than %d unknown sub-options",

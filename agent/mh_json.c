@@ -611,7 +611,12 @@ static int flowid_from_json(struct jerr *e, const json_t *j, struct mh_flowid *f
 				rc = check_keys(e, s, skeys) ||
 				     GET(e, s, "sub", 0xff, NULL, fi->raw[i].type) ||
 				     get_hex(e, s, "data", fi->raw[i].data, 255, &dl);
-				if (!rc && fi->raw[i].type <= MH_FIDSUB_TS)
+				/* raw sub 3 only for a TS Format the codec cannot read
+				 * (what decoding such a selector gives back) */
+				if (!rc && fi->raw[i].type <= MH_FIDSUB_TS &&
+				    !(fi->raw[i].type == MH_FIDSUB_TS && dl >= 1 &&
+				      fi->raw[i].data[0] != TS_FMT_IPV4 &&
+				      fi->raw[i].data[0] != TS_FMT_IPV6))
 					rc = jfail(e, "sub",
 						   "%u is a known sub-option (use bids or ts)",
 						   fi->raw[i].type);

@@ -9,7 +9,9 @@
  * address (IPV6_FREEBIND: flowmobd may start before the address is configured),
  * and IPV6_RECVPKTINFO gives each message's destination and arrival interface.
  * Everything received is decoded with mh_decode(); what does not decode is
- * counted and logged at debug level, never handed to the role.
+ * counted and logged at debug level, never handed to the role. A message of an
+ * MH type we do not know is answered with a Binding Error, status 2 (RFC 6275
+ * §9.2), at most one every BE_MIN_INTERVAL_MS so a flood cannot make us one.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "mh.h"
 #include "mhsock.h"
@@ -28,7 +31,9 @@
 #define IPPROTO_MH 135
 #endif
 
-#define MHSOCK_BUF 65536
+#define MHSOCK_BUF	       65536
+#define BE_STATUS_UNKNOWN_TYPE 2 /* RFC 6275 §6.1.9: unrecognized MH Type value */
+#define BE_MIN_INTERVAL_MS     100
 
 struct fm_mhsock {
 	struct ev_loop *loop;
@@ -38,6 +43,8 @@ struct fm_mhsock {
 	fm_mh_rx rx;
 	void *ctx;
 	struct fm_mhsock_stats stats;
+	uint64_t last_be_ms; /* rate limit of Binding Errors */
+	bool sent_be;
 	uint8_t buf[MHSOCK_BUF];
 	struct mh_msg msg; /* large: kept here rather than on the stack */
 };
@@ -46,6 +53,24 @@ static bool known_type(uint8_t t)
 {
 	return t == MH_TYPE_BU || t == MH_TYPE_BA || t == MH_TYPE_BE || t == MH_TYPE_HEARTBEAT ||
 	       t == MH_TYPE_BR || t == MH_TYPE_UPN || t == MH_TYPE_UPA || t == mh_fm_type;
+}
+
+/* RFC 6275 §9.2: answer an unknown MH type with Binding Error status 2. The Home
+ * Address field stays unspecified: we take no Home Address destination option. */
+static void reply_unknown_type(struct fm_mhsock *s, const struct in6_addr *to)
+{
+	uint64_t now = fm_now_ms();
+
+	if (s->sent_be && now - s->last_be_ms < BE_MIN_INTERVAL_MS) {
+		s->stats.be_suppressed++;
+		return;
+	}
+	s->sent_be = true;
+	s->last_be_ms = now;
+	memset(&s->msg, 0, sizeof(s->msg)); /* free: nothing was decoded into it */
+	s->msg.kind = MH_BE;
+	s->msg.status = BE_STATUS_UNKNOWN_TYPE;
+	fm_mhsock_send(s, &s->msg, to);
 }
 
 static void rx_one(struct fm_mhsock *s, size_t len, const struct sockaddr_in6 *from,
@@ -60,8 +85,9 @@ static void rx_one(struct fm_mhsock *s, size_t len, const struct sockaddr_in6 *f
 	inet_ntop(AF_INET6, &from->sin6_addr, src, sizeof(src));
 	if (len >= 3 && !known_type(s->buf[2])) {
 		s->stats.rx_unknown_type++;
-		pr_debug("mh: from %s: unsupported MH type %u (%zu octets), ignored", src,
-			 s->buf[2], len);
+		pr_debug("mh: from %s: unsupported MH type %u (%zu octets), Binding Error sent",
+			 src, s->buf[2], len);
+		reply_unknown_type(s, &from->sin6_addr);
 		return;
 	}
 	if (mh_decode(s->buf, len, &s->msg, &err)) {

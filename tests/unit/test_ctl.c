@@ -74,6 +74,22 @@ static json_t *h_null(void *ctx, const json_t *req, char *err, size_t errlen)
 	return json_null();
 }
 
+/* A handler that publishes ~6 MB of events (to the requester too, if it monitors). */
+static json_t *h_flood(void *ctx, const json_t *req, char *err, size_t errlen)
+{
+	struct env *e = ctx;
+	char pad[1024];
+
+	(void)req;
+	(void)err;
+	(void)errlen;
+	memset(pad, 'y', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	for (int i = 0; i < 6000; i++)
+		fm_ctl_event(e->ctl, "flow-move", json_pack("{s:s}", "pad", pad));
+	return json_true();
+}
+
 static int env_setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
@@ -91,7 +107,8 @@ static int env_setup(void **state)
 	if (fm_ctl_register(e->ctl, "echo", h_echo, e) ||
 	    fm_ctl_register(e->ctl, "fail", h_fail, e) ||
 	    fm_ctl_register(e->ctl, "fail.silent", h_fail_silent, e) ||
-	    fm_ctl_register(e->ctl, "flow.del", h_null, e))
+	    fm_ctl_register(e->ctl, "flow.del", h_null, e) ||
+	    fm_ctl_register(e->ctl, "flood", h_flood, e))
 		return -1;
 	*state = e;
 	return 0;
@@ -505,6 +522,41 @@ static void test_slow_monitor_dropped(void **state)
 	close(fd);
 }
 
+/* The requester is a monitor that does not read, and its own request floods it:
+ * dropped after the handler returns, without touching freed memory (ASan). */
+static void test_flood_drops_requester(void **state)
+{
+	struct env *e = *state;
+	int fd = connect_to(e->path), other = connect_to(e->path);
+	int rcv = 4096;
+	json_t *r;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	r = roundtrip(e, fd, "{\"cmd\":\"monitor\"}\n");
+	json_decref(r);
+	send_str(fd, "{\"cmd\":\"flood\"}\n");
+	for (int i = 0; i < 50; i++)
+		ev_run(e->loop, EVRUN_NOWAIT);
+	size_t total = 0;
+	for (;;) {
+		char buf[65536];
+		ssize_t n;
+
+		if (!pump_until_readable(e, fd, 2000))
+			fail_msg("no EOF after %zu bytes", total);
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+	}
+	close(fd);
+	/* the server still serves others */
+	r = roundtrip(e, other, "{\"cmd\":\"version\"}\n");
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	close(other);
+}
+
 static void test_live_and_stale(void **state)
 {
 	struct env *e = *state;
@@ -565,6 +617,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_half_close, env_setup, env_teardown),
 	    cmocka_unit_test_setup_teardown(test_too_long, env_setup, env_teardown),
 	    cmocka_unit_test_setup_teardown(test_slow_monitor_dropped, env_setup, env_teardown),
+	    cmocka_unit_test_setup_teardown(test_flood_drops_requester, env_setup, env_teardown),
 	    cmocka_unit_test_setup_teardown(test_live_and_stale, env_setup, env_teardown),
 	};
 

@@ -170,6 +170,17 @@ static void test_rules_order_and_fields(void **st)
 	assert_int_equal(r[2].bid, 1);
 	assert_int_equal(r[2].ts.f[TS_NEXT_HEADER].num[0], 17);
 	assert_int_equal(r[2].n_att, 0);
+	/* a drop entry without BIDs is always active */
+	{
+		struct fmc_flow x = flow(11, 1, 0);
+
+		x.action = FM_DP_DROP;
+		fmc_add(&c, &x);
+		fmc_resolve(&c, v, 0, NULL);
+		assert_true(fmc_find(&c, 11)->active);
+		assert_int_equal(fmc_find(&c, 11)->dp_bid, 0);
+		assert_false(fmc_find(&c, 7)->active);
+	}
 	assert_int_equal(fmc_to_rules(&c, r, 2), 2);
 	fmc_free(&c);
 }

@@ -1335,11 +1335,11 @@ static void test_pbu_flow_id_requests(void **st)
 	o->flow_id.ts.format = TS_FMT_IPV6;
 	o->flow_id.n_bids = 1;
 	o->flow_id.bids[0] = 7;
-	/* 5: an unknown selector format */
+	/* 5: an unknown selector format, as the codec hands it over: a raw sub-option 3 */
 	o = mh_opt_add(m, MH_OPT_FLOW_ID);
 	o->flow_id.fid = 23;
-	o->flow_id.has_ts = true;
-	o->flow_id.ts.format = 9;
+	o->flow_id.n_raw = 1;
+	o->flow_id.raw[0] = (struct mh_raw){.type = MH_FIDSUB_TS, .len = 6, .data = {9}};
 	lma_rx(l, m, &MAG1, now_ms);
 	a = last_to(&MAG1, MH_PBA);
 	assert_int_equal(a->status, 0);
@@ -1622,6 +1622,73 @@ static void test_cmd_output(void **st)
 	lma_free(l);
 }
 
+static void test_no_dataplane_and_shared_default_bid(void **st)
+{
+	struct lma_hooks h = {.send = cap_send, .event = cap_event}; /* dp NULL: no data plane */
+	struct lma *l;
+	struct mh_msg *m;
+
+	(void)st;
+	l = lma_new(cfg, &h);
+	assert_int_equal(lma_start(l, now_ms), 0);
+	assert_int_equal(reg(l, &MAG1, 4, 1, 1), 1);
+	assert_int_equal(dp.n_peers, 0);
+	assert_null(fb(1, 1));
+	lma_free(l);
+	/* shared prefix: when BID 1 goes, the prefix's default BID becomes 2 */
+	cfg->lma.prefix_policy = FM_PP_SHARED;
+	l = new_lma();
+	reg(l, &MAG1, 4, 1, 1);
+	reg(l, &MAG2, 8, 1, 1);
+	assert_int_equal(fps("fd00:100::")->bid, 1);
+	m = pbu(NAI, 4, MH_HI_NOT_CHANGED, 0, 2);
+	pbu_add_bid(m, 1);
+	lma_rx(l, m, &MAG1, now_ms);
+	assert_int_equal(fps("fd00:100::")->bid, 2);
+	advance(l, 10000);
+	assert_null(binding(l, 1));
+	assert_int_equal(fps("fd00:100::")->bid, 2);
+	assert_int_equal(lma_bce(l)->pool_used, 1); /* still the MN's */
+	lma_free(l);
+}
+
+/* The daemon path: timers are real ev_timers on a libev loop with the system clock. */
+static void test_ev_loop_timers(void **st)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct lma_hooks h = {.send = cap_send, .event = cap_event, .dp = &fake_ops, .loop = loop};
+	struct lma *l;
+	struct mh_msg *m;
+	/* libev times timers from the loop's cached now, never earlier than this */
+	double t0 = ev_now(loop);
+
+	(void)st;
+	fm_clock_override(NULL, NULL);
+	wall_ms = 0;
+	{
+		struct timespec ts;
+
+		fm_wall(&ts);
+		wall_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	}
+	cfg->lma.timers.min_delay_before_bce_delete_ms = 30;
+	l = lma_new(cfg, &h);
+	assert_int_equal(lma_start(l, fm_now_ms()), 0);
+	lma_rx(l, pbu(NAI, 4, 1, 3600, 1), &MAG1, fm_now_ms());
+	assert_int_equal(sent[0].m.status, 0);
+	m = pbu(NAI, 4, MH_HI_NOT_CHANGED, 0, 2);
+	pbu_add_bid(m, 1);
+	lma_rx(l, m, &MAG1, fm_now_ms());
+	assert_int_equal(binding(l, 1)->state, BCE_DEREG);
+	while (binding(l, 1) && ev_time() - t0 < 2.0)
+		ev_run(loop, EVRUN_ONCE);
+	assert_null(binding(l, 1));
+	assert_true(ev_time() - t0 >= 0.030); /* not before MinDelayBeforeBCEDelete */
+	assert_null(fb(1, 1));
+	lma_free(l);
+	ev_loop_destroy(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1650,6 +1717,8 @@ int main(void)
 	    T(test_reconcile_adopts_unsaved_binding),
 	    T(test_reload),
 	    T(test_cmd_output),
+	    T(test_no_dataplane_and_shared_default_bid),
+	    T(test_ev_loop_timers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

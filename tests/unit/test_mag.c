@@ -168,6 +168,7 @@ static const struct mag_hooks hooks = {
 };
 
 /* ---- fixture --------------------------------------------------------------------- */
+#define MN1 "mn1@example.net"
 static const uint8_t MN_MAC[6] = {0x02, 0, 0, 0, 1, 1};
 static const uint8_t MAG_MAC[6] = {0x02, 0, 0, 0, 0, 0xaa};
 static struct fm_config *cfg;
@@ -996,6 +997,111 @@ static void test_save_restore(void **state)
 	json_decref(bad);
 }
 
+static void rs_on(int iface, const uint8_t mac[6])
+{
+	uint8_t body[16], frame[128];
+	struct in6_addr src, d = a6("ff02::2");
+	uint8_t dmac[6] = {0x33, 0x33, 0, 0, 0, 2};
+
+	nd_eui64_ll(mac, &src);
+	int bn = nd_build_rs(mac, body, sizeof(body));
+	int fn = nd_build_frame(mac, dmac, &src, &d, body, (size_t)bn, frame, sizeof(frame));
+	mag_rx_nd(m, iface, frame, (size_t)fn, now);
+}
+
+static void pba_ll(const struct mh_msg *pbu, const char *prefix, uint16_t bid)
+{
+	struct mh_msg x = {0};
+	struct mh_opt *o;
+
+	x.kind = MH_PBA;
+	x.seq = pbu->seq;
+	x.lifetime = 3600;
+	mn_id(&x, MN1);
+	hnp(&x, prefix);
+	o = mh_opt_add(&x, MH_OPT_LL_ID);
+	*o = *mh_opt_find(pbu, MH_OPT_LL_ID, 0);
+	o = mh_opt_add(&x, MH_OPT_BID);
+	o->bid.bid = bid;
+	rx(&x);
+}
+
+/* One MN with two interfaces (two MACs, one NAI) on two access links of this MAG. */
+static void test_two_interfaces_one_mn(void **state)
+{
+	(void)state;
+	static const uint8_t MAC2[6] = {0x02, 0, 0, 0, 1, 2};
+	char e[128];
+
+	mag_destroy(m);
+	cfg->mag.n_access = 2;
+	snprintf(cfg->mag.access_ifaces[1].name, IF_NAMESIZE, "mag1-mn2");
+	cfg->mag.access_ifaces[1].att = 8;
+	memcpy(cfg->mag.mobile_nodes[1].mac, MAC2, 6);
+	snprintf(cfg->mag.mobile_nodes[1].id, FM_NAI_MAX, MN1);
+	m = mag_create(cfg, &hooks, 7, now);
+	mag_set_iface_mac(m, 0, MAG_MAC);
+	mag_set_iface_mac(m, 1, MAG_MAC);
+
+	rs_on(0, MN_MAC);
+	rs_on(1, MAC2);
+	assert_int_equal(nmh, 2);
+	assert_int_equal(mh_opt_find(&mh[0], MH_OPT_ATT, 0)->att, 4);
+	assert_int_equal(mh_opt_find(&mh[1], MH_OPT_ATT, 0)->att, 8);
+	assert_memory_equal(mh_opt_find(&mh[1], MH_OPT_LL_ID, 0)->ll_id.id, MAC2, 6);
+	struct mh_msg p0 = mh[0], p1 = mh[1];
+	/* the PBA for the second interface (its LL-ID) registers that one only */
+	pba_ll(&p1, "fd00:100:0:2::", 2);
+	assert_true(routed("fd00:100:0:2::", 64, true));
+	assert_string_equal(routes[0].iface, "mag1-mn2");
+	assert_memory_equal(routes[0].mac, MAC2, 6);
+	assert_int_equal(nra, 1);
+	assert_int_equal(ras[0].iface, 1);
+	pba_ll(&p0, "fd00:100:0:1::", 1);
+	assert_true(routed("fd00:100:0:1::", 64, true));
+	json_t *bs = mag_ctl_bindings(m, NULL, e, sizeof(e));
+	assert_int_equal(json_array_size(bs), 2);
+	for (size_t i = 0; i < 2; i++)
+		assert_string_equal(
+		    json_string_value(json_object_get(json_array_get(bs, i), "state")),
+		    "registered");
+	json_decref(bs);
+	clear();
+	/* BRI naming BID 2: only the second interface's binding is revoked */
+	struct mh_msg x = {0};
+	x.kind = MH_BRI;
+	x.seq = 3;
+	x.flags = MH_BR_P;
+	mn_id(&x, MN1);
+	mh_opt_add(&x, MH_OPT_BID)->bid.bid = 2;
+	rx(&x);
+	assert_int_equal(mh[0].kind, MH_BRA);
+	assert_int_equal(mh[0].status, BRA_SUCCESS);
+	assert_true(routed("fd00:100:0:2::", 64, false));
+	assert_false(routed("fd00:100:0:1::", 64, false));
+	bs = mag_ctl_bindings(m, NULL, e, sizeof(e));
+	assert_int_equal(json_array_size(bs), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(bs, 0), "bid")), 1);
+	json_decref(bs);
+}
+
+static void test_reload_timers(void **state)
+{
+	(void)state;
+	struct fm_config *next = calloc(1, sizeof(*next));
+
+	*next = *cfg;
+	next->mag.timers.ra_interval_s = 2;
+	next->mag.timers.retransmit_initial_ms = 100;
+	attach_registered();
+	assert_int_equal(mag_reload(m, next), 0);
+	tick(10000); /* the RA already scheduled at the old interval */
+	int n = nra;
+	tick(2000);
+	assert_int_equal(nra, n + 1);
+	free(next);
+}
+
 int main(void)
 {
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
@@ -1016,6 +1122,8 @@ int main(void)
 	    T(test_heartbeat),
 	    T(test_not_from_lma),
 	    T(test_save_restore),
+	    T(test_two_interfaces_one_mn),
+	    T(test_reload_timers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -928,10 +928,21 @@ static void test_bad_flow_id(void **state)
 	expect_decode_error(
 	    PBU_HDR("03") "2d 0b 0001 000a 00 00 | 03 03 02 00 00 | 00 00 00 00 00 00 00", 22,
 	    "Traffic Selector sub-option too short");
-	/* TS: unknown format */
-	expect_decode_error(
-	    PBU_HDR("03") "2d 0e 0001 000a 00 00 | 03 06 03 00 00000000 | 00 00 00 00", 22,
-	    "unknown TS Format 3");
+	/* TS: unknown format: not an error, kept raw for the receiver to refuse (FMA 131) */
+	{
+		struct mh_msg *m = decode_ok(PBU_HDR("03") "2d 0e 0001 000a 00 00 | 03 06 03 00 "
+							   "00000000 | 00 00 00 00");
+		const struct mh_opt *o = mh_opt_find(m, MH_OPT_FLOW_ID, 0);
+		const uint8_t body[6] = {3, 0, 0, 0, 0, 0};
+
+		assert_non_null(o);
+		assert_false(o->flow_id.has_ts);
+		assert_int_equal(o->flow_id.n_raw, 1);
+		assert_int_equal(o->flow_id.raw[0].type, MH_FIDSUB_TS);
+		assert_int_equal(o->flow_id.raw[0].len, 6);
+		assert_memory_equal(o->flow_id.raw[0].data, body, 6);
+		free(m);
+	}
 	/* TS: reserved flag bits */
 	expect_decode_error(
 	    PBU_HDR("03") "2d 0e 0001 000a 00 00 | 03 06 02 00 00008000 | 00 00 00 00", 24,

@@ -5,7 +5,8 @@
  * A plain raw socket plays the peer: hand-written RFC 5847 Heartbeat bytes
  * reach the rx callback decoded, with source, destination and ifindex; bad
  * checksums are dropped by the kernel; malformed and unknown-type messages are
- * counted, never delivered; what fm_mhsock_send() puts on the wire is checked
+ * counted, never delivered; an unknown MH type is answered with Binding Error
+ * status 2, rate-limited; what fm_mhsock_send() puts on the wire is checked
  * byte by byte, checksum included (computed here, independently of the codec).
  */
 #include <arpa/inet.h>
@@ -172,15 +173,11 @@ static void test_receive(void **state)
 	memcpy(bad, hb_req, sizeof(bad));
 	bad[0] = 6;
 	peer_send(peer, bad, sizeof(bad));
-	/* unknown MH type (framing fine) */
-	memcpy(bad, hb_req, sizeof(bad));
-	bad[2] = 99;
-	peer_send(peer, bad, sizeof(bad));
 	pump(loop, 200, NULL, 0);
 	assert_int_equal(log.n, 1); /* none delivered */
-	assert_int_equal(st->rx, 4);
+	assert_int_equal(st->rx, 3);
 	assert_int_equal(st->rx_malformed, 2);
-	assert_int_equal(st->rx_unknown_type, 1);
+	assert_int_equal(st->rx_unknown_type, 0);
 
 	close(peer);
 	fm_mhsock_close(s);
@@ -280,12 +277,68 @@ static void test_send(void **state)
 	ev_loop_destroy(loop);
 }
 
+/* RFC 6275 §9.2: an unknown MH type gets a Binding Error, status 2, and a burst of
+ * them gets one answer (rate limit); none of them reaches the role. */
+static void test_unknown_type_answered(void **state)
+{
+	struct ev_loop *loop;
+	struct fm_mhsock *s;
+	struct rx_log log = {0};
+	uint8_t bad[16], b[256];
+	struct pollfd p;
+	int peer, be = 0;
+	ssize_t n;
+
+	(void)state;
+	if (!have_ns)
+		skip();
+	loop = ev_loop_new(EVFLAG_AUTO);
+	assert_int_equal(fm_mhsock_open(loop, &lo6, on_rx, &log, &s), 0);
+	peer = peer_socket(true);
+
+	memcpy(bad, hb_req, sizeof(bad));
+	bad[2] = 99; /* framing fine, type unknown */
+	for (int i = 0; i < 5; i++)
+		peer_send(peer, bad, sizeof(bad));
+	pump(loop, 300, NULL, 0);
+	assert_int_equal(fm_mhsock_stats(s)->rx_unknown_type, 5);
+	assert_int_equal(fm_mhsock_stats(s)->be_suppressed, 4);
+	assert_int_equal(fm_mhsock_stats(s)->tx_kind[MH_BE], 1);
+
+	/* the peer hears its own five and our one Binding Error (both bound to ::1) */
+	p = (struct pollfd){.fd = peer, .events = POLLIN};
+	while (poll(&p, 1, 200) == 1) {
+		n = recv(peer, b, sizeof(b), 0);
+		assert_true(n >= 8);
+		if (b[2] != MH_TYPE_BE)
+			continue;
+		/* RFC 6275 §6.1.9: Status 2 at octet 6, Home Address :: at 8..23, 24 octets */
+		assert_int_equal(n, 24);
+		assert_int_equal(b[0], 59);
+		assert_int_equal(b[1], 2);
+		assert_int_equal(b[6], 2);
+		for (int i = 8; i < 24; i++)
+			assert_int_equal(b[i], 0);
+		be++;
+	}
+	assert_int_equal(be, 1);
+	/* our own socket hears the Binding Error too, never the unknown messages */
+	pump(loop, 200, NULL, 0);
+	assert_int_equal(log.n, 1);
+	assert_int_equal(log.last.kind, MH_BE);
+
+	close(peer);
+	fm_mhsock_close(s);
+	ev_loop_destroy(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_receive),
 	    cmocka_unit_test(test_checksum_verified),
 	    cmocka_unit_test(test_send),
+	    cmocka_unit_test(test_unknown_type_answered),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
