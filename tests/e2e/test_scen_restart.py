@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from fmsystem import ATT, MN_ID, MnCounters, UdpSink, UdpStream
+from fmsystem import ATT, MN_ID, MnCounters, UdpSink, UdpStream, mh_rows
 from nslib import wait_for
 
 X, Y = 4000, 5000
@@ -47,6 +47,7 @@ def test_lma_kill9_under_traffic_loses_nothing(system):
     sy = UdpStream(system, a1, Y, rate=rate, count=n)
     try:
         wait_for(lambda: cnt.get("in", "mag2", Y) > 100, timeout=10, what="traffic flowing")
+        cap = system.capture_signaling("restart")
         system.kill9("lma")
         time.sleep(1.0)  # traffic keeps flowing without the agent
         assert cnt.get("in", "mag2", Y) > 100
@@ -61,6 +62,10 @@ def test_lma_kill9_under_traffic_loses_nothing(system):
         wait_for(lambda: cnt.get("in", "mag1", Y) > base + 20, timeout=10,
                  what="flow Y via MAG1 after the restart")
         wait_for(lambda: sx.done() and sy.done(), timeout=30, what="streams finished")
+        # the restart is invisible to the MAGs: no re-registration, and the move
+        # (shared prefix) needed no signaling either
+        rows = mh_rows(cap)
+        assert rows == [], [(r["msg"], r["ipv6.src"]) for r in rows]
     finally:
         sx.stop()
         sy.stop()

@@ -10,7 +10,6 @@ Linux host. Each scenario checks
   (c) the data: each flow's packets arrive on the expected MN interface and none
       on the other (named nftables counters in the MN's input hook).
 """
-import ipaddress
 import time
 
 import pytest
@@ -358,6 +357,7 @@ def test_fig7_8_bids_and_flow_cache_active_inactive(system):
         return f and f["active"]
 
     # MAG1's BID de-registers (detach through MAG1's control API): FID 10 inactive
+    cap = system.capture_signaling("fig8-detach-attach")
     system.ctl("mag1", "detach", MN_ID, "mag1-mn")
     wait_for(lambda: not active(10), timeout=10, what="FID 10 inactive")
     wait_for(lambda: b1["bid"] not in [b["bid"] for b in system.bindings()], timeout=10,
@@ -382,6 +382,16 @@ def test_fig7_8_bids_and_flow_cache_active_inactive(system):
     assert system.binding_of("mag2")["bid"] == b2["bid"]
     a1 = system.wait_mn_addr("mag1", b1["prefixes"][0])
     phase(a1, {6000: "mag1", 6001: "mag2"})
+    # on the wire: each MAG de-registered its BID (lifetime 0) and got it back in the
+    # Binding Identifier option of the PBA that re-registered it
+    rows = mh_rows(cap)
+    for mag, b in (("mag1", b1), ("mag2", b2)):
+        dereg = [r for r in rows if r["msg"] == "PBU" and r["ipv6.src"] == MAG_ADDR[mag]
+                 and r["mip6.bu.lifetime"] == "0"]
+        assert dereg and str(b["bid"]) in dereg[0]["mip6.bi.bid"].split(","), (mag, rows)
+        pba = [r for r in rows if r["msg"] == "PBA" and r["ipv6.dst"] == MAG_ADDR[mag]
+               and r["mip6.ba.status"] == "0" and r["mip6.ba.lifetime"] not in ("", "0")]
+        assert pba and pba[-1]["mip6.bi.bid"].split(",")[0] == str(b["bid"]), (mag, pba)
 
 
 # ---------------------------------------------------------------------------
