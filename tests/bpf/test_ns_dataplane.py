@@ -1,0 +1,99 @@
+"""Namespace tests of the data plane: real packets CN -> LMA -> MAG -> MN and back
+through the BPF programs (XDP and TC), PTB from the LMA, and forwarding that
+survives the death of the process that programmed the maps."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from dp_topo import FIXTURES, Topo, sh
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists(FIXTURES),
+                                reason="needs root and build/tests/bpf_fixtures")
+
+
+@pytest.fixture
+def topo():
+    t = Topo().up()
+    try:
+        yield t
+    finally:
+        t.cleanup()
+        t.down()
+
+
+def test_no_dataplane_no_path(topo):
+    """Control: without the programs the LMA kernel has no route to the MN."""
+    assert topo.echo(count=2)[0] == 0
+
+
+@pytest.mark.parametrize("mode", ["xdp", "tc"])
+def test_ping_both_ways(topo, mode):
+    topo.dpctl(f"{topo.lma_opts(mode)} {topo.LMA_STATE}")
+    topo.dpctl(f"{topo.mag_opts(mode)} {topo.MAG_STATE}")
+    got, _ = topo.echo(count=5)
+    assert got == 5
+    lma = topo.stats(topo.lma_opts(mode))
+    mag = topo.stats(topo.mag_opts(mode))
+    assert lma["lma_downlink_encap"] + lma["lma_downlink_encap_stack"] >= 5
+    assert lma["lma_uplink_decap"] + lma["lma_uplink_decap_stack"] >= 5
+    assert mag["mag_downlink_decap"] >= 5
+    assert mag["mag_uplink_encap"] + mag["mag_uplink_encap_stack"] >= 5
+    # After the first packets the next hops are resolved: the fast path is used.
+    assert lma["lma_downlink_encap"] >= 1 and mag["mag_uplink_encap"] >= 1
+    c = topo.dpctl(f"{topo.lma_opts(mode)} bcount 1 1").stdout
+    assert "packets=" in c and int(c.split("packets=")[1].split()[0]) >= 10
+
+
+def test_bpftool_shows_named_fields(topo):
+    topo.dpctl(f"{topo.lma_opts('xdp')} {topo.LMA_STATE}")
+    pin = topo.dpctl(f"{topo.lma_opts('xdp')} pindir").stdout.split("pindir=")[1].strip()
+    out = sh(f"bpftool -j map dump pinned {pin}/fm_binding").stdout
+    e = json.loads(out)[0]
+    e = e.get("formatted", e)
+    assert e["key"]["mn"] == 1 and e["key"]["bid"] == 1
+    assert e["value"]["coa"][:2] == [0xfd, 0x00] and e["value"]["att"] == 3
+
+
+def test_packet_too_big_from_lma(topo):
+    topo.dpctl(f"{topo.lma_opts('xdp')} {topo.LMA_STATE}")
+    topo.dpctl(f"{topo.mag_opts('xdp')} {topo.MAG_STATE}")
+    assert topo.echo(count=2)[0] == 2
+    # 1452 + 8 + 40 = 1500 octets: does not fit a 1500-octet tunnel (inner MTU 1460).
+    got, emsg = topo.echo(count=3, size=1452, dontfrag=True)
+    assert got == 0 and emsg >= 1
+    route = topo.x("cn", "ip -6 route get fd00:100:0:1::10").stdout
+    assert "mtu 1460" in route, route
+    assert topo.echo(count=2, size=1400)[0] == 2
+    assert topo.stats(topo.lma_opts("xdp"))["ptb_sent"] >= 1
+
+
+def test_forwarding_survives_agent_kill_and_restart(topo):
+    holder = subprocess.Popen(
+        f"exec {FIXTURES} dpctl {topo.lma_opts('xdp')} {topo.LMA_STATE} hold",
+        shell=True, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        topo.dpctl(f"{topo.mag_opts('xdp')} {topo.MAG_STATE}")
+        assert topo.echo(count=3)[0] == 3
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=5)
+        time.sleep(0.2)
+        assert topo.echo(count=5)[0] == 5
+        # A restart finds the pinned maps, replaces the program, keeps forwarding.
+        out = topo.dpctl(f"{topo.lma_opts('xdp')} reused").stdout
+        assert "reused=1" in out
+        assert topo.echo(count=3)[0] == 3
+        # --cleanup: detached and unpinned, the path is gone.
+        pin = topo.dpctl(f"{topo.lma_opts('xdp')} pindir").stdout.split("pindir=")[1].strip()
+        topo.dpctl(f"{topo.lma_opts('xdp')} cleanup")
+        assert not os.path.exists(pin)
+        assert "prog/xdp" not in topo.x("lma", "ip -d link show lma-cn").stdout
+        assert topo.echo(count=1)[0] == 0
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait()
