@@ -57,6 +57,7 @@ struct fm_rs_ent {
 	uint32_t hash;
 	uint32_t n;
 	bool used;
+	struct fm_ruleset *copy; /* what the map holds, for deduplication without syscalls */
 };
 
 struct fm_dp {
@@ -71,6 +72,7 @@ struct fm_dp {
 	uint32_t max_rs;
 	struct fm_rs_ent *rs; /* index = rule-set id, 0 unused */
 	uint32_t rs_cursor;
+	uint32_t rs_last; /* last id handed out: consecutive MNs often share it */
 	int ncpus;
 };
 
@@ -353,26 +355,26 @@ static size_t rs_bytes(uint32_t n)
 static int rs_get(struct fm_dp *dp, const struct fm_ruleset *set)
 {
 	int fd = bpf_map__fd(dp->skel->maps.fm_rulesets);
-	uint32_t h = fnv1a(set, rs_bytes(set->n));
-	struct fm_ruleset *cur;
+	size_t len = rs_bytes(set->n);
+	uint32_t h = fnv1a(set, len);
+	struct fm_ruleset *copy;
 	uint32_t id;
 	int rc;
 
-	cur = malloc(sizeof(*cur));
-	if (!cur)
-		return -ENOMEM;
+	if (dp->rs_last && dp->rs[dp->rs_last].used && dp->rs[dp->rs_last].hash == h &&
+	    dp->rs[dp->rs_last].n == set->n && !memcmp(dp->rs[dp->rs_last].copy, set, len)) {
+		dp->rs[dp->rs_last].refcnt++;
+		return (int)dp->rs_last;
+	}
 	for (id = 1; id < dp->max_rs; id++) {
-		if (!dp->rs[id].used || dp->rs[id].hash != h || dp->rs[id].n != set->n)
-			continue;
-		if (bpf_map_lookup_elem(fd, &id, cur))
-			continue;
-		if (!memcmp(cur, set, rs_bytes(set->n))) {
-			dp->rs[id].refcnt++;
-			free(cur);
+		struct fm_rs_ent *e = &dp->rs[id];
+
+		if (e->used && e->hash == h && e->n == set->n && !memcmp(e->copy, set, len)) {
+			e->refcnt++;
+			dp->rs_last = id;
 			return (int)id;
 		}
 	}
-	free(cur);
 	/* A fresh id, round robin: a just-released id is reused last, long after
 	 * any packet that read it has finished its scan. */
 	for (uint32_t i = 0; i < dp->max_rs; i++) {
@@ -385,13 +387,22 @@ static int rs_get(struct fm_dp *dp, const struct fm_ruleset *set)
 		pr_err("dataplane: all %u rule sets in use (max_rulesets)", dp->max_rs - 1);
 		return -ENOSPC;
 	}
+	copy = malloc(len);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, set, len);
 	dp->rs_cursor = id;
 	rc = bpf_map_update_elem(fd, &id, set, BPF_ANY);
 	if (rc) {
-		pr_err("dataplane: store rule set %u: %s", id, strerror(errno));
-		return -errno;
+		rc = -errno;
+		pr_err("dataplane: store rule set %u: %s", id, strerror(-rc));
+		free(copy);
+		return rc;
 	}
-	dp->rs[id] = (struct fm_rs_ent){.used = true, .refcnt = 1, .hash = h, .n = set->n};
+	free(dp->rs[id].copy);
+	dp->rs[id] =
+	    (struct fm_rs_ent){.used = true, .refcnt = 1, .hash = h, .n = set->n, .copy = copy};
+	dp->rs_last = id;
 	return (int)id;
 }
 
@@ -399,8 +410,11 @@ static void rs_put(struct fm_dp *dp, uint32_t id)
 {
 	if (!id || id >= dp->max_rs || !dp->rs[id].used)
 		return;
-	if (--dp->rs[id].refcnt == 0)
+	if (--dp->rs[id].refcnt == 0) {
 		dp->rs[id].used = false;
+		free(dp->rs[id].copy);
+		dp->rs[id].copy = NULL;
+	}
 }
 
 /* After a restart: rebuild the registry from the MNs' active slots. */
@@ -422,12 +436,20 @@ static void rs_rebuild(struct fm_dp *dp)
 		if (!id || id >= dp->max_rs)
 			continue;
 		if (!dp->rs[id].used) {
+			struct fm_ruleset *copy;
+
 			if (bpf_map_lookup_elem(fd, &id, set))
 				continue;
 			if (set->n > FM_MAX_RULES)
 				continue;
-			dp->rs[id] = (struct fm_rs_ent){
-			    .used = true, .hash = fnv1a(set, rs_bytes(set->n)), .n = set->n};
+			copy = malloc(rs_bytes(set->n));
+			if (!copy)
+				continue;
+			memcpy(copy, set, rs_bytes(set->n));
+			dp->rs[id] = (struct fm_rs_ent){.used = true,
+							.hash = fnv1a(set, rs_bytes(set->n)),
+							.n = set->n,
+							.copy = copy};
 		}
 		dp->rs[id].refcnt++;
 	}
@@ -694,6 +716,9 @@ void fm_dp_close(struct fm_dp *dp)
 	if (dp->mn)
 		munmap(dp->mn, dp->mn_len);
 	flowmob__destroy(dp->skel);
+	if (dp->rs)
+		for (uint32_t i = 0; i < dp->max_rs; i++)
+			free(dp->rs[i].copy);
 	free(dp->rs);
 	free(dp);
 }
