@@ -73,6 +73,10 @@ struct fm_dp {
 	struct fm_rs_ent *rs; /* index = rule-set id, 0 unused */
 	uint32_t rs_cursor;
 	uint32_t rs_last; /* last id handed out: consecutive MNs often share it */
+	uint32_t max_b;   /* fm_binding / fm_bind_cnt entries */
+	uint8_t *bi_used; /* fm_binding indexes in use */
+	uint8_t *ci_used; /* fm_bind_cnt indexes in use */
+	uint32_t bi_cursor, ci_cursor;
 	int ncpus;
 };
 
@@ -456,6 +460,30 @@ static void rs_rebuild(struct fm_dp *dp)
 	free(set);
 }
 
+/* After a restart: which binding and counter indexes are in use. */
+static void bindings_rebuild(struct fm_dp *dp)
+{
+	int fd = bpf_map__fd(dp->skel->maps.fm_binding);
+
+	for (uint32_t mn = 0; mn < dp->max_mns; mn++) {
+		for (int i = 0; i < FM_MAX_BIND_PER_MN; i++) {
+			struct fm_mn_bind e = dp->mn[mn].bind[i];
+			struct fm_binding v;
+
+			if (!(e.flags & FM_MB_VALID) || !e.bi || e.bi >= dp->max_b)
+				continue;
+			dp->bi_used[e.bi] = 1;
+			if (e.bi > dp->bi_cursor)
+				dp->bi_cursor = e.bi;
+			if (!bpf_map_lookup_elem(fd, &e.bi, &v) && v.ci && v.ci < dp->max_b) {
+				dp->ci_used[v.ci] = 1;
+				if (v.ci > dp->ci_cursor)
+					dp->ci_cursor = v.ci;
+			}
+		}
+	}
+}
+
 /* ---- open / close / cleanup ---------------------------------------------------------- */
 
 static uint32_t pinned_max_entries(const char *path)
@@ -666,6 +694,7 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 	}
 	dp->max_mns = bpf_map__max_entries(dp->skel->maps.fm_mn);
 	dp->max_rs = bpf_map__max_entries(dp->skel->maps.fm_rulesets);
+	dp->max_b = bpf_map__max_entries(dp->skel->maps.fm_binding);
 
 	for (int tc = 0; tc < 2; tc++)
 		for (int role = FM_DP_LMA; role <= FM_DP_MAG; role++)
@@ -689,12 +718,16 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 		goto err;
 	}
 	dp->rs = calloc(dp->max_rs, sizeof(*dp->rs));
-	if (!dp->rs) {
+	dp->bi_used = calloc(dp->max_b, 1);
+	dp->ci_used = calloc(dp->max_b, 1);
+	if (!dp->rs || !dp->bi_used || !dp->ci_used) {
 		rc = -ENOMEM;
 		goto err;
 	}
-	if (dp->reused)
+	if (dp->reused) {
 		rs_rebuild(dp);
+		bindings_rebuild(dp);
+	}
 
 	rc = attach_all(dp, o);
 	if (rc)
@@ -720,6 +753,8 @@ void fm_dp_close(struct fm_dp *dp)
 		for (uint32_t i = 0; i < dp->max_rs; i++)
 			free(dp->rs[i].copy);
 	free(dp->rs);
+	free(dp->bi_used);
+	free(dp->ci_used);
 	free(dp);
 }
 
@@ -802,13 +837,6 @@ static void mn_bump(struct fm_mn *m)
 	mn_set_ver(m, v);
 }
 
-static void mn_set_bind(struct fm_mn *m, int i, struct fm_mn_bind b)
-{
-	uint32_t w;
-
-	memcpy(&w, &b, sizeof(w));
-	__atomic_store_n((uint32_t *)&m->bind[i], w, __ATOMIC_RELEASE);
-}
 
 /* ---- LMA: prefixes, bindings, peers ---------------------------------------------------------- */
 
@@ -901,7 +929,79 @@ int fm_dp_prefix_del(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t pl
 	return 0;
 }
 
-static void spoof_adjust(struct fm_dp *dp, const uint8_t coa[16], uint32_t mn, uint16_t bid,
+/* Round-robin index allocator over [1, max): a freed index is reused last, long
+ * after any packet that read it has finished with it. */
+static uint32_t idx_alloc(uint8_t *used, uint32_t max, uint32_t *cursor)
+{
+	for (uint32_t i = 0; i < max; i++) {
+		uint32_t id = 1 + (*cursor + i) % (max - 1);
+
+		if (!used[id]) {
+			used[id] = 1;
+			*cursor = id;
+			return id;
+		}
+	}
+	return 0;
+}
+
+static int find_bind(const struct fm_mn *m, uint16_t bid)
+{
+	for (int i = 0; i < FM_MAX_BIND_PER_MN; i++) {
+		struct fm_mn_bind e = m->bind[i];
+
+		if ((e.flags & FM_MB_VALID) && e.bid == bid)
+			return i;
+	}
+	return -1;
+}
+
+static int binding_read(struct fm_dp *dp, uint32_t bi, struct fm_binding *v)
+{
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.fm_binding), &bi, v))
+		return -errno;
+	return 0;
+}
+
+static void mn_set_bind(struct fm_mn *m, int i, struct fm_mn_bind b)
+{
+	uint64_t w;
+
+	memcpy(&w, &b, sizeof(w));
+	__atomic_store_n((uint64_t *)&m->bind[i], w, __ATOMIC_RELEASE);
+}
+
+/* Copy on write: the value goes to a fresh index, then one 8-byte store switches
+ * the MN's list entry to it and the epoch moves on. */
+static int binding_publish(struct fm_dp *dp, struct fm_mn *m, int slot, const struct fm_binding *v)
+{
+	struct fm_mn_bind old = m->bind[slot];
+	uint32_t bi = idx_alloc(dp->bi_used, dp->max_b, &dp->bi_cursor);
+
+	if (!bi) {
+		pr_err("dataplane: all %u binding slots in use (max_bindings)", dp->max_b - 1);
+		return -ENOSPC;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.fm_binding), &bi, v, BPF_ANY)) {
+		int rc = -errno;
+
+		dp->bi_used[bi] = 0;
+		pr_err("dataplane: write binding [%u,%u]: %s", v->mn, v->bid, strerror(-rc));
+		return rc;
+	}
+	mn_set_bind(m, slot,
+		    (struct fm_mn_bind){.bid = v->bid,
+					.att = v->att,
+					.flags = FM_MB_VALID |
+						 ((v->flags & FM_B_DOWN) ? FM_MB_DOWN : 0),
+					.bi = bi});
+	mn_bump(m);
+	if ((old.flags & FM_MB_VALID) && old.bi && old.bi < dp->max_b)
+		dp->bi_used[old.bi] = 0;
+	return 0;
+}
+
+static void spoof_adjust(struct fm_dp *dp, const uint8_t coa[16], uint32_t mn, uint32_t ci,
 			 int delta)
 {
 	int fd = bpf_map__fd(dp->skel->maps.fm_spoof);
@@ -915,16 +1015,25 @@ static void spoof_adjust(struct fm_dp *dp, const uint8_t coa[16], uint32_t mn, u
 		return;
 	}
 	v.nbind += delta;
-	if (delta > 0 || v.bid == bid)
-		v.bid = bid; /* uplink counters: the most recent binding via this MAG */
+	if (delta > 0 || v.ci == ci)
+		v.ci = ci; /* uplink counters: the most recent binding via this MAG */
 	bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+}
+
+static void counters_zero(struct fm_dp *dp, int fd, uint32_t idx)
+{
+	struct fm_counter *z = calloc((size_t)dp->ncpus, sizeof(*z));
+
+	if (z) {
+		bpf_map_update_elem(fd, &idx, z, BPF_ANY);
+		free(z);
+	}
 }
 
 int fm_dp_binding_set(struct fm_dp *dp, uint32_t mn, uint16_t bid, const struct fm_dp_binding *b)
 {
-	struct fm_bkey k = {.mn = mn, .bid = bid};
-	struct fm_binding nv = {}, old;
-	int fd, slot = -1, rc = mn_check(dp, mn);
+	struct fm_binding nv = {.mn = mn, .bid = bid}, old;
+	int slot, rc = mn_check(dp, mn);
 	struct fm_mn *m;
 	bool had;
 
@@ -933,69 +1042,69 @@ int fm_dp_binding_set(struct fm_dp *dp, uint32_t mn, uint16_t bid, const struct 
 	if (!bid || !b)
 		return -EINVAL;
 	m = &dp->mn[mn];
-	for (int i = 0; i < FM_MAX_BIND_PER_MN; i++) {
-		struct fm_mn_bind e = m->bind[i];
-
-		if ((e.flags & FM_MB_VALID) && e.bid == bid) {
-			slot = i;
-			break;
-		}
-		if (!(e.flags & FM_MB_VALID) && slot < 0)
-			slot = i;
-	}
+	slot = find_bind(m, bid);
+	had = slot >= 0 && !binding_read(dp, m->bind[slot].bi, &old);
 	if (slot < 0) {
-		pr_err("dataplane: MN %u has %d bindings already", mn, FM_MAX_BIND_PER_MN);
-		return -ENOSPC;
+		for (int i = 0; i < FM_MAX_BIND_PER_MN && slot < 0; i++)
+			if (!(m->bind[i].flags & FM_MB_VALID))
+				slot = i;
+		if (slot < 0) {
+			pr_err("dataplane: MN %u has %d bindings already", mn, FM_MAX_BIND_PER_MN);
+			return -ENOSPC;
+		}
 	}
-	fd = bpf_map__fd(dp->skel->maps.fm_binding);
-	had = !bpf_map_lookup_elem(fd, &k, &old);
 	memcpy(nv.coa, &b->coa, 16);
 	nv.att = b->att;
 	nv.flags = b->down ? FM_B_DOWN : 0;
-	if (had && !memcmp(old.coa, nv.coa, 16))
-		nv.nh = old.nh; /* same MAG: keep the resolved next hop */
-	if (bpf_map_update_elem(fd, &k, &nv, BPF_ANY)) {
-		rc = -errno;
-		pr_err("dataplane: binding [%u,%u]: %s", mn, bid, strerror(-rc));
+	if (had) {
+		nv.ci = old.ci;
+		if (!memcmp(old.coa, nv.coa, 16))
+			nv.nh = old.nh; /* same MAG: keep the resolved next hop */
+	} else {
+		nv.ci = idx_alloc(dp->ci_used, dp->max_b, &dp->ci_cursor);
+		if (!nv.ci)
+			return -ENOSPC;
+		counters_zero(dp, bpf_map__fd(dp->skel->maps.fm_bind_cnt), nv.ci);
+	}
+	rc = binding_publish(dp, m, slot, &nv);
+	if (rc) {
+		if (!had)
+			dp->ci_used[nv.ci] = 0;
 		return rc;
 	}
 	if (!had) {
-		spoof_adjust(dp, nv.coa, mn, bid, +1);
+		spoof_adjust(dp, nv.coa, mn, nv.ci, +1);
 	} else if (memcmp(old.coa, nv.coa, 16)) {
-		spoof_adjust(dp, old.coa, mn, bid, -1);
-		spoof_adjust(dp, nv.coa, mn, bid, +1);
+		spoof_adjust(dp, old.coa, mn, nv.ci, -1);
+		spoof_adjust(dp, nv.coa, mn, nv.ci, +1);
 	}
-	mn_set_bind(m, slot,
-		    (struct fm_mn_bind){.bid = bid,
-					.att = b->att,
-					.flags = FM_MB_VALID | (b->down ? FM_MB_DOWN : 0)});
-	mn_bump(m);
 	return 0;
 }
 
 int fm_dp_binding_del(struct fm_dp *dp, uint32_t mn, uint16_t bid)
 {
-	struct fm_bkey k = {.mn = mn, .bid = bid};
 	struct fm_binding old;
-	int fd, rc = mn_check(dp, mn);
+	struct fm_mn_bind e;
+	int slot, rc = mn_check(dp, mn);
 	struct fm_mn *m;
 
 	if (rc)
 		return rc;
 	m = &dp->mn[mn];
-	fd = bpf_map__fd(dp->skel->maps.fm_binding);
-	if (bpf_map_lookup_elem(fd, &k, &old))
+	slot = find_bind(m, bid);
+	if (slot < 0)
 		return -ENOENT;
-	for (int i = 0; i < FM_MAX_BIND_PER_MN; i++) {
-		struct fm_mn_bind e = m->bind[i];
-
-		if ((e.flags & FM_MB_VALID) && e.bid == bid)
-			mn_set_bind(m, i, (struct fm_mn_bind){0});
-	}
+	e = m->bind[slot];
+	rc = binding_read(dp, e.bi, &old);
+	mn_set_bind(m, slot, (struct fm_mn_bind){0});
 	mn_bump(m);
-	bpf_map_delete_elem(fd, &k);
-	spoof_adjust(dp, old.coa, mn, bid, -1);
-	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.fm_bind_cnt), &k);
+	if (e.bi < dp->max_b)
+		dp->bi_used[e.bi] = 0;
+	if (!rc) {
+		if (old.ci < dp->max_b)
+			dp->ci_used[old.ci] = 0;
+		spoof_adjust(dp, old.coa, mn, old.ci, -1);
+	}
 	return 0;
 }
 
@@ -1003,6 +1112,9 @@ int fm_dp_nexthop_static(struct fm_dp *dp, uint32_t mn, uint16_t bid, int ifinde
 			 const uint8_t dmac[6], const uint8_t smac[6])
 {
 	struct fm_nh nh = {.ifindex = (uint32_t)ifindex, .flags = FM_NH_VALID | FM_NH_STATIC};
+	struct fm_binding b;
+	struct fm_mn *m;
+	int slot, rc;
 
 	if (!dp || ifindex <= 0 || !dmac || !smac)
 		return -EINVAL;
@@ -1014,18 +1126,16 @@ int fm_dp_nexthop_static(struct fm_dp *dp, uint32_t mn, uint16_t bid, int ifinde
 		if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.fm_mag_nh), &zero, &nh, BPF_ANY))
 			return -errno;
 		return 0;
-	} else {
-		struct fm_bkey k = {.mn = mn, .bid = bid};
-		int fd = bpf_map__fd(dp->skel->maps.fm_binding);
-		struct fm_binding b;
-
-		if (bpf_map_lookup_elem(fd, &k, &b))
-			return -ENOENT;
-		b.nh = nh;
-		if (bpf_map_update_elem(fd, &k, &b, BPF_EXIST))
-			return -errno;
 	}
-	return 0;
+	rc = mn_check(dp, mn);
+	if (rc)
+		return rc;
+	m = &dp->mn[mn];
+	slot = find_bind(m, bid);
+	if (slot < 0 || binding_read(dp, m->bind[slot].bi, &b))
+		return -ENOENT;
+	b.nh = nh;
+	return binding_publish(dp, m, slot, &b);
 }
 
 int fm_dp_peer_set(struct fm_dp *dp, const struct in6_addr *mag)
@@ -1250,17 +1360,8 @@ int fm_dp_mn_del(struct fm_dp *dp, uint32_t mn)
 	mn_set_ver(m, v);
 	__atomic_store_n(&m->rs[!(v.slot & 1)], 0, __ATOMIC_RELEASE);
 	rs_put(dp, (v.slot & 1) ? a : b); /* the slot that was active */
-	for (int i = 0; i < FM_MAX_BIND_PER_MN; i++) {
-		struct fm_mn_bind e = m->bind[i];
-
-		if (e.flags & FM_MB_VALID) {
-			struct fm_bkey k = {.mn = mn, .bid = e.bid};
-
-			bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.fm_bind_cnt), &k);
-		}
-	}
 	del_counters_of(dp, mn);
-	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.fm_mn_cnt), &mn);
+	counters_zero(dp, bpf_map__fd(dp->skel->maps.fm_mn_cnt), mn);
 	return 0;
 }
 
@@ -1271,7 +1372,6 @@ int fm_dp_mag_route_set(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t
 			const char *access_iface, const uint8_t mn_mac[6], uint32_t mn)
 {
 	struct fm_prefix v = {.mn = mn, .plen = plen};
-	struct fm_counter zero[1] = {};
 	struct ifreq ifr;
 	int idx, rc;
 
@@ -1288,21 +1388,8 @@ int fm_dp_mag_route_set(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t
 	v.ifindex = (uint32_t)idx;
 	memcpy(v.mn_mac, mn_mac, 6);
 	memcpy(v.if_mac, ifr.ifr_hwaddr.sa_data, 6);
-	rc = prefix_put(dp, prefix, plen, &v);
-	if (rc)
-		return rc;
-	{
-		size_t sz = sizeof(struct fm_counter) * (size_t)dp->ncpus;
-		struct fm_counter *pc = calloc(1, sz);
-
-		(void)zero;
-		if (pc) {
-			bpf_map_update_elem(bpf_map__fd(dp->skel->maps.fm_mn_cnt), &mn, pc,
-					    BPF_NOEXIST);
-			free(pc);
-		}
-	}
-	return 0;
+	rc = mn_check(dp, mn);
+	return rc ? rc : prefix_put(dp, prefix, plen, &v);
 }
 
 int fm_dp_mag_route_del(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t plen)
@@ -1335,20 +1422,19 @@ static int percpu_sum(struct fm_dp *dp, int fd, const void *key, struct fm_count
 
 int fm_dp_binding_counters(struct fm_dp *dp, uint32_t mn, uint16_t bid, struct fm_dp_counters *c)
 {
-	struct fm_bkey k = {.mn = mn, .bid = bid};
 	struct fm_counter s;
-	int rc;
+	struct fm_binding b;
+	int slot, rc;
 
 	if (!dp || !c)
 		return -EINVAL;
-	rc = percpu_sum(dp, bpf_map__fd(dp->skel->maps.fm_bind_cnt), &k, &s);
-	if (rc == -ENOENT) { /* no packet yet, or binding unknown */
-		struct fm_binding b;
-
-		if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.fm_binding), &k, &b))
-			return -ENOENT;
-		rc = 0;
-	}
+	rc = mn_check(dp, mn);
+	if (rc)
+		return rc;
+	slot = find_bind(&dp->mn[mn], bid);
+	if (slot < 0 || binding_read(dp, dp->mn[mn].bind[slot].bi, &b))
+		return -ENOENT;
+	rc = percpu_sum(dp, bpf_map__fd(dp->skel->maps.fm_bind_cnt), &b.ci, &s);
 	c->packets = s.packets;
 	c->bytes = s.bytes;
 	return rc;
@@ -1414,23 +1500,20 @@ int fm_dp_stats(struct fm_dp *dp, uint64_t *out, int n)
 
 int fm_dp_bindings_foreach(struct fm_dp *dp, fm_dp_binding_cb cb, void *arg)
 {
-	int fd;
-	struct fm_bkey k, next, *prev = NULL;
-	struct fm_binding v;
-
 	if (!dp || !cb)
 		return -EINVAL;
-	fd = bpf_map__fd(dp->skel->maps.fm_binding);
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		k = next;
-		prev = &k;
-		if (bpf_map_lookup_elem(fd, &k, &v))
-			continue;
-		{
-			struct fm_dp_binding b = {.att = v.att, .down = !!(v.flags & FM_B_DOWN)};
+	for (uint32_t mn = 0; mn < dp->max_mns; mn++) {
+		for (int i = 0; i < FM_MAX_BIND_PER_MN; i++) {
+			struct fm_mn_bind e = dp->mn[mn].bind[i];
+			struct fm_dp_binding b = {0};
+			struct fm_binding v;
 
+			if (!(e.flags & FM_MB_VALID) || binding_read(dp, e.bi, &v))
+				continue;
+			b.att = v.att;
+			b.down = !!(v.flags & FM_B_DOWN);
 			memcpy(&b.coa, v.coa, 16);
-			cb(k.mn, k.bid, &b, arg);
+			cb(mn, v.bid, &b, arg);
 		}
 	}
 	return 0;

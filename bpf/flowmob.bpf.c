@@ -64,7 +64,6 @@ static __always_inline int fm_lma_downlink(void *ctx, const int xdp, struct fm_p
 	struct fm_decision d;
 	struct fm_binding *b;
 	struct ipv6hdr *ip6;
-	struct fm_bkey bk;
 	__u32 ip_len, mn = pv->mn;
 	__u16 dflt = pv->default_bid;
 	__u8 coa[16], local[16];
@@ -108,15 +107,12 @@ static __always_inline int fm_lma_downlink(void *ctx, const int xdp, struct fm_p
 	}
 	if (d.action == FM_RA_DROP)
 		return FM_DROP(FM_ST_DROP_RULE);
-	if (!d.bid)
+	if (!d.bi)
 		return FM_DROP(FM_ST_DROP_NO_BINDING);
-	bk.mn = mn;
-	bk.bid = d.bid;
-	bk.pad = 0;
-	b = bpf_map_lookup_elem(&fm_binding, &bk);
-	if (!b)
+	b = bpf_map_lookup_elem(&fm_binding, &d.bi);
+	if (!b || b->mn != mn || b->bid != d.bid)
 		return FM_DROP(FM_ST_DROP_NO_BINDING);
-	fm_count(&fm_bind_cnt, &bk, ip_len);
+	fm_count_arr(&fm_bind_cnt, b->ci, ip_len);
 	__builtin_memcpy(coa, b->coa, 16);
 
 	ip6->hop_limit--;
@@ -147,7 +143,6 @@ static __always_inline int fm_lma_uplink(void *ctx, const int xdp)
 	struct fm_prefix *pv;
 	struct fm_spoof *sv;
 	struct fm_addr peer;
-	struct fm_bkey bk;
 	int rc;
 
 	out = data + ETH_HLEN_;
@@ -167,10 +162,7 @@ static __always_inline int fm_lma_uplink(void *ctx, const int xdp)
 	sv = bpf_map_lookup_elem(&fm_spoof, &sk);
 	if (!sv || !sv->nbind)
 		return FM_DROP(FM_ST_DROP_SPOOF);
-	bk.mn = sk.mn;
-	bk.bid = sv->bid;
-	bk.pad = 0;
-	fm_count(&fm_bind_cnt, &bk, bpf_ntohs(in->payload_len) + IP6_HLEN);
+	fm_count_arr(&fm_bind_cnt, sv->ci, bpf_ntohs(in->payload_len) + IP6_HLEN);
 	rc = fm_pop_outer(ctx, xdp);
 	if (rc)
 		return FM_DROP(rc);
@@ -325,7 +317,7 @@ static __always_inline int fm_mag(void *ctx, const int xdp, __u32 *redir)
 		__builtin_memcpy(eth->h_source, pv->if_mac, 6);
 		mn = pv->mn;
 		*redir = pv->ifindex;
-		fm_count(&fm_mn_cnt, &mn, bpf_ntohs(ip6->payload_len) + IP6_HLEN);
+		fm_count_arr(&fm_mn_cnt, mn, bpf_ntohs(ip6->payload_len) + IP6_HLEN);
 		fm_stat(FM_ST_MAG_DL_FWD);
 		return *redir == fm_ingress(ctx, xdp) ? FM_V_TX : FM_V_REDIRECT;
 	}
@@ -360,7 +352,7 @@ static __always_inline int fm_mag(void *ctx, const int xdp, __u32 *redir)
 			return fm_send_ptb(ctx, xdp, cfg.tunnel_mtu - IP6_HLEN);
 		}
 	}
-	fm_count(&fm_mn_cnt, &mn, ip_len);
+	fm_count_arr(&fm_mn_cnt, mn, ip_len);
 	ip6->hop_limit--;
 	if (fm_push_outer(ctx, xdp, local, lma))
 		return FM_DROP(FM_ST_DROP_HELPER);

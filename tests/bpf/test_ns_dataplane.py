@@ -51,11 +51,17 @@ def test_ping_both_ways(topo, mode):
 def test_bpftool_shows_named_fields(topo):
     topo.dpctl(f"{topo.lma_opts('xdp')} {topo.LMA_STATE}")
     pin = topo.dpctl(f"{topo.lma_opts('xdp')} pindir").stdout.split("pindir=")[1].strip()
-    out = sh(f"bpftool -j map dump pinned {pin}/fm_binding").stdout
-    e = json.loads(out)[0]
+    # fm_binding is an array (copy on write): the first binding written is index 1.
+    out = sh(f"bpftool -j map lookup pinned {pin}/fm_binding key 1 0 0 0").stdout
+    e = json.loads(out)
     e = e.get("formatted", e)
-    assert e["key"]["mn"] == 1 and e["key"]["bid"] == 1
-    assert e["value"]["coa"][:2] == [0xfd, 0x00] and e["value"]["att"] == 3
+    v = e["value"]
+    assert v["mn"] == 1 and v["bid"] == 1 and v["att"] == 3
+    assert v["coa"][:2] == [0xfd, 0x00] and v["coa"][15] == 2
+    out = sh(f"bpftool -j map lookup pinned {pin}/fm_mn key 1 0 0 0").stdout
+    m = json.loads(out)
+    m = m.get("formatted", m)["value"]
+    assert m["bind"][0]["bid"] == 1 and m["bind"][0]["bi"] == 1 and "epoch" in m["ver"]
 
 
 def test_packet_too_big_from_lma(topo):
