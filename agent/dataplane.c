@@ -73,7 +73,7 @@ struct fm_dp {
 	struct fm_rs_ent *rs; /* index = rule-set id, 0 unused */
 	uint32_t rs_cursor;
 	uint32_t rs_last; /* last id handed out: consecutive MNs often share it */
-	uint32_t max_b;   /* fm_binding / fm_bind_cnt entries */
+	uint32_t max_b;	  /* fm_binding / fm_bind_cnt entries */
 	uint8_t *bi_used; /* fm_binding indexes in use */
 	uint8_t *ci_used; /* fm_bind_cnt indexes in use */
 	uint32_t bi_cursor, ci_cursor;
@@ -230,6 +230,8 @@ int fm_dp_prog_fd(struct fm_dp *dp, bool tc)
 	return bpf_program__fd(role_prog(dp->skel, dp->role, tc));
 }
 
+static bool libbpf_quiet; /* during probing calls whose failure is expected */
+
 /* ---- attach / detach ------------------------------------------------------------- */
 
 /* Name of the program with this id, "" when unknown. */
@@ -334,7 +336,9 @@ static void detach_iface(const char *ifname)
 	xdp_detach_ours(ifindex, XDP_FLAGS_DRV_MODE);
 	xdp_detach_ours(ifindex, XDP_FLAGS_SKB_MODE);
 	hook.ifindex = ifindex;
+	libbpf_quiet = true;
 	bpf_tc_detach(&hook, &to); /* ENOENT when none: fine */
+	libbpf_quiet = false;
 }
 
 /* ---- rule-set registry ---------------------------------------------------------- */
@@ -562,7 +566,9 @@ static int attach_all(struct fm_dp *dp, const struct fm_dp_opts *o)
 			LIBBPF_OPTS(bpf_tc_opts, to, .handle = FM_TC_HANDLE,
 				    .priority = FM_TC_PRIO);
 
-			bpf_tc_detach(&hook, &to);
+			libbpf_quiet = true;
+			bpf_tc_detach(&hook, &to); /* a TC program of an earlier run */
+			libbpf_quiet = false;
 			rc = attach_xdp(idx, n, prog_fd, o->mode == FM_DP_MODE_XDP_GENERIC);
 		}
 		if (rc)
@@ -582,6 +588,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	char buf[512];
 	size_t n;
 
+	if (libbpf_quiet)
+		return 0;
 	if (level == LIBBPF_DEBUG && fm_log_get_level() < FM_LOG_DEBUG)
 		return 0;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -701,7 +709,27 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 			bpf_program__set_autoload(role_prog(dp->skel, role, tc),
 						  (enum fm_dp_role)role == o->role);
 
+	/* FM_DP_VERIFIER_STATS=1: log the verifier's instruction counts. */
+	static char vlog[4][4096];
+	bool vstats = getenv("FM_DP_VERIFIER_STATS") != NULL;
+
+	if (vstats)
+		for (int tc = 0; tc < 2; tc++) {
+			struct bpf_program *p = role_prog(dp->skel, o->role, tc);
+
+			bpf_program__set_log_buf(p, vlog[tc], sizeof(vlog[tc]));
+			bpf_program__set_log_level(p, 4); /* BPF_LOG_STATS */
+		}
 	rc = flowmob__load(dp->skel);
+	if (vstats)
+		for (int tc = 0; tc < 2; tc++) {
+			char *l = strstr(vlog[tc], "processed"), *e = l ? strchr(l, '\n') : NULL;
+
+			if (e)
+				*e = 0;
+			pr_info("dataplane: verifier %s: %s",
+				bpf_program__name(role_prog(dp->skel, o->role, tc)), l ? l : "?");
+		}
 	if (rc) {
 		pr_err("dataplane: load BPF programs: %s (pins in %s)", strerror(-rc), dp->pin_dir);
 		goto err;
@@ -836,7 +864,6 @@ static void mn_bump(struct fm_mn *m)
 	v.epoch++;
 	mn_set_ver(m, v);
 }
-
 
 /* ---- LMA: prefixes, bindings, peers ---------------------------------------------------------- */
 
@@ -989,12 +1016,12 @@ static int binding_publish(struct fm_dp *dp, struct fm_mn *m, int slot, const st
 		pr_err("dataplane: write binding [%u,%u]: %s", v->mn, v->bid, strerror(-rc));
 		return rc;
 	}
-	mn_set_bind(m, slot,
-		    (struct fm_mn_bind){.bid = v->bid,
-					.att = v->att,
-					.flags = FM_MB_VALID |
-						 ((v->flags & FM_B_DOWN) ? FM_MB_DOWN : 0),
-					.bi = bi});
+	mn_set_bind(
+	    m, slot,
+	    (struct fm_mn_bind){.bid = v->bid,
+				.att = v->att,
+				.flags = FM_MB_VALID | ((v->flags & FM_B_DOWN) ? FM_MB_DOWN : 0),
+				.bi = bi});
 	mn_bump(m);
 	if ((old.flags & FM_MB_VALID) && old.bi && old.bi < dp->max_b)
 		dp->bi_used[old.bi] = 0;

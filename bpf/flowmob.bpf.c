@@ -27,19 +27,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 		FM_V_DROP;                                                                         \
 	})
 
-/* TCP header length of a GSO packet's segments (the stack segments it later). */
-static __always_inline __u32 fm_l4_hdr_len(void *data, void *data_end, const struct fm_pkt *pk)
-{
-	__u8 *l4 = data + (pk->l4_off & 0x1ff);
-
-	if (pk->nh == NH_TCP) {
-		if ((void *)(l4 + 13) > data_end)
-			return 60;
-		return (l4[12] >> 4) * 4;
-	}
-	return 8;
-}
-
 /* Would the encapsulated packet (or each of its GSO segments) exceed the tunnel MTU? */
 static __always_inline int fm_too_big(void *ctx, const int xdp, __u32 ip_len, __u32 hdr_len)
 {
@@ -72,7 +59,7 @@ static __always_inline int fm_lma_downlink(void *ctx, const int xdp, struct fm_p
 	ip6 = data + ETH_HLEN_;
 	if ((void *)(ip6 + 1) > data_end)
 		return FM_DROP(FM_ST_DROP_TRUNC);
-	fm_walk(data, data_end, ip6->nexthdr, pk);
+	fm_walk(ctx, xdp, data, data_end, ip6->nexthdr, pk);
 	if (pk->bad)
 		return FM_DROP(pk->bad);
 	if (pk->nh == NH_MH && pk->frag == FM_FRAG_NONE) {
@@ -89,8 +76,7 @@ static __always_inline int fm_lma_downlink(void *ctx, const int xdp, struct fm_p
 		return FM_V_PASS;
 	}
 	ip_len = bpf_ntohs(ip6->payload_len) + IP6_HLEN;
-	if (fm_too_big(ctx, xdp, ip_len,
-		       pk->l4_off - ETH_HLEN_ + fm_l4_hdr_len(data, data_end, pk))) {
+	if (fm_too_big(ctx, xdp, ip_len, pk->l4_off - ETH_HLEN_ + pk->l4_hlen)) {
 		fm_stat(FM_ST_DROP_TOO_BIG);
 		if (from_tunnel || (!xdp && ((struct __sk_buff *)ctx)->gso_size))
 			return FM_V_DROP;

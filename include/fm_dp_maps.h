@@ -96,8 +96,8 @@ struct fm_mn_bind {
 } __attribute__((aligned(8)));
 
 struct fm_mn {
-	struct fm_ver ver; /* the one 8-byte word flipped atomically */
-	__u32 rs[2];       /* rule-set id per slot, 0 = no rules */
+	struct fm_ver ver;			    /* the one 8-byte word flipped atomically */
+	__u32 rs[2];				    /* rule-set id per slot, 0 = no rules */
 	struct fm_mn_bind bind[FM_MAX_BIND_PER_MN]; /* each rewritten by one 8-byte store */
 };
 _Static_assert(sizeof(struct fm_mn) == 80, "fm_mn layout");
@@ -111,7 +111,7 @@ enum fm_nh_flags {
 struct fm_nh {
 	__u64 stamp_ns; /* when resolved (bpf_ktime_get_coarse_ns) */
 	__u32 ifindex;
-	__u32 flags;    /* enum fm_nh_flags */
+	__u32 flags; /* enum fm_nh_flags */
 	__u8 dmac[6];
 	__u8 smac[6];
 	__u32 pad;
@@ -132,9 +132,9 @@ struct fm_binding {
 	__u32 mn;
 	__u16 bid;
 	__u8 att;
-	__u8 flags;  /* enum fm_binding_flags */
+	__u8 flags; /* enum fm_binding_flags */
 	__u8 coa[16];
-	__u32 ci;    /* index of its counters in fm_bind_cnt (stable across changes) */
+	__u32 ci; /* index of its counters in fm_bind_cnt (stable across changes) */
 	__u32 pad;
 	struct fm_nh nh; /* next hop towards coa, cached by the programs */
 };
@@ -238,7 +238,7 @@ struct fm_flow {
 	__u16 fid; /* 0: default binding */
 	__u8 action;
 	__u8 pad[3];
-	__u32 bi;  /* fm_binding index (valid while ver is current) */
+	__u32 bi; /* fm_binding index (valid while ver is current) */
 };
 _Static_assert(sizeof(struct fm_flow) == 24, "fm_flow layout");
 
@@ -258,8 +258,9 @@ struct fm_ratelimit {
 /* Pin names (the map names in bpf/lib/maps.h). */
 #define FM_MAP_NAMES(X)                                                                            \
 	X(fm_stats)                                                                                \
-	X(fm_pfx64) X(fm_pfx_lpm) X(fm_meta) X(fm_mn) X(fm_binding) X(fm_bind_cnt) X(fm_fid_cnt)   \
-	    X(fm_mn_cnt) X(fm_peers) X(fm_spoof) X(fm_rulesets) X(fm_flows) X(fm_frags)            \
-		X(fm_ptb_rl) X(fm_mag_nh)
+	X(fm_pfx64)                                                                                \
+	X(fm_pfx_lpm) X(fm_meta) X(fm_mn) X(fm_binding) X(fm_bind_cnt) X(fm_fid_cnt) X(fm_mn_cnt)  \
+	    X(fm_peers) X(fm_spoof) X(fm_rulesets) X(fm_flows) X(fm_frags) X(fm_ptb_rl)            \
+		X(fm_mag_nh)
 
 #endif /* FLOWMOB_FM_DP_MAPS_H */

@@ -137,7 +137,7 @@ static long fm_rule_cb(__u32 i, void *arg)
 }
 
 struct fm_decision {
-	__u32 bi;  /* fm_binding index, 0: no usable binding */
+	__u32 bi; /* fm_binding index, 0: no usable binding */
 	__u16 bid;
 	__u16 fid; /* 0: default binding */
 	__u8 action;

@@ -1144,6 +1144,7 @@ int main(int argc, char **argv)
 		ok(which_mag(fd_xdp, &in) == 13, "reopen: rules still in force");
 		ok(fm_dp_rules_set(dp, 2, &r, 1) == 0, "reopen: a rule set shared with MN 2");
 	}
+	usleep(1100 * 1000); /* one PTB per second (ptb_per_sec = 1): let a token accrue */
 	t_ptb(fd_tc, "tc", TC_ACT_REDIRECT, TC_ACT_SHOT);
 
 	snprintf(pin, sizeof(pin), "fx%d-mag", getpid());
