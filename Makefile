@@ -143,6 +143,9 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Iagent \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
+# Each target's agent sources: FUZZ_DEPS_<name> for tests/fuzz/fuzz_<name>.c.
+FUZZ_DEPS_mh := agent/mh.c agent/ts.c agent/mh_json.c
+
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard agent/*.c) $(wildcard agent/*.h)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_DEPS_$*) -ljansson

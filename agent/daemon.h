@@ -24,6 +24,13 @@ struct fm_daemon {
 	void *role; /* struct lma * or struct mag * */
 };
 
+/*
+ * reload: main.c has validated next and already reset its restart-only fields
+ * (instance, sockets, bpffs, netns, state-dir, addresses, interfaces, dataplane
+ * mode) to the running values. d->cfg still holds the running config, so the
+ * role can compare; return 0 and main copies next into *d->cfg, non-zero and
+ * the running config stays.
+ */
 struct fm_role_ops {
 	int (*start)(struct fm_daemon *d);
 	int (*reload)(struct fm_daemon *d, const struct fm_config *next);

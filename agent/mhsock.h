@@ -20,6 +20,7 @@ typedef void (*fm_mh_rx)(void *ctx, const struct mh_msg *m, const struct in6_add
 
 struct fm_mhsock_stats {
 	uint64_t rx, tx, rx_malformed, rx_unknown_type, tx_errors;
+	uint64_t be_suppressed;	      /* Binding Errors not sent: rate limit */
 	uint64_t rx_kind[MH_UPA + 1]; /* by enum mh_kind */
 	uint64_t tx_kind[MH_UPA + 1];
 };

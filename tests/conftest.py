@@ -28,3 +28,43 @@ def pytest_sessionfinish(session, exitstatus):
     if path:
         with open(path, "w") as f:
             f.write("".join(line + "\n" for line in _tap))
+
+
+# ---------------------------------------------------------------------------
+# Namespace topology fixture (tests/nslib.py, tools/topo/flowmob-topo).
+
+import pytest  # noqa: E402
+
+
+def _topo_fixture():
+    import nslib
+
+    if os.geteuid() != 0:
+        pytest.skip("namespace tests need root")
+    t = nslib.Topo(nslib.unique_tag("t"))
+    try:
+        t.up()
+        yield t
+    finally:
+        t.tool("down", check=False)
+        left = t.present()
+        if left:
+            raise RuntimeError(f"namespaces left behind by topology {t.tag}: {left}")
+
+
+@pytest.fixture
+def topo():
+    """A uniquely tagged cn — lma — mag1, mag2 — mn topology, always torn down.
+
+    Yields an nslib.Topo: .cn .lma .mag1 .mag2 .mn (namespace names), .tag,
+    .run(ns_or_role, cmd), .bg(...), .capture(...), .ping(...). Teardown runs on
+    failure too (also when `up` itself failed half-way) and fails the test if a
+    namespace of the tag is left behind."""
+    yield from _topo_fixture()
+
+
+@pytest.fixture(scope="module")
+def topo_module():
+    """The same, shared by the tests of one module (faster; tests must not leave
+    state that the next one trips over)."""
+    yield from _topo_fixture()
