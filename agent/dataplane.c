@@ -467,7 +467,7 @@ static void rs_rebuild(struct fm_dp *dp)
 /* After a restart: which binding and counter indexes are in use. */
 static void bindings_rebuild(struct fm_dp *dp)
 {
-	int fd = bpf_map__fd(dp->skel->maps.fm_binding);
+	int fd = bpf_map__fd(dp->skel->maps.fm_bval);
 
 	for (uint32_t mn = 0; mn < dp->max_mns; mn++) {
 		for (int i = 0; i < FM_MAX_BIND_PER_MN; i++) {
@@ -674,6 +674,7 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 		bpf_map__set_max_entries(dp->skel->maps.fm_mn, dp->max_mns);
 		bpf_map__set_max_entries(dp->skel->maps.fm_pfx64, dp->max_mns);
 		bpf_map__set_max_entries(dp->skel->maps.fm_mn_cnt, dp->max_mns);
+		bpf_map__set_max_entries(dp->skel->maps.fm_bval, maxb);
 		bpf_map__set_max_entries(dp->skel->maps.fm_binding, maxb);
 		bpf_map__set_max_entries(dp->skel->maps.fm_bind_cnt, maxb);
 		bpf_map__set_max_entries(dp->skel->maps.fm_spoof, maxb);
@@ -702,7 +703,7 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 	}
 	dp->max_mns = bpf_map__max_entries(dp->skel->maps.fm_mn);
 	dp->max_rs = bpf_map__max_entries(dp->skel->maps.fm_rulesets);
-	dp->max_b = bpf_map__max_entries(dp->skel->maps.fm_binding);
+	dp->max_b = bpf_map__max_entries(dp->skel->maps.fm_bval);
 
 	for (int tc = 0; tc < 2; tc++)
 		for (int role = FM_DP_LMA; role <= FM_DP_MAG; role++)
@@ -985,7 +986,7 @@ static int find_bind(const struct fm_mn *m, uint16_t bid)
 
 static int binding_read(struct fm_dp *dp, uint32_t bi, struct fm_binding *v)
 {
-	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.fm_binding), &bi, v))
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.fm_bval), &bi, v))
 		return -errno;
 	return 0;
 }
@@ -1009,7 +1010,7 @@ static int binding_publish(struct fm_dp *dp, struct fm_mn *m, int slot, const st
 		pr_err("dataplane: all %u binding slots in use (max_bindings)", dp->max_b - 1);
 		return -ENOSPC;
 	}
-	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.fm_binding), &bi, v, BPF_ANY)) {
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.fm_bval), &bi, v, BPF_ANY)) {
 		int rc = -errno;
 
 		dp->bi_used[bi] = 0;
@@ -1025,6 +1026,13 @@ static int binding_publish(struct fm_dp *dp, struct fm_mn *m, int slot, const st
 	mn_bump(m);
 	if ((old.flags & FM_MB_VALID) && old.bi && old.bi < dp->max_b)
 		dp->bi_used[old.bi] = 0;
+	{
+		struct fm_bkey k = {.mn = v->mn, .bid = v->bid};
+		struct fm_bind_info info = {.att = v->att, .flags = v->flags, .bi = bi, .ci = v->ci};
+
+		memcpy(info.coa, v->coa, 16);
+		bpf_map_update_elem(bpf_map__fd(dp->skel->maps.fm_binding), &k, &info, BPF_ANY);
+	}
 	return 0;
 }
 
@@ -1125,6 +1133,11 @@ int fm_dp_binding_del(struct fm_dp *dp, uint32_t mn, uint16_t bid)
 	rc = binding_read(dp, e.bi, &old);
 	mn_set_bind(m, slot, (struct fm_mn_bind){0});
 	mn_bump(m);
+	{
+		struct fm_bkey k = {.mn = mn, .bid = bid};
+
+		bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.fm_binding), &k);
+	}
 	if (e.bi < dp->max_b)
 		dp->bi_used[e.bi] = 0;
 	if (!rc) {
@@ -1527,21 +1540,24 @@ int fm_dp_stats(struct fm_dp *dp, uint64_t *out, int n)
 
 int fm_dp_bindings_foreach(struct fm_dp *dp, fm_dp_binding_cb cb, void *arg)
 {
+	struct fm_bkey k, next, *prev = NULL;
+	struct fm_bind_info v;
+	int fd;
+
 	if (!dp || !cb)
 		return -EINVAL;
-	for (uint32_t mn = 0; mn < dp->max_mns; mn++) {
-		for (int i = 0; i < FM_MAX_BIND_PER_MN; i++) {
-			struct fm_mn_bind e = dp->mn[mn].bind[i];
-			struct fm_dp_binding b = {0};
-			struct fm_binding v;
+	fd = bpf_map__fd(dp->skel->maps.fm_binding);
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct fm_dp_binding b = {0};
 
-			if (!(e.flags & FM_MB_VALID) || binding_read(dp, e.bi, &v))
-				continue;
-			b.att = v.att;
-			b.down = !!(v.flags & FM_B_DOWN);
-			memcpy(&b.coa, v.coa, 16);
-			cb(mn, v.bid, &b, arg);
-		}
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &v))
+			continue;
+		b.att = v.att;
+		b.down = !!(v.flags & FM_B_DOWN);
+		memcpy(&b.coa, v.coa, 16);
+		cb(k.mn, k.bid, &b, arg);
 	}
 	return 0;
 }

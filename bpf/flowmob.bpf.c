@@ -95,7 +95,7 @@ static __always_inline int fm_lma_downlink(void *ctx, const int xdp, struct fm_p
 		return FM_DROP(FM_ST_DROP_RULE);
 	if (!d.bi)
 		return FM_DROP(FM_ST_DROP_NO_BINDING);
-	b = bpf_map_lookup_elem(&fm_binding, &d.bi);
+	b = bpf_map_lookup_elem(&fm_bval, &d.bi);
 	if (!b || b->mn != mn || b->bid != d.bid)
 		return FM_DROP(FM_ST_DROP_NO_BINDING);
 	fm_count_arr(&fm_bind_cnt, b->ci, ip_len);

@@ -123,7 +123,7 @@ enum fm_binding_flags {
 };
 
 /*
- * fm_binding is an array: a binding's value is never rewritten by the agent. A
+ * fm_bval is an array: a binding's value is never rewritten by the agent. A
  * change writes a fresh index and then switches fm_mn.bind[] to it (copy on
  * write); indexes are reused round robin, long after the switch. Only the
  * programs write nh in place.
@@ -139,6 +139,26 @@ struct fm_binding {
 	struct fm_nh nh; /* next hop towards coa, cached by the programs */
 };
 _Static_assert(sizeof(struct fm_binding) == 64, "fm_binding layout");
+
+/* fm_binding: the binding cache keyed [MN, BID], written by the agent only (for
+ * bpftool, reconciliation and counters); the programs read fm_mn and fm_bval. */
+struct fm_bkey {
+	__u32 mn;
+	__u16 bid;
+	__u16 pad;
+};
+_Static_assert(sizeof(struct fm_bkey) == 8, "fm_bkey layout");
+
+struct fm_bind_info {
+	__u8 coa[16];
+	__u8 att;
+	__u8 flags; /* enum fm_binding_flags */
+	__u16 pad;
+	__u32 bi;   /* current value in fm_bval */
+	__u32 ci;   /* counters in fm_bind_cnt */
+	__u32 pad1;
+};
+_Static_assert(sizeof(struct fm_bind_info) == 32, "fm_bind_info layout");
 
 struct fm_counter {
 	__u64 packets;

@@ -30,7 +30,7 @@ struct fm_cls {
 /*
  * A usable binding of the MN from its compact list in fm_mn: the one with this
  * BID (bid != 0), else the first whose access technology the rule lists (r), else
- * the first at all (r == NULL). Returns its fm_binding index, 0 if none; *bid_out
+ * the first at all (r == NULL). Returns its fm_bval index, 0 if none; *bid_out
  * gets its BID.
  */
 static __always_inline __u32 fm_mn_pick(const struct fm_mn *m, __u16 bid, const struct fm_rule *r,
@@ -137,7 +137,7 @@ static long fm_rule_cb(__u32 i, void *arg)
 }
 
 struct fm_decision {
-	__u32 bi; /* fm_binding index, 0: no usable binding */
+	__u32 bi; /* fm_bval index, 0: no usable binding */
 	__u16 bid;
 	__u16 fid; /* 0: default binding */
 	__u8 action;

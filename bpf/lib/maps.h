@@ -47,11 +47,18 @@ struct {
 } fm_mn SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 131072);
+	__type(key, struct fm_bkey);
+	__type(value, struct fm_bind_info);
+} fm_binding SEC(".maps"); /* agent's view, unused by the programs */
+
+struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 131072);
 	__type(key, __u32);
 	__type(value, struct fm_binding);
-} fm_binding SEC(".maps");
+} fm_bval SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

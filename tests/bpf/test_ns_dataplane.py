@@ -51,13 +51,17 @@ def test_ping_both_ways(topo, mode):
 def test_bpftool_shows_named_fields(topo):
     topo.dpctl(f"{topo.lma_opts('xdp')} {topo.LMA_STATE}")
     pin = topo.dpctl(f"{topo.lma_opts('xdp')} pindir").stdout.split("pindir=")[1].strip()
-    # fm_binding is an array (copy on write): the first binding written is index 1.
-    out = sh(f"bpftool -j map lookup pinned {pin}/fm_binding key 1 0 0 0").stdout
-    e = json.loads(out)
-    e = e.get("formatted", e)
-    v = e["value"]
-    assert v["mn"] == 1 and v["bid"] == 1 and v["att"] == 3
-    assert v["coa"][:2] == [0xfd, 0x00] and v["coa"][15] == 2
+    # the binding cache keyed [MN, BID] ...
+    out = sh(f"bpftool -j map dump pinned {pin}/fm_binding").stdout
+    e = [x.get("formatted", x) for x in json.loads(out)]
+    assert [(x["key"]["mn"], x["key"]["bid"]) for x in e] == [(1, 1)]
+    v = e[0]["value"]
+    assert v["att"] == 3 and v["coa"][:2] == [0xfd, 0x00] and v["coa"][15] == 2
+    # ... and the copy-on-write value the programs read (index v["bi"])
+    out = sh(f"bpftool -j map lookup pinned {pin}/fm_bval key {v['bi']} 0 0 0").stdout
+    b = json.loads(out)
+    b = b.get("formatted", b)["value"]
+    assert b["mn"] == 1 and b["bid"] == 1 and b["coa"] == v["coa"]
     out = sh(f"bpftool -j map lookup pinned {pin}/fm_mn key 1 0 0 0").stdout
     m = json.loads(out)
     m = m.get("formatted", m)["value"]
