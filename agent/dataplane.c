@@ -1028,7 +1028,8 @@ static int binding_publish(struct fm_dp *dp, struct fm_mn *m, int slot, const st
 		dp->bi_used[old.bi] = 0;
 	{
 		struct fm_bkey k = {.mn = v->mn, .bid = v->bid};
-		struct fm_bind_info info = {.att = v->att, .flags = v->flags, .bi = bi, .ci = v->ci};
+		struct fm_bind_info info = {
+		    .att = v->att, .flags = v->flags, .bi = bi, .ci = v->ci};
 
 		memcpy(info.coa, v->coa, 16);
 		bpf_map_update_elem(bpf_map__fd(dp->skel->maps.fm_binding), &k, &info, BPF_ANY);

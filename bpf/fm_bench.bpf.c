@@ -3,8 +3,8 @@
  * fm_bench.bpf.c — benchmark helpers (not part of the data plane): a traffic
  * generator for BPF_F_TEST_XDP_LIVE_FRAMES that rewrites its frame from a template
  * on every run (pages are recycled after the next hop modified them) and redirects
- * it, a counting sink for the far end, and an empty program that measures the
- * test_run harness itself.
+ * it, a counting sink for the far end, a blind forwarder (the floor of the path's
+ * cost), and an empty program that measures the test_run harness itself.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -15,6 +15,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 __u8 tmpl[TMPL_LEN];
 __u32 gen_ifindex;
+__u32 fwd_ifindex;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -32,6 +33,14 @@ int fm_bench_gen(struct xdp_md *ctx)
 		return XDP_ABORTED;
 	__builtin_memcpy(data, tmpl, TMPL_LEN);
 	return bpf_redirect(gen_ifindex, 0);
+}
+
+/* The cost floor of the path: redirect to the next link without looking. */
+SEC("xdp")
+int fm_bench_fwd(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return bpf_redirect(fwd_ifindex, 0);
 }
 
 SEC("xdp")

@@ -154,8 +154,8 @@ struct fm_bind_info {
 	__u8 att;
 	__u8 flags; /* enum fm_binding_flags */
 	__u16 pad;
-	__u32 bi;   /* current value in fm_bval */
-	__u32 ci;   /* counters in fm_bind_cnt */
+	__u32 bi; /* current value in fm_bval */
+	__u32 ci; /* counters in fm_bind_cnt */
 	__u32 pad1;
 };
 _Static_assert(sizeof(struct fm_bind_info) == 32, "fm_bind_info layout");
@@ -279,8 +279,8 @@ struct fm_ratelimit {
 #define FM_MAP_NAMES(X)                                                                            \
 	X(fm_stats)                                                                                \
 	X(fm_pfx64)                                                                                \
-	X(fm_pfx_lpm) X(fm_meta) X(fm_mn) X(fm_binding) X(fm_bind_cnt) X(fm_fid_cnt) X(fm_mn_cnt)  \
-	    X(fm_peers) X(fm_spoof) X(fm_rulesets) X(fm_flows) X(fm_frags) X(fm_ptb_rl)            \
-		X(fm_mag_nh)
+	X(fm_pfx_lpm)                                                                              \
+	X(fm_meta) X(fm_mn) X(fm_binding) X(fm_bind_cnt) X(fm_fid_cnt) X(fm_mn_cnt) X(fm_peers)    \
+	    X(fm_spoof) X(fm_rulesets) X(fm_flows) X(fm_frags) X(fm_ptb_rl) X(fm_mag_nh)
 
 #endif /* FLOWMOB_FM_DP_MAPS_H */
