@@ -95,6 +95,21 @@ class Topo:
         for opts in (self.lma_opts(mode), self.mag_opts(mode)):
             self.dpctl(f"{opts} cleanup", check=False)
 
+    def tcp(self, nbytes):
+        """TCP transfer CN -> MN; returns the byte count the MN's server reports."""
+        self.port = getattr(self, "port", 7000) + 1
+        py = ["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "udp_echo.py")]
+        srv = subprocess.Popen(["ip", "netns", "exec", self.ns["mn"]] + py
+                               + ["tcpserver", str(self.port), "25"])
+        try:
+            time.sleep(0.3)
+            out = self.x("cn", " ".join(py) + f" tcpclient {MN_ADDR} {self.port} {nbytes}",
+                         check=False, timeout=60).stdout
+        finally:
+            srv.kill()
+            srv.wait()
+        return int(out.split("server got ")[1]) if "server got " in out else -1
+
     def echo(self, count=3, size=56, dontfrag=False):
         """UDP echo CN -> MN -> CN; returns (received, emsgsize)."""
         self.port = getattr(self, "port", 7000) + 1

@@ -48,6 +48,17 @@ def test_ping_both_ways(topo, mode):
     assert "packets=" in c and int(c.split("packets=")[1].split()[0]) >= 10
 
 
+@pytest.mark.parametrize("mode", ["xdp", "tc"])
+def test_tcp_transfer_full_size_segments(topo, mode):
+    """4 MB of TCP CN -> MN: full-size segments do not fit the tunnel, so the path MTU
+    must come down through our PTB (XDP sees single frames, TC sees GRO packets)."""
+    topo.dpctl(f"{topo.lma_opts(mode)} {topo.LMA_STATE}")
+    topo.dpctl(f"{topo.mag_opts(mode)} {topo.MAG_STATE}")
+    n = 4 * 1024 * 1024
+    assert topo.tcp(n) == n
+    assert topo.stats(topo.lma_opts(mode))["ptb_sent"] >= 1
+
+
 def test_bpftool_shows_named_fields(topo):
     topo.dpctl(f"{topo.lma_opts('xdp')} {topo.LMA_STATE}")
     pin = topo.dpctl(f"{topo.lma_opts('xdp')} pindir").stdout.split("pindir=")[1].strip()

@@ -1,6 +1,8 @@
 """UDP echo for the namespace tests (the hosts have no ping binary).
 
   udp_echo.py server PORT SECONDS      echo every datagram back until SECONDS pass
+  udp_echo.py tcpserver PORT SECONDS / tcpclient ADDR PORT BYTES
+                                       one TCP transfer, the server answers the count
   udp_echo.py client ADDR PORT COUNT SIZE [dontfrag]
                                        send COUNT datagrams of SIZE octets, one at a
                                        time, print "received N" (and "emsgsize N")
@@ -49,9 +51,42 @@ def client(addr, port, count, size, dontfrag):
     print(f"emsgsize {emsg}")
 
 
+def tcp_server(port, seconds):
+    """Accept one connection, count its bytes, answer the count."""
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("::", port))
+    s.listen(1)
+    s.settimeout(seconds)
+    c, _ = s.accept()
+    c.settimeout(seconds)
+    n = 0
+    while True:
+        d = c.recv(65536)
+        if not d:
+            break
+        n += len(d)
+    c.sendall(str(n).encode())
+    c.close()
+
+
+def tcp_client(addr, port, nbytes):
+    c = socket.create_connection((addr, port), timeout=20)
+    buf = bytes(range(256)) * 256
+    sent = 0
+    while sent < nbytes:
+        sent += c.send(buf[:min(len(buf), nbytes - sent)])
+    c.shutdown(socket.SHUT_WR)
+    print("server got", c.recv(64).decode())
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "server":
         server(int(sys.argv[2]), float(sys.argv[3]))
+    elif sys.argv[1] == "tcpserver":
+        tcp_server(int(sys.argv[2]), float(sys.argv[3]))
+    elif sys.argv[1] == "tcpclient":
+        tcp_client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     else:
         client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]),
                len(sys.argv) > 6)
