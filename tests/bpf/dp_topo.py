@@ -19,6 +19,8 @@ MN_ADDR = "fd00:100:0:1::10"
 CN_ADDR = "fd00:1::2"
 LMA_ADDR = "fd00:11::1"
 MAG1_ADDR = "fd00:11::2"
+MAG2_ADDR = "fd00:12::2"
+MN_MAC2 = "02:00:00:00:01:02"
 
 
 def sh(cmd, check=True, timeout=30):
@@ -29,10 +31,10 @@ def sh(cmd, check=True, timeout=30):
 
 
 class Topo:
-    NODES = ("cn", "lma", "mag1", "mn")
-
-    def __init__(self):
+    def __init__(self, two_mags=False):
         self.tag = "fmdp" + secrets.token_hex(3)
+        self.two = two_mags
+        self.NODES = ("cn", "lma", "mag1", "mn") + (("mag2",) if two_mags else ())
         self.ns = {n: f"{self.tag}-{n}" for n in self.NODES}
 
     def x(self, node, cmd, check=True, timeout=30):
@@ -66,6 +68,20 @@ class Topo:
         self.x("mag1", "sysctl -qw net.ipv6.conf.all.forwarding=1")
         self.x("mn", f"ip addr add {MN_ADDR}/64 dev mn-mag1 nodad")
         self.x("mn", "ip -6 route add default via fe80::1 dev mn-mag1")
+        if self.two:
+            sh(f"ip -n {ns['lma']} link add lma-mag2 type veth peer name mag2-lma netns {ns['mag2']}")
+            sh(f"ip -n {ns['mag2']} link add mag2-mn type veth peer name mn-mag2 netns {ns['mn']}")
+            sh(f"ip -n {ns['mn']} link set mn-mag2 address {MN_MAC2}")
+            for node, ifs in (("lma", ["lma-mag2"]), ("mag2", ["mag2-lma", "mag2-mn"]),
+                              ("mn", ["mn-mag2"])):
+                for i in ifs:
+                    self.x(node, f"ip link set {i} up")
+                    self.x(node, f"ethtool -K {i} gro on tx off", check=False)
+            self.x("lma", "ip addr add fd00:12::1/64 dev lma-mag2 nodad")
+            self.x("mag2", "ip addr add fd00:12::2/64 dev mag2-lma nodad")
+            self.x("mag2", "ip addr add fe80::1/64 dev mag2-mn nodad")
+            self.x("mag2", "ip -6 route add fd00:11::/64 via fd00:12::1")
+            self.x("mag2", "sysctl -qw net.ipv6.conf.all.forwarding=1")
         return self
 
     def down(self):
@@ -75,7 +91,11 @@ class Topo:
     # ---- data plane through dpctl -------------------------------------------
     def lma_opts(self, mode):
         return (f"-n {self.ns['lma']} -i {self.tag}-lma -r lma -m {mode} -l {LMA_ADDR} "
-                f"-c lma-cn -a lma-mag1")
+                f"-c lma-cn -a lma-mag1" + (" -a lma-mag2" if self.two else ""))
+
+    def mag2_opts(self, mode):
+        return (f"-n {self.ns['mag2']} -i {self.tag}-mag2 -r mag -m {mode} -l {MAG2_ADDR} "
+                f"-L {LMA_ADDR} -c mag2-lma -a mag2-mn")
 
     def mag_opts(self, mode):
         return (f"-n {self.ns['mag1']} -i {self.tag}-mag1 -r mag -m {mode} -l {MAG1_ADDR} "
@@ -92,7 +112,8 @@ class Topo:
         return {k: int(v) for k, v in (l.split("=", 1) for l in out.splitlines() if "=" in l)}
 
     def cleanup(self, mode="xdp"):
-        for opts in (self.lma_opts(mode), self.mag_opts(mode)):
+        for opts in (self.lma_opts(mode), self.mag_opts(mode)) + \
+                ((self.mag2_opts(mode),) if self.two else ()):
             self.dpctl(f"{opts} cleanup", check=False)
 
     def tcp(self, nbytes):
@@ -110,9 +131,9 @@ class Topo:
             srv.wait()
         return int(out.split("server got ")[1]) if "server got " in out else -1
 
-    def echo(self, count=3, size=56, dontfrag=False):
+    def echo(self, count=3, size=56, dontfrag=False, port=None):
         """UDP echo CN -> MN -> CN; returns (received, emsgsize)."""
-        self.port = getattr(self, "port", 7000) + 1
+        self.port = port or getattr(self, "port", 7000) + 1
         py = ["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "udp_echo.py")]
         srv = subprocess.Popen(["ip", "netns", "exec", self.ns["mn"]] + py
                                + ["server", str(self.port), str(count * 0.6 + 3)])

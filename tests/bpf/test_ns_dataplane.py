@@ -59,6 +59,42 @@ def test_tcp_transfer_full_size_segments(topo, mode):
     assert topo.stats(topo.lma_opts(mode))["ptb_sent"] >= 1
 
 
+@pytest.fixture
+def topo2():
+    t = Topo(two_mags=True).up()
+    try:
+        yield t
+    finally:
+        t.cleanup()
+        t.down()
+
+
+@pytest.mark.parametrize("mode", ["xdp", "tc"])
+def test_flow_rule_moves_flow_to_second_mag(topo2, mode):
+    """MN bound through MAG1 (BID 1, default) and MAG2 (BID 2); a rule sends UDP
+    dst-port 7100-7199 to BID 2. Real packets follow the rule; replacing the rule set
+    (two-slot flip) moves the flow back, with no restart of anything."""
+    t = topo2
+    lma = t.lma_opts(mode)
+    t.dpctl(f"{lma} {t.LMA_STATE} binding 1 2 fd00:12::2 4 peer fd00:12::2 "
+            f"rule 1 10 1 2 17 7100 7199")
+    t.dpctl(f"{t.mag_opts(mode)} {t.MAG_STATE}")
+    t.dpctl(f"{t.mag2_opts(mode)} route fd00:100:0:1::/64 mag2-mn 02:00:00:00:01:02 1")
+    m1 = t.stats(t.mag_opts(mode))["mag_downlink_decap"]
+    m2 = t.stats(t.mag2_opts(mode))["mag_downlink_decap"]
+    assert t.echo(count=4, port=7150)[0] == 4
+    assert t.stats(t.mag2_opts(mode))["mag_downlink_decap"] - m2 == 4
+    assert t.stats(t.mag_opts(mode))["mag_downlink_decap"] - m1 == 0
+    assert t.echo(count=4, port=7250)[0] == 4   # outside the range: default, MAG1
+    assert t.stats(t.mag_opts(mode))["mag_downlink_decap"] - m1 == 4
+    assert t.stats(t.lma_opts(mode))["rule_match"] >= 1
+    # Flow moves back: an empty rule set for MN 1.
+    t.dpctl(f"{lma} norules 1")
+    assert t.echo(count=4, port=7150)[0] == 4
+    assert t.stats(t.mag_opts(mode))["mag_downlink_decap"] - m1 == 8
+    assert t.stats(t.mag2_opts(mode))["mag_downlink_decap"] - m2 == 4
+
+
 def test_bpftool_shows_named_fields(topo):
     topo.dpctl(f"{topo.lma_opts('xdp')} {topo.LMA_STATE}")
     pin = topo.dpctl(f"{topo.lma_opts('xdp')} pindir").stdout.split("pindir=")[1].strip()
