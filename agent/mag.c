@@ -274,7 +274,7 @@ static bool route_needed(struct mag *m, const struct bul_prefix *p, const struct
 		for (int j = 0; j < MAG_MAX_FLOWS; j++) {
 			const struct mag_flow *f = &m->mns[i].flows[j];
 
-			if (f->used && f != skipf && f->has_route && pfx_eq(&f->route, p))
+			if (f->used && f != skipf && pfx_index(f->routes, f->n_routes, p) >= 0)
 				return true;
 		}
 	return false;
@@ -452,24 +452,37 @@ static bool flow_dst_prefix(const struct fm_ts *ts, struct bul_prefix *out)
 	return false;
 }
 
-static void flow_route(struct mag *m, struct mag_mn *mn, struct mag_flow *f)
+/* The flow's routes: the selector's destination prefix when it names one, else the
+ * home network prefixes the FMI (msg, may be NULL) carries for it. */
+static void flow_route(struct mag *m, struct mag_mn *mn, struct mag_flow *f,
+		       const struct mh_msg *msg)
 {
 	struct mag_binding *b = first_registered(m, mn);
+	const struct mh_opt *o;
 
-	if (!f->has_ts || !flow_dst_prefix(&f->ts, &f->route)) {
-		f->has_route = false;
-		return;
-	}
-	f->has_route = true;
-	if (b && pfx_index(b->routed, b->n_routed, &f->route) < 0)
-		route_set(m, b, &f->route);
+	f->n_routes = 0;
+	if (f->has_ts && flow_dst_prefix(&f->ts, &f->routes[0]))
+		f->n_routes = 1;
+	else
+		for (int i = 0;
+		     msg && (o = mh_opt_find(msg, MH_OPT_HNP, i)) && f->n_routes < BUL_MAX_PREFIXES;
+		     i++) {
+			struct bul_prefix p = {.prefix = o->hnp.prefix, .plen = o->hnp.plen};
+
+			if (p.plen && pfx_index(f->routes, f->n_routes, &p) < 0)
+				f->routes[f->n_routes++] = p;
+		}
+	for (int i = 0; b && i < f->n_routes; i++)
+		if (pfx_index(b->routed, b->n_routed, &f->routes[i]) < 0)
+			route_set(m, b, &f->routes[i]);
 }
 
 static void flow_remove(struct mag *m, struct mag_mn *mn, struct mag_flow *f)
 {
 	(void)mn;
-	if (f->has_route && !route_needed(m, &f->route, NULL, f))
-		route_del(m, &f->route);
+	for (int i = 0; i < f->n_routes; i++)
+		if (!route_needed(m, &f->routes[i], NULL, f))
+			route_del(m, &f->routes[i]);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -526,11 +539,11 @@ static void pba_flows(struct mag *m, struct mag_mn *mn, const struct mh_msg *pba
 					fl->fid);
 				continue;
 			}
-		} else if (f->has_route) {
+		} else if (f->n_routes) {
 			flow_remove(m, mn, f);
 		}
 		flow_store(f, fl, MH_FM_LIFETIME_INFINITE, now, "pba");
-		flow_route(m, mn, f);
+		flow_route(m, mn, f, NULL);
 		event(m, "flow-add", flow_event_fields(mn, f));
 	}
 }
@@ -660,10 +673,13 @@ static void bul_result(struct mag *m, struct mag_binding *b, enum bul_event ev,
 		apply_prefixes(m, b, now, false);
 		send_ra(m, b, false, now);
 		/* flows whose destination needs this binding's link */
-		for (int j = 0; j < MAG_MAX_FLOWS; j++)
-			if (fm->flows[j].used && fm->flows[j].has_route &&
-			    pfx_index(b->routed, b->n_routed, &fm->flows[j].route) < 0)
-				route_set(m, b, &fm->flows[j].route);
+		for (int j = 0; j < MAG_MAX_FLOWS; j++) {
+			const struct mag_flow *f = &fm->flows[j];
+
+			for (int k = 0; f->used && k < f->n_routes; k++)
+				if (pfx_index(b->routed, b->n_routed, &f->routes[k]) < 0)
+					route_set(m, b, &f->routes[k]);
+		}
 		if (pba)
 			pba_flows(m, fm, pba, now);
 		b->last_activity_ms = now;
@@ -902,14 +918,14 @@ static void handle_fmi(struct mag *m, const struct mh_msg *fmi, uint64_t now)
 			if (fl->has_ts && memcmp(&fl->ts, &f->ts, sizeof(f->ts))) {
 				flow_remove(m, mn, f);
 				flow_store(f, fl, lt, now, "fmi");
-				flow_route(m, mn, f);
+				flow_route(m, mn, f, fmi);
 			}
 		} else {
 			for (int j = 0; j < MAG_MAX_FLOWS && !f; j++)
 				if (!mn->flows[j].used)
 					f = &mn->flows[j];
 			flow_store(f, fl, fmi->lifetime, now, "fmi");
-			flow_route(m, mn, f);
+			flow_route(m, mn, f, fmi);
 			event(m, "flow-add", flow_event_fields(mn, f));
 		}
 	}
@@ -1489,9 +1505,18 @@ json_t *mag_ctl_flows(void *ctx, const json_t *req, char *err, size_t errlen)
 						     : 0));
 			else
 				json_object_set_new(o, "lifetime", json_string("infinite"));
-			if (f->has_route)
+			if (f->n_routes) {
+				json_t *r = json_array();
+
+				for (int k = 0; k < f->n_routes; k++)
+					json_array_append_new(
+					    r,
+					    json_string(pfx_str(&f->routes[k], buf, sizeof(buf))));
 				json_object_set_new(
-				    o, "route", json_string(pfx_str(&f->route, buf, sizeof(buf))));
+				    o, "route",
+				    json_string(pfx_str(&f->routes[0], buf, sizeof(buf))));
+				json_object_set_new(o, "routes", r);
+			}
 			json_array_append_new(a, o);
 		}
 	return a;

@@ -61,8 +61,11 @@ struct mag_flow {
 	uint16_t bids[8];
 	uint32_t lifetime_s; /* as granted, 0xffff infinite */
 	uint64_t expires_ms; /* 0: never */
-	bool has_route;	     /* a destination prefix this MAG must deliver for the flow */
-	struct bul_prefix route;
+	/* destination prefixes this MAG must deliver for the flow: the selector's
+	 * destination, or else the HNP options of the FMI that added it (seed
+	 * Figures 5-6: a flow moved here that is addressed to another MAG's prefix) */
+	uint8_t n_routes;
+	struct bul_prefix routes[BUL_MAX_PREFIXES];
 	const char *origin; /* "fmi" or "pba" */
 };
 

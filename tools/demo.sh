@@ -59,7 +59,8 @@ for c in lma mag1 mag2; do
 	PIDS+=($!)
 done
 for c in lma mag1 mag2; do
-	for _ in $(seq 50); do [ -S "$RUN/$c.sock" ] && break; sleep 0.1; done
+	# loading and verifying the BPF programs takes a few seconds on a busy machine
+	for _ in $(seq 300); do [ -S "$RUN/$c.sock" ] && break; sleep 0.1; done
 	[ -S "$RUN/$c.sock" ] || { echo "demo: $c did not start:"; cat "$RUN/$c.log"; exit 1; }
 done
 note "LMA fd00:11::1, MAG1 fd00:11::2 (ATT 4, 802.11), MAG2 fd00:12::2 (ATT 8, 3GPP)"
@@ -77,7 +78,8 @@ for _ in $(seq 100); do
 done
 [ -n "$addr" ] || { echo "demo: the MN got no address"; cat "$RUN"/*.log; exit 1; }
 "$CTL" -s "$RUN/lma.sock" bindings
-note "one binding per MN interface, each with its own BID (seed Figure 7); the MN configured $addr"
+note "one binding per MN interface, each with its own Binding Identifier (seed Figure 7),"
+note "both with the MN's one home network prefix (shared prefix, seed §3.1 scenario 2); the MN configured $addr"
 
 say "Flows X (UDP 4000) and Y (UDP 5000) from the CN to $addr"
 ns mn nft -f - <<EOF
@@ -110,22 +112,26 @@ show() {
 	local label=$1 t
 	for t in 1 2 3; do
 		sleep 1
-		printf '   %-34s %s\n' "$label" "$(counters | sed 's/mn-mag1/if1(MAG1)/g;s/mn-mag2/if2(MAG2)/g')"
+		printf '   %-42s %s\n' "$label" "$(counters | sed 's/mn-mag1/if1(MAG1)/g;s/mn-mag2/if2(MAG2)/g')"
 	done
 }
 
 "$CTL" -s "$RUN/lma.sock" flows
-show "flow X default, flow Y policy (Wi-Fi):"
+note "the LMA's flow mobility cache (seed Figure 8): FID 1 matches flow Y and prefers 802.11 (ATT 4);"
+note "flow X matches no entry and follows its prefix's default binding"
+show "both flows through MAG1 (seed Figure 2):"
 
-say "LMA decision: move flow Y (FID 1) to the LTE interface"
+say "The LMA moves flow Y (FID 1) to the MN's 3GPP interface (ATT 8, MAG2)"
+note "it points the flow's cache entry at the other binding's BID; the prefix is shared, so"
+note "MAG2 already serves it and no signaling is needed (seed Figures 2-3)"
 "$CTL" -s "$RUN/lma.sock" flow move "$MN_ID" 1 --att 8
-show "after the move:"
+show "flow Y through MAG2 (seed Figure 3):"
 
-say "And back to Wi-Fi"
+say "And back to the 802.11 interface (ATT 4, MAG1)"
 "$CTL" -s "$RUN/lma.sock" flow move "$MN_ID" 1 --att 4
-show "after moving back:"
+show "flow Y through MAG1 again:"
 
 say "Final state of the LMA's caches"
 "$CTL" -s "$RUN/lma.sock" bindings
 "$CTL" -s "$RUN/lma.sock" flows
-say "Done: flow Y changed access network twice; the MN kept its address throughout"
+say "Done: flow Y changed access network twice, flow X never did; the MN kept its address throughout"
