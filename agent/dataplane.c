@@ -57,6 +57,7 @@ struct fm_rs_ent {
 	uint32_t hash;
 	uint32_t n;
 	bool used;
+	struct fm_ruleset *copy; /* what the map holds, for deduplication without syscalls */
 };
 
 struct fm_dp {
@@ -71,6 +72,11 @@ struct fm_dp {
 	uint32_t max_rs;
 	struct fm_rs_ent *rs; /* index = rule-set id, 0 unused */
 	uint32_t rs_cursor;
+	uint32_t rs_last; /* last id handed out: consecutive MNs often share it */
+	uint32_t max_b;	  /* fm_binding / fm_bind_cnt entries */
+	uint8_t *bi_used; /* fm_binding indexes in use */
+	uint8_t *ci_used; /* fm_bind_cnt indexes in use */
+	uint32_t bi_cursor, ci_cursor;
 	int ncpus;
 };
 
@@ -224,6 +230,8 @@ int fm_dp_prog_fd(struct fm_dp *dp, bool tc)
 	return bpf_program__fd(role_prog(dp->skel, dp->role, tc));
 }
 
+static bool libbpf_quiet; /* during probing calls whose failure is expected */
+
 /* ---- attach / detach ------------------------------------------------------------- */
 
 /* Name of the program with this id, "" when unknown. */
@@ -328,7 +336,9 @@ static void detach_iface(const char *ifname)
 	xdp_detach_ours(ifindex, XDP_FLAGS_DRV_MODE);
 	xdp_detach_ours(ifindex, XDP_FLAGS_SKB_MODE);
 	hook.ifindex = ifindex;
+	libbpf_quiet = true;
 	bpf_tc_detach(&hook, &to); /* ENOENT when none: fine */
+	libbpf_quiet = false;
 }
 
 /* ---- rule-set registry ---------------------------------------------------------- */
@@ -353,26 +363,26 @@ static size_t rs_bytes(uint32_t n)
 static int rs_get(struct fm_dp *dp, const struct fm_ruleset *set)
 {
 	int fd = bpf_map__fd(dp->skel->maps.fm_rulesets);
-	uint32_t h = fnv1a(set, rs_bytes(set->n));
-	struct fm_ruleset *cur;
+	size_t len = rs_bytes(set->n);
+	uint32_t h = fnv1a(set, len);
+	struct fm_ruleset *copy;
 	uint32_t id;
 	int rc;
 
-	cur = malloc(sizeof(*cur));
-	if (!cur)
-		return -ENOMEM;
+	if (dp->rs_last && dp->rs[dp->rs_last].used && dp->rs[dp->rs_last].hash == h &&
+	    dp->rs[dp->rs_last].n == set->n && !memcmp(dp->rs[dp->rs_last].copy, set, len)) {
+		dp->rs[dp->rs_last].refcnt++;
+		return (int)dp->rs_last;
+	}
 	for (id = 1; id < dp->max_rs; id++) {
-		if (!dp->rs[id].used || dp->rs[id].hash != h || dp->rs[id].n != set->n)
-			continue;
-		if (bpf_map_lookup_elem(fd, &id, cur))
-			continue;
-		if (!memcmp(cur, set, rs_bytes(set->n))) {
-			dp->rs[id].refcnt++;
-			free(cur);
+		struct fm_rs_ent *e = &dp->rs[id];
+
+		if (e->used && e->hash == h && e->n == set->n && !memcmp(e->copy, set, len)) {
+			e->refcnt++;
+			dp->rs_last = id;
 			return (int)id;
 		}
 	}
-	free(cur);
 	/* A fresh id, round robin: a just-released id is reused last, long after
 	 * any packet that read it has finished its scan. */
 	for (uint32_t i = 0; i < dp->max_rs; i++) {
@@ -385,13 +395,22 @@ static int rs_get(struct fm_dp *dp, const struct fm_ruleset *set)
 		pr_err("dataplane: all %u rule sets in use (max_rulesets)", dp->max_rs - 1);
 		return -ENOSPC;
 	}
+	copy = malloc(len);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, set, len);
 	dp->rs_cursor = id;
 	rc = bpf_map_update_elem(fd, &id, set, BPF_ANY);
 	if (rc) {
-		pr_err("dataplane: store rule set %u: %s", id, strerror(errno));
-		return -errno;
+		rc = -errno;
+		pr_err("dataplane: store rule set %u: %s", id, strerror(-rc));
+		free(copy);
+		return rc;
 	}
-	dp->rs[id] = (struct fm_rs_ent){.used = true, .refcnt = 1, .hash = h, .n = set->n};
+	free(dp->rs[id].copy);
+	dp->rs[id] =
+	    (struct fm_rs_ent){.used = true, .refcnt = 1, .hash = h, .n = set->n, .copy = copy};
+	dp->rs_last = id;
 	return (int)id;
 }
 
@@ -399,8 +418,11 @@ static void rs_put(struct fm_dp *dp, uint32_t id)
 {
 	if (!id || id >= dp->max_rs || !dp->rs[id].used)
 		return;
-	if (--dp->rs[id].refcnt == 0)
+	if (--dp->rs[id].refcnt == 0) {
 		dp->rs[id].used = false;
+		free(dp->rs[id].copy);
+		dp->rs[id].copy = NULL;
+	}
 }
 
 /* After a restart: rebuild the registry from the MNs' active slots. */
@@ -422,16 +444,48 @@ static void rs_rebuild(struct fm_dp *dp)
 		if (!id || id >= dp->max_rs)
 			continue;
 		if (!dp->rs[id].used) {
+			struct fm_ruleset *copy;
+
 			if (bpf_map_lookup_elem(fd, &id, set))
 				continue;
 			if (set->n > FM_MAX_RULES)
 				continue;
-			dp->rs[id] = (struct fm_rs_ent){
-			    .used = true, .hash = fnv1a(set, rs_bytes(set->n)), .n = set->n};
+			copy = malloc(rs_bytes(set->n));
+			if (!copy)
+				continue;
+			memcpy(copy, set, rs_bytes(set->n));
+			dp->rs[id] = (struct fm_rs_ent){.used = true,
+							.hash = fnv1a(set, rs_bytes(set->n)),
+							.n = set->n,
+							.copy = copy};
 		}
 		dp->rs[id].refcnt++;
 	}
 	free(set);
+}
+
+/* After a restart: which binding and counter indexes are in use. */
+static void bindings_rebuild(struct fm_dp *dp)
+{
+	int fd = bpf_map__fd(dp->skel->maps.fm_bval);
+
+	for (uint32_t mn = 0; mn < dp->max_mns; mn++) {
+		for (int i = 0; i < FM_MAX_BIND_PER_MN; i++) {
+			struct fm_mn_bind e = dp->mn[mn].bind[i];
+			struct fm_binding v;
+
+			if (!(e.flags & FM_MB_VALID) || !e.bi || e.bi >= dp->max_b)
+				continue;
+			dp->bi_used[e.bi] = 1;
+			if (e.bi > dp->bi_cursor)
+				dp->bi_cursor = e.bi;
+			if (!bpf_map_lookup_elem(fd, &e.bi, &v) && v.ci && v.ci < dp->max_b) {
+				dp->ci_used[v.ci] = 1;
+				if (v.ci > dp->ci_cursor)
+					dp->ci_cursor = v.ci;
+			}
+		}
+	}
 }
 
 /* ---- open / close / cleanup ---------------------------------------------------------- */
@@ -512,7 +566,9 @@ static int attach_all(struct fm_dp *dp, const struct fm_dp_opts *o)
 			LIBBPF_OPTS(bpf_tc_opts, to, .handle = FM_TC_HANDLE,
 				    .priority = FM_TC_PRIO);
 
-			bpf_tc_detach(&hook, &to);
+			libbpf_quiet = true;
+			bpf_tc_detach(&hook, &to); /* a TC program of an earlier run */
+			libbpf_quiet = false;
 			rc = attach_xdp(idx, n, prog_fd, o->mode == FM_DP_MODE_XDP_GENERIC);
 		}
 		if (rc)
@@ -532,6 +588,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	char buf[512];
 	size_t n;
 
+	if (libbpf_quiet)
+		return 0;
 	if (level == LIBBPF_DEBUG && fm_log_get_level() < FM_LOG_DEBUG)
 		return 0;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -616,6 +674,7 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 		bpf_map__set_max_entries(dp->skel->maps.fm_mn, dp->max_mns);
 		bpf_map__set_max_entries(dp->skel->maps.fm_pfx64, dp->max_mns);
 		bpf_map__set_max_entries(dp->skel->maps.fm_mn_cnt, dp->max_mns);
+		bpf_map__set_max_entries(dp->skel->maps.fm_bval, maxb);
 		bpf_map__set_max_entries(dp->skel->maps.fm_binding, maxb);
 		bpf_map__set_max_entries(dp->skel->maps.fm_bind_cnt, maxb);
 		bpf_map__set_max_entries(dp->skel->maps.fm_spoof, maxb);
@@ -644,13 +703,34 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 	}
 	dp->max_mns = bpf_map__max_entries(dp->skel->maps.fm_mn);
 	dp->max_rs = bpf_map__max_entries(dp->skel->maps.fm_rulesets);
+	dp->max_b = bpf_map__max_entries(dp->skel->maps.fm_bval);
 
 	for (int tc = 0; tc < 2; tc++)
 		for (int role = FM_DP_LMA; role <= FM_DP_MAG; role++)
 			bpf_program__set_autoload(role_prog(dp->skel, role, tc),
 						  (enum fm_dp_role)role == o->role);
 
+	/* FM_DP_VERIFIER_STATS=1: log the verifier's instruction counts. */
+	static char vlog[4][4096];
+	bool vstats = getenv("FM_DP_VERIFIER_STATS") != NULL;
+
+	if (vstats)
+		for (int tc = 0; tc < 2; tc++) {
+			struct bpf_program *p = role_prog(dp->skel, o->role, tc);
+
+			bpf_program__set_log_buf(p, vlog[tc], sizeof(vlog[tc]));
+			bpf_program__set_log_level(p, 4); /* BPF_LOG_STATS */
+		}
 	rc = flowmob__load(dp->skel);
+	if (vstats)
+		for (int tc = 0; tc < 2; tc++) {
+			char *l = strstr(vlog[tc], "processed"), *e = l ? strchr(l, '\n') : NULL;
+
+			if (e)
+				*e = 0;
+			pr_info("dataplane: verifier %s: %s",
+				bpf_program__name(role_prog(dp->skel, o->role, tc)), l ? l : "?");
+		}
 	if (rc) {
 		pr_err("dataplane: load BPF programs: %s (pins in %s)", strerror(-rc), dp->pin_dir);
 		goto err;
@@ -667,12 +747,16 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 		goto err;
 	}
 	dp->rs = calloc(dp->max_rs, sizeof(*dp->rs));
-	if (!dp->rs) {
+	dp->bi_used = calloc(dp->max_b, 1);
+	dp->ci_used = calloc(dp->max_b, 1);
+	if (!dp->rs || !dp->bi_used || !dp->ci_used) {
 		rc = -ENOMEM;
 		goto err;
 	}
-	if (dp->reused)
+	if (dp->reused) {
 		rs_rebuild(dp);
+		bindings_rebuild(dp);
+	}
 
 	rc = attach_all(dp, o);
 	if (rc)
@@ -694,7 +778,12 @@ void fm_dp_close(struct fm_dp *dp)
 	if (dp->mn)
 		munmap(dp->mn, dp->mn_len);
 	flowmob__destroy(dp->skel);
+	if (dp->rs)
+		for (uint32_t i = 0; i < dp->max_rs; i++)
+			free(dp->rs[i].copy);
 	free(dp->rs);
+	free(dp->bi_used);
+	free(dp->ci_used);
 	free(dp);
 }
 
@@ -775,14 +864,6 @@ static void mn_bump(struct fm_mn *m)
 
 	v.epoch++;
 	mn_set_ver(m, v);
-}
-
-static void mn_set_bind(struct fm_mn *m, int i, struct fm_mn_bind b)
-{
-	uint32_t w;
-
-	memcpy(&w, &b, sizeof(w));
-	__atomic_store_n((uint32_t *)&m->bind[i], w, __ATOMIC_RELEASE);
 }
 
 /* ---- LMA: prefixes, bindings, peers ---------------------------------------------------------- */
@@ -876,7 +957,87 @@ int fm_dp_prefix_del(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t pl
 	return 0;
 }
 
-static void spoof_adjust(struct fm_dp *dp, const uint8_t coa[16], uint32_t mn, uint16_t bid,
+/* Round-robin index allocator over [1, max): a freed index is reused last, long
+ * after any packet that read it has finished with it. */
+static uint32_t idx_alloc(uint8_t *used, uint32_t max, uint32_t *cursor)
+{
+	for (uint32_t i = 0; i < max; i++) {
+		uint32_t id = 1 + (*cursor + i) % (max - 1);
+
+		if (!used[id]) {
+			used[id] = 1;
+			*cursor = id;
+			return id;
+		}
+	}
+	return 0;
+}
+
+static int find_bind(const struct fm_mn *m, uint16_t bid)
+{
+	for (int i = 0; i < FM_MAX_BIND_PER_MN; i++) {
+		struct fm_mn_bind e = m->bind[i];
+
+		if ((e.flags & FM_MB_VALID) && e.bid == bid)
+			return i;
+	}
+	return -1;
+}
+
+static int binding_read(struct fm_dp *dp, uint32_t bi, struct fm_binding *v)
+{
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.fm_bval), &bi, v))
+		return -errno;
+	return 0;
+}
+
+static void mn_set_bind(struct fm_mn *m, int i, struct fm_mn_bind b)
+{
+	uint64_t w;
+
+	memcpy(&w, &b, sizeof(w));
+	__atomic_store_n((uint64_t *)&m->bind[i], w, __ATOMIC_RELEASE);
+}
+
+/* Copy on write: the value goes to a fresh index, then one 8-byte store switches
+ * the MN's list entry to it and the epoch moves on. */
+static int binding_publish(struct fm_dp *dp, struct fm_mn *m, int slot, const struct fm_binding *v)
+{
+	struct fm_mn_bind old = m->bind[slot];
+	uint32_t bi = idx_alloc(dp->bi_used, dp->max_b, &dp->bi_cursor);
+
+	if (!bi) {
+		pr_err("dataplane: all %u binding slots in use (max_bindings)", dp->max_b - 1);
+		return -ENOSPC;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.fm_bval), &bi, v, BPF_ANY)) {
+		int rc = -errno;
+
+		dp->bi_used[bi] = 0;
+		pr_err("dataplane: write binding [%u,%u]: %s", v->mn, v->bid, strerror(-rc));
+		return rc;
+	}
+	mn_set_bind(
+	    m, slot,
+	    (struct fm_mn_bind){.bid = v->bid,
+				.att = v->att,
+				.flags = FM_MB_VALID | ((v->flags & FM_B_DOWN) ? FM_MB_DOWN : 0),
+				.bi = bi});
+	mn_bump(m);
+	if ((old.flags & FM_MB_VALID) && old.bi && old.bi < dp->max_b)
+		dp->bi_used[old.bi] = 0;
+	{
+		struct fm_bkey k = {.mn = v->mn, .bid = v->bid};
+		struct fm_bind_info info = {
+		    .att = v->att, .flags = v->flags, .bi = bi, .ci = v->ci};
+
+		memcpy(info.coa, v->coa, 16);
+		bpf_map_update_elem(bpf_map__fd(dp->skel->maps.fm_binding), &k, &info, BPF_ANY);
+	}
+	return 0;
+}
+
+static void spoof_adjust(struct fm_dp *dp, const uint8_t coa[16], uint32_t mn, uint32_t ci,
 			 int delta)
 {
 	int fd = bpf_map__fd(dp->skel->maps.fm_spoof);
@@ -890,16 +1051,25 @@ static void spoof_adjust(struct fm_dp *dp, const uint8_t coa[16], uint32_t mn, u
 		return;
 	}
 	v.nbind += delta;
-	if (delta > 0 || v.bid == bid)
-		v.bid = bid; /* uplink counters: the most recent binding via this MAG */
+	if (delta > 0 || v.ci == ci)
+		v.ci = ci; /* uplink counters: the most recent binding via this MAG */
 	bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+}
+
+static void counters_zero(struct fm_dp *dp, int fd, uint32_t idx)
+{
+	struct fm_counter *z = calloc((size_t)dp->ncpus, sizeof(*z));
+
+	if (z) {
+		bpf_map_update_elem(fd, &idx, z, BPF_ANY);
+		free(z);
+	}
 }
 
 int fm_dp_binding_set(struct fm_dp *dp, uint32_t mn, uint16_t bid, const struct fm_dp_binding *b)
 {
-	struct fm_bkey k = {.mn = mn, .bid = bid};
-	struct fm_binding nv = {}, old;
-	int fd, slot = -1, rc = mn_check(dp, mn);
+	struct fm_binding nv = {.mn = mn, .bid = bid}, old;
+	int slot, rc = mn_check(dp, mn);
 	struct fm_mn *m;
 	bool had;
 
@@ -908,69 +1078,74 @@ int fm_dp_binding_set(struct fm_dp *dp, uint32_t mn, uint16_t bid, const struct 
 	if (!bid || !b)
 		return -EINVAL;
 	m = &dp->mn[mn];
-	for (int i = 0; i < FM_MAX_BIND_PER_MN; i++) {
-		struct fm_mn_bind e = m->bind[i];
-
-		if ((e.flags & FM_MB_VALID) && e.bid == bid) {
-			slot = i;
-			break;
-		}
-		if (!(e.flags & FM_MB_VALID) && slot < 0)
-			slot = i;
-	}
+	slot = find_bind(m, bid);
+	had = slot >= 0 && !binding_read(dp, m->bind[slot].bi, &old);
 	if (slot < 0) {
-		pr_err("dataplane: MN %u has %d bindings already", mn, FM_MAX_BIND_PER_MN);
-		return -ENOSPC;
+		for (int i = 0; i < FM_MAX_BIND_PER_MN && slot < 0; i++)
+			if (!(m->bind[i].flags & FM_MB_VALID))
+				slot = i;
+		if (slot < 0) {
+			pr_err("dataplane: MN %u has %d bindings already", mn, FM_MAX_BIND_PER_MN);
+			return -ENOSPC;
+		}
 	}
-	fd = bpf_map__fd(dp->skel->maps.fm_binding);
-	had = !bpf_map_lookup_elem(fd, &k, &old);
 	memcpy(nv.coa, &b->coa, 16);
 	nv.att = b->att;
 	nv.flags = b->down ? FM_B_DOWN : 0;
-	if (had && !memcmp(old.coa, nv.coa, 16))
-		nv.nh = old.nh; /* same MAG: keep the resolved next hop */
-	if (bpf_map_update_elem(fd, &k, &nv, BPF_ANY)) {
-		rc = -errno;
-		pr_err("dataplane: binding [%u,%u]: %s", mn, bid, strerror(-rc));
+	if (had) {
+		nv.ci = old.ci;
+		if (!memcmp(old.coa, nv.coa, 16))
+			nv.nh = old.nh; /* same MAG: keep the resolved next hop */
+	} else {
+		nv.ci = idx_alloc(dp->ci_used, dp->max_b, &dp->ci_cursor);
+		if (!nv.ci)
+			return -ENOSPC;
+		counters_zero(dp, bpf_map__fd(dp->skel->maps.fm_bind_cnt), nv.ci);
+	}
+	rc = binding_publish(dp, m, slot, &nv);
+	if (rc) {
+		if (!had)
+			dp->ci_used[nv.ci] = 0;
 		return rc;
 	}
 	if (!had) {
-		spoof_adjust(dp, nv.coa, mn, bid, +1);
+		spoof_adjust(dp, nv.coa, mn, nv.ci, +1);
 	} else if (memcmp(old.coa, nv.coa, 16)) {
-		spoof_adjust(dp, old.coa, mn, bid, -1);
-		spoof_adjust(dp, nv.coa, mn, bid, +1);
+		spoof_adjust(dp, old.coa, mn, nv.ci, -1);
+		spoof_adjust(dp, nv.coa, mn, nv.ci, +1);
 	}
-	mn_set_bind(m, slot,
-		    (struct fm_mn_bind){.bid = bid,
-					.att = b->att,
-					.flags = FM_MB_VALID | (b->down ? FM_MB_DOWN : 0)});
-	mn_bump(m);
 	return 0;
 }
 
 int fm_dp_binding_del(struct fm_dp *dp, uint32_t mn, uint16_t bid)
 {
-	struct fm_bkey k = {.mn = mn, .bid = bid};
 	struct fm_binding old;
-	int fd, rc = mn_check(dp, mn);
+	struct fm_mn_bind e;
+	int slot, rc = mn_check(dp, mn);
 	struct fm_mn *m;
 
 	if (rc)
 		return rc;
 	m = &dp->mn[mn];
-	fd = bpf_map__fd(dp->skel->maps.fm_binding);
-	if (bpf_map_lookup_elem(fd, &k, &old))
+	slot = find_bind(m, bid);
+	if (slot < 0)
 		return -ENOENT;
-	for (int i = 0; i < FM_MAX_BIND_PER_MN; i++) {
-		struct fm_mn_bind e = m->bind[i];
-
-		if ((e.flags & FM_MB_VALID) && e.bid == bid)
-			mn_set_bind(m, i, (struct fm_mn_bind){0});
-	}
+	e = m->bind[slot];
+	rc = binding_read(dp, e.bi, &old);
+	mn_set_bind(m, slot, (struct fm_mn_bind){0});
 	mn_bump(m);
-	bpf_map_delete_elem(fd, &k);
-	spoof_adjust(dp, old.coa, mn, bid, -1);
-	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.fm_bind_cnt), &k);
+	{
+		struct fm_bkey k = {.mn = mn, .bid = bid};
+
+		bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.fm_binding), &k);
+	}
+	if (e.bi < dp->max_b)
+		dp->bi_used[e.bi] = 0;
+	if (!rc) {
+		if (old.ci < dp->max_b)
+			dp->ci_used[old.ci] = 0;
+		spoof_adjust(dp, old.coa, mn, old.ci, -1);
+	}
 	return 0;
 }
 
@@ -978,6 +1153,9 @@ int fm_dp_nexthop_static(struct fm_dp *dp, uint32_t mn, uint16_t bid, int ifinde
 			 const uint8_t dmac[6], const uint8_t smac[6])
 {
 	struct fm_nh nh = {.ifindex = (uint32_t)ifindex, .flags = FM_NH_VALID | FM_NH_STATIC};
+	struct fm_binding b;
+	struct fm_mn *m;
+	int slot, rc;
 
 	if (!dp || ifindex <= 0 || !dmac || !smac)
 		return -EINVAL;
@@ -989,18 +1167,16 @@ int fm_dp_nexthop_static(struct fm_dp *dp, uint32_t mn, uint16_t bid, int ifinde
 		if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.fm_mag_nh), &zero, &nh, BPF_ANY))
 			return -errno;
 		return 0;
-	} else {
-		struct fm_bkey k = {.mn = mn, .bid = bid};
-		int fd = bpf_map__fd(dp->skel->maps.fm_binding);
-		struct fm_binding b;
-
-		if (bpf_map_lookup_elem(fd, &k, &b))
-			return -ENOENT;
-		b.nh = nh;
-		if (bpf_map_update_elem(fd, &k, &b, BPF_EXIST))
-			return -errno;
 	}
-	return 0;
+	rc = mn_check(dp, mn);
+	if (rc)
+		return rc;
+	m = &dp->mn[mn];
+	slot = find_bind(m, bid);
+	if (slot < 0 || binding_read(dp, m->bind[slot].bi, &b))
+		return -ENOENT;
+	b.nh = nh;
+	return binding_publish(dp, m, slot, &b);
 }
 
 int fm_dp_peer_set(struct fm_dp *dp, const struct in6_addr *mag)
@@ -1225,17 +1401,8 @@ int fm_dp_mn_del(struct fm_dp *dp, uint32_t mn)
 	mn_set_ver(m, v);
 	__atomic_store_n(&m->rs[!(v.slot & 1)], 0, __ATOMIC_RELEASE);
 	rs_put(dp, (v.slot & 1) ? a : b); /* the slot that was active */
-	for (int i = 0; i < FM_MAX_BIND_PER_MN; i++) {
-		struct fm_mn_bind e = m->bind[i];
-
-		if (e.flags & FM_MB_VALID) {
-			struct fm_bkey k = {.mn = mn, .bid = e.bid};
-
-			bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.fm_bind_cnt), &k);
-		}
-	}
 	del_counters_of(dp, mn);
-	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.fm_mn_cnt), &mn);
+	counters_zero(dp, bpf_map__fd(dp->skel->maps.fm_mn_cnt), mn);
 	return 0;
 }
 
@@ -1246,7 +1413,6 @@ int fm_dp_mag_route_set(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t
 			const char *access_iface, const uint8_t mn_mac[6], uint32_t mn)
 {
 	struct fm_prefix v = {.mn = mn, .plen = plen};
-	struct fm_counter zero[1] = {};
 	struct ifreq ifr;
 	int idx, rc;
 
@@ -1263,21 +1429,8 @@ int fm_dp_mag_route_set(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t
 	v.ifindex = (uint32_t)idx;
 	memcpy(v.mn_mac, mn_mac, 6);
 	memcpy(v.if_mac, ifr.ifr_hwaddr.sa_data, 6);
-	rc = prefix_put(dp, prefix, plen, &v);
-	if (rc)
-		return rc;
-	{
-		size_t sz = sizeof(struct fm_counter) * (size_t)dp->ncpus;
-		struct fm_counter *pc = calloc(1, sz);
-
-		(void)zero;
-		if (pc) {
-			bpf_map_update_elem(bpf_map__fd(dp->skel->maps.fm_mn_cnt), &mn, pc,
-					    BPF_NOEXIST);
-			free(pc);
-		}
-	}
-	return 0;
+	rc = mn_check(dp, mn);
+	return rc ? rc : prefix_put(dp, prefix, plen, &v);
 }
 
 int fm_dp_mag_route_del(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t plen)
@@ -1310,20 +1463,19 @@ static int percpu_sum(struct fm_dp *dp, int fd, const void *key, struct fm_count
 
 int fm_dp_binding_counters(struct fm_dp *dp, uint32_t mn, uint16_t bid, struct fm_dp_counters *c)
 {
-	struct fm_bkey k = {.mn = mn, .bid = bid};
 	struct fm_counter s;
-	int rc;
+	struct fm_binding b;
+	int slot, rc;
 
 	if (!dp || !c)
 		return -EINVAL;
-	rc = percpu_sum(dp, bpf_map__fd(dp->skel->maps.fm_bind_cnt), &k, &s);
-	if (rc == -ENOENT) { /* no packet yet, or binding unknown */
-		struct fm_binding b;
-
-		if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.fm_binding), &k, &b))
-			return -ENOENT;
-		rc = 0;
-	}
+	rc = mn_check(dp, mn);
+	if (rc)
+		return rc;
+	slot = find_bind(&dp->mn[mn], bid);
+	if (slot < 0 || binding_read(dp, dp->mn[mn].bind[slot].bi, &b))
+		return -ENOENT;
+	rc = percpu_sum(dp, bpf_map__fd(dp->skel->maps.fm_bind_cnt), &b.ci, &s);
 	c->packets = s.packets;
 	c->bytes = s.bytes;
 	return rc;
@@ -1389,24 +1541,24 @@ int fm_dp_stats(struct fm_dp *dp, uint64_t *out, int n)
 
 int fm_dp_bindings_foreach(struct fm_dp *dp, fm_dp_binding_cb cb, void *arg)
 {
-	int fd;
 	struct fm_bkey k, next, *prev = NULL;
-	struct fm_binding v;
+	struct fm_bind_info v;
+	int fd;
 
 	if (!dp || !cb)
 		return -EINVAL;
 	fd = bpf_map__fd(dp->skel->maps.fm_binding);
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct fm_dp_binding b = {0};
+
 		k = next;
 		prev = &k;
 		if (bpf_map_lookup_elem(fd, &k, &v))
 			continue;
-		{
-			struct fm_dp_binding b = {.att = v.att, .down = !!(v.flags & FM_B_DOWN)};
-
-			memcpy(&b.coa, v.coa, 16);
-			cb(k.mn, k.bid, &b, arg);
-		}
+		b.att = v.att;
+		b.down = !!(v.flags & FM_B_DOWN);
+		memcpy(&b.coa, v.coa, 16);
+		cb(k.mn, k.bid, &b, arg);
 	}
 	return 0;
 }

@@ -27,19 +27,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 		FM_V_DROP;                                                                         \
 	})
 
-/* TCP header length of a GSO packet's segments (the stack segments it later). */
-static __always_inline __u32 fm_l4_hdr_len(void *data, void *data_end, const struct fm_pkt *pk)
-{
-	__u8 *l4 = data + (pk->l4_off & 0x1ff);
-
-	if (pk->nh == NH_TCP) {
-		if ((void *)(l4 + 13) > data_end)
-			return 60;
-		return (l4[12] >> 4) * 4;
-	}
-	return 8;
-}
-
 /* Would the encapsulated packet (or each of its GSO segments) exceed the tunnel MTU? */
 static __always_inline int fm_too_big(void *ctx, const int xdp, __u32 ip_len, __u32 hdr_len)
 {
@@ -64,7 +51,6 @@ static __always_inline int fm_lma_downlink(void *ctx, const int xdp, struct fm_p
 	struct fm_decision d;
 	struct fm_binding *b;
 	struct ipv6hdr *ip6;
-	struct fm_bkey bk;
 	__u32 ip_len, mn = pv->mn;
 	__u16 dflt = pv->default_bid;
 	__u8 coa[16], local[16];
@@ -73,7 +59,7 @@ static __always_inline int fm_lma_downlink(void *ctx, const int xdp, struct fm_p
 	ip6 = data + ETH_HLEN_;
 	if ((void *)(ip6 + 1) > data_end)
 		return FM_DROP(FM_ST_DROP_TRUNC);
-	fm_walk(data, data_end, ip6->nexthdr, pk);
+	fm_walk(ctx, xdp, data, data_end, ip6->nexthdr, pk);
 	if (pk->bad)
 		return FM_DROP(pk->bad);
 	if (pk->nh == NH_MH && pk->frag == FM_FRAG_NONE) {
@@ -90,8 +76,7 @@ static __always_inline int fm_lma_downlink(void *ctx, const int xdp, struct fm_p
 		return FM_V_PASS;
 	}
 	ip_len = bpf_ntohs(ip6->payload_len) + IP6_HLEN;
-	if (fm_too_big(ctx, xdp, ip_len,
-		       pk->l4_off - ETH_HLEN_ + fm_l4_hdr_len(data, data_end, pk))) {
+	if (fm_too_big(ctx, xdp, ip_len, pk->l4_off - ETH_HLEN_ + pk->l4_hlen)) {
 		fm_stat(FM_ST_DROP_TOO_BIG);
 		if (from_tunnel || (!xdp && ((struct __sk_buff *)ctx)->gso_size))
 			return FM_V_DROP;
@@ -108,15 +93,12 @@ static __always_inline int fm_lma_downlink(void *ctx, const int xdp, struct fm_p
 	}
 	if (d.action == FM_RA_DROP)
 		return FM_DROP(FM_ST_DROP_RULE);
-	if (!d.bid)
+	if (!d.bi)
 		return FM_DROP(FM_ST_DROP_NO_BINDING);
-	bk.mn = mn;
-	bk.bid = d.bid;
-	bk.pad = 0;
-	b = bpf_map_lookup_elem(&fm_binding, &bk);
-	if (!b)
+	b = bpf_map_lookup_elem(&fm_bval, &d.bi);
+	if (!b || b->mn != mn || b->bid != d.bid)
 		return FM_DROP(FM_ST_DROP_NO_BINDING);
-	fm_count(&fm_bind_cnt, &bk, ip_len);
+	fm_count_arr(&fm_bind_cnt, b->ci, ip_len);
 	__builtin_memcpy(coa, b->coa, 16);
 
 	ip6->hop_limit--;
@@ -147,7 +129,6 @@ static __always_inline int fm_lma_uplink(void *ctx, const int xdp)
 	struct fm_prefix *pv;
 	struct fm_spoof *sv;
 	struct fm_addr peer;
-	struct fm_bkey bk;
 	int rc;
 
 	out = data + ETH_HLEN_;
@@ -167,10 +148,7 @@ static __always_inline int fm_lma_uplink(void *ctx, const int xdp)
 	sv = bpf_map_lookup_elem(&fm_spoof, &sk);
 	if (!sv || !sv->nbind)
 		return FM_DROP(FM_ST_DROP_SPOOF);
-	bk.mn = sk.mn;
-	bk.bid = sv->bid;
-	bk.pad = 0;
-	fm_count(&fm_bind_cnt, &bk, bpf_ntohs(in->payload_len) + IP6_HLEN);
+	fm_count_arr(&fm_bind_cnt, sv->ci, bpf_ntohs(in->payload_len) + IP6_HLEN);
 	rc = fm_pop_outer(ctx, xdp);
 	if (rc)
 		return FM_DROP(rc);
@@ -325,7 +303,7 @@ static __always_inline int fm_mag(void *ctx, const int xdp, __u32 *redir)
 		__builtin_memcpy(eth->h_source, pv->if_mac, 6);
 		mn = pv->mn;
 		*redir = pv->ifindex;
-		fm_count(&fm_mn_cnt, &mn, bpf_ntohs(ip6->payload_len) + IP6_HLEN);
+		fm_count_arr(&fm_mn_cnt, mn, bpf_ntohs(ip6->payload_len) + IP6_HLEN);
 		fm_stat(FM_ST_MAG_DL_FWD);
 		return *redir == fm_ingress(ctx, xdp) ? FM_V_TX : FM_V_REDIRECT;
 	}
@@ -360,7 +338,7 @@ static __always_inline int fm_mag(void *ctx, const int xdp, __u32 *redir)
 			return fm_send_ptb(ctx, xdp, cfg.tunnel_mtu - IP6_HLEN);
 		}
 	}
-	fm_count(&fm_mn_cnt, &mn, ip_len);
+	fm_count_arr(&fm_mn_cnt, mn, ip_len);
 	ip6->hop_limit--;
 	if (fm_push_outer(ctx, xdp, local, lma))
 		return FM_DROP(FM_ST_DROP_HELPER);

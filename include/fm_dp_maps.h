@@ -92,30 +92,24 @@ struct fm_mn_bind {
 	__u16 bid;
 	__u8 att;
 	__u8 flags; /* enum fm_mn_bind_flags */
-};
+	__u32 bi;   /* index of the binding's current value in fm_binding */
+} __attribute__((aligned(8)));
 
 struct fm_mn {
-	struct fm_ver ver; /* the one 8-byte word flipped atomically */
-	__u32 rs[2];	   /* rule-set id per slot, 0 = no rules */
-	struct fm_mn_bind bind[FM_MAX_BIND_PER_MN];
+	struct fm_ver ver;			    /* the one 8-byte word flipped atomically */
+	__u32 rs[2];				    /* rule-set id per slot, 0 = no rules */
+	struct fm_mn_bind bind[FM_MAX_BIND_PER_MN]; /* each rewritten by one 8-byte store */
 };
-_Static_assert(sizeof(struct fm_mn) == 48, "fm_mn layout");
+_Static_assert(sizeof(struct fm_mn) == 80, "fm_mn layout");
 
 /* ---- bindings ------------------------------------------------------------- */
-struct fm_bkey {
-	__u32 mn;
-	__u16 bid;
-	__u16 pad;
-};
-_Static_assert(sizeof(struct fm_bkey) == 8, "fm_bkey layout");
-
 enum fm_nh_flags {
 	FM_NH_VALID = 1,
 	FM_NH_STATIC = 2, /* set by the agent or a test: never expires */
 };
 
 struct fm_nh {
-	__u64 stamp_ns; /* when resolved (bpf_ktime_get_ns) */
+	__u64 stamp_ns; /* when resolved (bpf_ktime_get_coarse_ns) */
 	__u32 ifindex;
 	__u32 flags; /* enum fm_nh_flags */
 	__u8 dmac[6];
@@ -128,15 +122,43 @@ enum fm_binding_flags {
 	FM_B_DOWN = 1,
 };
 
+/*
+ * fm_bval is an array: a binding's value is never rewritten by the agent. A
+ * change writes a fresh index and then switches fm_mn.bind[] to it (copy on
+ * write); indexes are reused round robin, long after the switch. Only the
+ * programs write nh in place.
+ */
 struct fm_binding {
+	__u32 mn;
+	__u16 bid;
+	__u8 att;
+	__u8 flags; /* enum fm_binding_flags */
+	__u8 coa[16];
+	__u32 ci; /* index of its counters in fm_bind_cnt (stable across changes) */
+	__u32 pad;
+	struct fm_nh nh; /* next hop towards coa, cached by the programs */
+};
+_Static_assert(sizeof(struct fm_binding) == 64, "fm_binding layout");
+
+/* fm_binding: the binding cache keyed [MN, BID], written by the agent only (for
+ * bpftool, reconciliation and counters); the programs read fm_mn and fm_bval. */
+struct fm_bkey {
+	__u32 mn;
+	__u16 bid;
+	__u16 pad;
+};
+_Static_assert(sizeof(struct fm_bkey) == 8, "fm_bkey layout");
+
+struct fm_bind_info {
 	__u8 coa[16];
 	__u8 att;
 	__u8 flags; /* enum fm_binding_flags */
-	__u16 pad0;
+	__u16 pad;
+	__u32 bi; /* current value in fm_bval */
+	__u32 ci; /* counters in fm_bind_cnt */
 	__u32 pad1;
-	struct fm_nh nh; /* next hop towards coa, cached by the programs */
 };
-_Static_assert(sizeof(struct fm_binding) == 56, "fm_binding layout");
+_Static_assert(sizeof(struct fm_bind_info) == 32, "fm_bind_info layout");
 
 struct fm_counter {
 	__u64 packets;
@@ -168,8 +190,7 @@ _Static_assert(sizeof(struct fm_spoof_key) == 20, "fm_spoof_key layout");
 
 struct fm_spoof {
 	__u32 nbind; /* bindings of mn through coa */
-	__u16 bid;   /* one of them: uplink counters go there */
-	__u16 pad;
+	__u32 ci;    /* counters of one of them: uplink traffic is counted there */
 };
 
 /* ---- rules ------------------------------------------------------------------- */
@@ -236,7 +257,8 @@ struct fm_flow {
 	__u16 bid;
 	__u16 fid; /* 0: default binding */
 	__u8 action;
-	__u8 pad[7];
+	__u8 pad[3];
+	__u32 bi; /* fm_binding index (valid while ver is current) */
 };
 _Static_assert(sizeof(struct fm_flow) == 24, "fm_flow layout");
 
@@ -256,8 +278,9 @@ struct fm_ratelimit {
 /* Pin names (the map names in bpf/lib/maps.h). */
 #define FM_MAP_NAMES(X)                                                                            \
 	X(fm_stats)                                                                                \
-	X(fm_pfx64) X(fm_pfx_lpm) X(fm_meta) X(fm_mn) X(fm_binding) X(fm_bind_cnt) X(fm_fid_cnt)   \
-	    X(fm_mn_cnt) X(fm_peers) X(fm_spoof) X(fm_rulesets) X(fm_flows) X(fm_frags)            \
-		X(fm_ptb_rl) X(fm_mag_nh)
+	X(fm_pfx64)                                                                                \
+	X(fm_pfx_lpm)                                                                              \
+	X(fm_meta) X(fm_mn) X(fm_binding) X(fm_bind_cnt) X(fm_fid_cnt) X(fm_mn_cnt) X(fm_peers)    \
+	    X(fm_spoof) X(fm_rulesets) X(fm_flows) X(fm_frags) X(fm_ptb_rl) X(fm_mag_nh)
 
 #endif /* FLOWMOB_FM_DP_MAPS_H */

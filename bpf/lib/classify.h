@@ -21,41 +21,47 @@ struct fm_cls {
 	__u32 rs;
 	/* result */
 	__u32 matched;
+	__u32 bi;
 	__u16 bid, fid;
 	__u8 action;
 	__u8 pad2[3];
 };
 
-/* A usable binding of mn, from its compact list in fm_mn. */
-static __always_inline __u16 fm_bind_by_att(const struct fm_mn *m, const struct fm_rule *r)
+/*
+ * A usable binding of the MN from its compact list in fm_mn: the one with this
+ * BID (bid != 0), else the first whose access technology the rule lists (r), else
+ * the first at all (r == NULL). Returns its fm_bval index, 0 if none; *bid_out
+ * gets its BID.
+ */
+static __always_inline __u32 fm_mn_pick(const struct fm_mn *m, __u16 bid, const struct fm_rule *r,
+					__u16 *bid_out)
 {
 	int i, j;
 
 #pragma unroll
 	for (i = 0; i < FM_MAX_BIND_PER_MN; i++) {
-		struct fm_mn_bind b = m->bind[i];
+		struct fm_mn_bind b;
 
-		if ((b.flags & (FM_MB_VALID | FM_MB_DOWN)) != FM_MB_VALID)
+		__builtin_memcpy(&b, (const void *)&m->bind[i], sizeof(b));
+		if ((b.flags & (FM_MB_VALID | FM_MB_DOWN)) != FM_MB_VALID || !b.bi)
 			continue;
-		if (!r)
-			return b.bid;
+		if (bid) {
+			if (b.bid != bid)
+				continue;
+		} else if (r) {
+			int hit = 0;
+
 #pragma unroll
-		for (j = 0; j < FM_MAX_ATT; j++)
-			if (j < r->n_att && r->att[j] == b.att)
-				return b.bid;
+			for (j = 0; j < FM_MAX_ATT; j++)
+				if (j < r->n_att && r->att[j] == b.att)
+					hit = 1;
+			if (!hit)
+				continue;
+		}
+		*bid_out = b.bid;
+		return b.bi;
 	}
 	return 0;
-}
-
-static __always_inline int fm_bind_usable(__u32 mn, __u16 bid)
-{
-	struct fm_bkey k = {.mn = mn, .bid = bid};
-	struct fm_binding *b;
-
-	if (!bid)
-		return 0;
-	b = bpf_map_lookup_elem(&fm_binding, &k);
-	return b && !(b->flags & FM_B_DOWN);
 }
 
 static __always_inline int fm_rule_match(const struct fm_rule *r, const struct fm_cls *c)
@@ -99,7 +105,7 @@ static long fm_rule_cb(__u32 i, void *arg)
 	struct fm_cls *c = arg;
 	struct fm_ruleset *rs;
 	struct fm_rule *r;
-	__u32 key = c->rs;
+	__u32 key = c->rs, bi;
 	__u16 bid;
 
 	rs = bpf_map_lookup_elem(&fm_rulesets, &key);
@@ -109,23 +115,21 @@ static long fm_rule_cb(__u32 i, void *arg)
 	r = &rs->r[i];
 	if (!fm_rule_match(r, c))
 		return 0;
-	if (r->action == FM_RA_DROP) {
-		bid = 0;
-	} else if (r->bid) {
-		if (!fm_bind_usable(c->mn, r->bid))
-			return 0; /* target down or gone: later rules, then the default */
-		bid = r->bid;
-	} else {
+	bid = 0;
+	bi = 0;
+	if (r->action != FM_RA_DROP) {
 		__u32 mk = c->mn;
 		struct fm_mn *m = bpf_map_lookup_elem(&fm_mn, &mk);
 
 		if (!m)
 			return 0;
-		bid = fm_bind_by_att(m, r);
-		if (!bid)
+		/* target down or gone: later rules, then the default */
+		bi = fm_mn_pick(m, r->bid, r, &bid);
+		if (!bi)
 			return 0;
 	}
 	c->matched = 1;
+	c->bi = bi;
 	c->bid = bid;
 	c->fid = r->fid;
 	c->action = r->action;
@@ -133,17 +137,18 @@ static long fm_rule_cb(__u32 i, void *arg)
 }
 
 struct fm_decision {
-	__u16 bid; /* 0: no usable binding */
+	__u32 bi; /* fm_bval index, 0: no usable binding */
+	__u16 bid;
 	__u16 fid; /* 0: default binding */
 	__u8 action;
 };
 
 /* Default binding of the prefix, else any usable binding of the MN. */
-static __always_inline __u16 fm_default_bid(const struct fm_mn *m, __u32 mn, __u16 dflt)
+static __always_inline void fm_default(const struct fm_mn *m, __u16 dflt, struct fm_decision *d)
 {
-	if (fm_bind_usable(mn, dflt))
-		return dflt;
-	return m ? fm_bind_by_att(m, NULL) : 0;
+	d->bi = dflt ? fm_mn_pick(m, dflt, NULL, &d->bid) : 0;
+	if (!d->bi)
+		d->bi = fm_mn_pick(m, 0, NULL, &d->bid);
 }
 
 /*
@@ -160,6 +165,7 @@ static __always_inline int fm_classify(const struct ipv6hdr *ip6, const struct f
 	__u64 ver;
 	__u32 slot;
 
+	d->bi = 0;
 	d->bid = 0;
 	d->fid = 0;
 	d->action = FM_RA_FORWARD;
@@ -185,19 +191,20 @@ static __always_inline int fm_classify(const struct ipv6hdr *ip6, const struct f
 		fv = bpf_map_lookup_elem(&fm_frags, &kk);
 		if (fv && fv->mn == mn) {
 			fm_stat(FM_ST_FRAG_FOLLOW);
+			d->bi = fv->bi;
 			d->bid = fv->bid;
 			d->fid = fv->fid;
 			d->action = fv->action;
 			return 0;
 		}
 		fm_stat(FM_ST_FRAG_DEFAULT);
-		d->bid = fm_default_bid(m, mn, dflt);
+		fm_default(m, dflt, d);
 		return 0;
 	}
 
 	if (!c.rs) { /* no rules: the default binding */
 		fm_stat(FM_ST_RULE_DEFAULT);
-		d->bid = fm_default_bid(m, mn, dflt);
+		fm_default(m, dflt, d);
 		goto frag_first;
 	}
 
@@ -214,6 +221,7 @@ static __always_inline int fm_classify(const struct ipv6hdr *ip6, const struct f
 	if (fv && fv->mn == mn) {
 		if (fv->ver == ver) {
 			fm_stat(FM_ST_CACHE_HIT);
+			d->bi = fv->bi;
 			d->bid = fv->bid;
 			d->fid = fv->fid;
 			d->action = fv->action;
@@ -233,32 +241,42 @@ static __always_inline int fm_classify(const struct ipv6hdr *ip6, const struct f
 	c.pad = 0;
 	c.mn = mn;
 	c.matched = 0;
+	c.bi = 0;
 	c.bid = 0;
 	c.fid = 0;
 	c.action = 0;
 	bpf_loop(FM_MAX_RULES, fm_rule_cb, &c, 0);
 	if (c.matched) {
 		fm_stat(FM_ST_RULE_MATCH);
+		d->bi = c.bi;
 		d->bid = c.bid;
 		d->fid = c.fid;
 		d->action = c.action;
 	} else {
 		fm_stat(FM_ST_RULE_DEFAULT);
-		d->bid = fm_default_bid(m, mn, dflt);
+		fm_default(m, dflt, d);
 	}
 	{
-		struct fm_flow nv = {
-		    .ver = ver, .mn = mn, .bid = d->bid, .fid = d->fid, .action = d->action};
+		struct fm_flow nv = {.ver = ver,
+				     .mn = mn,
+				     .bid = d->bid,
+				     .fid = d->fid,
+				     .action = d->action,
+				     .bi = d->bi};
 
-		if (d->bid || d->action == FM_RA_DROP)
+		if (d->bi || d->action == FM_RA_DROP)
 			bpf_map_update_elem(&fm_flows, &fk, &nv, BPF_ANY);
 	}
 
 frag_first:
 	if (pk->frag == FM_FRAG_FIRST) {
 		struct fm_frag_key kk;
-		struct fm_flow nv = {
-		    .ver = ver, .mn = mn, .bid = d->bid, .fid = d->fid, .action = d->action};
+		struct fm_flow nv = {.ver = ver,
+				     .mn = mn,
+				     .bid = d->bid,
+				     .fid = d->fid,
+				     .action = d->action,
+				     .bi = d->bi};
 
 		__builtin_memcpy(kk.src, &ip6->saddr, 16);
 		__builtin_memcpy(kk.dst, &ip6->daddr, 16);

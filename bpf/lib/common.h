@@ -114,7 +114,10 @@ static __always_inline int fm_finish(void *ctx, const int xdp, int v, __u32 ifin
 		case FM_V_DROP:
 			return XDP_DROP;
 		case FM_V_TX:
-			return XDP_TX;
+			/* Not XDP_TX: on veth, XDP_TX frames towards a peer without an
+			 * XDP program wait in its ring until something else kicks its
+			 * NAPI; a redirect to ourselves flushes. */
+			return bpf_redirect(((struct xdp_md *)ctx)->ingress_ifindex, 0);
 		case FM_V_REDIRECT:
 			return bpf_redirect(ifindex, 0);
 		default:

@@ -50,13 +50,20 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 131072);
 	__type(key, struct fm_bkey);
-	__type(value, struct fm_binding);
-} fm_binding SEC(".maps");
+	__type(value, struct fm_bind_info);
+} fm_binding SEC(".maps"); /* agent's view, unused by the programs */
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 131072);
-	__type(key, struct fm_bkey);
+	__type(key, __u32);
+	__type(value, struct fm_binding);
+} fm_bval SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 131072);
+	__type(key, __u32);
 	__type(value, struct fm_counter);
 } fm_bind_cnt SEC(".maps");
 
@@ -68,7 +75,7 @@ struct {
 } fm_fid_cnt SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 65536);
 	__type(key, __u32);
 	__type(value, struct fm_counter);
@@ -129,6 +136,17 @@ static __always_inline void fm_stat(__u32 idx)
 
 	if (v)
 		*v += 1;
+}
+
+/* Counters in per-CPU arrays: no update path. */
+static __always_inline void fm_count_arr(void *map, __u32 idx, __u64 bytes)
+{
+	struct fm_counter *c = bpf_map_lookup_elem(map, &idx);
+
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
 }
 
 static __always_inline void fm_count(void *map, const void *key, __u64 bytes)
