@@ -9,6 +9,11 @@
  * (the command list) and "version". A stale socket left by a dead instance is
  * removed; a live one (it accepts a connection) makes fm_ctl_open fail.
  *
+ * Readiness: fm_ctl_open binds a private name beside the socket path, and
+ * fm_ctl_publish renames it into place once the role has started, so that the
+ * socket's appearance means "ready": a script may wait for the file and then talk
+ * to a daemon whose MH socket and data plane are already up.
+ *
  * Output is buffered per client; a monitor that does not read is dropped when
  * its buffer passes FM_CTL_MAX_OUT instead of growing without bound.
  */
@@ -57,6 +62,7 @@ struct ctl_client {
 struct fm_ctl {
 	struct ev_loop *loop;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char bound[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* private until published */
 	int fd;
 	ev_io aio;
 	struct ctl_cmd *cmds;
@@ -513,22 +519,27 @@ int fm_ctl_open(struct ev_loop *loop, const char *path, struct fm_ctl **out)
 		pr_err("ctl: socket: %s", strerror(errno));
 		return r;
 	}
+	/* the private name: "<path>.<pid>", or the path itself when that does not fit */
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.%d", path, (int)getpid()) >=
+	    (int)sizeof(sa.sun_path))
+		strcpy(sa.sun_path, path);
+	unlink(sa.sun_path);
 	old_umask = umask(0177);
 	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old_umask);
 	if (r) {
 		r = -errno;
-		pr_err("ctl: bind %s: %s", path, strerror(errno));
+		pr_err("ctl: bind %s: %s", sa.sun_path, strerror(errno));
 		goto err;
 	}
-	if (chmod(path, 0600)) {
+	if (chmod(sa.sun_path, 0600)) {
 		r = -errno;
-		pr_err("ctl: chmod %s: %s", path, strerror(errno));
+		pr_err("ctl: chmod %s: %s", sa.sun_path, strerror(errno));
 		goto err_unlink;
 	}
 	if (listen(fd, 32)) {
 		r = -errno;
-		pr_err("ctl: listen %s: %s", path, strerror(errno));
+		pr_err("ctl: listen %s: %s", sa.sun_path, strerror(errno));
 		goto err_unlink;
 	}
 	ctl = calloc(1, sizeof(*ctl));
@@ -539,15 +550,15 @@ int fm_ctl_open(struct ev_loop *loop, const char *path, struct fm_ctl **out)
 	ctl->loop = loop;
 	ctl->fd = fd;
 	strcpy(ctl->path, path);
+	strcpy(ctl->bound, sa.sun_path);
 	ev_io_init(&ctl->aio, accept_cb, fd, EV_READ);
 	ctl->aio.data = ctl;
 	ev_io_start(loop, &ctl->aio);
-	pr_info("ctl: listening on %s", path);
 	*out = ctl;
 	return 0;
 
 err_unlink:
-	unlink(path);
+	unlink(sa.sun_path);
 err:
 	close(fd);
 	return r;
@@ -563,12 +574,27 @@ void fm_ctl_close(struct fm_ctl *ctl)
 		client_free(ctl->clients);
 	ev_io_stop(ctl->loop, &ctl->aio);
 	close(ctl->fd);
-	if (!lstat(ctl->path, &st) && S_ISSOCK(st.st_mode))
-		unlink(ctl->path);
+	if (!lstat(ctl->bound, &st) && S_ISSOCK(st.st_mode))
+		unlink(ctl->bound);
 	for (int i = 0; i < ctl->n_cmds; i++)
 		free(ctl->cmds[i].name);
 	free(ctl->cmds);
 	free(ctl);
+}
+
+int fm_ctl_publish(struct fm_ctl *ctl)
+{
+	if (strcmp(ctl->bound, ctl->path)) {
+		if (rename(ctl->bound, ctl->path)) {
+			int r = -errno;
+
+			pr_err("ctl: rename %s to %s: %s", ctl->bound, ctl->path, strerror(errno));
+			return r;
+		}
+		strcpy(ctl->bound, ctl->path);
+	}
+	pr_info("ctl: listening on %s", ctl->path);
+	return 0;
 }
 
 int fm_ctl_register(struct fm_ctl *ctl, const char *cmd, fm_ctl_handler fn, void *ctx)

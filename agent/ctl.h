@@ -20,7 +20,10 @@ struct fm_ctl;
 /* Returns a new reference to the result, or NULL with a message in err. */
 typedef json_t *(*fm_ctl_handler)(void *ctx, const json_t *req, char *err, size_t errlen);
 
+/* Open the socket under a private name (path must not answer: -EADDRINUSE);
+ * fm_ctl_publish() moves it to path once the daemon is ready to serve. */
 int fm_ctl_open(struct ev_loop *loop, const char *path, struct fm_ctl **out);
+int fm_ctl_publish(struct fm_ctl *ctl);
 void fm_ctl_close(struct fm_ctl *ctl);
 int fm_ctl_register(struct fm_ctl *ctl, const char *cmd, fm_ctl_handler fn, void *ctx);
 

@@ -526,14 +526,17 @@ int main(int argc, char **argv)
 	ev_signal_start(loop, &a.sig_term);
 	ev_signal_start(loop, &a.sig_int);
 	ev_signal_start(loop, &a.sig_hup);
+	/* the control socket appears only now: its presence means "ready" */
+	if (fm_ctl_publish(a.d.ctl))
+		goto out_role;
 	pr_info("flowmobd %s: %s %s running", FLOWMOB_VERSION, role_name(cfg->role), cfg->instance);
 
 	ev_run(loop, 0);
-
-	if (a.ops->stop)
-		a.ops->stop(&a.d);
 	ret = 0;
 	pr_info("stopped");
+out_role:
+	if (a.ops->stop)
+		a.ops->stop(&a.d);
 out_ctl:
 	fm_ctl_close(a.d.ctl);
 out_dp:

@@ -1077,6 +1077,19 @@ static void count_b(uint32_t mn, uint16_t bid, const struct fm_dp_binding *b, vo
 
 int dpctl_main(int argc, char **argv);
 
+/* Pins of this run, removed at exit whatever happened. */
+static char exit_inst[2][64];
+
+static void cleanup_at_exit(void)
+{
+	for (int i = 0; i < 2; i++) {
+		struct fm_dp_opts o = {.instance = exit_inst[i]};
+
+		if (exit_inst[i][0])
+			fm_dp_cleanup(&o);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	char inst[64], pin[512];
@@ -1101,6 +1114,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "# could not bring lo up\n");
 	snprintf(inst, sizeof(inst), "fx%d", getpid());
 	o.instance = inst;
+	snprintf(exit_inst[0], sizeof(exit_inst[0]), "%s", inst);
+	snprintf(exit_inst[1], sizeof(exit_inst[1]), "fx%d-mag", getpid());
+	atexit(cleanup_at_exit);
 	o.local = A(LMA_ADDR);
 
 	rc = fm_dp_open(&o, &dp);

@@ -104,6 +104,9 @@ static int env_setup(void **state)
 	e->loop = ev_loop_new(EVFLAG_AUTO);
 	if (fm_ctl_open(e->loop, e->path, &e->ctl))
 		return -1;
+	/* not there until published: a script waiting for the file waits for readiness */
+	if (access(e->path, F_OK) == 0 || fm_ctl_publish(e->ctl))
+		return -1;
 	if (fm_ctl_register(e->ctl, "echo", h_echo, e) ||
 	    fm_ctl_register(e->ctl, "fail", h_fail, e) ||
 	    fm_ctl_register(e->ctl, "fail.silent", h_fail_silent, e) ||
@@ -576,6 +579,7 @@ static void test_live_and_stale(void **state)
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	close(fd);
 	assert_int_equal(fm_ctl_open(e->loop, path, &other), 0);
+	assert_int_equal(fm_ctl_publish(other), 0);
 	fd = connect_to(path);
 	json_t *r = roundtrip(e, fd, "{\"cmd\":\"version\"}\n");
 	assert_true(json_is_true(json_object_get(r, "ok")));
