@@ -3,9 +3,10 @@
 # tests/bench/run.sh — the data-plane benchmark table (`make bench`): test_run
 # ns/packet per path, then packets/s of the LMA against the kernel's own IPv6
 # forwarding on the same veth path in the same run. Numbers are reported, never
-# asserted. Namespaces are uniquely tagged and removed on exit.
+# asserted. Then the LMA's signaling rate (PBU->PBA per second, real flowmobd on
+# one CPU, over a raw MH socket). Namespaces are uniquely tagged and removed on exit.
 #
-#   BENCH_SECONDS=3 tests/bench/run.sh [testrun|live|all]
+#   BENCH_SECONDS=3 tests/bench/run.sh [testrun|live|signaling|all]
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -52,4 +53,14 @@ if [ "$what" = live ] || [ "$what" = all ]; then
 	ip -n "$lma" -6 neigh replace fd00:1::2 lladdr 02:aa:00:00:00:01 dev l0 nud permanent
 	"$BIN" live "$gen" g0 "$lma" l0 l1 "$sink" s0 02:00:00:00:aa:01 "$SECONDS_PER" \
 		|| echo "(live failed: $?)"
+fi
+
+if [ "$what" = signaling ] || [ "$what" = all ]; then
+	echo
+	echo "## LMA signaling, PBU -> PBA per second (flowmobd pinned to one CPU, raw MH socket)"
+	echo
+	for n in 1000 10000; do
+		/usr/bin/python3 tests/bench/lma_socket_rate.py -n "$n" -r $((n * 10)) -w 64 \
+			|| echo "(signaling bench failed: $?)"
+	done
 fi
