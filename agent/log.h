@@ -22,9 +22,9 @@ const char *fm_log_level_name(enum fm_log_level level);
 
 void fm_log(enum fm_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define pr_err(...) fm_log(FM_LOG_ERROR, __VA_ARGS__)
-#define pr_warn(...) fm_log(FM_LOG_WARN, __VA_ARGS__)
-#define pr_info(...) fm_log(FM_LOG_INFO, __VA_ARGS__)
+#define pr_err(...)   fm_log(FM_LOG_ERROR, __VA_ARGS__)
+#define pr_warn(...)  fm_log(FM_LOG_WARN, __VA_ARGS__)
+#define pr_info(...)  fm_log(FM_LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) fm_log(FM_LOG_DEBUG, __VA_ARGS__)
 
 #endif /* FLOWMOB_LOG_H */

@@ -78,20 +78,20 @@ enum mh_fid_sub {
 #define MH_PBA_P 0x20
 #define MH_PBA_T 0x10
 #define MH_PBA_B 0x08
-#define MH_BR_P 0x8000
-#define MH_BR_V 0x4000
-#define MH_BR_G 0x2000
-#define MH_HB_U 0x02
-#define MH_HB_R 0x01
+#define MH_BR_P	 0x8000
+#define MH_BR_V	 0x4000
+#define MH_BR_G	 0x2000
+#define MH_HB_U	 0x02
+#define MH_HB_R	 0x01
 #define MH_FMI_I 0x8000
 #define MH_FMI_C 0x4000
 #define MH_FMI_R 0x2000
 #define MH_UPN_A 0x80
 
-#define MH_BR_TYPE_BRI 1
-#define MH_BR_TYPE_BRA 2
+#define MH_BR_TYPE_BRI		    1
+#define MH_BR_TYPE_BRA		    2
 #define MH_UPN_REASON_FLOW_MOBILITY 8
-#define MH_FM_LIFETIME_INFINITE 0xffff
+#define MH_FM_LIFETIME_INFINITE	    0xffff
 
 /* PBA status (RFC 5213 §8.9 and friends). */
 enum mh_pba_status {
@@ -158,9 +158,9 @@ enum mh_hi {
 };
 
 /* ---- decoded form ---------------------------------------------------------- */
-#define MH_MAX_OPTS 32
-#define MH_MAX_BIDREF 64
-#define MH_MAX_FIDS 64
+#define MH_MAX_OPTS	32
+#define MH_MAX_BIDREF	64
+#define MH_MAX_FIDS	64
 #define MH_MAX_RAW_SUBS 4
 
 enum mh_kind {
@@ -238,12 +238,12 @@ struct mh_opt {
 
 struct mh_msg {
 	enum mh_kind kind;
-	uint32_t seq;      /* 16 bits except heartbeat (32) */
-	uint16_t flags;    /* the message's flag bits, MH_* above (FMI: I implied) */
-	uint8_t status;    /* PBA, BRA, BE, FMA, UPA */
-	uint8_t trigger;   /* BRI */
-	uint8_t reason;    /* UPN */
-	uint32_t lifetime; /* seconds: PBU/PBA wire ×4, FMI/FMA as on the wire */
+	uint32_t seq;		      /* 16 bits except heartbeat (32) */
+	uint16_t flags;		      /* the message's flag bits, MH_* above (FMI: I implied) */
+	uint8_t status;		      /* PBA, BRA, BE, FMA, UPA */
+	uint8_t trigger;	      /* BRI */
+	uint8_t reason;		      /* UPN */
+	uint32_t lifetime;	      /* seconds: PBU/PBA wire ×4, FMI/FMA as on the wire */
 	struct in6_addr home_address; /* BE */
 	uint8_t n_opts;
 	struct mh_opt opts[MH_MAX_OPTS];

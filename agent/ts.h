@@ -49,7 +49,7 @@ struct ts_val {
 	uint8_t n; /* enum ts_presence */
 	union {
 		struct in6_addr addr[2]; /* TS_SRC_ADDR, TS_DST_ADDR: [start, end] */
-		uint32_t num[2];         /* every other field, host order */
+		uint32_t num[2];	 /* every other field, host order */
 	};
 };
 
@@ -74,8 +74,7 @@ bool ts_equal(const struct fm_ts *a, const struct fm_ts *b);
  * as "addr/len" (a range) or "start-end". Example: 'next-header 17 dst-port 5000-5999'.
  * Returns 0, or -1 with a message naming the bad word in err.
  */
-int ts_parse_cli(const char *text, enum ts_format fmt, struct fm_ts *out, char *err,
-		 size_t errlen);
+int ts_parse_cli(const char *text, enum ts_format fmt, struct fm_ts *out, char *err, size_t errlen);
 /* The inverse of ts_parse_cli (canonical form); returns the length or -1 if it did not fit. */
 int ts_format_cli(const struct fm_ts *ts, char *buf, size_t len);
 

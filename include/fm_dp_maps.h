@@ -280,7 +280,8 @@ struct fm_ratelimit {
 	X(fm_stats)                                                                                \
 	X(fm_pfx64)                                                                                \
 	X(fm_pfx_lpm)                                                                              \
-	X(fm_meta) X(fm_mn) X(fm_binding) X(fm_bind_cnt) X(fm_fid_cnt) X(fm_mn_cnt) X(fm_peers)    \
-	    X(fm_spoof) X(fm_rulesets) X(fm_flows) X(fm_frags) X(fm_ptb_rl) X(fm_mag_nh)
+	X(fm_meta)                                                                                 \
+	X(fm_mn) X(fm_binding) X(fm_bind_cnt) X(fm_fid_cnt) X(fm_mn_cnt) X(fm_peers) X(fm_spoof)   \
+	    X(fm_rulesets) X(fm_flows) X(fm_frags) X(fm_ptb_rl) X(fm_mag_nh)
 
 #endif /* FLOWMOB_FM_DP_MAPS_H */
