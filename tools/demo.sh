@@ -19,7 +19,8 @@ PIDS=()
 RUN=/run/flowmob-demo.$$
 mkdir -p "$RUN"
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then B1=$'\033[1m' B0=$'\033[0m'; else B1= B0=; fi
+say() { printf '\n%s== %s%s\n' "$B1" "$*" "$B0"; }
 note() { printf '   %s\n' "$*"; }
 ns() { local n=$1; shift; ip netns exec "$TAG-$n" "$@"; }
 
