@@ -148,6 +148,18 @@ static void d_rx(void *ctx, const struct mh_msg *m, const struct in6_addr *src,
 	lma_rx(ld->lma, m, src, fm_now_ms());
 }
 
+/* `stats`: the role's counters plus what the MH socket dropped before the role saw it. */
+static json_t *d_cmd_stats(void *ctx, const json_t *req, char *err, size_t errlen)
+{
+	struct lma_daemon *ld = ctx;
+	json_t *o = lma_cmd_stats(ld->lma, req, err, errlen);
+	json_t *sig = o ? json_object_get(o, "signaling") : NULL;
+
+	if (sig && ld->sock)
+		json_object_set_new(sig, "socket", fm_mhsock_stats_json(ld->sock));
+	return o;
+}
+
 static int lma_start_d(struct fm_daemon *d)
 {
 	struct lma_daemon *ld = calloc(1, sizeof(*ld));
@@ -180,7 +192,7 @@ static int lma_start_d(struct fm_daemon *d)
 	if (d->ctl) {
 		fm_ctl_register(d->ctl, "bindings", lma_cmd_bindings, ld->lma);
 		fm_ctl_register(d->ctl, "flows", lma_cmd_flows, ld->lma);
-		fm_ctl_register(d->ctl, "stats", lma_cmd_stats, ld->lma);
+		fm_ctl_register(d->ctl, "stats", d_cmd_stats, ld);
 		fm_ctl_register(d->ctl, "peers", lma_cmd_peers, ld->lma);
 		fm_ctl_register(d->ctl, "flow.add", lma_cmd_flow_add, ld->lma);
 		fm_ctl_register(d->ctl, "flow.move", lma_cmd_flow_move, ld->lma);

@@ -237,6 +237,18 @@ out:
 
 /* ---- mag_ops ------------------------------------------------------------------------ */
 
+/* `stats`: the role's counters plus what the MH socket dropped before the role saw it. */
+static json_t *d_cmd_stats(void *ctx, const json_t *req, char *err, size_t errlen)
+{
+	struct mag_daemon *md = ctx;
+	json_t *o = mag_ctl_stats(md->m, req, err, errlen);
+	json_t *sig = o ? json_object_get(o, "signaling") : NULL;
+
+	if (sig && md->mh)
+		json_object_set_new(sig, "socket", fm_mhsock_stats_json(md->mh));
+	return o;
+}
+
 static int mag_start(struct fm_daemon *d)
 {
 	const struct fm_cfg_mag *c = &d->cfg->mag;
@@ -296,7 +308,7 @@ static int mag_start(struct fm_daemon *d)
 		fm_ctl_register(d->ctl, "detach", mag_ctl_detach, md->m);
 		fm_ctl_register(d->ctl, "mag.bindings", mag_ctl_bindings, md->m);
 		fm_ctl_register(d->ctl, "flows", mag_ctl_flows, md->m);
-		fm_ctl_register(d->ctl, "stats", mag_ctl_stats, md->m);
+		fm_ctl_register(d->ctl, "stats", d_cmd_stats, md);
 		fm_ctl_register(d->ctl, "peers", mag_ctl_peers, md->m);
 	}
 	/* bindings of the previous run: routes are still in the data plane; refresh them */

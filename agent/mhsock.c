@@ -256,3 +256,11 @@ const struct fm_mhsock_stats *fm_mhsock_stats(const struct fm_mhsock *s)
 {
 	return &s->stats;
 }
+
+json_t *fm_mhsock_stats_json(const struct fm_mhsock *s)
+{
+	return json_pack("{s:I, s:I, s:I, s:I}", "rx_malformed", (json_int_t)s->stats.rx_malformed,
+			 "rx_unknown_type", (json_int_t)s->stats.rx_unknown_type, "tx_errors",
+			 (json_int_t)s->stats.tx_errors, "binding_errors_suppressed",
+			 (json_int_t)s->stats.be_suppressed);
+}

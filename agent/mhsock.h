@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <ev.h>
+#include <jansson.h>
 #include <netinet/in.h>
 
 #include "mh.h"
@@ -31,5 +32,8 @@ int fm_mhsock_open(struct ev_loop *loop, const struct in6_addr *local, fm_mh_rx 
 void fm_mhsock_close(struct fm_mhsock *s);
 int fm_mhsock_send(struct fm_mhsock *s, const struct mh_msg *m, const struct in6_addr *dst);
 const struct fm_mhsock_stats *fm_mhsock_stats(const struct fm_mhsock *s);
+/* The socket-level counters (what never reached the role) for `stats`:
+ * {"rx_malformed", "rx_unknown_type", "tx_errors", "binding_errors_suppressed"}. */
+json_t *fm_mhsock_stats_json(const struct fm_mhsock *s);
 
 #endif /* FLOWMOB_MHSOCK_H */

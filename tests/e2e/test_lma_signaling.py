@@ -567,3 +567,44 @@ def test_crash_restart_reconciles_with_pinned_maps(net):
     assert pba["status"] == 0
     assert binding(lma, 2)["lifetime"] > 60
     assert lma.ok("stats")["restart_counter"] == 2
+
+
+def test_bad_input_is_counted_and_loses_nothing(net):
+    """Malformed Mobility Header messages from a registered MAG: each is counted,
+    none crashes the LMA or touches the accepted binding; an unknown MH type gets a
+    Binding Error, status 2 (RFC 6275 §9.2); the next good PBU is served."""
+    topo, mags, make_lma = net
+    lma = make_lma()
+    mag = mags["mag1"]
+    assert mag.register(1)["status"] == 0
+    before = lma.ok("bindings")
+    good = encode(pbu(2, hi=5, bid=1, hnps=("fd00:100::/64",)))
+    bad = [
+        good[:7],                                   # cut inside the header
+        bytes([59, 0]) + good[2:8],                 # Header Len says 8, PBU body missing
+        bytes([6]) + good[1:],                      # Payload Proto not 59
+        good[:12] + bytes([22, 40]) + good[14:],    # HNP length crosses the end
+        good[:12] + bytes([8, 0]) + good[14:],      # zero-length MN-ID
+        bytes([59, 5, 5]) + bytes([0xff]) * 45,     # a PBU of noise
+    ]
+    for b in bad:
+        mag.sock.sendto(b, (LMA, 0))
+    # framing fine, type unknown (99)
+    mag.sock.sendto(bytes([59, 1, 99, 0, 0, 0, 0, 0, 1, 4, 0, 0, 0, 0, 0, 0]), (LMA, 0))
+    be = mag.recv("be")
+    assert be["status"] == 2 and be["home_address"] == "::"
+    sock = nslib.wait_for(
+        lambda: (lambda s: s if s["rx_malformed"] >= len(bad) else None)(
+            lma.ok("stats")["signaling"]["socket"]),
+        timeout=5, what="malformed messages counted")
+    assert sock["rx_malformed"] == len(bad)
+    assert sock["rx_unknown_type"] == 1
+    assert mag.none("pba", within=0.3)              # nothing answered the garbage
+    after = lma.ok("bindings")
+    for b in before + after:
+        b.pop("lifetime")
+    assert after == before
+    assert lma.proc.alive()
+    # still serving: a good refresh is accepted
+    mag.send(pbu(3, hi=5, bid=1, hnps=("fd00:100::/64",)))
+    assert mag.recv("pba")["status"] == 0
