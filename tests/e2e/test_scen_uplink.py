@@ -3,13 +3,12 @@
 are accepted (the MN's conntrack-mark policy routing sends them there; the LMA's
 per-MN anti-spoofing rule accepts them); TCP in both directions survives moves;
 a spoofed uplink source is dropped and counted."""
-import hashlib
 import time
 
 import pytest
 
 import nslib
-from fmsystem import ATT, MN_ID, CN_ADDR, MnCounters, settle_counts
+from fmsystem import ATT, CN_ADDR, MN_ID, MnCounters, mh_rows, settle_counts
 from nslib import wait_for
 
 ECHO = 5000  # matches FID 1 (UDP 5000-5999) of docs/examples/lma.yaml
@@ -45,9 +44,13 @@ def test_uplink_replies_follow_moved_flow(system):
         phase("mag1")
         # the flow (to MAG1's prefix) moves to MAG2: the replies, sourced from
         # MAG1's prefix, now enter MAG2 and are accepted by the LMA
+        cap = system.capture_signaling("uplink-move")
         system.ctl("lma", "flow", "move", MN_ID, 1, "--att", ATT["mag2"])
         wait_for(lambda: any(f["fid"] == 1 for f in system.ctl("mag2", "flows")), timeout=5,
                  what="FID 1 at MAG2")
+        rows = mh_rows(cap)
+        assert [(r["msg"], r["flowmob.fid.fid"].split(",")[0]) for r in rows
+                if r["msg"] in ("FMI", "FMA")] == [("FMI", "1"), ("FMA", "1")], rows
         drops0 = lma_dp(system)["drop_spoofed_source"]
         phase("mag2")
         system.ctl("lma", "flow", "move", MN_ID, 1, "--att", ATT["mag1"])
@@ -134,6 +137,7 @@ def test_tcp_both_directions_survives_moves(system):
         for port in (6200, 6201):
             wait_for(lambda: cnt.get("in", "mag1", port) > 10, timeout=10,
                      what=f"TCP {port} via MAG1")
+        cap = system.capture_signaling("tcp-move")
         system.ctl("lma", "flow", "move", MN_ID, 20, "--att", ATT["mag2"])
         for port in (6200, 6201):
             base = cnt.get("in", "mag2", port)
@@ -141,6 +145,10 @@ def test_tcp_both_directions_survives_moves(system):
                      what=f"TCP {port} via MAG2")
             wait_for(lambda: cnt.get("out", "mag2", port) > 10, timeout=10,
                      what=f"TCP {port} uplink via MAG2")
+        rows = mh_rows(cap)
+        assert any(r["msg"] == "FMI" and r["flowmob.fid.fid"].split(",")[0] == "20"
+                   and r["ipv6.dst"] == "fd00:12::2" for r in rows), rows
+        assert any(r["msg"] == "FMA" and r["flowmob.fma.status"] == "0" for r in rows), rows
         system.ctl("lma", "flow", "move", MN_ID, 20, "--att", ATT["mag1"])
         for port in (6200, 6201):
             base = cnt.get("in", "mag1", port)

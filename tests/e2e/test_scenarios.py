@@ -10,7 +10,6 @@ Linux host. Each scenario checks
   (c) the data: each flow's packets arrive on the expected MN interface and none
       on the other (named nftables counters in the MN's input hook).
 """
-import ipaddress
 import time
 
 import pytest
@@ -202,20 +201,28 @@ def mag_fids(system, mag):
     return sorted(f["fid"] for f in system.ctl(mag, "flows") if f["mn"] == MN_ID)
 
 
+def p2_routed_at_mag1(system, p2):
+    """Figure 6: MAG1's flow state routes the moved flow's prefix to the MN."""
+    return any(p2 in f.get("routes", []) for f in system.ctl("mag1", "flows") if f["fid"] == 1)
+
+
 @pytest.mark.system(prefix_policy="unique", flow_signaling="fmi")
 def test_fig5_6_fmi_moves_flow_between_mags(system):
     b1, a1, b2, a2 = two_attachments(system)
-    cnt = MnCounters(system.topo, [X, Y])
+    Y2 = Y + 1  # also FID 1, addressed to MAG2's prefix: the draft's flow Y of Figure 5
+    cnt = MnCounters(system.topo, [X, Y, Y2])
     sx = UdpStream(system, a1, X, rate=100)
     sy = UdpStream(system, a1, Y, rate=100)
+    sy2 = None
     try:
         assert_flows_on(cnt, {X: "mag1", Y: "mag1"})
 
-        # Figure 5: the LMA moves flow Y (FID 1, to MAG1's prefix) to MAG2: FMI to MAG2
+        # the LMA moves flow Y (FID 1, to MAG1's prefix) to MAG2: FMI to MAG2
         cap = system.capture_signaling("fig5")
         f = system.ctl("lma", "flow", "move", MN_ID, 1, "--att", ATT["mag2"])
         assert f["bids"][0] == b2["bid"]
-        switch_to(cnt, {X: "mag1", Y: "mag2"})
+        sy2 = UdpStream(system, a2, Y2, rate=100)
+        switch_to(cnt, {X: "mag1", Y: "mag2", Y2: "mag2"})
         wait_for(lambda: 1 in mag_fids(system, "mag2"), timeout=5, what="FID 1 at MAG2")
         rows = mh_rows(cap)
         add = fmis(rows, to="mag2", cancel=False)
@@ -229,10 +236,11 @@ def test_fig5_6_fmi_moves_flow_between_mags(system):
         assert fa and fa[0]["flowmob.fma.status"] == "0", fa
         assert all(r["flowmob.mh.checksum.status"] == "good" for r in rows if r["flowmob.msg"])
 
-        # Figure 6: back to MAG1: FMI (add) to MAG1, FMI cancel to MAG2, both answered
-        cap = system.capture_signaling("fig6")
+        # Figure 5: FID 1 (now also to MAG2's prefix) moves to MAG1: FMI add to MAG1,
+        # FMI delete (cancel) to MAG2, both answered; Figure 6: MAG1 delivers it
+        cap = system.capture_signaling("fig5-6")
         system.ctl("lma", "flow", "move", MN_ID, 1, "--att", ATT["mag1"])
-        switch_to(cnt, {X: "mag1", Y: "mag1"})
+        switch_to(cnt, {X: "mag1", Y: "mag1", Y2: "mag1"})
         wait_for(lambda: 1 not in mag_fids(system, "mag2"), timeout=5,
                  what="FID 1 cancelled at MAG2")
         rows = mh_rows(cap)
@@ -246,9 +254,12 @@ def test_fig5_6_fmi_moves_flow_between_mags(system):
         assert add and add[0]["flowmob.fid.fid"].split(",")[0] == "1", names
         assert any(r["flowmob.fma.status"] == "0" for r in fmas(rows, "mag1")), names
         assert system.flow(1)["bids"][0] == b1["bid"]
+        assert p2_routed_at_mag1(system, b2["prefixes"][0])
     finally:
         sx.stop()
         sy.stop()
+        if sy2:
+            sy2.stop()
     st = system.stats("lma")["signaling"]
     assert st["tx"]["fmi"] >= 3 and st["rx"]["fma"] >= 3 and st["tx"]["upn"] == 0
 
@@ -346,6 +357,7 @@ def test_fig7_8_bids_and_flow_cache_active_inactive(system):
         return f and f["active"]
 
     # MAG1's BID de-registers (detach through MAG1's control API): FID 10 inactive
+    cap = system.capture_signaling("fig8-detach-attach")
     system.ctl("mag1", "detach", MN_ID, "mag1-mn")
     wait_for(lambda: not active(10), timeout=10, what="FID 10 inactive")
     wait_for(lambda: b1["bid"] not in [b["bid"] for b in system.bindings()], timeout=10,
@@ -370,6 +382,16 @@ def test_fig7_8_bids_and_flow_cache_active_inactive(system):
     assert system.binding_of("mag2")["bid"] == b2["bid"]
     a1 = system.wait_mn_addr("mag1", b1["prefixes"][0])
     phase(a1, {6000: "mag1", 6001: "mag2"})
+    # on the wire: each MAG de-registered its BID (lifetime 0) and got it back in the
+    # Binding Identifier option of the PBA that re-registered it
+    rows = mh_rows(cap)
+    for mag, b in (("mag1", b1), ("mag2", b2)):
+        dereg = [r for r in rows if r["msg"] == "PBU" and r["ipv6.src"] == MAG_ADDR[mag]
+                 and r["mip6.bu.lifetime"] == "0"]
+        assert dereg and str(b["bid"]) in dereg[0]["mip6.bi.bid"].split(","), (mag, rows)
+        pba = [r for r in rows if r["msg"] == "PBA" and r["ipv6.dst"] == MAG_ADDR[mag]
+               and r["mip6.ba.status"] == "0" and r["mip6.ba.lifetime"] not in ("", "0")]
+        assert pba and pba[-1]["mip6.bi.bid"].split(",")[0] == str(b["bid"]), (mag, pba)
 
 
 # ---------------------------------------------------------------------------
