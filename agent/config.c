@@ -487,6 +487,8 @@ struct vctx {
 	const char *path;
 	char *err;
 	size_t errlen;
+	const uint8_t *data; /* the file, read once: both passes parse the same text */
+	size_t len;
 };
 
 __attribute__((format(printf, 3, 4))) static int verr(struct vctx *v, const char *key,
@@ -1154,7 +1156,8 @@ static int load_top(struct vctx *v, const struct raw_config *r, struct fm_config
  * checked it), an unknown interface name is libcyaml's "unexpected key", with the
  * key path and line, and a value outside xdp | xdp-generic | tc a bad enum.
  */
-#define MODES_MAX (2 * FM_CFG_MAX_IFACES)
+#define MODES_MAX	(2 * FM_CFG_MAX_IFACES)
+#define FM_CFG_MAX_FILE (16u << 20)
 
 struct raw_modes {
 	int mode[MODES_MAX]; /* 0: not given */
@@ -1243,7 +1246,7 @@ static int load_modes(struct vctx *v, struct fm_config *c)
 			    "interface-modes", OPT | PTR, struct raw_modes_sect, modes, mode_f);
 	top = (cyaml_schema_value_t){CYAML_VALUE_MAPPING(PTR, struct raw_modes_top, top_f)};
 
-	e = cyaml_load_file(v->path, &cc, &top, (cyaml_data_t **)&raw, NULL);
+	e = cyaml_load_data(v->data, v->len, &cc, &top, (cyaml_data_t **)&raw, NULL);
 	if (e != CYAML_OK) {
 		char *u;
 
@@ -1294,27 +1297,63 @@ int fm_config_load(const char *path, struct fm_config *out, char *err, size_t er
 	struct fm_config *tmp = NULL;
 	struct vctx v = {.path = path, .err = err, .errlen = errlen};
 	cyaml_err_t e;
+	uint8_t *data = NULL;
+	size_t len = 0, cap = 0;
 	FILE *f;
 	int ret = -1;
 
 	if (errlen)
 		err[0] = '\0';
-	/* libcyaml says "Could not open file": say why. */
+	/* Read once (both passes parse the same text, even if the file changes). */
 	f = fopen(path, "r");
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	fclose(f);
+	for (;;) {
+		size_t got;
 
-	e = cyaml_load_file(path, &cc, &top_schema, (cyaml_data_t **)&raw, NULL);
+		if (len == cap) {
+			uint8_t *n = cap >= FM_CFG_MAX_FILE ? NULL : realloc(data, cap + 65536);
+
+			if (!n) {
+				snprintf(err, errlen, "%s: %s", path,
+					 cap >= FM_CFG_MAX_FILE ? "larger than 16 MiB"
+								: "out of memory");
+				fclose(f);
+				free(data);
+				return -1;
+			}
+			data = n;
+			cap += 65536;
+		}
+		got = fread(data + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		fclose(f);
+		free(data);
+		return -1;
+	}
+	fclose(f);
+	v.data = data;
+	v.len = len;
+
+	if (len == 0) {
+		snprintf(err, errlen, "%s: empty configuration", path);
+		goto out;
+	}
+	e = cyaml_load_data(data, len, &cc, &top_schema, (cyaml_data_t **)&raw, NULL);
 	if (e != CYAML_OK) {
 		cy_error(&log, path, e, err, errlen);
-		return -1;
+		goto out;
 	}
 	if (!raw) {
 		snprintf(err, errlen, "%s: empty configuration", path);
-		return -1;
+		goto out;
 	}
 
 	tmp = calloc(1, sizeof(*tmp));
@@ -1328,6 +1367,8 @@ int fm_config_load(const char *path, struct fm_config *out, char *err, size_t er
 	ret = 0;
 out:
 	free(tmp);
-	cyaml_free(&cc, &top_schema, raw, 0);
+	if (raw)
+		cyaml_free(&cc, &top_schema, raw, 0);
+	free(data);
 	return ret;
 }
