@@ -5,9 +5,11 @@
  *
  * - fm_dp_open(): opens the flowmob skeleton, writes the read-only config, pins
  *   every map by name under <bpffs>/flowmob/<instance>/<layout>/ (an existing pin
- *   is reused: a restart keeps forwarding state), loads the role's XDP or TC
- *   program and attaches it through netlink (XDP, replacing our own earlier
- *   program atomically) or a TC filter with BPF_TC_F_REPLACE; both outlive us.
+ *   is reused: a restart keeps forwarding state), loads the role's XDP and TC
+ *   programs and attaches one to each interface in that interface's mode
+ *   (core_modes/access_modes, else mode) through netlink (XDP, replacing our own
+ *   earlier program atomically) or a TC filter with BPF_TC_F_REPLACE; both
+ *   outlive us. Our attachment of another mode on the interface is removed.
  * - typed calls translate prefixes, bindings, peers and RFC 6088 selectors into
  *   map entries. Rule sets are compiled, deduplicated by content (MNs sharing a
  *   placement policy share one rule set) and switched per MN with the two-slot
