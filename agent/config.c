@@ -225,6 +225,8 @@ static const cyaml_schema_field_t lma_fields[] = {
     CYAML_FIELD_SEQUENCE("access-interfaces", PTR, struct raw_lma, access_interfaces, &str_entry, 1,
 			 FM_CFG_MAX_IFACES),
     ENUM_F("dataplane", OPT, struct raw_lma, dataplane, dp_strv),
+    /* keys known only once the interfaces are: the second pass (load_modes) */
+    CYAML_FIELD_IGNORE("interface-modes", OPT),
     STR_PTR("prefix-pool", 0, struct raw_lma, prefix_pool),
     ENUM_F("prefix-policy", OPT, struct raw_lma, prefix_policy, pp_strv),
     ENUM_F("ordering", OPT, struct raw_lma, ordering, order_strv),
@@ -235,8 +237,7 @@ static const cyaml_schema_field_t lma_fields[] = {
     CYAML_FIELD_SEQUENCE("mobile-nodes", OPT | PTR, struct raw_lma, mobile_nodes, &lma_mn_entry, 0,
 			 FM_CFG_MAX_MNS),
     CYAML_FIELD_MAPPING_PTR("timers", OPT | PTR, struct raw_lma, timers, lma_timer_fields),
-    UINT_PTR("tunnel-mtu", struct raw_lma, tunnel_mtu),
-    CYAML_FIELD_END};
+    UINT_PTR("tunnel-mtu", struct raw_lma, tunnel_mtu), CYAML_FIELD_END};
 
 static const cyaml_schema_field_t access_fields[] = {
     STR_PTR("name", 0, struct raw_access, name), UINT_PTR("att", struct raw_access, att),
@@ -269,6 +270,7 @@ static const cyaml_schema_field_t mag_fields[] = {
     STR_PTR("lma", 0, struct raw_mag, lma),
     STR_PTR("lma-interface", 0, struct raw_mag, lma_interface),
     ENUM_F("dataplane", OPT, struct raw_mag, dataplane, dp_strv),
+    CYAML_FIELD_IGNORE("interface-modes", OPT),
     CYAML_FIELD_SEQUENCE("access-interfaces", PTR, struct raw_mag, access_interfaces, &access_entry,
 			 1, FM_CFG_MAX_IFACES),
     STR_PTR("link-local", OPT, struct raw_mag, link_local),
@@ -340,6 +342,8 @@ static void enum_choices(const char *keypath, char *buf, size_t len)
 
 	buf[0] = '\0';
 	last = last ? last + 1 : keypath;
+	if (strstr(keypath, ".interface-modes."))
+		last = "dataplane"; /* the key is an interface name */
 	for (size_t i = 0; i < sizeof(tbl) / sizeof(tbl[0]); i++) {
 		if (strcmp(tbl[i].key, last))
 			continue;
@@ -483,6 +487,8 @@ struct vctx {
 	const char *path;
 	char *err;
 	size_t errlen;
+	const uint8_t *data; /* the file, read once: both passes parse the same text */
+	size_t len;
 };
 
 __attribute__((format(printf, 3, 4))) static int verr(struct vctx *v, const char *key,
@@ -1141,6 +1147,142 @@ static int load_top(struct vctx *v, const struct raw_config *r, struct fm_config
 	return load_mag(v, r->mag, &c->mag);
 }
 
+/* ---- interface-modes: the second pass ------------------------------------------ */
+
+/*
+ * interface-modes is a mapping whose keys are the role's interface names, known
+ * only after the first pass (which ignores it). The second pass loads the file
+ * again with a schema built from them: every other key is ignored (the first pass
+ * checked it), an unknown interface name is libcyaml's "unexpected key", with the
+ * key path and line, and a value outside xdp | xdp-generic | tc a bad enum.
+ */
+#define MODES_MAX	(2 * FM_CFG_MAX_IFACES)
+#define FM_CFG_MAX_FILE (16u << 20)
+
+struct raw_modes {
+	int mode[MODES_MAX]; /* 0: not given */
+};
+struct raw_modes_sect {
+	struct raw_modes *modes;
+};
+struct raw_modes_top {
+	struct raw_modes_sect *lma;
+	struct raw_modes_sect *mag;
+};
+
+/* Every field of src as an optional ignored key (the END entry included). */
+static cyaml_schema_field_t *ignoring(const cyaml_schema_field_t *src)
+{
+	size_t n = 0;
+	cyaml_schema_field_t *f;
+
+	while (src[n].key)
+		n++;
+	f = calloc(n + 1, sizeof(*f));
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		f[i].key = src[i].key;
+		f[i].value.type = CYAML_IGNORE;
+		f[i].value.flags = CYAML_FLAG_OPTIONAL;
+	}
+	return f;
+}
+
+static int load_modes(struct vctx *v, struct fm_config *c)
+{
+	static const cyaml_schema_field_t modes_proto[] = {
+	    ENUM_F("x", OPT, struct raw_modes, mode[0], dp_strv), CYAML_FIELD_END};
+	bool lma = c->role == FM_ROLE_LMA;
+	const char *names[MODES_MAX], *sect = lma ? "lma" : "mag";
+	cyaml_schema_field_t mode_f[MODES_MAX + 1] = {0}, *top_f = NULL, *sect_f = NULL;
+	struct raw_modes_top *raw = NULL;
+	struct raw_modes_sect *rs;
+	struct cylog log = {0};
+	cyaml_config_t cc = {
+	    .log_fn = cy_log,
+	    .log_ctx = &log,
+	    .mem_fn = cyaml_mem,
+	    .log_level = CYAML_LOG_ERROR,
+	    .flags = CYAML_CFG_NO_ALIAS,
+	};
+	cyaml_schema_value_t top;
+	cyaml_err_t e;
+	int n = 0, ret = -1;
+
+	if (lma) {
+		for (int i = 0; i < c->lma.n_core; i++)
+			names[n++] = c->lma.core_ifaces[i];
+		for (int i = 0; i < c->lma.n_access; i++)
+			names[n++] = c->lma.access_ifaces[i];
+	} else {
+		names[n++] = c->mag.lma_interface;
+		for (int i = 0; i < c->mag.n_access && n < MODES_MAX; i++)
+			names[n++] = c->mag.access_ifaces[i].name;
+	}
+	for (int i = 0; i < n; i++) {
+		mode_f[i] = modes_proto[0];
+		mode_f[i].key = names[i];
+		mode_f[i].data_offset += (uint32_t)(i * sizeof(int));
+	}
+
+	top_f = ignoring(top_fields);
+	sect_f = ignoring(lma ? lma_fields : mag_fields);
+	if (!top_f || !sect_f) {
+		snprintf(v->err, v->errlen, "%s: out of memory", v->path);
+		goto out;
+	}
+	for (int i = 0; top_f[i].key; i++) {
+		if (lma && !strcmp(top_f[i].key, "lma"))
+			top_f[i] = (cyaml_schema_field_t)CYAML_FIELD_MAPPING_PTR(
+			    "lma", OPT | PTR, struct raw_modes_top, lma, sect_f);
+		if (!lma && !strcmp(top_f[i].key, "mag"))
+			top_f[i] = (cyaml_schema_field_t)CYAML_FIELD_MAPPING_PTR(
+			    "mag", OPT | PTR, struct raw_modes_top, mag, sect_f);
+	}
+	for (int i = 0; sect_f[i].key; i++)
+		if (!strcmp(sect_f[i].key, "interface-modes"))
+			sect_f[i] = (cyaml_schema_field_t)CYAML_FIELD_MAPPING_PTR(
+			    "interface-modes", OPT | PTR, struct raw_modes_sect, modes, mode_f);
+	top = (cyaml_schema_value_t){CYAML_VALUE_MAPPING(PTR, struct raw_modes_top, top_f)};
+
+	e = cyaml_load_data(v->data, v->len, &cc, &top, (cyaml_data_t **)&raw, NULL);
+	if (e != CYAML_OK) {
+		char *u;
+
+		cy_error(&log, v->path, e, v->err, v->errlen);
+		u = strstr(v->err, ": unknown key");
+		if (u && strstr(v->err, ".interface-modes.") && !u[13])
+			snprintf(u, v->errlen - (size_t)(u - v->err),
+				 ": not one of the %s's interfaces (%s)", sect,
+				 lma ? "core-interfaces, access-interfaces"
+				     : "lma-interface, access-interfaces");
+		goto out;
+	}
+	rs = raw ? (lma ? raw->lma : raw->mag) : NULL;
+	if (rs && rs->modes) {
+		const int *m = rs->modes->mode;
+
+		if (lma) {
+			for (int i = 0; i < c->lma.n_core; i++)
+				c->lma.core_modes[i] = (enum fm_dp_mode)m[i];
+			for (int i = 0; i < c->lma.n_access; i++)
+				c->lma.access_modes[i] = (enum fm_dp_mode)m[c->lma.n_core + i];
+		} else {
+			c->mag.lma_interface_mode = (enum fm_dp_mode)m[0];
+			for (int i = 0; i < c->mag.n_access; i++)
+				c->mag.access_ifaces[i].mode = (enum fm_dp_mode)m[1 + i];
+		}
+	}
+	ret = 0;
+out:
+	if (raw)
+		cyaml_free(&cc, &top, raw, 0);
+	free(top_f);
+	free(sect_f);
+	return ret;
+}
+
 int fm_config_load(const char *path, struct fm_config *out, char *err, size_t errlen)
 {
 	struct cylog log = {0};
@@ -1155,27 +1297,63 @@ int fm_config_load(const char *path, struct fm_config *out, char *err, size_t er
 	struct fm_config *tmp = NULL;
 	struct vctx v = {.path = path, .err = err, .errlen = errlen};
 	cyaml_err_t e;
+	uint8_t *data = NULL;
+	size_t len = 0, cap = 0;
 	FILE *f;
 	int ret = -1;
 
 	if (errlen)
 		err[0] = '\0';
-	/* libcyaml says "Could not open file": say why. */
+	/* Read once (both passes parse the same text, even if the file changes). */
 	f = fopen(path, "r");
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	fclose(f);
+	for (;;) {
+		size_t got;
 
-	e = cyaml_load_file(path, &cc, &top_schema, (cyaml_data_t **)&raw, NULL);
+		if (len == cap) {
+			uint8_t *n = cap >= FM_CFG_MAX_FILE ? NULL : realloc(data, cap + 65536);
+
+			if (!n) {
+				snprintf(err, errlen, "%s: %s", path,
+					 cap >= FM_CFG_MAX_FILE ? "larger than 16 MiB"
+								: "out of memory");
+				fclose(f);
+				free(data);
+				return -1;
+			}
+			data = n;
+			cap += 65536;
+		}
+		got = fread(data + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		fclose(f);
+		free(data);
+		return -1;
+	}
+	fclose(f);
+	v.data = data;
+	v.len = len;
+
+	if (len == 0) {
+		snprintf(err, errlen, "%s: empty configuration", path);
+		goto out;
+	}
+	e = cyaml_load_data(data, len, &cc, &top_schema, (cyaml_data_t **)&raw, NULL);
 	if (e != CYAML_OK) {
 		cy_error(&log, path, e, err, errlen);
-		return -1;
+		goto out;
 	}
 	if (!raw) {
 		snprintf(err, errlen, "%s: empty configuration", path);
-		return -1;
+		goto out;
 	}
 
 	tmp = calloc(1, sizeof(*tmp));
@@ -1183,12 +1361,14 @@ int fm_config_load(const char *path, struct fm_config *out, char *err, size_t er
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
-	if (load_top(&v, raw, tmp))
+	if (load_top(&v, raw, tmp) || load_modes(&v, tmp))
 		goto out;
 	memcpy(out, tmp, sizeof(*out));
 	ret = 0;
 out:
 	free(tmp);
-	cyaml_free(&cc, &top_schema, raw, 0);
+	if (raw)
+		cyaml_free(&cc, &top_schema, raw, 0);
+	free(data);
 	return ret;
 }

@@ -79,6 +79,9 @@ struct fm_cfg_lma {
 	char access_ifaces[FM_CFG_MAX_IFACES][IF_NAMESIZE];
 	int n_access;
 	enum fm_dp_mode dataplane;
+	/* interface-modes: the interface's own attach mode, 0 = dataplane's */
+	enum fm_dp_mode core_modes[FM_CFG_MAX_IFACES];
+	enum fm_dp_mode access_modes[FM_CFG_MAX_IFACES];
 	struct in6_addr prefix_pool;
 	uint8_t prefix_pool_len; /* /48 in the example: /64s are handed out from it */
 	enum fm_prefix_policy prefix_policy;
@@ -97,6 +100,7 @@ struct fm_cfg_lma {
 struct fm_cfg_access_iface {
 	char name[IF_NAMESIZE];
 	uint8_t att;
+	enum fm_dp_mode mode; /* mag.interface-modes, 0 = mag.dataplane */
 	/* Flow requests the MAG puts in its PBUs for MNs on this link (seed §3.2). */
 	struct fm_cfg_policy flow_requests[8];
 	int n_flow_requests;
@@ -122,6 +126,7 @@ struct fm_cfg_mag {
 	struct in6_addr lma;
 	char lma_interface[IF_NAMESIZE];
 	enum fm_dp_mode dataplane;
+	enum fm_dp_mode lma_interface_mode; /* mag.interface-modes, 0 = dataplane */
 	struct fm_cfg_access_iface access_ifaces[FM_CFG_MAX_IFACES];
 	int n_access;
 	struct in6_addr link_local; /* fe80::1: the same on every MAG */

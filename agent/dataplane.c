@@ -5,9 +5,11 @@
  *
  * - fm_dp_open(): opens the flowmob skeleton, writes the read-only config, pins
  *   every map by name under <bpffs>/flowmob/<instance>/<layout>/ (an existing pin
- *   is reused: a restart keeps forwarding state), loads the role's XDP or TC
- *   program and attaches it through netlink (XDP, replacing our own earlier
- *   program atomically) or a TC filter with BPF_TC_F_REPLACE; both outlive us.
+ *   is reused: a restart keeps forwarding state), loads the role's XDP and TC
+ *   programs and attaches one to each interface in that interface's mode
+ *   (core_modes/access_modes, else mode) through netlink (XDP, replacing our own
+ *   earlier program atomically) or a TC filter with BPF_TC_F_REPLACE; both
+ *   outlive us. Our attachment of another mode on the interface is removed.
  * - typed calls translate prefixes, bindings, peers and RFC 6088 selectors into
  *   map entries. Rule sets are compiled, deduplicated by content (MNs sharing a
  *   placement policy share one rule set) and switched per MN with the two-slot
@@ -325,20 +327,18 @@ static int attach_tc(int ifindex, const char *ifname, int prog_fd)
 	return rc;
 }
 
+static void tc_detach_ours(int ifindex);
+
+/* Whatever of ours is attached, in any mode. */
 static void detach_iface(const char *ifname)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, to, .handle = FM_TC_HANDLE, .priority = FM_TC_PRIO);
 	int ifindex = (int)if_nametoindex(ifname);
 
 	if (!ifindex)
 		return;
 	xdp_detach_ours(ifindex, XDP_FLAGS_DRV_MODE);
 	xdp_detach_ours(ifindex, XDP_FLAGS_SKB_MODE);
-	hook.ifindex = ifindex;
-	libbpf_quiet = true;
-	bpf_tc_detach(&hook, &to); /* ENOENT when none: fine */
-	libbpf_quiet = false;
+	tc_detach_ours(ifindex);
 }
 
 /* ---- rule-set registry ---------------------------------------------------------- */
@@ -520,6 +520,16 @@ static int link_mtu_min(const struct fm_dp_opts *o)
 	return mtu ? mtu : 1500;
 }
 
+static bool mode_ok(enum fm_dp_mode m)
+{
+	return m == FM_DP_MODE_XDP || m == FM_DP_MODE_XDP_GENERIC || m == FM_DP_MODE_TC;
+}
+
+static const char *mode_name(enum fm_dp_mode m)
+{
+	return m == FM_DP_MODE_TC ? "tc" : m == FM_DP_MODE_XDP ? "xdp native" : "xdp generic";
+}
+
 static int check_opts(const struct fm_dp_opts *o)
 {
 	if (!o || !name_ok(o->instance)) {
@@ -530,55 +540,70 @@ static int check_opts(const struct fm_dp_opts *o)
 		pr_err("dataplane: role must be LMA or MAG");
 		return -EINVAL;
 	}
-	if (o->mode != FM_DP_MODE_XDP && o->mode != FM_DP_MODE_XDP_GENERIC &&
-	    o->mode != FM_DP_MODE_TC) {
+	if (!mode_ok(o->mode)) {
 		pr_err("dataplane: unknown attach mode %d", o->mode);
 		return -EINVAL;
 	}
 	if (o->n_core < 0 || o->n_core > FM_DP_MAX_IFACES || o->n_access < 0 ||
 	    o->n_access > FM_DP_MAX_IFACES)
 		return -EINVAL;
+	for (int i = 0; i < o->n_core + o->n_access; i++) {
+		enum fm_dp_mode m =
+		    i < o->n_core ? o->core_modes[i] : o->access_modes[i - o->n_core];
+
+		if (m && !mode_ok(m)) {
+			pr_err("dataplane: unknown attach mode %d for interface %d", m, i);
+			return -EINVAL;
+		}
+	}
 	return 0;
 }
 
+/* Remove our TC filter from an interface (ENOENT when there is none: fine). */
+static void tc_detach_ours(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, to, .handle = FM_TC_HANDLE, .priority = FM_TC_PRIO);
+
+	libbpf_quiet = true;
+	bpf_tc_detach(&hook, &to);
+	libbpf_quiet = false;
+}
+
+/* Attach every interface in its own mode (per-interface, else o->mode). An
+ * attachment of ours in another mode (an earlier run configured differently)
+ * is removed first: it would see the packets before (XDP) or as well (TC). */
 static int attach_all(struct fm_dp *dp, const struct fm_dp_opts *o)
 {
-	int prog_fd = fm_dp_prog_fd(dp, o->mode == FM_DP_MODE_TC);
-
 	for (int i = 0; i < o->n_core + o->n_access; i++) {
 		const char *n = i < o->n_core ? o->core_ifaces[i] : o->access_ifaces[i - o->n_core];
+		enum fm_dp_mode m =
+		    i < o->n_core ? o->core_modes[i] : o->access_modes[i - o->n_core];
+		bool tc;
 		int idx, rc;
 
 		if (!n)
 			continue;
+		if (!m)
+			m = o->mode;
+		tc = m == FM_DP_MODE_TC;
 		idx = iface_index(n);
 		if (idx < 0)
 			return idx;
-		if (o->mode == FM_DP_MODE_TC) {
-			/* A leftover XDP program of an earlier run in another mode would
-			 * process the packets first. */
+		if (tc) {
 			xdp_detach_ours(idx, XDP_FLAGS_DRV_MODE);
 			xdp_detach_ours(idx, XDP_FLAGS_SKB_MODE);
-			rc = attach_tc(idx, n, prog_fd);
+			rc = attach_tc(idx, n, fm_dp_prog_fd(dp, true));
 		} else {
-			LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = idx,
-				    .attach_point = BPF_TC_INGRESS);
-			LIBBPF_OPTS(bpf_tc_opts, to, .handle = FM_TC_HANDLE,
-				    .priority = FM_TC_PRIO);
-
-			libbpf_quiet = true;
-			bpf_tc_detach(&hook, &to); /* a TC program of an earlier run */
-			libbpf_quiet = false;
-			rc = attach_xdp(idx, n, prog_fd, o->mode == FM_DP_MODE_XDP_GENERIC);
+			tc_detach_ours(idx);
+			/* removes ours of the other XDP mode itself */
+			rc = attach_xdp(idx, n, fm_dp_prog_fd(dp, false),
+					m == FM_DP_MODE_XDP_GENERIC);
 		}
 		if (rc)
 			return rc;
 		pr_info("dataplane: %s attached to %s (%s)",
-			bpf_program__name(role_prog(dp->skel, dp->role, o->mode == FM_DP_MODE_TC)),
-			n,
-			o->mode == FM_DP_MODE_TC    ? "tc"
-			: o->mode == FM_DP_MODE_XDP ? "xdp native"
-						    : "xdp generic");
+			bpf_program__name(role_prog(dp->skel, dp->role, tc)), n, mode_name(m));
 	}
 	return 0;
 }
@@ -798,6 +823,7 @@ int fm_dp_cleanup(const struct fm_dp_opts *o)
 		pr_err("dataplane: cleanup needs a valid instance name");
 		return -EINVAL;
 	}
+	libbpf_set_print(libbpf_print);
 	for (int i = 0; i < o->n_core; i++)
 		if (o->core_ifaces[i])
 			detach_iface(o->core_ifaces[i]);

@@ -48,6 +48,10 @@ struct fm_dp_opts {
 	int n_core;
 	const char *access_ifaces[FM_DP_MAX_IFACES];
 	int n_access;
+	/* Per-interface attach mode, same index as the names; 0 = use mode. Switching
+	 * an interface's mode across a restart removes our attachment of the old mode. */
+	enum fm_dp_mode core_modes[FM_DP_MAX_IFACES];
+	enum fm_dp_mode access_modes[FM_DP_MAX_IFACES];
 	uint16_t tunnel_mtu;   /* largest outer packet; bigger inner packets get PTB. 0 = link MTU */
 	uint8_t hop_limit;     /* outer hop limit, 0 = 64 */
 	/* Map sizes, 0 = default. A restart keeps the sizes of the pinned maps. */
@@ -60,7 +64,8 @@ struct fm_dp_opts {
 
 int fm_dp_open(const struct fm_dp_opts *opts, struct fm_dp **out);
 void fm_dp_close(struct fm_dp *dp);
-/* Detach the instance's programs from the named interfaces and unpin its maps. */
+/* Detach the instance's programs from the named interfaces (ours, in any mode:
+ * native or generic XDP, TC) and unpin its maps. The modes in opts are ignored. */
 int fm_dp_cleanup(const struct fm_dp_opts *opts);
 /* True when fm_dp_open found and reused pinned state of an earlier run. */
 bool fm_dp_reused(const struct fm_dp *dp);

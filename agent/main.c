@@ -75,7 +75,7 @@ static const char help_text[] =
     "    SIGHUP           reload FILE. An invalid file is refused with an error and the\n"
     "                     running configuration kept. Log level, timers, MAG list, policies\n"
     "                     and mobile nodes change at run time; instance, role, sockets,\n"
-    "                     bpffs, netns, state-dir, addresses, interfaces and dataplane mode\n"
+    "                     bpffs, netns, state-dir, addresses, interfaces and dataplane modes\n"
     "                     need a restart (a change is logged and ignored).\n"
     "\n"
     "FILES\n"
@@ -240,10 +240,14 @@ static void build_dp_opts(const struct fm_config *cfg, struct fm_dp_opts *o)
 		o->role = FM_DP_LMA;
 		o->mode = l->dataplane;
 		o->local = l->address;
-		for (int i = 0; i < l->n_core && i < FM_DP_MAX_IFACES; i++)
+		for (int i = 0; i < l->n_core && i < FM_DP_MAX_IFACES; i++) {
+			o->core_modes[o->n_core] = l->core_modes[i];
 			o->core_ifaces[o->n_core++] = l->core_ifaces[i];
-		for (int i = 0; i < l->n_access && i < FM_DP_MAX_IFACES; i++)
+		}
+		for (int i = 0; i < l->n_access && i < FM_DP_MAX_IFACES; i++) {
+			o->access_modes[o->n_access] = l->access_modes[i];
 			o->access_ifaces[o->n_access++] = l->access_ifaces[i];
+		}
 		o->tunnel_mtu = l->tunnel_mtu;
 	} else {
 		const struct fm_cfg_mag *m = &cfg->mag;
@@ -252,9 +256,12 @@ static void build_dp_opts(const struct fm_config *cfg, struct fm_dp_opts *o)
 		o->mode = m->dataplane;
 		o->local = m->address;
 		o->lma = m->lma;
+		o->core_modes[o->n_core] = m->lma_interface_mode;
 		o->core_ifaces[o->n_core++] = m->lma_interface;
-		for (int i = 0; i < m->n_access && i < FM_DP_MAX_IFACES; i++)
+		for (int i = 0; i < m->n_access && i < FM_DP_MAX_IFACES; i++) {
+			o->access_modes[o->n_access] = m->access_ifaces[i].mode;
 			o->access_ifaces[o->n_access++] = m->access_ifaces[i].name;
+		}
 		o->tunnel_mtu = m->tunnel_mtu;
 	}
 }
@@ -353,6 +360,8 @@ static void keep_restart_only(const struct fm_config *cur, struct fm_config *nex
 		       sizeof(cur->lma.access_ifaces));
 		next->lma.n_access = cur->lma.n_access;
 		KEEP(lma.dataplane, "lma.dataplane");
+		KEEP(lma.core_modes, "lma.interface-modes");
+		KEEP(lma.access_modes, "lma.interface-modes");
 		KEEP(lma.prefix_pool, "lma.prefix-pool");
 		KEEP(lma.prefix_pool_len, "lma.prefix-pool");
 		KEEP(lma.tunnel_mtu, "lma.tunnel-mtu");
@@ -375,6 +384,16 @@ static void keep_restart_only(const struct fm_config *cur, struct fm_config *nex
 			       sizeof(cur->mag.access_ifaces));
 			next->mag.n_access = cur->mag.n_access;
 		}
+		KEEP(mag.lma_interface_mode, "mag.interface-modes");
+		same = true;
+		for (int i = 0; i < cur->mag.n_access; i++)
+			if (next->mag.access_ifaces[i].mode != cur->mag.access_ifaces[i].mode) {
+				same = false;
+				next->mag.access_ifaces[i].mode = cur->mag.access_ifaces[i].mode;
+			}
+		if (!same)
+			pr_warn("reload: mag.interface-modes changed; it needs a restart, keeping "
+				"the running value");
 	}
 }
 

@@ -7,7 +7,8 @@
  * exits, leaving programs attached and maps pinned (or holds until killed).
  *
  * Options: -i INSTANCE -r lma|mag -m xdp|xdpgeneric|tc -l LOCAL [-L LMA]
- *          [-c CORE_IF]... [-a ACCESS_IF]... [-t TUNNEL_MTU] [-n NETNS] [-b BPFFS]
+ *          [-c CORE_IF[:MODE]]... [-a ACCESS_IF[:MODE]]... [-t TUNNEL_MTU] [-n NETNS]
+ *          [-b BPFFS]   (IF:MODE: this interface's own attach mode, else -m's)
  * Actions: prefix P/LEN MN DEFAULT_BID | binding MN BID COA ATT | peer ADDR
  *          | rule MN FID PRI BID|0:ATT PROTO DPORT_LO DPORT_HI | norules MN
  *          | route P/LEN IFACE MAC MN | stats | bcount MN BID | reused | hold | cleanup
@@ -59,6 +60,27 @@ static int mac_of(const char *s, uint8_t mac[6])
 	return 0;
 }
 
+static enum fm_dp_mode mode_of(const char *v)
+{
+	return !strcmp(v, "tc")		  ? FM_DP_MODE_TC
+	       : !strcmp(v, "xdpgeneric") ? FM_DP_MODE_XDP_GENERIC
+					  : FM_DP_MODE_XDP;
+}
+
+/* "IF" or "IF:MODE" (argv is writable: the ':' becomes the name's end). */
+static void iface_arg(char *v, const char **names, enum fm_dp_mode *modes, int *n)
+{
+	char *colon = strchr(v, ':');
+
+	if (*n >= FM_DP_MAX_IFACES)
+		return;
+	if (colon) {
+		*colon = 0;
+		modes[*n] = mode_of(colon + 1);
+	}
+	names[(*n)++] = v;
+}
+
 static int enter_netns(const char *name)
 {
 	char path[256];
@@ -86,7 +108,8 @@ int dpctl_main(int argc, char **argv)
 	int i = 1, rc = 0;
 
 	for (; i < argc && argv[i][0] == '-'; i += 2) {
-		const char *v = i + 1 < argc ? argv[i + 1] : "";
+		char empty[1] = "";
+		char *v = i + 1 < argc ? argv[i + 1] : empty;
 
 		switch (argv[i][1]) {
 		case 'i':
@@ -96,9 +119,7 @@ int dpctl_main(int argc, char **argv)
 			o.role = !strcmp(v, "mag") ? FM_DP_MAG : FM_DP_LMA;
 			break;
 		case 'm':
-			o.mode = !strcmp(v, "tc")	    ? FM_DP_MODE_TC
-				 : !strcmp(v, "xdpgeneric") ? FM_DP_MODE_XDP_GENERIC
-							    : FM_DP_MODE_XDP;
+			o.mode = mode_of(v);
 			break;
 		case 'l':
 			if (addr_of(v, &o.local))
@@ -109,12 +130,10 @@ int dpctl_main(int argc, char **argv)
 				return 2;
 			break;
 		case 'c':
-			if (o.n_core < FM_DP_MAX_IFACES)
-				o.core_ifaces[o.n_core++] = v;
+			iface_arg(v, o.core_ifaces, o.core_modes, &o.n_core);
 			break;
 		case 'a':
-			if (o.n_access < FM_DP_MAX_IFACES)
-				o.access_ifaces[o.n_access++] = v;
+			iface_arg(v, o.access_ifaces, o.access_modes, &o.n_access);
 			break;
 		case 't':
 			o.tunnel_mtu = (uint16_t)atoi(v);

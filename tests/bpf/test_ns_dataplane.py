@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from dp_topo import FIXTURES, Topo, sh
+from dp_topo import FIXTURES, LMA_ADDR, Topo, sh
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists(FIXTURES),
                                 reason="needs root and build/tests/bpf_fixtures")
@@ -154,3 +154,69 @@ def test_forwarding_survives_agent_kill_and_restart(topo):
         if holder.poll() is None:
             holder.kill()
             holder.wait()
+
+
+def attachments(t, node):
+    """`bpftool net show` inside the node's namespace: {ifname: (kind, detail)}, where
+    kind is "xdp" (detail: driver/generic, the program's name) or "tc" (detail: the
+    clsact hook and the program's name). A second attachment of an interface fails."""
+    out = t.x(node, "bpftool -j net show").stdout
+    net = json.loads(out)[0]
+    got = {}
+    for x in net["xdp"]:
+        prog = json.loads(sh(f"bpftool -j prog show id {x['id']}").stdout)
+        assert x["devname"] not in got, net
+        got[x["devname"]] = ("xdp", x["mode"], prog["name"])
+    for x in net["tc"]:
+        assert x["devname"] not in got, net
+        got[x["devname"]] = ("tc", x["kind"], x["name"].split(":")[0])
+    return got
+
+
+def test_attach_mode_per_interface(topo2):
+    """One LMA: its core interface in TC, its access interfaces in native XDP (the
+    instance default). Traffic flows both ways through both programs; bpftool shows
+    exactly one attachment of ours per interface, in its mode. A restart with other
+    modes per interface moves each attachment (none left in the old mode), and
+    cleanup leaves none."""
+    t = topo2
+    base = f"-n {t.ns['lma']} -i {t.tag}-lma -r lma -l {LMA_ADDR}"
+    lma = f"{base} -m xdp -c lma-cn:tc -a lma-mag1 -a lma-mag2"
+    t.dpctl(f"{lma} {t.LMA_STATE}")
+    t.dpctl(f"{t.mag_opts('xdp')} {t.MAG_STATE}")
+    assert attachments(t, "lma") == {
+        "lma-cn": ("tc", "clsact/ingress", "fm_lma_tc"),
+        "lma-mag1": ("xdp", "driver", "fm_lma_xdp"),
+        "lma-mag2": ("xdp", "driver", "fm_lma_xdp"),
+    }
+    got, _ = t.echo(count=5)
+    assert got == 5
+    s = t.stats(lma)
+    # downlink enters lma-cn (TC program), uplink enters lma-mag1 (XDP program)
+    assert s["lma_downlink_encap"] + s["lma_downlink_encap_stack"] >= 5
+    assert s["lma_uplink_decap"] + s["lma_uplink_decap_stack"] >= 5
+
+    # Restart with each interface in another mode: TC by default, core native XDP,
+    # lma-mag1 generic XDP.
+    lma2 = f"{base} -m tc -c lma-cn:xdp -a lma-mag1:xdpgeneric -a lma-mag2"
+    assert "reused=1" in t.dpctl(f"{lma2} reused").stdout
+    assert attachments(t, "lma") == {
+        "lma-cn": ("xdp", "driver", "fm_lma_xdp"),
+        "lma-mag1": ("xdp", "generic", "fm_lma_xdp"),
+        "lma-mag2": ("tc", "clsact/ingress", "fm_lma_tc"),
+    }
+    assert t.echo(count=3)[0] == 3
+
+    # Back to the first layout: the XDP programs leave lma-cn, lma-mag1 changes XDP mode.
+    t.dpctl(lma)
+    assert attachments(t, "lma") == {
+        "lma-cn": ("tc", "clsact/ingress", "fm_lma_tc"),
+        "lma-mag1": ("xdp", "driver", "fm_lma_xdp"),
+        "lma-mag2": ("xdp", "driver", "fm_lma_xdp"),
+    }
+    assert t.echo(count=3)[0] == 3
+
+    # Cleanup knows nothing of the modes (default xdp, no per-interface ones).
+    t.dpctl(f"{base} -m xdp -c lma-cn -a lma-mag1 -a lma-mag2 cleanup")
+    assert attachments(t, "lma") == {}
+    assert t.echo(count=1)[0] == 0

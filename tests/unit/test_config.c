@@ -63,6 +63,9 @@ static void test_example_lma(void **state)
 	assert_string_equal(cfg.lma.access_ifaces[0], "lma-mag1");
 	assert_string_equal(cfg.lma.access_ifaces[1], "lma-mag2");
 	assert_int_equal(cfg.lma.dataplane, FM_DP_MODE_XDP);
+	assert_int_equal(cfg.lma.core_modes[0], 0); /* no interface-modes */
+	assert_int_equal(cfg.lma.access_modes[0], 0);
+	assert_int_equal(cfg.lma.access_modes[1], 0);
 	addr_eq(&cfg.lma.prefix_pool, "fd00:100::");
 	assert_int_equal(cfg.lma.prefix_pool_len, 48);
 	assert_int_equal(cfg.lma.prefix_policy, FM_PP_UNIQUE);
@@ -435,9 +438,69 @@ static const struct bad bad_files[] = {
     {MAG_HEAD "  keep-flow-state: maybe\n", {":8: ", "mag.keep-flow-state"}},
     {LMA_HEAD "  mobile-nodes:\n    - {id: a@b, deny: perhaps}\n",
      {":10: ", "lma.mobile-nodes[0].deny"}},
+    /* interface-modes: keys are the role's interfaces, values the dataplane modes */
+    {LMA_HEAD "  interface-modes: {c0: tc, c1: xdp}\n",
+     {":9: ", "lma.interface-modes.c1", "not one of the lma's interfaces"}},
+    /* an unknown key: libcyaml gives the line where the mapping starts */
+    {LMA_HEAD "  interface-modes:\n    a0: tc\n    up0: xdp\n",
+     {":10: ", "lma.interface-modes.up0", "not one of the lma's interfaces"}},
+    {LMA_HEAD "  interface-modes: {a0: ebpf}\n",
+     {":9: ", "lma.interface-modes.a0", "'ebpf' is not one of: xdp, xdp-generic, tc"}},
+    {LMA_HEAD "  interface-modes: [tc]\n", {":9: ", "lma.interface-modes"}},
+    {LMA_HEAD "  interface-modes: {a0: tc, a0: xdp}\n", {"lma.interface-modes.a0"}},
+    {MAG_HEAD "  interface-modes: {acc0: tc, acc1: xdp}\n",
+     {":8: ", "mag.interface-modes.acc1", "not one of the mag's interfaces"}},
+    {MAG_HEAD "  interface-modes: {up0: generic}\n",
+     {"mag.interface-modes.up0", "xdp, xdp-generic, tc"}},
+    /* the first pass still checks the rest of the file */
+    {LMA_HEAD "  interface-modes: {c0: tc}\n  colour: blue\n", {"lma.colour", "unknown key"}},
 };
 
 static char tmpdir[64];
+
+static int write_file(const char *path, const char *text);
+
+/* interface-modes: each interface's own mode, 0 (dataplane's) for the others;
+ * the key may come before the interface lists. */
+static void test_interface_modes(void **state)
+{
+	char path[128];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/modes.yaml", tmpdir);
+	assert_int_equal(write_file(path, "instance: t\nrole: lma\nlma:\n"
+					  "  interface-modes: {c0: tc, a1: xdp-generic}\n"
+					  "  address: fd00:11::1\n  core-interfaces: [c0]\n"
+					  "  access-interfaces: [a0, a1, a2]\n  dataplane: xdp\n"
+					  "  prefix-pool: fd00:100::/48\n  mags: [fd00:11::2]\n"),
+			 0);
+	assert_int_equal(load(path), 0);
+	assert_int_equal(cfg.lma.dataplane, FM_DP_MODE_XDP);
+	assert_int_equal(cfg.lma.core_modes[0], FM_DP_MODE_TC);
+	assert_int_equal(cfg.lma.access_modes[0], 0);
+	assert_int_equal(cfg.lma.access_modes[1], FM_DP_MODE_XDP_GENERIC);
+	assert_int_equal(cfg.lma.access_modes[2], 0);
+
+	assert_int_equal(write_file(path,
+				    "instance: t\nrole: mag\nmag:\n  address: fd00:11::2\n"
+				    "  lma: fd00:11::1\n  lma-interface: up0\n"
+				    "  dataplane: tc\n  access-interfaces:\n"
+				    "    - {name: acc0, att: 4}\n    - {name: acc1, att: 8}\n"
+				    "  interface-modes:\n    up0: xdp-generic\n    acc1: xdp\n"),
+			 0);
+	assert_int_equal(load(path), 0);
+	assert_int_equal(cfg.mag.dataplane, FM_DP_MODE_TC);
+	assert_int_equal(cfg.mag.lma_interface_mode, FM_DP_MODE_XDP_GENERIC);
+	assert_int_equal(cfg.mag.access_ifaces[0].mode, 0);
+	assert_int_equal(cfg.mag.access_ifaces[1].mode, FM_DP_MODE_XDP);
+
+	/* an empty map is no override */
+	assert_int_equal(write_file(path, LMA_HEAD "  interface-modes: {}\n"), 0);
+	assert_int_equal(load(path), 0);
+	assert_int_equal(cfg.lma.core_modes[0], 0);
+	assert_int_equal(cfg.lma.access_modes[0], 0);
+	unlink(path);
+}
 
 static int write_file(const char *path, const char *text)
 {
@@ -512,9 +575,10 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest fixed[] = {
-	    cmocka_unit_test(test_example_lma),	 cmocka_unit_test(test_example_mags),
-	    cmocka_unit_test(test_lma_full),	 cmocka_unit_test(test_mag_full_and_defaults),
-	    cmocka_unit_test(test_missing_file), cmocka_unit_test(test_empty_file),
+	    cmocka_unit_test(test_example_lma),	    cmocka_unit_test(test_example_mags),
+	    cmocka_unit_test(test_lma_full),	    cmocka_unit_test(test_mag_full_and_defaults),
+	    cmocka_unit_test(test_missing_file),    cmocka_unit_test(test_empty_file),
+	    cmocka_unit_test(test_interface_modes),
 	};
 	const size_t nf = sizeof(fixed) / sizeof(fixed[0]);
 	const size_t nb = sizeof(bad_files) / sizeof(bad_files[0]);
