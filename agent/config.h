@@ -17,11 +17,11 @@
 #include "dataplane.h"
 #include "ts.h"
 
-#define FM_CFG_MAX_IFACES FM_DP_MAX_IFACES
-#define FM_CFG_MAX_MAGS 64
+#define FM_CFG_MAX_IFACES   FM_DP_MAX_IFACES
+#define FM_CFG_MAX_MAGS	    64
 #define FM_CFG_MAX_POLICIES FM_DP_MAX_RULES
-#define FM_CFG_MAX_MNS 1024
-#define FM_NAI_MAX 255
+#define FM_CFG_MAX_MNS	    1024
+#define FM_NAI_MAX	    255
 
 enum fm_role {
 	FM_ROLE_LMA = 1,
@@ -30,9 +30,9 @@ enum fm_role {
 
 enum fm_prefix_policy {
 	FM_PP_DEFAULT = 0, /* per-MN entries only: use the LMA's prefix-policy */
-	FM_PP_UNIQUE,      /* seed §3.1 scenario 1: a new prefix per interface */
-	FM_PP_SHARED,      /* scenario 2: every interface shares the MN's prefixes */
-	FM_PP_HYBRID,      /* scenario 3: shared prefixes plus one of the interface's own */
+	FM_PP_UNIQUE,	   /* seed §3.1 scenario 1: a new prefix per interface */
+	FM_PP_SHARED,	   /* scenario 2: every interface shares the MN's prefixes */
+	FM_PP_HYBRID,	   /* scenario 3: shared prefixes plus one of the interface's own */
 };
 
 enum fm_ordering {
@@ -42,7 +42,7 @@ enum fm_ordering {
 
 enum fm_flow_signaling {
 	FM_SIG_FMI = 1, /* seed §4: FMI/FMA */
-	FM_SIG_UPN,     /* RFC 7864: UPN/UPA reason FLOW-MOBILITY, then PBU/PBA */
+	FM_SIG_UPN,	/* RFC 7864: UPN/UPA reason FLOW-MOBILITY, then PBU/PBA */
 };
 
 /* A placement policy (template: its FID applies to every MN). */
@@ -58,18 +58,18 @@ struct fm_cfg_policy {
 struct fm_cfg_lma_mn {
 	char id[FM_NAI_MAX + 1];
 	enum fm_prefix_policy prefix_policy; /* FM_PP_DEFAULT: the LMA's */
-	bool deny;                           /* refuse registrations (PBA 129) */
+	bool deny;			     /* refuse registrations (PBA 129) */
 };
 
 struct fm_cfg_lma_timers {
-	uint32_t min_delay_before_bce_delete_ms;    /* 10000 */
+	uint32_t min_delay_before_bce_delete_ms;     /* 10000 */
 	uint32_t max_delay_before_new_bce_assign_ms; /* 1500 */
-	uint32_t timestamp_window_ms;               /* 300 */
-	uint32_t heartbeat_interval_s;              /* 60; 0 = off */
-	uint32_t heartbeat_missed;                  /* 3 */
-	uint32_t retransmit_initial_ms;             /* 1500 (FMI, BRI, UPN) */
-	uint32_t retransmit_max_ms;                 /* 32000 */
-	uint32_t max_lifetime_s;                    /* longest lifetime granted, 65532 max */
+	uint32_t timestamp_window_ms;		     /* 300 */
+	uint32_t heartbeat_interval_s;		     /* 60; 0 = off */
+	uint32_t heartbeat_missed;		     /* 3 */
+	uint32_t retransmit_initial_ms;		     /* 1500 (FMI, BRI, UPN) */
+	uint32_t retransmit_max_ms;		     /* 32000 */
+	uint32_t max_lifetime_s;		     /* longest lifetime granted, 65532 max */
 };
 
 struct fm_cfg_lma {
@@ -113,12 +113,12 @@ struct fm_cfg_mag_mn {
 
 struct fm_cfg_mag_timers {
 	uint32_t retransmit_initial_ms; /* 1500 */
-	uint32_t retransmit_max_ms;     /* 32000 */
-	uint32_t lifetime_s;            /* requested binding lifetime, 3600 */
-	uint32_t ra_interval_s;         /* periodic unsolicited RAs, 10 */
-	uint32_t idle_timeout_s;        /* detach a silent MN after this, 0 = never */
-	uint32_t heartbeat_interval_s;  /* 60; 0 = off */
-	uint32_t heartbeat_missed;      /* 3 */
+	uint32_t retransmit_max_ms;	/* 32000 */
+	uint32_t lifetime_s;		/* requested binding lifetime, 3600 */
+	uint32_t ra_interval_s;		/* periodic unsolicited RAs, 10 */
+	uint32_t idle_timeout_s;	/* detach a silent MN after this, 0 = never */
+	uint32_t heartbeat_interval_s;	/* 60; 0 = off */
+	uint32_t heartbeat_missed;	/* 3 */
 };
 
 struct fm_cfg_mag {
@@ -140,13 +140,13 @@ struct fm_cfg_mag {
 struct fm_config {
 	char instance[64];
 	enum fm_role role;
-	int log_level;            /* enum fm_log_level */
+	int log_level;		  /* enum fm_log_level */
 	char control_socket[108]; /* default /run/flowmob/<instance>.sock */
-	char bpffs[256];          /* default /sys/fs/bpf */
-	char netns[64];           /* empty: stay in the current namespace */
-	char state_dir[256];      /* default /var/lib/flowmob/<instance> */
-	struct fm_cfg_lma lma;    /* role: lma */
-	struct fm_cfg_mag mag;    /* role: mag */
+	char bpffs[256];	  /* default /sys/fs/bpf */
+	char netns[64];		  /* empty: stay in the current namespace */
+	char state_dir[256];	  /* default /var/lib/flowmob/<instance> */
+	struct fm_cfg_lma lma;	  /* role: lma */
+	struct fm_cfg_mag mag;	  /* role: mag */
 };
 
 /* Load and validate; returns 0, or -1 with a message naming the key in err. */

@@ -28,16 +28,16 @@ enum fm_dp_role {
 };
 
 enum fm_dp_mode {
-	FM_DP_MODE_XDP = 1,     /* native XDP (veth and most NICs) */
+	FM_DP_MODE_XDP = 1,	/* native XDP (veth and most NICs) */
 	FM_DP_MODE_XDP_GENERIC, /* SKB-mode XDP */
-	FM_DP_MODE_TC,          /* TC clsact ingress */
+	FM_DP_MODE_TC,		/* TC clsact ingress */
 };
 
 #define FM_DP_MAX_IFACES 16
 
 struct fm_dp_opts {
-	const char *instance;  /* pins live in <bpffs>/flowmob/<instance>/ */
-	const char *bpffs;     /* bpffs mount point, default /sys/fs/bpf */
+	const char *instance; /* pins live in <bpffs>/flowmob/<instance>/ */
+	const char *bpffs;    /* bpffs mount point, default /sys/fs/bpf */
 	enum fm_dp_role role;
 	enum fm_dp_mode mode;
 	struct in6_addr local; /* LMA address, or the MAG's Proxy-CoA: the tunnel source */
@@ -52,8 +52,8 @@ struct fm_dp_opts {
 	 * an interface's mode across a restart removes our attachment of the old mode. */
 	enum fm_dp_mode core_modes[FM_DP_MAX_IFACES];
 	enum fm_dp_mode access_modes[FM_DP_MAX_IFACES];
-	uint16_t tunnel_mtu;   /* largest outer packet; bigger inner packets get PTB. 0 = link MTU */
-	uint8_t hop_limit;     /* outer hop limit, 0 = 64 */
+	uint16_t tunnel_mtu; /* largest outer packet; bigger inner packets get PTB. 0 = link MTU */
+	uint8_t hop_limit;   /* outer hop limit, 0 = 64 */
 	/* Map sizes, 0 = default. A restart keeps the sizes of the pinned maps. */
 	uint32_t max_mns;      /* MN ids are < max_mns (default 65536) */
 	uint32_t max_bindings; /* default 2 * max_mns */
@@ -102,7 +102,7 @@ enum fm_dp_action {
 struct fm_dp_rule {
 	uint16_t fid;
 	uint16_t priority; /* FID-PRI: lower value first */
-	uint8_t action;    /* enum fm_dp_action */
+	uint8_t action;	   /* enum fm_dp_action */
 	bool active;
 	uint16_t bid;
 	uint8_t n_att;
@@ -113,7 +113,8 @@ struct fm_dp_rule {
 
 /* Replace the MN's whole rule set atomically (two slots, one 8-byte flip). */
 int fm_dp_rules_set(struct fm_dp *dp, uint32_t mn, const struct fm_dp_rule *rules, unsigned n);
-/* Forget everything about an MN (rules, counters). Prefixes and bindings are removed by their calls. */
+/* Forget everything about an MN (rules, counters). Prefixes and bindings are removed by their
+ * calls. */
 int fm_dp_mn_del(struct fm_dp *dp, uint32_t mn);
 
 /* ---- MAG ------------------------------------------------------------------ */
