@@ -1,6 +1,11 @@
+# SPDX-License-Identifier: GPL-2.0
 """Namespace tests of the data plane: real packets CN -> LMA -> MAG -> MN and back
 through the BPF programs (XDP and TC), PTB from the LMA, and forwarding that
-survives the death of the process that programmed the maps."""
+survives the death of the process that programmed the maps.
+
+The topology is the project's (the `topo` fixture, tools/topo/flowmob-topo: all five
+namespaces); on top of it the MN is a static host (dpdriver.Dataplane.setup_static_mn)
+and `bpf_fixtures dpctl` programs the LMA and the MAGs (tests/bpf/dpdriver.py)."""
 import json
 import os
 import signal
@@ -9,162 +14,161 @@ import time
 
 import pytest
 
-from dp_topo import FIXTURES, LMA_ADDR, Topo, sh
+import nslib
+from dpdriver import FIXTURES, LMA_ADDR, LMA_STATE, MAG2_STATE, MAG_STATE, Dataplane
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists(FIXTURES),
                                 reason="needs root and build/tests/bpf_fixtures")
 
 
 @pytest.fixture
-def topo():
-    t = Topo().up()
+def dp(topo):
+    """The data plane of a fresh topology with a static MN; on teardown (also after a
+    failure) every instance is detached and unpinned, before `topo` removes the
+    namespaces, and a pin directory left behind fails the test."""
+    d = Dataplane(topo)
     try:
-        yield t
+        d.setup_static_mn()
+        yield d
     finally:
-        t.cleanup()
-        t.down()
+        left = d.cleanup()
+        if left:
+            raise RuntimeError(f"pin directories left behind: {left}")
 
 
-def test_no_dataplane_no_path(topo):
+def test_no_dataplane_no_path(dp):
     """Control: without the programs the LMA kernel has no route to the MN."""
-    assert topo.echo(count=2)[0] == 0
+    assert dp.echo(count=2)[0] == 0
 
 
 @pytest.mark.parametrize("mode", ["xdp", "tc"])
-def test_ping_both_ways(topo, mode):
-    topo.dpctl(f"{topo.lma_opts(mode)} {topo.LMA_STATE}")
-    topo.dpctl(f"{topo.mag_opts(mode)} {topo.MAG_STATE}")
-    got, _ = topo.echo(count=5)
+def test_ping_both_ways(dp, mode):
+    dp.dpctl(f"{dp.lma_opts(mode)} {LMA_STATE}")
+    dp.dpctl(f"{dp.mag_opts(mode)} {MAG_STATE}")
+    got, _ = dp.echo(count=5)
     assert got == 5
-    lma = topo.stats(topo.lma_opts(mode))
-    mag = topo.stats(topo.mag_opts(mode))
+    lma = dp.stats(dp.lma_opts(mode))
+    mag = dp.stats(dp.mag_opts(mode))
     assert lma["lma_downlink_encap"] + lma["lma_downlink_encap_stack"] >= 5
     assert lma["lma_uplink_decap"] + lma["lma_uplink_decap_stack"] >= 5
     assert mag["mag_downlink_decap"] >= 5
     assert mag["mag_uplink_encap"] + mag["mag_uplink_encap_stack"] >= 5
     # After the first packets the next hops are resolved: the fast path is used.
     assert lma["lma_downlink_encap"] >= 1 and mag["mag_uplink_encap"] >= 1
-    c = topo.dpctl(f"{topo.lma_opts(mode)} bcount 1 1").stdout
+    c = dp.dpctl(f"{dp.lma_opts(mode)} bcount 1 1").stdout
     assert "packets=" in c and int(c.split("packets=")[1].split()[0]) >= 10
 
 
 @pytest.mark.parametrize("mode", ["xdp", "tc"])
-def test_tcp_transfer_full_size_segments(topo, mode):
+def test_tcp_transfer_full_size_segments(dp, mode):
     """4 MB of TCP CN -> MN: full-size segments do not fit the tunnel, so the path MTU
     must come down through our PTB (XDP sees single frames, TC sees GRO packets)."""
-    topo.dpctl(f"{topo.lma_opts(mode)} {topo.LMA_STATE}")
-    topo.dpctl(f"{topo.mag_opts(mode)} {topo.MAG_STATE}")
+    dp.dpctl(f"{dp.lma_opts(mode)} {LMA_STATE}")
+    dp.dpctl(f"{dp.mag_opts(mode)} {MAG_STATE}")
     n = 4 * 1024 * 1024
-    assert topo.tcp(n) == n
-    assert topo.stats(topo.lma_opts(mode))["ptb_sent"] >= 1
-
-
-@pytest.fixture
-def topo2():
-    t = Topo(two_mags=True).up()
-    try:
-        yield t
-    finally:
-        t.cleanup()
-        t.down()
+    assert dp.tcp(n) == n
+    assert dp.stats(dp.lma_opts(mode))["ptb_sent"] >= 1
 
 
 @pytest.mark.parametrize("mode", ["xdp", "tc"])
-def test_flow_rule_moves_flow_to_second_mag(topo2, mode):
+def test_flow_rule_moves_flow_to_second_mag(dp, mode):
     """MN bound through MAG1 (BID 1, default) and MAG2 (BID 2); a rule sends UDP
     dst-port 7100-7199 to BID 2. Real packets follow the rule; replacing the rule set
     (two-slot flip) moves the flow back, with no restart of anything."""
-    t = topo2
-    lma = t.lma_opts(mode)
-    t.dpctl(f"{lma} {t.LMA_STATE} binding 1 2 fd00:12::2 4 peer fd00:12::2 "
-            f"rule 1 10 1 2 17 7100 7199")
-    t.dpctl(f"{t.mag_opts(mode)} {t.MAG_STATE}")
-    t.dpctl(f"{t.mag2_opts(mode)} route fd00:100:0:1::/64 mag2-mn 02:00:00:00:01:02 1")
-    m1 = t.stats(t.mag_opts(mode))["mag_downlink_decap"]
-    m2 = t.stats(t.mag2_opts(mode))["mag_downlink_decap"]
-    assert t.echo(count=4, port=7150)[0] == 4
-    assert t.stats(t.mag2_opts(mode))["mag_downlink_decap"] - m2 == 4
-    assert t.stats(t.mag_opts(mode))["mag_downlink_decap"] - m1 == 0
-    assert t.echo(count=4, port=7250)[0] == 4   # outside the range: default, MAG1
-    assert t.stats(t.mag_opts(mode))["mag_downlink_decap"] - m1 == 4
-    assert t.stats(t.lma_opts(mode))["rule_match"] >= 1
+    lma = dp.lma_opts(mode)
+    dp.dpctl(f"{lma} {LMA_STATE} binding 1 2 fd00:12::2 4 peer fd00:12::2 "
+             f"rule 1 10 1 2 17 7100 7199")
+    dp.dpctl(f"{dp.mag_opts(mode)} {MAG_STATE}")
+    dp.dpctl(f"{dp.mag2_opts(mode)} {MAG2_STATE}")
+    m1 = dp.stats(dp.mag_opts(mode))["mag_downlink_decap"]
+    m2 = dp.stats(dp.mag2_opts(mode))["mag_downlink_decap"]
+    assert dp.echo(count=4, port=7150)[0] == 4
+    assert dp.stats(dp.mag2_opts(mode))["mag_downlink_decap"] - m2 == 4
+    assert dp.stats(dp.mag_opts(mode))["mag_downlink_decap"] - m1 == 0
+    assert dp.echo(count=4, port=7250)[0] == 4   # outside the range: default, MAG1
+    assert dp.stats(dp.mag_opts(mode))["mag_downlink_decap"] - m1 == 4
+    assert dp.stats(dp.lma_opts(mode))["rule_match"] >= 1
     # Flow moves back: an empty rule set for MN 1.
-    t.dpctl(f"{lma} norules 1")
-    assert t.echo(count=4, port=7150)[0] == 4
-    assert t.stats(t.mag_opts(mode))["mag_downlink_decap"] - m1 == 8
-    assert t.stats(t.mag2_opts(mode))["mag_downlink_decap"] - m2 == 4
+    dp.dpctl(f"{lma} norules 1")
+    assert dp.echo(count=4, port=7150)[0] == 4
+    assert dp.stats(dp.mag_opts(mode))["mag_downlink_decap"] - m1 == 8
+    assert dp.stats(dp.mag2_opts(mode))["mag_downlink_decap"] - m2 == 4
+    # The static MN (no policy routing) answers every flow through MAG1.
+    s2 = dp.stats(dp.mag2_opts(mode))
+    assert s2["mag_uplink_encap"] + s2["mag_uplink_encap_stack"] == 0
 
 
-def test_bpftool_shows_named_fields(topo):
-    topo.dpctl(f"{topo.lma_opts('xdp')} {topo.LMA_STATE}")
-    pin = topo.dpctl(f"{topo.lma_opts('xdp')} pindir").stdout.split("pindir=")[1].strip()
+def test_bpftool_shows_named_fields(dp):
+    dp.dpctl(f"{dp.lma_opts('xdp')} {LMA_STATE}")
+    pin = dp.pindir(dp.lma_opts("xdp"))
     # the binding cache keyed [MN, BID] ...
-    out = sh(f"bpftool -j map dump pinned {pin}/fm_binding").stdout
+    out = nslib.run(None, f"bpftool -j map dump pinned {pin}/fm_binding").stdout
     e = [x.get("formatted", x) for x in json.loads(out)]
     assert [(x["key"]["mn"], x["key"]["bid"]) for x in e] == [(1, 1)]
     v = e[0]["value"]
     assert v["att"] == 3 and v["coa"][:2] == [0xfd, 0x00] and v["coa"][15] == 2
     # ... and the copy-on-write value the programs read (index v["bi"])
-    out = sh(f"bpftool -j map lookup pinned {pin}/fm_bval key {v['bi']} 0 0 0").stdout
+    out = nslib.run(None, f"bpftool -j map lookup pinned {pin}/fm_bval "
+                          f"key {v['bi']} 0 0 0").stdout
     b = json.loads(out)
     b = b.get("formatted", b)["value"]
     assert b["mn"] == 1 and b["bid"] == 1 and b["coa"] == v["coa"]
-    out = sh(f"bpftool -j map lookup pinned {pin}/fm_mn key 1 0 0 0").stdout
+    out = nslib.run(None, f"bpftool -j map lookup pinned {pin}/fm_mn key 1 0 0 0").stdout
     m = json.loads(out)
     m = m.get("formatted", m)["value"]
     assert m["bind"][0]["bid"] == 1 and m["bind"][0]["bi"] == 1 and "epoch" in m["ver"]
 
 
-def test_packet_too_big_from_lma(topo):
-    topo.dpctl(f"{topo.lma_opts('xdp')} {topo.LMA_STATE}")
-    topo.dpctl(f"{topo.mag_opts('xdp')} {topo.MAG_STATE}")
-    assert topo.echo(count=2)[0] == 2
+def test_packet_too_big_from_lma(dp):
+    dp.dpctl(f"{dp.lma_opts('xdp')} {LMA_STATE}")
+    dp.dpctl(f"{dp.mag_opts('xdp')} {MAG_STATE}")
+    assert dp.echo(count=2)[0] == 2
     # 1452 + 8 + 40 = 1500 octets: does not fit a 1500-octet tunnel (inner MTU 1460).
-    got, emsg = topo.echo(count=3, size=1452, dontfrag=True)
+    got, emsg = dp.echo(count=3, size=1452, dontfrag=True)
     assert got == 0 and emsg >= 1
-    route = topo.x("cn", "ip -6 route get fd00:100:0:1::10").stdout
+    route = dp.topo.run("cn", "ip -6 route get fd00:100:0:1::10").stdout
     assert "mtu 1460" in route, route
-    assert topo.echo(count=2, size=1400)[0] == 2
-    assert topo.stats(topo.lma_opts("xdp"))["ptb_sent"] >= 1
+    assert dp.echo(count=2, size=1400)[0] == 2
+    assert dp.stats(dp.lma_opts("xdp"))["ptb_sent"] >= 1
 
 
-def test_forwarding_survives_agent_kill_and_restart(topo):
+def test_forwarding_survives_agent_kill_and_restart(dp):
     holder = subprocess.Popen(
-        f"exec {FIXTURES} dpctl {topo.lma_opts('xdp')} {topo.LMA_STATE} hold",
+        f"exec {FIXTURES} dpctl {dp.lma_opts('xdp')} {LMA_STATE} hold",
         shell=True, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "holding"
-        topo.dpctl(f"{topo.mag_opts('xdp')} {topo.MAG_STATE}")
-        assert topo.echo(count=3)[0] == 3
+        dp.dpctl(f"{dp.mag_opts('xdp')} {MAG_STATE}")
+        assert dp.echo(count=3)[0] == 3
         holder.send_signal(signal.SIGKILL)
         holder.wait(timeout=5)
         time.sleep(0.2)
-        assert topo.echo(count=5)[0] == 5
+        assert dp.echo(count=5)[0] == 5
         # A restart finds the pinned maps, replaces the program, keeps forwarding.
-        out = topo.dpctl(f"{topo.lma_opts('xdp')} reused").stdout
+        out = dp.dpctl(f"{dp.lma_opts('xdp')} reused").stdout
         assert "reused=1" in out
-        assert topo.echo(count=3)[0] == 3
+        assert dp.echo(count=3)[0] == 3
         # --cleanup: detached and unpinned, the path is gone.
-        pin = topo.dpctl(f"{topo.lma_opts('xdp')} pindir").stdout.split("pindir=")[1].strip()
-        topo.dpctl(f"{topo.lma_opts('xdp')} cleanup")
+        pin = dp.pindir(dp.lma_opts("xdp"))
+        dp.dpctl(f"{dp.lma_opts('xdp')} cleanup")
         assert not os.path.exists(pin)
-        assert "prog/xdp" not in topo.x("lma", "ip -d link show lma-cn").stdout
-        assert topo.echo(count=1)[0] == 0
+        assert "prog/xdp" not in dp.topo.run("lma", "ip -d link show lma-cn").stdout
+        assert dp.echo(count=1)[0] == 0
     finally:
         if holder.poll() is None:
             holder.kill()
             holder.wait()
 
 
-def attachments(t, node):
+def attachments(dp, node):
     """`bpftool net show` inside the node's namespace: {ifname: (kind, detail)}, where
     kind is "xdp" (detail: driver/generic, the program's name) or "tc" (detail: the
     clsact hook and the program's name). A second attachment of an interface fails."""
-    out = t.x(node, "bpftool -j net show").stdout
+    out = dp.topo.run(node, "bpftool -j net show").stdout
     net = json.loads(out)[0]
     got = {}
     for x in net["xdp"]:
-        prog = json.loads(sh(f"bpftool -j prog show id {x['id']}").stdout)
+        prog = json.loads(nslib.run(None, f"bpftool -j prog show id {x['id']}").stdout)
         assert x["devname"] not in got, net
         got[x["devname"]] = ("xdp", x["mode"], prog["name"])
     for x in net["tc"]:
@@ -173,25 +177,24 @@ def attachments(t, node):
     return got
 
 
-def test_attach_mode_per_interface(topo2):
+def test_attach_mode_per_interface(dp):
     """One LMA: its core interface in TC, its access interfaces in native XDP (the
     instance default). Traffic flows both ways through both programs; bpftool shows
     exactly one attachment of ours per interface, in its mode. A restart with other
     modes per interface moves each attachment (none left in the old mode), and
     cleanup leaves none."""
-    t = topo2
-    base = f"-n {t.ns['lma']} -i {t.tag}-lma -r lma -l {LMA_ADDR}"
+    base = f"-n {dp.topo.lma} -i {dp.instance('lma')} -r lma -l {LMA_ADDR}"
     lma = f"{base} -m xdp -c lma-cn:tc -a lma-mag1 -a lma-mag2"
-    t.dpctl(f"{lma} {t.LMA_STATE}")
-    t.dpctl(f"{t.mag_opts('xdp')} {t.MAG_STATE}")
-    assert attachments(t, "lma") == {
+    dp.dpctl(f"{lma} {LMA_STATE}")
+    dp.dpctl(f"{dp.mag_opts('xdp')} {MAG_STATE}")
+    assert attachments(dp, "lma") == {
         "lma-cn": ("tc", "clsact/ingress", "fm_lma_tc"),
         "lma-mag1": ("xdp", "driver", "fm_lma_xdp"),
         "lma-mag2": ("xdp", "driver", "fm_lma_xdp"),
     }
-    got, _ = t.echo(count=5)
+    got, _ = dp.echo(count=5)
     assert got == 5
-    s = t.stats(lma)
+    s = dp.stats(lma)
     # downlink enters lma-cn (TC program), uplink enters lma-mag1 (XDP program)
     assert s["lma_downlink_encap"] + s["lma_downlink_encap_stack"] >= 5
     assert s["lma_uplink_decap"] + s["lma_uplink_decap_stack"] >= 5
@@ -199,24 +202,24 @@ def test_attach_mode_per_interface(topo2):
     # Restart with each interface in another mode: TC by default, core native XDP,
     # lma-mag1 generic XDP.
     lma2 = f"{base} -m tc -c lma-cn:xdp -a lma-mag1:xdpgeneric -a lma-mag2"
-    assert "reused=1" in t.dpctl(f"{lma2} reused").stdout
-    assert attachments(t, "lma") == {
+    assert "reused=1" in dp.dpctl(f"{lma2} reused").stdout
+    assert attachments(dp, "lma") == {
         "lma-cn": ("xdp", "driver", "fm_lma_xdp"),
         "lma-mag1": ("xdp", "generic", "fm_lma_xdp"),
         "lma-mag2": ("tc", "clsact/ingress", "fm_lma_tc"),
     }
-    assert t.echo(count=3)[0] == 3
+    assert dp.echo(count=3)[0] == 3
 
     # Back to the first layout: the XDP programs leave lma-cn, lma-mag1 changes XDP mode.
-    t.dpctl(lma)
-    assert attachments(t, "lma") == {
+    dp.dpctl(lma)
+    assert attachments(dp, "lma") == {
         "lma-cn": ("tc", "clsact/ingress", "fm_lma_tc"),
         "lma-mag1": ("xdp", "driver", "fm_lma_xdp"),
         "lma-mag2": ("xdp", "driver", "fm_lma_xdp"),
     }
-    assert t.echo(count=3)[0] == 3
+    assert dp.echo(count=3)[0] == 3
 
     # Cleanup knows nothing of the modes (default xdp, no per-interface ones).
-    t.dpctl(f"{base} -m xdp -c lma-cn -a lma-mag1 -a lma-mag2 cleanup")
-    assert attachments(t, "lma") == {}
-    assert t.echo(count=1)[0] == 0
+    dp.dpctl(f"{base} -m xdp -c lma-cn -a lma-mag1 -a lma-mag2 cleanup")
+    assert attachments(dp, "lma") == {}
+    assert dp.echo(count=1)[0] == 0

@@ -1,8 +1,10 @@
+# SPDX-License-Identifier: GPL-2.0
 """UDP echo for the namespace tests (the hosts have no ping binary).
 
   udp_echo.py server PORT SECONDS      echo every datagram back until SECONDS pass
   udp_echo.py tcpserver PORT SECONDS / tcpclient ADDR PORT BYTES
                                        one TCP transfer, the server answers the count
+                                       (the servers print "ready" once bound)
   udp_echo.py client ADDR PORT COUNT SIZE [dontfrag]
                                        send COUNT datagrams of SIZE octets, one at a
                                        time, print "received N" (and "emsgsize N")
@@ -15,6 +17,7 @@ import time
 def server(port, seconds):
     s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     s.bind(("::", port))
+    print("ready", flush=True)
     end = time.time() + seconds
     while time.time() < end:
         s.settimeout(max(0.05, end - time.time()))
@@ -57,6 +60,7 @@ def tcp_server(port, seconds):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("::", port))
     s.listen(1)
+    print("ready", flush=True)
     s.settimeout(seconds)
     c, _ = s.accept()
     c.settimeout(seconds)
