@@ -482,6 +482,21 @@ def test_decode_hex_tolerates_separators_and_comments():
     assert [json.loads(l) for l in out] == [MESSAGE_EXAMPLES[4]] * 2
 
 
+def test_error_names_packet_under_a_long_path(tmp_path):
+    """The packet number survives a long capture path (it was cut at 64 octets)."""
+    d = tmp_path / ("d" * 120)
+    d.mkdir()
+    good = d / "g.pcap"
+    run(["encode", "--pcap", str(good)], json.dumps(MESSAGE_EXAMPLES[:2]).encode(), check=True)
+    data = bytearray(good.read_bytes())
+    data[24 + 16 + 40 + 12 + 1] = 0xFF  # first option's length byte
+    bad = d / "bad.pcap"
+    bad.write_bytes(bytes(data))
+    p = run(["decode", "--pcap", str(bad)])
+    assert p.returncode == 1
+    assert f"{bad}: packet 1: malformed Mobility Header at offset 13".encode() in p.stderr
+
+
 def test_bad_pcap(tmp_path):
     p = run(["decode", "--pcap", str(tmp_path / "missing.pcap")])
     assert p.returncode == 1 and b"No such file" in p.stderr

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -465,7 +466,7 @@ static int cmd_decode_pcap(const char *path)
 		uint32_t caplen = rd32(rec + 8, swap);
 		size_t l2 = 0, mhlen = 0;
 		long off;
-		char where[64];
+		char where[PATH_MAX + 32]; /* "<path>: packet N", never cut */
 
 		idx++;
 		if (caplen > 262144) {
