@@ -155,21 +155,22 @@ static __always_inline int fm_lma_uplink(void *ctx, const int xdp)
 	return FM_V_CONT;
 }
 
-static __always_inline int fm_lma(void *ctx, const int xdp, __u32 *redir)
+/*
+ * Every entry point starts here: count the packet, make the first pull octets
+ * linear (TC), and check Ethernet + IPv6. Returns FM_V_CONT with *ip6p set, or the
+ * verdict for a packet that is truncated (dropped) or not IPv6 (passed).
+ */
+static __always_inline int fm_ingress_ip6(void *ctx, const int xdp, __u32 pull,
+					  struct ipv6hdr **ip6p)
 {
-	struct fm_pkt pk = {};
 	void *data, *data_end;
 	struct ethhdr *eth;
 	struct ipv6hdr *ip6;
-	struct fm_prefix *pv;
-	int from_tunnel = 0;
-	__u8 local[16];
-	int v;
 
 	fm_stat(FM_ST_RX);
 	if (!xdp) {
 		struct __sk_buff *skb = ctx;
-		__u32 want = skb->len < 512 ? skb->len : 512;
+		__u32 want = skb->len < pull ? skb->len : pull;
 
 		if (fm_data(ctx, xdp) + want > fm_data_end(ctx, xdp))
 			bpf_skb_pull_data(skb, want);
@@ -190,6 +191,23 @@ static __always_inline int fm_lma(void *ctx, const int xdp, __u32 *redir)
 		fm_stat(FM_ST_PASS_NOT_IP6);
 		return FM_V_PASS;
 	}
+	*ip6p = ip6;
+	return FM_V_CONT;
+}
+
+static __always_inline int fm_lma(void *ctx, const int xdp, __u32 *redir)
+{
+	struct fm_pkt pk = {};
+	void *data, *data_end;
+	struct ipv6hdr *ip6;
+	struct fm_prefix *pv;
+	int from_tunnel = 0;
+	__u8 local[16];
+	int v;
+
+	v = fm_ingress_ip6(ctx, xdp, 512, &ip6);
+	if (v != FM_V_CONT)
+		return v;
 	fm_cfg_addr(local, cfg.local);
 	if (ip6->nexthdr == NH_IPV6 && fm_ip6_eq(&ip6->daddr, local)) {
 		v = fm_lma_uplink(ctx, xdp);
@@ -251,30 +269,9 @@ static __always_inline int fm_mag(void *ctx, const int xdp, __u32 *redir)
 	__u8 a0;
 	int rc;
 
-	fm_stat(FM_ST_RX);
-	if (!xdp) {
-		struct __sk_buff *skb = ctx;
-		__u32 want = skb->len < 128 ? skb->len : 128;
-
-		if (fm_data(ctx, xdp) + want > fm_data_end(ctx, xdp))
-			bpf_skb_pull_data(skb, want);
-	}
-	data = fm_data(ctx, xdp);
-	data_end = fm_data_end(ctx, xdp);
-	eth = data;
-	if ((void *)(eth + 1) > data_end)
-		return FM_DROP(FM_ST_DROP_TRUNC);
-	if (eth->h_proto != bpf_htons(ETH_P_IPV6)) {
-		fm_stat(FM_ST_PASS_NOT_IP6);
-		return FM_V_PASS;
-	}
-	ip6 = (void *)(eth + 1);
-	if ((void *)(ip6 + 1) > data_end)
-		return FM_DROP(FM_ST_DROP_TRUNC);
-	if (ip6->version != 6) {
-		fm_stat(FM_ST_PASS_NOT_IP6);
-		return FM_V_PASS;
-	}
+	rc = fm_ingress_ip6(ctx, xdp, 128, &ip6);
+	if (rc != FM_V_CONT)
+		return rc;
 
 	fm_cfg_addr(local, cfg.local);
 	fm_cfg_addr(lma, cfg.lma);
