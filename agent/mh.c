@@ -997,6 +997,13 @@ static int dec_opts(const uint8_t *buf, size_t len, size_t pos, struct mh_msg *m
 	return 0;
 }
 
+bool mh_type_known(uint8_t type)
+{
+	return type == mh_fm_type || type == MH_TYPE_BU || type == MH_TYPE_BA ||
+	       type == MH_TYPE_BR || type == MH_TYPE_HEARTBEAT || type == MH_TYPE_BE ||
+	       type == MH_TYPE_UPN || type == MH_TYPE_UPA;
+}
+
 int mh_decode(const uint8_t *buf, size_t len, struct mh_msg *m, struct mh_err *err)
 {
 	size_t mhlen, body;
@@ -1018,9 +1025,7 @@ int mh_decode(const uint8_t *buf, size_t len, struct mh_msg *m, struct mh_err *e
 		return fail(err, mhlen, "Header Len %u says %zu octets but %zu are present", buf[1],
 			    mhlen, len);
 	type = buf[2];
-	if (type != mh_fm_type && type != MH_TYPE_BU && type != MH_TYPE_BA && type != MH_TYPE_BR &&
-	    type != MH_TYPE_HEARTBEAT && type != MH_TYPE_BE && type != MH_TYPE_UPN &&
-	    type != MH_TYPE_UPA)
+	if (!mh_type_known(type))
 		return fail(err, 2, "unsupported MH Type %u", type);
 	/* Every supported message has at least 12 octets of fixed fields: 16 with padding. */
 	if (mhlen < 16)

@@ -259,6 +259,9 @@ struct mh_err {
  * The checksum field is left 0 (the kernel's raw MH socket fills it; see mh_checksum). */
 int mh_encode(const struct mh_msg *m, uint8_t *buf, size_t len, struct mh_err *err);
 
+/* True for the MH types this codec decodes (including the FMI/FMA type in use). */
+bool mh_type_known(uint8_t type);
+
 /* Decode one MH; returns 0, or -1 with err naming what is wrong and where. */
 int mh_decode(const uint8_t *buf, size_t len, struct mh_msg *m, struct mh_err *err);
 

@@ -49,12 +49,6 @@ struct fm_mhsock {
 	struct mh_msg msg; /* large: kept here rather than on the stack */
 };
 
-static bool known_type(uint8_t t)
-{
-	return t == MH_TYPE_BU || t == MH_TYPE_BA || t == MH_TYPE_BE || t == MH_TYPE_HEARTBEAT ||
-	       t == MH_TYPE_BR || t == MH_TYPE_UPN || t == MH_TYPE_UPA || t == mh_fm_type;
-}
-
 /* RFC 6275 §9.2: answer an unknown MH type with Binding Error status 2. The Home
  * Address field stays unspecified: we take no Home Address destination option. */
 static void reply_unknown_type(struct fm_mhsock *s, const struct in6_addr *to)
@@ -83,7 +77,7 @@ static void rx_one(struct fm_mhsock *s, size_t len, const struct sockaddr_in6 *f
 
 	s->stats.rx++;
 	inet_ntop(AF_INET6, &from->sin6_addr, src, sizeof(src));
-	if (len >= 3 && !known_type(s->buf[2])) {
+	if (len >= 3 && !mh_type_known(s->buf[2])) {
 		s->stats.rx_unknown_type++;
 		pr_debug("mh: from %s: unsupported MH type %u (%zu octets), Binding Error sent",
 			 src, s->buf[2], len);
