@@ -4,6 +4,7 @@
 #   make deps       install the Debian packages the project needs (idempotent)
 #   make test       deps + every suite; ends with one line "N passed, N failed"
 #   make test-unit | test-bpf | test-e2e   one suite (each prints its own summary line)
+#   make check-layers  the agent's layer rules (also part of make test-unit)
 #   make fuzz FUZZ_SECONDS=60              run the MH decoder fuzzer
 #   make demo       deps + build + the whole system in namespaces, showing a flow moving
 #   make bench      the benchmark table
@@ -42,7 +43,7 @@ BPF_SRCS    := $(wildcard bpf/*.bpf.c)
 BPF_OBJS    := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 SKELS       := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/skel/%.skel.h)
 
-AGENT_SRCS  := $(filter-out agent/main.c,$(wildcard agent/*.c))
+AGENT_SRCS  := $(wildcard agent/*/*.c)
 AGENT_OBJS  := $(AGENT_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB         := $(BUILD)/libflowmob.a
 
@@ -56,7 +57,7 @@ BENCH_SRCS  := $(wildcard tests/bench/*.c)
 
 BINS := $(BUILD)/flowmobd $(BUILD)/flowmobctl $(BUILD)/flowmob-mh
 
-.PHONY: all deps test test-unit test-bpf test-e2e fuzz fuzz-smoke demo bench format clean \
+.PHONY: all deps check-layers test test-unit test-bpf test-e2e fuzz fuzz-smoke demo bench format clean \
         unit-bins bpf-test-bins bpf
 .DEFAULT_GOAL := all
 
@@ -81,12 +82,12 @@ $(BUILD)/vmlinux.h:
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
 # ---- agent library and binaries -----------------------------------------
-$(BUILD)/obj/%.o: %.c $(wildcard agent/*.h) $(wildcard include/*.h) | $(SKELS)
+$(BUILD)/obj/%.o: %.c $(wildcard agent/*/*.h) $(wildcard include/*.h) | $(SKELS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 # dataplane.o embeds the BPF object through its skeleton: rebuild it when a skeleton changes.
-$(BUILD)/obj/agent/dataplane.o: $(SKELS)
+$(BUILD)/obj/agent/dp/dataplane.o: $(SKELS)
 
 $(LIB): $(AGENT_OBJS)
 	@mkdir -p $(@D)
@@ -116,6 +117,9 @@ $(BUILD)/tests/bench_dp: $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 
 unit-bins: $(UNIT_BINS)
 
+check-layers: all
+	$(Q)tools/check-layers $(BUILD)
+
 # The unit suite runs the cmocka binaries of the sanitizer build plus the tool tests.
 test-unit: deps
 	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/san unit-bins
@@ -144,9 +148,9 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Iagent \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
 # Each target's agent sources: FUZZ_DEPS_<name> for tests/fuzz/fuzz_<name>.c.
-FUZZ_DEPS_mh := agent/mh.c agent/ts.c agent/mh_json.c
+FUZZ_DEPS_mh := agent/mh/mh.c agent/mh/ts.c agent/mh/mh_json.c
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard agent/*.c) $(wildcard agent/*.h)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard agent/*/*.c) $(wildcard agent/*/*.h)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_DEPS_$*) -ljansson
 

@@ -24,13 +24,13 @@
 
 #include <linux/magic.h>
 
-#include "config.h"
-#include "ctl.h"
-#include "daemon.h"
-#include "dataplane.h"
-#include "log.h"
-#include "state.h"
-#include "version.h"
+#include "daemon/config.h"
+#include "core/ctl.h"
+#include "daemon/daemon.h"
+#include "dp/dataplane.h"
+#include "core/log.h"
+#include "core/state.h"
+#include "core/version.h"
 
 enum {
 	EXIT_USAGE = 2,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * fm_dp_maps.h — the data plane's pinned layout: map keys and values shared by
- * bpf/flowmob.bpf.c and agent/dataplane.c. Plain __u8..__u64, explicit padding,
+ * bpf/flowmob.bpf.c and agent/dp/dataplane.c. Plain __u8..__u64, explicit padding,
  * sizes fixed by static asserts. Any change to a struct here changes the pinned
  * layout: bump FM_LAYOUT_VERSION (pins live in <bpffs>/flowmob/<instance>/<ver>/).
  *

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * fm_stats.h — indices and names of the data plane's per-CPU outcome and drop
- * counters (map fm_stats). Shared by bpf/ and agent/dataplane.c through one
+ * counters (map fm_stats). Shared by bpf/ and agent/dp/dataplane.c through one
  * X-macro so that the index and its name can never drift apart.
  */
 #ifndef FLOWMOB_FM_STATS_H

@@ -32,8 +32,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "dataplane.h"
-#include "log.h"
+#include "dp/dataplane.h"
+#include "core/log.h"
 #include "fm_bench.skel.h"
 
 __attribute__((weak)) void fm_log(enum fm_log_level level, const char *fmt, ...)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dpctl.c — a small test driver of the data-plane API (agent/dataplane.h) for the
+ * dpctl.c — a small test driver of the data-plane API (agent/dp/dataplane.h) for the
  * namespace tests: `bpf_fixtures dpctl OPTIONS ACTIONS...`. It opens (or reuses)
  * an instance exactly as flowmobd does, entering the network namespace itself
  * (-n) so that pins stay in the host's bpffs, runs the actions in order and
@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dataplane.h"
+#include "dp/dataplane.h"
 
 int dpctl_main(int argc, char **argv);
 

@@ -22,10 +22,10 @@
 
 #include <bpf/bpf.h>
 
-#include "dataplane.h"
+#include "dp/dataplane.h"
 #include "fm_dp_maps.h"
 #include "fm_stats.h"
-#include "log.h"
+#include "core/log.h"
 
 /* The agent's logger lives in log.c (another module); a weak stand-in keeps this
  * runner linkable on its own and quiet unless FM_FX_VERBOSE is set. */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fuzz_mh.c — libFuzzer target for the Mobility Header decoder (agent/mh.c) and the
- * JSON mapping (agent/mh_json.c). Any input must decode or be rejected without a
+ * fuzz_mh.c — libFuzzer target for the Mobility Header decoder (agent/mh/mh.c) and the
+ * JSON mapping (agent/mh/mh_json.c). Any input must decode or be rejected without a
  * crash; a message that decodes must re-encode (unless the canonical padding pushes
  * it over the 2048-octet MH limit), decode again to the identical structure, and its
  * JSON form must survive JSON -> message -> JSON unchanged.
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mh.h"
-#include "mh_json.h"
+#include "mh/mh.h"
+#include "mh/mh_json.h"
 
 static struct mh_msg m1, m2, m3;
 static uint8_t buf[4096];

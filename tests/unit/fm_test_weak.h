@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * fm_test_weak.h — weak fallbacks for the core's logging and clock functions,
- * included by the MAG unit tests so they link whether or not agent/log.c and
- * agent/clock.c are in libflowmob.a yet (the real, strong definitions win).
+ * included by the MAG unit tests so they link whether or not agent/core/log.c and
+ * agent/core/clock.c are in libflowmob.a yet (the real, strong definitions win).
  * The clock is always driven by the test through test_now_ms / test_wall_s.
  */
 #ifndef FM_TEST_WEAK_H
@@ -14,8 +14,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "clock.h"
-#include "log.h"
+#include "core/clock.h"
+#include "core/log.h"
 
 static uint64_t test_now_ms = 1000000;
 static time_t test_wall_s = 1700000000;
@@ -65,8 +65,8 @@ __attribute__((weak)) void fm_clock_override(uint64_t (*now_ms)(void),
 }
 
 #ifdef FM_TEST_WANT_TS_JSON
-#include "mh_json.h"
-/* Until agent/mh_json.c lands: a selector as an object of its next_header only. */
+#include "mh/mh_json.h"
+/* Until agent/mh/mh_json.c lands: a selector as an object of its next_header only. */
 __attribute__((weak)) json_t *ts_to_json(const struct fm_ts *ts)
 {
 	json_t *o = json_object();

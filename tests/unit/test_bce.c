@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "bce.h"
+#include "lma/bce.h"
 
 static struct in6_addr A(const char *s) {
 	struct in6_addr a;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_bul.c — the MAG's binding update list (agent/bul.c): PBU contents field by
+ * test_bul.c — the MAG's binding update list (agent/mag/bul.c): PBU contents field by
  * field, the 1.5 s doubling-to-32 s retransmission schedule, refresh and expiry,
  * and every class of PBA status. Clock injected, PBUs captured from the send hook.
  */
@@ -11,7 +11,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "bul.h"
+#include "mag/bul.h"
 #include "fm_test_weak.h"
 
 #define MAXCAP 64

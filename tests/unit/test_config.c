@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "log.h"
+#include "daemon/config.h"
+#include "core/log.h"
 
 static struct fm_config cfg;
 static char err[512];

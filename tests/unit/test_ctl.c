@@ -25,9 +25,9 @@
 
 #include <cmocka.h>
 
-#include "ctl.h"
-#include "log.h"
-#include "version.h"
+#include "core/ctl.h"
+#include "core/log.h"
+#include "core/version.h"
 
 struct env {
 	char dir[64];

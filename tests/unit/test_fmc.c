@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "fmc.h"
+#include "lma/fmc.h"
 
 static struct fmc_flow flow(uint16_t fid, uint16_t pri, uint16_t bid)
 {

@@ -17,9 +17,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "clock.h"
-#include "lma.h"
-#include "mh_json.h"
+#include "core/clock.h"
+#include "lma/lma.h"
+#include "mh/mh_json.h"
 
 #define WALL0 1800000000ull /* the test's wall clock, seconds */
 #define NAI   "mn1@example.net"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_mag.c — the MAG's protocol logic (agent/mag.c) driven with an injected
+ * test_mag.c — the MAG's protocol logic (agent/mag/mag.c) driven with an injected
  * clock and capturing hooks: attach from RS (and not from unknown MACs), the
  * PBU/PBA exchange, routes and Router Advertisements, FMI/FMA, UPN/UPA, BRI/BRA,
  * Flow Identification in a PBA, detach (command, link down, idle), heartbeat and
@@ -16,7 +16,7 @@
 
 #define FM_TEST_WANT_TS_JSON
 #include "fm_test_weak.h"
-#include "mag.h"
+#include "mag/mag.h"
 
 /* ---- capture ------------------------------------------------------------------- */
 #define MAX 64

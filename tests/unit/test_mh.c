@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_mh.c — unit tests of the Mobility Header codec (agent/mh.c).
+ * test_mh.c — unit tests of the Mobility Header codec (agent/mh/mh.c).
  *
  * The byte vectors below are written by hand from the RFC and draft layouts
  * (RFC 6275 §6.1, RFC 5213 §6.9/§8, RFC 5846, RFC 5847, RFC 7077 §4, RFC 5648/6089,
@@ -19,7 +19,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "mh.h"
+#include "mh/mh.h"
 
 /* ---- helpers ------------------------------------------------------------------------ */
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_mh_json.c — unit tests of the JSON form (agent/mh_json.c): every example of
+ * test_mh_json.c — unit tests of the JSON form (agent/mh/mh_json.c): every example of
  * docs/mh-json.md parses, maps to the expected struct fields and prints back to the
  * same JSON; errors name the key; selectors via ts_to_json/ts_from_json.
  */
@@ -13,7 +13,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "mh_json.h"
+#include "mh/mh_json.h"
 
 static struct mh_msg msg;
 

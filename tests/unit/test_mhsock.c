@@ -27,9 +27,9 @@
 
 #include <cmocka.h>
 
-#include "log.h"
-#include "mh.h"
-#include "mhsock.h"
+#include "core/log.h"
+#include "mh/mh.h"
+#include "mh/mhsock.h"
 
 static bool have_ns;
 static struct in6_addr lo6;

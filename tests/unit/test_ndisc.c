@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_ndisc.c — RFC 4861 builders and parsers of agent/ndisc.c, byte-exact.
+ * test_ndisc.c — RFC 4861 builders and parsers of agent/mag/ndisc.c, byte-exact.
  * The RA body vector is spelled out from the RFC 4861 §4.2/§4.6 layouts; the
  * whole-frame vectors (with their ICMPv6 checksums) were produced by scapy 2.5,
  * an independent implementation.
@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "fm_test_weak.h"
-#include "ndisc.h"
+#include "mag/ndisc.h"
 
 static const uint8_t MN_MAC[6] = {0x02, 0, 0, 0, 0x01, 0x01};
 static const uint8_t MAG_MAC[6] = {0x02, 0, 0, 0, 0, 0xaa};

@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "log.h"
-#include "state.h"
+#include "core/log.h"
+#include "core/state.h"
 
 static char base[64], dir[128];
 

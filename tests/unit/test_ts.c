@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_ts.c — unit tests of the traffic selector helpers (agent/ts.c): names,
+ * test_ts.c — unit tests of the traffic selector helpers (agent/mh/ts.c): names,
  * maxima, validation, equality and the CLI text form.
  */
 #include <stdarg.h>
@@ -11,7 +11,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "ts.h"
+#include "mh/ts.h"
 
 static void test_names(void **state)
 {

@@ -3,7 +3,7 @@
  * flowmob-mh — encode JSON Mobility Header messages to wire bytes (hex or a pcap of
  * IPv6 packets with a correct MH checksum) and decode hex or pcap back to JSON, one
  * object per line. The JSON form is documented in docs/mh-json.md; the codec is
- * agent/mh.c, the JSON mapping agent/mh_json.c.
+ * agent/mh/mh.c, the JSON mapping agent/mh/mh_json.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,8 +15,8 @@
 
 #include <jansson.h>
 
-#include "mh.h"
-#include "mh_json.h"
+#include "mh/mh.h"
+#include "mh/mh_json.h"
 
 #define PROG		   "flowmob-mh"
 #define LINKTYPE_ETHERNET  1

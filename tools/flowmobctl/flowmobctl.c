@@ -27,9 +27,9 @@
 
 #include <jansson.h>
 
-#include "mh_json.h"
-#include "ts.h"
-#include "version.h"
+#include "mh/mh_json.h"
+#include "mh/ts.h"
+#include "core/version.h"
 
 #define RUN_DIR	   "/run/flowmob"
 #define EXIT_ERR   1

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "clock.h"
-#include "lma.h"
-#include "log.h"
+#include "core/clock.h"
+#include "lma/lma.h"
+#include "core/log.h"
 
 static uint64_t n_pba, n_bad;
 static uint8_t wire[4096];

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * config.h — flowmobd's configuration, read from YAML with libcyaml (config.c).
+ * Every key is documented in docs/configuration.md; examples in docs/examples/.
+ * fm_config_load() either fills the whole struct or fails with a message that
+ * names the key (and the line, where libcyaml reports it); it never leaves a
+ * half-loaded config, so a bad SIGHUP reload keeps the running one.
+ */
+#ifndef FLOWMOB_CONFIG_H
+#define FLOWMOB_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
+#include "dp/dataplane.h"
+#include "mh/ts.h"
+
+#define FM_CFG_MAX_IFACES   FM_DP_MAX_IFACES
+#define FM_CFG_MAX_MAGS	    64
+#define FM_CFG_MAX_POLICIES FM_DP_MAX_RULES
+#define FM_CFG_MAX_MNS	    1024
+#define FM_NAI_MAX	    255
+
+enum fm_role {
+	FM_ROLE_LMA = 1,
+	FM_ROLE_MAG = 2,
+};
+
+enum fm_prefix_policy {
+	FM_PP_DEFAULT = 0, /* per-MN entries only: use the LMA's prefix-policy */
+	FM_PP_UNIQUE,	   /* seed §3.1 scenario 1: a new prefix per interface */
+	FM_PP_SHARED,	   /* scenario 2: every interface shares the MN's prefixes */
+	FM_PP_HYBRID,	   /* scenario 3: shared prefixes plus one of the interface's own */
+};
+
+enum fm_ordering {
+	FM_ORDER_TIMESTAMP = 1,
+	FM_ORDER_SEQUENCE,
+};
+
+enum fm_flow_signaling {
+	FM_SIG_FMI = 1, /* seed §4: FMI/FMA */
+	FM_SIG_UPN,	/* RFC 7864: UPN/UPA reason FLOW-MOBILITY, then PBU/PBA */
+};
+
+/* A placement policy (template: its FID applies to every MN). */
+struct fm_cfg_policy {
+	uint16_t fid;
+	uint16_t priority;
+	struct fm_ts selector;
+	uint8_t n_att;
+	uint8_t prefer_att[FM_DP_MAX_ATT];
+	bool drop;
+};
+
+struct fm_cfg_lma_mn {
+	char id[FM_NAI_MAX + 1];
+	enum fm_prefix_policy prefix_policy; /* FM_PP_DEFAULT: the LMA's */
+	bool deny;			     /* refuse registrations (PBA 129) */
+};
+
+struct fm_cfg_lma_timers {
+	uint32_t min_delay_before_bce_delete_ms;     /* 10000 */
+	uint32_t max_delay_before_new_bce_assign_ms; /* 1500 */
+	uint32_t timestamp_window_ms;		     /* 300 */
+	uint32_t heartbeat_interval_s;		     /* 60; 0 = off */
+	uint32_t heartbeat_missed;		     /* 3 */
+	uint32_t retransmit_initial_ms;		     /* 1500 (FMI, BRI, UPN) */
+	uint32_t retransmit_max_ms;		     /* 32000 */
+	uint32_t max_lifetime_s;		     /* longest lifetime granted, 65532 max */
+};
+
+struct fm_cfg_lma {
+	struct in6_addr address;
+	char core_ifaces[FM_CFG_MAX_IFACES][IF_NAMESIZE];
+	int n_core;
+	char access_ifaces[FM_CFG_MAX_IFACES][IF_NAMESIZE];
+	int n_access;
+	enum fm_dp_mode dataplane;
+	/* interface-modes: the interface's own attach mode, 0 = dataplane's */
+	enum fm_dp_mode core_modes[FM_CFG_MAX_IFACES];
+	enum fm_dp_mode access_modes[FM_CFG_MAX_IFACES];
+	struct in6_addr prefix_pool;
+	uint8_t prefix_pool_len; /* /48 in the example: /64s are handed out from it */
+	enum fm_prefix_policy prefix_policy;
+	enum fm_ordering ordering;
+	enum fm_flow_signaling flow_signaling;
+	struct in6_addr mags[FM_CFG_MAX_MAGS];
+	int n_mags;
+	struct fm_cfg_policy policies[FM_CFG_MAX_POLICIES];
+	int n_policies;
+	struct fm_cfg_lma_mn mobile_nodes[FM_CFG_MAX_MNS];
+	int n_mobile_nodes;
+	struct fm_cfg_lma_timers timers;
+	uint16_t tunnel_mtu; /* 0: the access link's MTU */
+};
+
+struct fm_cfg_access_iface {
+	char name[IF_NAMESIZE];
+	uint8_t att;
+	enum fm_dp_mode mode; /* mag.interface-modes, 0 = mag.dataplane */
+	/* Flow requests the MAG puts in its PBUs for MNs on this link (seed §3.2). */
+	struct fm_cfg_policy flow_requests[8];
+	int n_flow_requests;
+};
+
+struct fm_cfg_mag_mn {
+	uint8_t mac[6];
+	char id[FM_NAI_MAX + 1];
+};
+
+struct fm_cfg_mag_timers {
+	uint32_t retransmit_initial_ms; /* 1500 */
+	uint32_t retransmit_max_ms;	/* 32000 */
+	uint32_t lifetime_s;		/* requested binding lifetime, 3600 */
+	uint32_t ra_interval_s;		/* periodic unsolicited RAs, 10 */
+	uint32_t idle_timeout_s;	/* detach a silent MN after this, 0 = never */
+	uint32_t heartbeat_interval_s;	/* 60; 0 = off */
+	uint32_t heartbeat_missed;	/* 3 */
+};
+
+struct fm_cfg_mag {
+	struct in6_addr address; /* Proxy-CoA */
+	struct in6_addr lma;
+	char lma_interface[IF_NAMESIZE];
+	enum fm_dp_mode dataplane;
+	enum fm_dp_mode lma_interface_mode; /* mag.interface-modes, 0 = dataplane */
+	struct fm_cfg_access_iface access_ifaces[FM_CFG_MAX_IFACES];
+	int n_access;
+	struct in6_addr link_local; /* fe80::1: the same on every MAG */
+	struct fm_cfg_mag_mn mobile_nodes[FM_CFG_MAX_MNS];
+	int n_mobile_nodes;
+	bool keep_flow_state; /* keep per-flow state from FMI (seed §5.2) */
+	struct fm_cfg_mag_timers timers;
+	uint16_t tunnel_mtu;
+};
+
+struct fm_config {
+	char instance[64];
+	enum fm_role role;
+	int log_level;		  /* enum fm_log_level */
+	char control_socket[108]; /* default /run/flowmob/<instance>.sock */
+	char bpffs[256];	  /* default /sys/fs/bpf */
+	char netns[64];		  /* empty: stay in the current namespace */
+	char state_dir[256];	  /* default /var/lib/flowmob/<instance> */
+	struct fm_cfg_lma lma;	  /* role: lma */
+	struct fm_cfg_mag mag;	  /* role: mag */
+};
+
+/* Load and validate; returns 0, or -1 with a message naming the key in err. */
+int fm_config_load(const char *path, struct fm_config *out, char *err, size_t errlen);
+
+#endif /* FLOWMOB_CONFIG_H */

@@ -1,0 +1,1631 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dataplane.c — the BPF data plane loader and map programmer: the only module
+ * that knows libbpf, the pinned layout (include/fm_dp_maps.h) and pin paths.
+ *
+ * - fm_dp_open(): opens the flowmob skeleton, writes the read-only config, pins
+ *   every map by name under <bpffs>/flowmob/<instance>/<layout>/ (an existing pin
+ *   is reused: a restart keeps forwarding state), loads the role's XDP and TC
+ *   programs and attaches one to each interface in that interface's mode
+ *   (core_modes/access_modes, else mode) through netlink (XDP, replacing our own
+ *   earlier program atomically) or a TC filter with BPF_TC_F_REPLACE; both
+ *   outlive us. Our attachment of another mode on the interface is removed.
+ * - typed calls translate prefixes, bindings, peers and RFC 6088 selectors into
+ *   map entries. Rule sets are compiled, deduplicated by content (MNs sharing a
+ *   placement policy share one rule set) and switched per MN with the two-slot
+ *   scheme: write the inactive slot, then one 8-byte {slot, epoch} store.
+ * - fm_dp_cleanup(): detaches our programs from the named interfaces and unpins.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "dp/dataplane.h"
+#include "core/log.h"
+#include "fm_dp_maps.h"
+#include "fm_stats.h"
+#include "flowmob.skel.h"
+
+#define FM_TC_HANDLE 0xf10b
+#define FM_TC_PRIO   0xf10b
+
+#define DEF_MAX_MNS	 65536
+#define DEF_MAX_RULESETS 1024
+#define DEF_FLOW_CACHE	 65536
+#define DEF_PTB_PER_SEC	 100
+
+/* One distinct compiled rule set, shared by every MN whose rules compile to it. */
+struct fm_rs_ent {
+	uint32_t refcnt;
+	uint32_t hash;
+	uint32_t n;
+	bool used;
+	struct fm_ruleset *copy; /* what the map holds, for deduplication without syscalls */
+};
+
+struct fm_dp {
+	struct flowmob *skel;
+	enum fm_dp_role role;
+	enum fm_dp_mode mode;
+	bool reused;
+	char pin_dir[PATH_MAX];
+	struct fm_mn *mn; /* mmap of fm_mn */
+	size_t mn_len;
+	uint32_t max_mns;
+	uint32_t max_rs;
+	struct fm_rs_ent *rs; /* index = rule-set id, 0 unused */
+	uint32_t rs_cursor;
+	uint32_t rs_last; /* last id handed out: consecutive MNs often share it */
+	uint32_t max_b;	  /* fm_binding / fm_bind_cnt entries */
+	uint8_t *bi_used; /* fm_binding indexes in use */
+	uint8_t *ci_used; /* fm_bind_cnt indexes in use */
+	uint32_t bi_cursor, ci_cursor;
+	int ncpus;
+};
+
+static const char *const stat_names[] = {
+#define FM_ST_NAME(e, s) s,
+    FM_STATS_LIST(FM_ST_NAME)
+#undef FM_ST_NAME
+};
+
+int fm_dp_stats_count(void)
+{
+	return FM_ST_MAX;
+}
+
+const char *fm_dp_stat_name(int idx)
+{
+	if (idx < 0 || idx >= FM_ST_MAX)
+		return NULL;
+	return stat_names[idx];
+}
+
+const char *fm_dp_pin_dir(const struct fm_dp *dp)
+{
+	return dp->pin_dir;
+}
+
+bool fm_dp_reused(const struct fm_dp *dp)
+{
+	return dp && dp->reused;
+}
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+static int mkdir_p(const char *path)
+{
+	char tmp[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	memcpy(tmp, path, len + 1);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static bool name_ok(const char *s)
+{
+	if (!s || !*s || strlen(s) > 64)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
+			return false;
+	return true;
+}
+
+static const char *bpffs_root(const struct fm_dp_opts *o)
+{
+	return (o->bpffs && *o->bpffs) ? o->bpffs : "/sys/fs/bpf";
+}
+
+/* Checks that root is a bpffs, mounting one there when it is an empty directory
+ * on another file system. */
+static int ensure_bpffs(const char *root)
+{
+	struct statfs sf;
+
+	if (statfs(root, &sf)) {
+		pr_err("dataplane: bpffs root %s: %s (set 'bpffs:' to a mounted bpf file system)",
+		       root, strerror(errno));
+		return -errno;
+	}
+	if ((unsigned long)sf.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", root, "bpf", 0, "mode=0700")) {
+		int err = -errno;
+
+		pr_err("dataplane: %s is not a bpf file system and mounting one failed: %s", root,
+		       strerror(errno));
+		return err;
+	}
+	pr_info("dataplane: mounted a bpf file system on %s", root);
+	return 0;
+}
+
+static int pin_dir_of(const struct fm_dp_opts *o, char *buf, size_t len)
+{
+	int n =
+	    snprintf(buf, len, "%s/flowmob/%s/%s", bpffs_root(o), o->instance, FM_LAYOUT_VERSION);
+
+	return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
+}
+
+static int iface_index(const char *name)
+{
+	unsigned int idx = if_nametoindex(name);
+
+	if (!idx) {
+		pr_err("dataplane: interface %s: %s", name, strerror(errno));
+		return -ENODEV;
+	}
+	return (int)idx;
+}
+
+static int iface_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
+{
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	memset(ifr, 0, sizeof(*ifr));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
+	if (ioctl(fd, req, ifr))
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+static struct bpf_map *map_by_name(struct fm_dp *dp, const char *name)
+{
+	return bpf_object__find_map_by_name(dp->skel->obj, name);
+}
+
+int fm_dp_map_fd(struct fm_dp *dp, const char *name)
+{
+	struct bpf_map *m = dp ? map_by_name(dp, name) : NULL;
+
+	return m ? bpf_map__fd(m) : -ENOENT;
+}
+
+static struct bpf_program *role_prog(struct flowmob *s, enum fm_dp_role role, bool tc)
+{
+	if (role == FM_DP_LMA)
+		return tc ? s->progs.fm_lma_tc : s->progs.fm_lma_xdp;
+	return tc ? s->progs.fm_mag_tc : s->progs.fm_mag_xdp;
+}
+
+int fm_dp_prog_fd(struct fm_dp *dp, bool tc)
+{
+	if (!dp)
+		return -EINVAL;
+	return bpf_program__fd(role_prog(dp->skel, dp->role, tc));
+}
+
+static bool libbpf_quiet; /* during probing calls whose failure is expected */
+
+/* ---- attach / detach ------------------------------------------------------------- */
+
+/* Name of the program with this id, "" when unknown. */
+static void prog_name_by_id(uint32_t id, char *name, size_t len)
+{
+	struct bpf_prog_info info = {};
+	uint32_t ilen = sizeof(info);
+	int fd;
+
+	name[0] = 0;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &ilen))
+		snprintf(name, len, "%s", info.name);
+	close(fd);
+}
+
+static bool ours(const char *name)
+{
+	return !strncmp(name, "fm_lma_", 7) || !strncmp(name, "fm_mag_", 7);
+}
+
+static int xdp_detach_ours(int ifindex, uint32_t mode_flag)
+{
+	struct bpf_xdp_query_opts q = {.sz = sizeof(q)};
+	char name[BPF_OBJ_NAME_LEN];
+	uint32_t id;
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return 0;
+	id = mode_flag == XDP_FLAGS_SKB_MODE ? q.skb_prog_id : q.drv_prog_id;
+	if (!id)
+		return 0;
+	prog_name_by_id(id, name, sizeof(name));
+	if (!ours(name))
+		return 0;
+	return bpf_xdp_detach(ifindex, mode_flag, NULL);
+}
+
+static int attach_xdp(int ifindex, const char *ifname, int prog_fd, bool generic)
+{
+	uint32_t mode = generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	uint32_t other = generic ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+	struct bpf_xdp_query_opts q = {.sz = sizeof(q)};
+	char name[BPF_OBJ_NAME_LEN] = "";
+	uint32_t cur = 0;
+	int old_fd = -1, rc;
+
+	xdp_detach_ours(ifindex, other);
+	if (!bpf_xdp_query(ifindex, 0, &q))
+		cur = generic ? q.skb_prog_id : q.drv_prog_id;
+	if (cur) {
+		prog_name_by_id(cur, name, sizeof(name));
+		if (!ours(name)) {
+			pr_err("dataplane: %s already runs XDP program %u (%s), not ours", ifname,
+			       cur, name);
+			return -EBUSY;
+		}
+		old_fd = bpf_prog_get_fd_by_id(cur);
+	}
+	if (old_fd >= 0) {
+		LIBBPF_OPTS(bpf_xdp_attach_opts, ao, .old_prog_fd = old_fd);
+
+		rc = bpf_xdp_attach(ifindex, prog_fd, mode | XDP_FLAGS_REPLACE, &ao);
+		close(old_fd);
+	} else {
+		rc = bpf_xdp_attach(ifindex, prog_fd, mode | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+	}
+	if (rc)
+		pr_err("dataplane: attach %s XDP to %s: %s", generic ? "generic" : "native", ifname,
+		       strerror(-rc));
+	return rc;
+}
+
+static int attach_tc(int ifindex, const char *ifname, int prog_fd)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, to, .handle = FM_TC_HANDLE, .priority = FM_TC_PRIO,
+		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
+	int rc;
+
+	rc = bpf_tc_hook_create(&hook);
+	if (rc && rc != -EEXIST) {
+		pr_err("dataplane: clsact on %s: %s", ifname, strerror(-rc));
+		return rc;
+	}
+	rc = bpf_tc_attach(&hook, &to);
+	if (rc)
+		pr_err("dataplane: attach TC to %s: %s", ifname, strerror(-rc));
+	return rc;
+}
+
+static void tc_detach_ours(int ifindex);
+
+/* Whatever of ours is attached, in any mode. */
+static void detach_iface(const char *ifname)
+{
+	int ifindex = (int)if_nametoindex(ifname);
+
+	if (!ifindex)
+		return;
+	xdp_detach_ours(ifindex, XDP_FLAGS_DRV_MODE);
+	xdp_detach_ours(ifindex, XDP_FLAGS_SKB_MODE);
+	tc_detach_ours(ifindex);
+}
+
+/* ---- rule-set registry ---------------------------------------------------------- */
+
+static uint32_t fnv1a(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	uint32_t h = 2166136261u;
+
+	while (len--)
+		h = (h ^ *b++) * 16777619u;
+	return h;
+}
+
+static size_t rs_bytes(uint32_t n)
+{
+	return offsetof(struct fm_ruleset, r) + n * sizeof(struct fm_rule);
+}
+
+/* Finds a rule set with this content, or stores a new one. Returns its id (> 0) with a
+ * reference taken, or a negative errno. */
+static int rs_get(struct fm_dp *dp, const struct fm_ruleset *set)
+{
+	int fd = bpf_map__fd(dp->skel->maps.fm_rulesets);
+	size_t len = rs_bytes(set->n);
+	uint32_t h = fnv1a(set, len);
+	struct fm_ruleset *copy;
+	uint32_t id;
+	int rc;
+
+	if (dp->rs_last && dp->rs[dp->rs_last].used && dp->rs[dp->rs_last].hash == h &&
+	    dp->rs[dp->rs_last].n == set->n && !memcmp(dp->rs[dp->rs_last].copy, set, len)) {
+		dp->rs[dp->rs_last].refcnt++;
+		return (int)dp->rs_last;
+	}
+	for (id = 1; id < dp->max_rs; id++) {
+		struct fm_rs_ent *e = &dp->rs[id];
+
+		if (e->used && e->hash == h && e->n == set->n && !memcmp(e->copy, set, len)) {
+			e->refcnt++;
+			dp->rs_last = id;
+			return (int)id;
+		}
+	}
+	/* A fresh id, round robin: a just-released id is reused last, long after
+	 * any packet that read it has finished its scan. */
+	for (uint32_t i = 0; i < dp->max_rs; i++) {
+		id = 1 + (dp->rs_cursor + i) % (dp->max_rs - 1);
+		if (!dp->rs[id].used)
+			break;
+		id = 0;
+	}
+	if (!id) {
+		pr_err("dataplane: all %u rule sets in use (max_rulesets)", dp->max_rs - 1);
+		return -ENOSPC;
+	}
+	copy = malloc(len);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, set, len);
+	dp->rs_cursor = id;
+	rc = bpf_map_update_elem(fd, &id, set, BPF_ANY);
+	if (rc) {
+		rc = -errno;
+		pr_err("dataplane: store rule set %u: %s", id, strerror(-rc));
+		free(copy);
+		return rc;
+	}
+	free(dp->rs[id].copy);
+	dp->rs[id] =
+	    (struct fm_rs_ent){.used = true, .refcnt = 1, .hash = h, .n = set->n, .copy = copy};
+	dp->rs_last = id;
+	return (int)id;
+}
+
+static void rs_put(struct fm_dp *dp, uint32_t id)
+{
+	if (!id || id >= dp->max_rs || !dp->rs[id].used)
+		return;
+	if (--dp->rs[id].refcnt == 0) {
+		dp->rs[id].used = false;
+		free(dp->rs[id].copy);
+		dp->rs[id].copy = NULL;
+	}
+}
+
+/* After a restart: rebuild the registry from the MNs' active slots. */
+static void rs_rebuild(struct fm_dp *dp)
+{
+	int fd = bpf_map__fd(dp->skel->maps.fm_rulesets);
+	struct fm_ruleset *set = malloc(sizeof(*set));
+
+	if (!set)
+		return;
+	for (uint32_t mn = 0; mn < dp->max_mns; mn++) {
+		struct fm_mn *m = &dp->mn[mn];
+		uint64_t w = __atomic_load_n((uint64_t *)&m->ver, __ATOMIC_ACQUIRE);
+		struct fm_ver v;
+		uint32_t id;
+
+		memcpy(&v, &w, sizeof(v));
+		id = m->rs[v.slot & 1];
+		if (!id || id >= dp->max_rs)
+			continue;
+		if (!dp->rs[id].used) {
+			struct fm_ruleset *copy;
+
+			if (bpf_map_lookup_elem(fd, &id, set))
+				continue;
+			if (set->n > FM_MAX_RULES)
+				continue;
+			copy = malloc(rs_bytes(set->n));
+			if (!copy)
+				continue;
+			memcpy(copy, set, rs_bytes(set->n));
+			dp->rs[id] = (struct fm_rs_ent){.used = true,
+							.hash = fnv1a(set, rs_bytes(set->n)),
+							.n = set->n,
+							.copy = copy};
+		}
+		dp->rs[id].refcnt++;
+	}
+	free(set);
+}
+
+/* After a restart: which binding and counter indexes are in use. */
+static void bindings_rebuild(struct fm_dp *dp)
+{
+	int fd = bpf_map__fd(dp->skel->maps.fm_bval);
+
+	for (uint32_t mn = 0; mn < dp->max_mns; mn++) {
+		for (int i = 0; i < FM_MAX_BIND_PER_MN; i++) {
+			struct fm_mn_bind e = dp->mn[mn].bind[i];
+			struct fm_binding v;
+
+			if (!(e.flags & FM_MB_VALID) || !e.bi || e.bi >= dp->max_b)
+				continue;
+			dp->bi_used[e.bi] = 1;
+			if (e.bi > dp->bi_cursor)
+				dp->bi_cursor = e.bi;
+			if (!bpf_map_lookup_elem(fd, &e.bi, &v) && v.ci && v.ci < dp->max_b) {
+				dp->ci_used[v.ci] = 1;
+				if (v.ci > dp->ci_cursor)
+					dp->ci_cursor = v.ci;
+			}
+		}
+	}
+}
+
+/* ---- open / close / cleanup ---------------------------------------------------------- */
+
+static uint32_t pinned_max_entries(const char *path)
+{
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.max_entries = 0;
+	close(fd);
+	return info.max_entries;
+}
+
+static int link_mtu_min(const struct fm_dp_opts *o)
+{
+	int mtu = 0;
+
+	for (int i = 0; i < o->n_core + o->n_access; i++) {
+		const char *n = i < o->n_core ? o->core_ifaces[i] : o->access_ifaces[i - o->n_core];
+		struct ifreq ifr;
+
+		if (!n || iface_ioctl(n, SIOCGIFMTU, &ifr))
+			continue;
+		if (!mtu || ifr.ifr_mtu < mtu)
+			mtu = ifr.ifr_mtu;
+	}
+	return mtu ? mtu : 1500;
+}
+
+static bool mode_ok(enum fm_dp_mode m)
+{
+	return m == FM_DP_MODE_XDP || m == FM_DP_MODE_XDP_GENERIC || m == FM_DP_MODE_TC;
+}
+
+static const char *mode_name(enum fm_dp_mode m)
+{
+	return m == FM_DP_MODE_TC ? "tc" : m == FM_DP_MODE_XDP ? "xdp native" : "xdp generic";
+}
+
+static int check_opts(const struct fm_dp_opts *o)
+{
+	if (!o || !name_ok(o->instance)) {
+		pr_err("dataplane: instance name missing or not [A-Za-z0-9._-]{1,64}");
+		return -EINVAL;
+	}
+	if (o->role != FM_DP_LMA && o->role != FM_DP_MAG) {
+		pr_err("dataplane: role must be LMA or MAG");
+		return -EINVAL;
+	}
+	if (!mode_ok(o->mode)) {
+		pr_err("dataplane: unknown attach mode %d", o->mode);
+		return -EINVAL;
+	}
+	if (o->n_core < 0 || o->n_core > FM_DP_MAX_IFACES || o->n_access < 0 ||
+	    o->n_access > FM_DP_MAX_IFACES)
+		return -EINVAL;
+	for (int i = 0; i < o->n_core + o->n_access; i++) {
+		enum fm_dp_mode m =
+		    i < o->n_core ? o->core_modes[i] : o->access_modes[i - o->n_core];
+
+		if (m && !mode_ok(m)) {
+			pr_err("dataplane: unknown attach mode %d for interface %d", m, i);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Remove our TC filter from an interface (ENOENT when there is none: fine). */
+static void tc_detach_ours(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, to, .handle = FM_TC_HANDLE, .priority = FM_TC_PRIO);
+
+	libbpf_quiet = true;
+	bpf_tc_detach(&hook, &to);
+	libbpf_quiet = false;
+}
+
+/* Attach every interface in its own mode (per-interface, else o->mode). An
+ * attachment of ours in another mode (an earlier run configured differently)
+ * is removed first: it would see the packets before (XDP) or as well (TC). */
+static int attach_all(struct fm_dp *dp, const struct fm_dp_opts *o)
+{
+	for (int i = 0; i < o->n_core + o->n_access; i++) {
+		const char *n = i < o->n_core ? o->core_ifaces[i] : o->access_ifaces[i - o->n_core];
+		enum fm_dp_mode m =
+		    i < o->n_core ? o->core_modes[i] : o->access_modes[i - o->n_core];
+		bool tc;
+		int idx, rc;
+
+		if (!n)
+			continue;
+		if (!m)
+			m = o->mode;
+		tc = m == FM_DP_MODE_TC;
+		idx = iface_index(n);
+		if (idx < 0)
+			return idx;
+		if (tc) {
+			xdp_detach_ours(idx, XDP_FLAGS_DRV_MODE);
+			xdp_detach_ours(idx, XDP_FLAGS_SKB_MODE);
+			rc = attach_tc(idx, n, fm_dp_prog_fd(dp, true));
+		} else {
+			tc_detach_ours(idx);
+			/* removes ours of the other XDP mode itself */
+			rc = attach_xdp(idx, n, fm_dp_prog_fd(dp, false),
+					m == FM_DP_MODE_XDP_GENERIC);
+		}
+		if (rc)
+			return rc;
+		pr_info("dataplane: %s attached to %s (%s)",
+			bpf_program__name(role_prog(dp->skel, dp->role, tc)), n, mode_name(m));
+	}
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char buf[512];
+	size_t n;
+
+	if (libbpf_quiet)
+		return 0;
+	if (level == LIBBPF_DEBUG && fm_log_get_level() < FM_LOG_DEBUG)
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = 0;
+	if (level == LIBBPF_WARN)
+		pr_warn("libbpf: %s", buf);
+	else
+		pr_debug("libbpf: %s", buf);
+	return 0;
+}
+
+int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
+{
+	struct fm_dp *dp;
+	struct bpf_map *map;
+	char path[PATH_MAX + 64];
+	int rc, mtu;
+
+	*out = NULL;
+	rc = check_opts(o);
+	if (rc)
+		return rc;
+	rc = ensure_bpffs(bpffs_root(o));
+	if (rc)
+		return rc;
+	dp = calloc(1, sizeof(*dp));
+	if (!dp)
+		return -ENOMEM;
+	dp->role = o->role;
+	dp->mode = o->mode;
+	dp->ncpus = libbpf_num_possible_cpus();
+	rc = pin_dir_of(o, dp->pin_dir, sizeof(dp->pin_dir));
+	if (rc)
+		goto err;
+	rc = mkdir_p(dp->pin_dir);
+	if (rc) {
+		pr_err("dataplane: create %s: %s", dp->pin_dir, strerror(-rc));
+		goto err;
+	}
+	libbpf_set_print(libbpf_print);
+
+	dp->skel = flowmob__open();
+	if (!dp->skel) {
+		rc = -errno ? -errno : -ENOMEM;
+		pr_err("dataplane: open BPF skeleton: %s", strerror(-rc));
+		goto err;
+	}
+
+	/* Read-only configuration. */
+	{
+		struct fm_cfg *c = (struct fm_cfg *)&dp->skel->rodata->cfg;
+		uint32_t rate = o->ptb_per_sec ? o->ptb_per_sec : DEF_PTB_PER_SEC;
+
+		memset(c, 0, sizeof(*c));
+		memcpy(c->local, &o->local, 16);
+		memcpy(c->lma, &o->lma, 16);
+		mtu = o->tunnel_mtu ? o->tunnel_mtu : link_mtu_min(o);
+		if (mtu < FM_MIN_TUNNEL_MTU) {
+			pr_err("dataplane: tunnel MTU %d is below %d (1280 inner + 40 outer); "
+			       "raise the link MTU or tunnel-mtu",
+			       mtu, FM_MIN_TUNNEL_MTU);
+			rc = -EINVAL;
+			goto err;
+		}
+		c->tunnel_mtu = (uint32_t)mtu;
+		c->hop_limit = o->hop_limit ? o->hop_limit : 64;
+		c->role = o->role == FM_DP_LMA ? FM_ROLE_LMA : FM_ROLE_MAG;
+		c->nh_ttl_ns = 1000000000ULL;
+		c->ptb_interval_ns = 1000000000ULL / rate;
+		c->ptb_burst = rate < 10 ? rate : 10;
+	}
+
+	/* Sizes, then pins: an existing pin keeps its size (a restart reuses it). */
+	dp->max_mns = o->max_mns ? o->max_mns : DEF_MAX_MNS;
+	{
+		uint32_t maxb = o->max_bindings ? o->max_bindings : 2 * dp->max_mns;
+		uint32_t maxrs = (o->max_rulesets ? o->max_rulesets : DEF_MAX_RULESETS) + 1;
+		uint32_t flows = o->flow_cache ? o->flow_cache : DEF_FLOW_CACHE;
+
+		bpf_map__set_max_entries(dp->skel->maps.fm_mn, dp->max_mns);
+		bpf_map__set_max_entries(dp->skel->maps.fm_pfx64, dp->max_mns);
+		bpf_map__set_max_entries(dp->skel->maps.fm_mn_cnt, dp->max_mns);
+		bpf_map__set_max_entries(dp->skel->maps.fm_bval, maxb);
+		bpf_map__set_max_entries(dp->skel->maps.fm_binding, maxb);
+		bpf_map__set_max_entries(dp->skel->maps.fm_bind_cnt, maxb);
+		bpf_map__set_max_entries(dp->skel->maps.fm_spoof, maxb);
+		bpf_map__set_max_entries(dp->skel->maps.fm_fid_cnt, maxb * 4);
+		bpf_map__set_max_entries(dp->skel->maps.fm_rulesets, maxrs);
+		bpf_map__set_max_entries(dp->skel->maps.fm_flows, flows);
+	}
+	bpf_object__for_each_map(map, dp->skel->obj)
+	{
+		const char *name = bpf_map__name(map);
+		uint32_t pinned;
+
+		if (name[0] == '.' || strchr(name, '.'))
+			continue; /* .rodata: per program load */
+		snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, name);
+		pinned = pinned_max_entries(path);
+		if (pinned) {
+			dp->reused = true;
+			if (pinned != bpf_map__max_entries(map))
+				pr_warn("dataplane: %s keeps its pinned size %u", name, pinned);
+			bpf_map__set_max_entries(map, pinned);
+		}
+		rc = bpf_map__set_pin_path(map, path);
+		if (rc)
+			goto err;
+	}
+	dp->max_mns = bpf_map__max_entries(dp->skel->maps.fm_mn);
+	dp->max_rs = bpf_map__max_entries(dp->skel->maps.fm_rulesets);
+	dp->max_b = bpf_map__max_entries(dp->skel->maps.fm_bval);
+
+	for (int tc = 0; tc < 2; tc++)
+		for (int role = FM_DP_LMA; role <= FM_DP_MAG; role++)
+			bpf_program__set_autoload(role_prog(dp->skel, role, tc),
+						  (enum fm_dp_role)role == o->role);
+
+	/* FM_DP_VERIFIER_STATS=1: log the verifier's instruction counts. */
+	static char vlog[4][4096];
+	bool vstats = getenv("FM_DP_VERIFIER_STATS") != NULL;
+
+	if (vstats)
+		for (int tc = 0; tc < 2; tc++) {
+			struct bpf_program *p = role_prog(dp->skel, o->role, tc);
+
+			bpf_program__set_log_buf(p, vlog[tc], sizeof(vlog[tc]));
+			bpf_program__set_log_level(p, 4); /* BPF_LOG_STATS */
+		}
+	rc = flowmob__load(dp->skel);
+	if (vstats)
+		for (int tc = 0; tc < 2; tc++) {
+			char *l = strstr(vlog[tc], "processed"), *e = l ? strchr(l, '\n') : NULL;
+
+			if (e)
+				*e = 0;
+			pr_info("dataplane: verifier %s: %s",
+				bpf_program__name(role_prog(dp->skel, o->role, tc)), l ? l : "?");
+		}
+	if (rc) {
+		pr_err("dataplane: load BPF programs: %s (pins in %s)", strerror(-rc), dp->pin_dir);
+		goto err;
+	}
+
+	dp->mn_len = (size_t)dp->max_mns * sizeof(struct fm_mn);
+	dp->mn_len = (dp->mn_len + 4095) & ~(size_t)4095;
+	dp->mn = mmap(NULL, dp->mn_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      bpf_map__fd(dp->skel->maps.fm_mn), 0);
+	if (dp->mn == MAP_FAILED) {
+		rc = -errno;
+		dp->mn = NULL;
+		pr_err("dataplane: mmap fm_mn: %s", strerror(-rc));
+		goto err;
+	}
+	dp->rs = calloc(dp->max_rs, sizeof(*dp->rs));
+	dp->bi_used = calloc(dp->max_b, 1);
+	dp->ci_used = calloc(dp->max_b, 1);
+	if (!dp->rs || !dp->bi_used || !dp->ci_used) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	if (dp->reused) {
+		rs_rebuild(dp);
+		bindings_rebuild(dp);
+	}
+
+	rc = attach_all(dp, o);
+	if (rc)
+		goto err;
+	pr_info("dataplane: %s instance %s %s (pins %s, tunnel MTU %d)",
+		o->role == FM_DP_LMA ? "LMA" : "MAG", o->instance,
+		dp->reused ? "reused" : "created", dp->pin_dir, mtu);
+	*out = dp;
+	return 0;
+err:
+	fm_dp_close(dp);
+	return rc;
+}
+
+void fm_dp_close(struct fm_dp *dp)
+{
+	if (!dp)
+		return;
+	if (dp->mn)
+		munmap(dp->mn, dp->mn_len);
+	flowmob__destroy(dp->skel);
+	if (dp->rs)
+		for (uint32_t i = 0; i < dp->max_rs; i++)
+			free(dp->rs[i].copy);
+	free(dp->rs);
+	free(dp->bi_used);
+	free(dp->ci_used);
+	free(dp);
+}
+
+int fm_dp_cleanup(const struct fm_dp_opts *o)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 300];
+	struct dirent *de;
+	DIR *d;
+	int rc;
+
+	if (!o || !name_ok(o->instance)) {
+		pr_err("dataplane: cleanup needs a valid instance name");
+		return -EINVAL;
+	}
+	libbpf_set_print(libbpf_print);
+	for (int i = 0; i < o->n_core; i++)
+		if (o->core_ifaces[i])
+			detach_iface(o->core_ifaces[i]);
+	for (int i = 0; i < o->n_access; i++)
+		if (o->access_ifaces[i])
+			detach_iface(o->access_ifaces[i]);
+	rc = pin_dir_of(o, dir, sizeof(dir));
+	if (rc)
+		return rc;
+	d = opendir(dir);
+	if (d) {
+		while ((de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			if (unlink(path))
+				pr_warn("dataplane: unpin %s: %s", path, strerror(errno));
+		}
+		closedir(d);
+		rmdir(dir);
+	}
+	snprintf(path, sizeof(path), "%s/flowmob/%s", bpffs_root(o), o->instance);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/flowmob", bpffs_root(o));
+	rmdir(path); /* only when empty */
+	pr_info("dataplane: instance %s cleaned up", o->instance);
+	return 0;
+}
+
+/* ---- MN word helpers (mmap, single aligned atomic stores) --------------------------------- */
+
+static int mn_check(struct fm_dp *dp, uint32_t mn)
+{
+	if (!dp)
+		return -EINVAL;
+	if (mn >= dp->max_mns) {
+		pr_err("dataplane: MN id %u out of range (max_mns %u)", mn, dp->max_mns);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+static struct fm_ver mn_ver(struct fm_mn *m)
+{
+	uint64_t w = __atomic_load_n((uint64_t *)&m->ver, __ATOMIC_ACQUIRE);
+	struct fm_ver v;
+
+	memcpy(&v, &w, sizeof(v));
+	return v;
+}
+
+static void mn_set_ver(struct fm_mn *m, struct fm_ver v)
+{
+	uint64_t w;
+
+	memcpy(&w, &v, sizeof(w));
+	__atomic_store_n((uint64_t *)&m->ver, w, __ATOMIC_RELEASE);
+}
+
+/* Invalidates the MN's cached decisions (bindings changed). */
+static void mn_bump(struct fm_mn *m)
+{
+	struct fm_ver v = mn_ver(m);
+
+	v.epoch++;
+	mn_set_ver(m, v);
+}
+
+/* ---- LMA: prefixes, bindings, peers ---------------------------------------------------------- */
+
+static void prefix_mask(const struct in6_addr *in, uint8_t plen, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	for (int i = 0; i < 16 && plen; i++) {
+		uint8_t bits = plen >= 8 ? 8 : plen;
+
+		out[i] = in->s6_addr[i] & (uint8_t)(0xff << (8 - bits));
+		plen -= bits;
+	}
+}
+
+static int prefix_put(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t plen,
+		      const struct fm_prefix *v)
+{
+	uint8_t a[16];
+	int rc;
+
+	if (!dp || !prefix || plen > 128 || plen == 0)
+		return -EINVAL;
+	prefix_mask(prefix, plen, a);
+	if (plen == 64) {
+		struct fm_pfx64_key k;
+
+		memcpy(k.prefix, a, 8);
+		rc = bpf_map_update_elem(bpf_map__fd(dp->skel->maps.fm_pfx64), &k, v, BPF_ANY);
+	} else {
+		struct fm_lpm_key k = {.prefixlen = plen};
+		int fd = bpf_map__fd(dp->skel->maps.fm_pfx_lpm);
+		struct fm_prefix old;
+		bool isnew;
+
+		memcpy(k.addr, a, 16);
+		isnew = bpf_map_lookup_elem(fd, &k, &old) != 0;
+		rc = bpf_map_update_elem(fd, &k, v, BPF_ANY);
+		if (!rc && isnew) {
+			uint32_t zero = 0;
+			struct fm_meta m = {};
+
+			bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.fm_meta), &zero, &m);
+			m.n_lpm++;
+			bpf_map_update_elem(bpf_map__fd(dp->skel->maps.fm_meta), &zero, &m,
+					    BPF_ANY);
+		}
+	}
+	if (rc) {
+		rc = -errno;
+		pr_err("dataplane: set prefix /%u: %s", plen, strerror(-rc));
+	}
+	return rc;
+}
+
+int fm_dp_prefix_set(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t plen, uint32_t mn,
+		     uint16_t default_bid)
+{
+	struct fm_prefix v = {.mn = mn, .default_bid = default_bid, .plen = plen};
+	int rc = mn_check(dp, mn);
+
+	return rc ? rc : prefix_put(dp, prefix, plen, &v);
+}
+
+int fm_dp_prefix_del(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t plen)
+{
+	uint8_t a[16];
+
+	if (!dp || !prefix || plen > 128 || plen == 0)
+		return -EINVAL;
+	prefix_mask(prefix, plen, a);
+	if (plen == 64) {
+		struct fm_pfx64_key k;
+
+		memcpy(k.prefix, a, 8);
+		if (bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.fm_pfx64), &k))
+			return -errno;
+	} else {
+		struct fm_lpm_key k = {.prefixlen = plen};
+		uint32_t zero = 0;
+		struct fm_meta m = {};
+
+		memcpy(k.addr, a, 16);
+		if (bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.fm_pfx_lpm), &k))
+			return -errno;
+		bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.fm_meta), &zero, &m);
+		if (m.n_lpm)
+			m.n_lpm--;
+		bpf_map_update_elem(bpf_map__fd(dp->skel->maps.fm_meta), &zero, &m, BPF_ANY);
+	}
+	return 0;
+}
+
+/* Round-robin index allocator over [1, max): a freed index is reused last, long
+ * after any packet that read it has finished with it. */
+static uint32_t idx_alloc(uint8_t *used, uint32_t max, uint32_t *cursor)
+{
+	for (uint32_t i = 0; i < max; i++) {
+		uint32_t id = 1 + (*cursor + i) % (max - 1);
+
+		if (!used[id]) {
+			used[id] = 1;
+			*cursor = id;
+			return id;
+		}
+	}
+	return 0;
+}
+
+static int find_bind(const struct fm_mn *m, uint16_t bid)
+{
+	for (int i = 0; i < FM_MAX_BIND_PER_MN; i++) {
+		struct fm_mn_bind e = m->bind[i];
+
+		if ((e.flags & FM_MB_VALID) && e.bid == bid)
+			return i;
+	}
+	return -1;
+}
+
+static int binding_read(struct fm_dp *dp, uint32_t bi, struct fm_binding *v)
+{
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.fm_bval), &bi, v))
+		return -errno;
+	return 0;
+}
+
+static void mn_set_bind(struct fm_mn *m, int i, struct fm_mn_bind b)
+{
+	uint64_t w;
+
+	memcpy(&w, &b, sizeof(w));
+	__atomic_store_n((uint64_t *)&m->bind[i], w, __ATOMIC_RELEASE);
+}
+
+/* Copy on write: the value goes to a fresh index, then one 8-byte store switches
+ * the MN's list entry to it and the epoch moves on. */
+static int binding_publish(struct fm_dp *dp, struct fm_mn *m, int slot, const struct fm_binding *v)
+{
+	struct fm_mn_bind old = m->bind[slot];
+	uint32_t bi = idx_alloc(dp->bi_used, dp->max_b, &dp->bi_cursor);
+
+	if (!bi) {
+		pr_err("dataplane: all %u binding slots in use (max_bindings)", dp->max_b - 1);
+		return -ENOSPC;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.fm_bval), &bi, v, BPF_ANY)) {
+		int rc = -errno;
+
+		dp->bi_used[bi] = 0;
+		pr_err("dataplane: write binding [%u,%u]: %s", v->mn, v->bid, strerror(-rc));
+		return rc;
+	}
+	mn_set_bind(
+	    m, slot,
+	    (struct fm_mn_bind){.bid = v->bid,
+				.att = v->att,
+				.flags = FM_MB_VALID | ((v->flags & FM_B_DOWN) ? FM_MB_DOWN : 0),
+				.bi = bi});
+	mn_bump(m);
+	if ((old.flags & FM_MB_VALID) && old.bi && old.bi < dp->max_b)
+		dp->bi_used[old.bi] = 0;
+	{
+		struct fm_bkey k = {.mn = v->mn, .bid = v->bid};
+		struct fm_bind_info info = {
+		    .att = v->att, .flags = v->flags, .bi = bi, .ci = v->ci};
+
+		memcpy(info.coa, v->coa, 16);
+		bpf_map_update_elem(bpf_map__fd(dp->skel->maps.fm_binding), &k, &info, BPF_ANY);
+	}
+	return 0;
+}
+
+static void spoof_adjust(struct fm_dp *dp, const uint8_t coa[16], uint32_t mn, uint32_t ci,
+			 int delta)
+{
+	int fd = bpf_map__fd(dp->skel->maps.fm_spoof);
+	struct fm_spoof_key k = {.mn = mn};
+	struct fm_spoof v = {};
+
+	memcpy(k.coa, coa, 16);
+	bpf_map_lookup_elem(fd, &k, &v);
+	if (delta < 0 && v.nbind <= 1) {
+		bpf_map_delete_elem(fd, &k);
+		return;
+	}
+	v.nbind += delta;
+	if (delta > 0 || v.ci == ci)
+		v.ci = ci; /* uplink counters: the most recent binding via this MAG */
+	bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+}
+
+static void counters_zero(struct fm_dp *dp, int fd, uint32_t idx)
+{
+	struct fm_counter *z = calloc((size_t)dp->ncpus, sizeof(*z));
+
+	if (z) {
+		bpf_map_update_elem(fd, &idx, z, BPF_ANY);
+		free(z);
+	}
+}
+
+int fm_dp_binding_set(struct fm_dp *dp, uint32_t mn, uint16_t bid, const struct fm_dp_binding *b)
+{
+	struct fm_binding nv = {.mn = mn, .bid = bid}, old;
+	int slot, rc = mn_check(dp, mn);
+	struct fm_mn *m;
+	bool had;
+
+	if (rc)
+		return rc;
+	if (!bid || !b)
+		return -EINVAL;
+	m = &dp->mn[mn];
+	slot = find_bind(m, bid);
+	had = slot >= 0 && !binding_read(dp, m->bind[slot].bi, &old);
+	if (slot < 0) {
+		for (int i = 0; i < FM_MAX_BIND_PER_MN && slot < 0; i++)
+			if (!(m->bind[i].flags & FM_MB_VALID))
+				slot = i;
+		if (slot < 0) {
+			pr_err("dataplane: MN %u has %d bindings already", mn, FM_MAX_BIND_PER_MN);
+			return -ENOSPC;
+		}
+	}
+	memcpy(nv.coa, &b->coa, 16);
+	nv.att = b->att;
+	nv.flags = b->down ? FM_B_DOWN : 0;
+	if (had) {
+		nv.ci = old.ci;
+		if (!memcmp(old.coa, nv.coa, 16))
+			nv.nh = old.nh; /* same MAG: keep the resolved next hop */
+	} else {
+		nv.ci = idx_alloc(dp->ci_used, dp->max_b, &dp->ci_cursor);
+		if (!nv.ci)
+			return -ENOSPC;
+		counters_zero(dp, bpf_map__fd(dp->skel->maps.fm_bind_cnt), nv.ci);
+	}
+	rc = binding_publish(dp, m, slot, &nv);
+	if (rc) {
+		if (!had)
+			dp->ci_used[nv.ci] = 0;
+		return rc;
+	}
+	if (!had) {
+		spoof_adjust(dp, nv.coa, mn, nv.ci, +1);
+	} else if (memcmp(old.coa, nv.coa, 16)) {
+		spoof_adjust(dp, old.coa, mn, nv.ci, -1);
+		spoof_adjust(dp, nv.coa, mn, nv.ci, +1);
+	}
+	return 0;
+}
+
+int fm_dp_binding_del(struct fm_dp *dp, uint32_t mn, uint16_t bid)
+{
+	struct fm_binding old;
+	struct fm_mn_bind e;
+	int slot, rc = mn_check(dp, mn);
+	struct fm_mn *m;
+
+	if (rc)
+		return rc;
+	m = &dp->mn[mn];
+	slot = find_bind(m, bid);
+	if (slot < 0)
+		return -ENOENT;
+	e = m->bind[slot];
+	rc = binding_read(dp, e.bi, &old);
+	mn_set_bind(m, slot, (struct fm_mn_bind){0});
+	mn_bump(m);
+	{
+		struct fm_bkey k = {.mn = mn, .bid = bid};
+
+		bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.fm_binding), &k);
+	}
+	if (e.bi < dp->max_b)
+		dp->bi_used[e.bi] = 0;
+	if (!rc) {
+		if (old.ci < dp->max_b)
+			dp->ci_used[old.ci] = 0;
+		spoof_adjust(dp, old.coa, mn, old.ci, -1);
+	}
+	return 0;
+}
+
+int fm_dp_nexthop_static(struct fm_dp *dp, uint32_t mn, uint16_t bid, int ifindex,
+			 const uint8_t dmac[6], const uint8_t smac[6])
+{
+	struct fm_nh nh = {.ifindex = (uint32_t)ifindex, .flags = FM_NH_VALID | FM_NH_STATIC};
+	struct fm_binding b;
+	struct fm_mn *m;
+	int slot, rc;
+
+	if (!dp || ifindex <= 0 || !dmac || !smac)
+		return -EINVAL;
+	memcpy(nh.dmac, dmac, 6);
+	memcpy(nh.smac, smac, 6);
+	if (dp->role == FM_DP_MAG) {
+		uint32_t zero = 0;
+
+		if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.fm_mag_nh), &zero, &nh, BPF_ANY))
+			return -errno;
+		return 0;
+	}
+	rc = mn_check(dp, mn);
+	if (rc)
+		return rc;
+	m = &dp->mn[mn];
+	slot = find_bind(m, bid);
+	if (slot < 0 || binding_read(dp, m->bind[slot].bi, &b))
+		return -ENOENT;
+	b.nh = nh;
+	return binding_publish(dp, m, slot, &b);
+}
+
+int fm_dp_peer_set(struct fm_dp *dp, const struct in6_addr *mag)
+{
+	struct fm_addr k;
+	struct fm_peer v = {.flags = 1};
+
+	if (!dp || !mag)
+		return -EINVAL;
+	memcpy(k.addr, mag, 16);
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.fm_peers), &k, &v, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int fm_dp_peer_del(struct fm_dp *dp, const struct in6_addr *mag)
+{
+	struct fm_addr k;
+
+	if (!dp || !mag)
+		return -EINVAL;
+	memcpy(k.addr, mag, 16);
+	if (bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.fm_peers), &k))
+		return -errno;
+	return 0;
+}
+
+/* ---- rules ---------------------------------------------------------------------------------- */
+
+static int cmp_rule(const void *a, const void *b)
+{
+	const struct fm_dp_rule *x = *(const struct fm_dp_rule *const *)a;
+	const struct fm_dp_rule *y = *(const struct fm_dp_rule *const *)b;
+
+	if (x->priority != y->priority)
+		return x->priority < y->priority ? -1 : 1;
+	return x->fid < y->fid ? -1 : x->fid > y->fid;
+}
+
+static int num_field(const struct ts_val *v, uint32_t max, uint32_t *lo, uint32_t *hi)
+{
+	if (v->n == TS_EXACT) {
+		*lo = *hi = v->num[0];
+	} else if (v->n == TS_RANGE) {
+		*lo = v->num[0];
+		*hi = v->num[1];
+	} else {
+		return -EINVAL;
+	}
+	if (*lo > *hi || *hi > max)
+		return -EINVAL;
+	return 0;
+}
+
+/* Compiles one selector; returns 0 or -EINVAL with a message. */
+static int compile_rule(const struct fm_dp_rule *in, struct fm_rule *r)
+{
+	const struct fm_ts *ts = &in->ts;
+	uint32_t lo, hi;
+
+	memset(r, 0, sizeof(*r));
+	r->fid = in->fid;
+	r->prio = in->priority;
+	r->bid = in->bid;
+	r->action = in->action == FM_DP_DROP ? FM_RA_DROP : FM_RA_FORWARD;
+	if (in->action != FM_DP_DROP && !in->bid && (!in->n_att || in->n_att > FM_MAX_ATT)) {
+		pr_err("dataplane: rule FID %u: no BID and no access technology", in->fid);
+		return -EINVAL;
+	}
+	r->n_att = in->n_att > FM_MAX_ATT ? FM_MAX_ATT : in->n_att;
+	memcpy(r->att, in->att, r->n_att);
+	if (ts->format == TS_FMT_IPV4)
+		r->v4 = 1;
+	else if (ts->format != TS_FMT_IPV6)
+		goto bad;
+
+	for (int f = 0; f < TS_NFIELDS; f++) {
+		const struct ts_val *v = &ts->f[f];
+
+		if (v->n == TS_ABSENT)
+			continue;
+		if (v->n != TS_EXACT && v->n != TS_RANGE)
+			goto bad;
+		r->fields |= 1u << f;
+		switch (f) {
+		case TS_SRC_ADDR:
+		case TS_DST_ADDR: {
+			const struct in6_addr *b = &v->addr[v->n == TS_RANGE ? 1 : 0];
+			uint8_t *dlo = f == TS_SRC_ADDR ? r->src_lo : r->dst_lo;
+			uint8_t *dhi = f == TS_SRC_ADDR ? r->src_hi : r->dst_hi;
+
+			if (memcmp(&v->addr[0], b, 16) > 0)
+				goto bad;
+			memcpy(dlo, &v->addr[0], 16);
+			memcpy(dhi, b, 16);
+			break;
+		}
+		case TS_SPI:
+			if (num_field(v, 0xffffffffu, &r->spi_lo, &r->spi_hi))
+				goto bad;
+			break;
+		case TS_FLOW_LABEL:
+			if (num_field(v, 0xfffff, &r->fl_lo, &r->fl_hi))
+				goto bad;
+			break;
+		case TS_SRC_PORT:
+			if (num_field(v, 0xffff, &lo, &hi))
+				goto bad;
+			r->sport_lo = (uint16_t)lo;
+			r->sport_hi = (uint16_t)hi;
+			break;
+		case TS_DST_PORT:
+			if (num_field(v, 0xffff, &lo, &hi))
+				goto bad;
+			r->dport_lo = (uint16_t)lo;
+			r->dport_hi = (uint16_t)hi;
+			break;
+		case TS_TC:
+			if (num_field(v, 0xff, &lo, &hi))
+				goto bad;
+			r->tc_lo = (uint8_t)lo;
+			r->tc_hi = (uint8_t)hi;
+			break;
+		case TS_NEXT_HEADER:
+			if (num_field(v, 0xff, &lo, &hi))
+				goto bad;
+			r->nh_lo = (uint8_t)lo;
+			r->nh_hi = (uint8_t)hi;
+			break;
+		}
+	}
+	return 0;
+bad:
+	pr_err("dataplane: rule FID %u: invalid traffic selector", in->fid);
+	return -EINVAL;
+}
+
+int fm_dp_rules_set(struct fm_dp *dp, uint32_t mn, const struct fm_dp_rule *rules, unsigned n)
+{
+	const struct fm_dp_rule *sorted[FM_DP_MAX_RULES];
+	struct fm_ruleset *set = NULL;
+	struct fm_ver v;
+	struct fm_mn *m;
+	uint32_t old, id = 0;
+	unsigned k = 0;
+	int rc = mn_check(dp, mn);
+
+	if (rc)
+		return rc;
+	if (n > FM_DP_MAX_RULES || (n && !rules)) {
+		pr_err("dataplane: %u rules for MN %u (max %d)", n, mn, FM_DP_MAX_RULES);
+		return -E2BIG;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (rules[i].active) /* inactive rules are skipped */
+			sorted[k++] = &rules[i];
+	qsort(sorted, k, sizeof(sorted[0]), cmp_rule);
+	if (k) {
+		set = calloc(1, sizeof(*set));
+		if (!set)
+			return -ENOMEM;
+		set->n = k;
+		for (unsigned i = 0; i < k; i++) {
+			rc = compile_rule(sorted[i], &set->r[i]);
+			if (rc)
+				goto out;
+		}
+		rc = rs_get(dp, set);
+		if (rc < 0)
+			goto out;
+		id = (uint32_t)rc;
+		rc = 0;
+	}
+	m = &dp->mn[mn];
+	v = mn_ver(m);
+	old = m->rs[v.slot & 1];
+	/* Fill the inactive slot, then flip {slot, epoch} in one 8-byte store. */
+	__atomic_store_n(&m->rs[!(v.slot & 1)], id, __ATOMIC_RELEASE);
+	v.slot = !(v.slot & 1);
+	v.epoch++;
+	mn_set_ver(m, v);
+	rs_put(dp, old);
+out:
+	free(set);
+	return rc;
+}
+
+static void del_counters_of(struct fm_dp *dp, uint32_t mn)
+{
+	int fd = bpf_map__fd(dp->skel->maps.fm_fid_cnt);
+	struct fm_fidkey k, next, *prev = NULL;
+	struct fm_fidkey dels[256];
+	int nd = 0;
+
+	/* FID counters: walk the map (an MN delete is rare, the map is per binding-sized). */
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (next.mn == mn && nd < (int)(sizeof(dels) / sizeof(dels[0])))
+			dels[nd++] = next;
+	}
+	for (int i = 0; i < nd; i++)
+		bpf_map_delete_elem(fd, &dels[i]);
+}
+
+int fm_dp_mn_del(struct fm_dp *dp, uint32_t mn)
+{
+	int rc = mn_check(dp, mn);
+	struct fm_mn *m;
+	struct fm_ver v;
+	uint32_t a, b;
+
+	if (rc)
+		return rc;
+	m = &dp->mn[mn];
+	v = mn_ver(m);
+	a = m->rs[0];
+	b = m->rs[1];
+	__atomic_store_n(&m->rs[!(v.slot & 1)], 0, __ATOMIC_RELEASE);
+	v.slot = !(v.slot & 1);
+	v.epoch++;
+	mn_set_ver(m, v);
+	__atomic_store_n(&m->rs[!(v.slot & 1)], 0, __ATOMIC_RELEASE);
+	rs_put(dp, (v.slot & 1) ? a : b); /* the slot that was active */
+	del_counters_of(dp, mn);
+	counters_zero(dp, bpf_map__fd(dp->skel->maps.fm_mn_cnt), mn);
+	return 0;
+}
+
+/* ---- MAG --------------------------------------------------------------------------------------
+ */
+
+int fm_dp_mag_route_set(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t plen,
+			const char *access_iface, const uint8_t mn_mac[6], uint32_t mn)
+{
+	struct fm_prefix v = {.mn = mn, .plen = plen};
+	struct ifreq ifr;
+	int idx, rc;
+
+	if (!dp || !access_iface || !mn_mac)
+		return -EINVAL;
+	idx = iface_index(access_iface);
+	if (idx < 0)
+		return idx;
+	rc = iface_ioctl(access_iface, SIOCGIFHWADDR, &ifr);
+	if (rc) {
+		pr_err("dataplane: MAC of %s: %s", access_iface, strerror(-rc));
+		return rc;
+	}
+	v.ifindex = (uint32_t)idx;
+	memcpy(v.mn_mac, mn_mac, 6);
+	memcpy(v.if_mac, ifr.ifr_hwaddr.sa_data, 6);
+	rc = mn_check(dp, mn);
+	return rc ? rc : prefix_put(dp, prefix, plen, &v);
+}
+
+int fm_dp_mag_route_del(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t plen)
+{
+	return fm_dp_prefix_del(dp, prefix, plen);
+}
+
+/* ---- counters
+ * ------------------------------------------------------------------------------------ */
+
+static int percpu_sum(struct fm_dp *dp, int fd, const void *key, struct fm_counter *out)
+{
+	struct fm_counter *v = calloc((size_t)dp->ncpus, sizeof(*v));
+	int rc = 0;
+
+	if (!v)
+		return -ENOMEM;
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(fd, key, v)) {
+		rc = -errno;
+	} else {
+		for (int i = 0; i < dp->ncpus; i++) {
+			out->packets += v[i].packets;
+			out->bytes += v[i].bytes;
+		}
+	}
+	free(v);
+	return rc;
+}
+
+int fm_dp_binding_counters(struct fm_dp *dp, uint32_t mn, uint16_t bid, struct fm_dp_counters *c)
+{
+	struct fm_counter s;
+	struct fm_binding b;
+	int slot, rc;
+
+	if (!dp || !c)
+		return -EINVAL;
+	rc = mn_check(dp, mn);
+	if (rc)
+		return rc;
+	slot = find_bind(&dp->mn[mn], bid);
+	if (slot < 0 || binding_read(dp, dp->mn[mn].bind[slot].bi, &b))
+		return -ENOENT;
+	rc = percpu_sum(dp, bpf_map__fd(dp->skel->maps.fm_bind_cnt), &b.ci, &s);
+	c->packets = s.packets;
+	c->bytes = s.bytes;
+	return rc;
+}
+
+int fm_dp_fid_counters(struct fm_dp *dp, uint32_t mn, uint16_t fid, struct fm_dp_counters *c)
+{
+	struct fm_fidkey k = {.mn = mn, .fid = fid};
+	struct fm_counter s;
+	int rc;
+
+	if (!dp || !c)
+		return -EINVAL;
+	rc = percpu_sum(dp, bpf_map__fd(dp->skel->maps.fm_fid_cnt), &k, &s);
+	if (rc == -ENOENT)
+		rc = 0; /* no packet has matched this FID yet */
+	c->packets = s.packets;
+	c->bytes = s.bytes;
+	return rc;
+}
+
+int fm_dp_mn_counters(struct fm_dp *dp, uint32_t mn, struct fm_dp_counters *c)
+{
+	struct fm_counter s;
+	int rc;
+
+	if (!dp || !c)
+		return -EINVAL;
+	rc = percpu_sum(dp, bpf_map__fd(dp->skel->maps.fm_mn_cnt), &mn, &s);
+	if (rc == -ENOENT)
+		rc = 0;
+	c->packets = s.packets;
+	c->bytes = s.bytes;
+	return rc;
+}
+
+int fm_dp_stats(struct fm_dp *dp, uint64_t *out, int n)
+{
+	int fd, cnt = n < FM_ST_MAX ? n : FM_ST_MAX;
+	uint64_t *v;
+
+	if (!dp || !out || n < 0)
+		return -EINVAL;
+	v = calloc((size_t)dp->ncpus, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	fd = bpf_map__fd(dp->skel->maps.fm_stats);
+	for (uint32_t i = 0; i < (uint32_t)cnt; i++) {
+		out[i] = 0;
+		if (bpf_map_lookup_elem(fd, &i, v))
+			continue;
+		for (int c = 0; c < dp->ncpus; c++)
+			out[i] += v[c];
+	}
+	for (int i = cnt; i < n; i++)
+		out[i] = 0;
+	free(v);
+	return cnt;
+}
+
+/* ---- reconciliation
+ * ------------------------------------------------------------------------------ */
+
+int fm_dp_bindings_foreach(struct fm_dp *dp, fm_dp_binding_cb cb, void *arg)
+{
+	struct fm_bkey k, next, *prev = NULL;
+	struct fm_bind_info v;
+	int fd;
+
+	if (!dp || !cb)
+		return -EINVAL;
+	fd = bpf_map__fd(dp->skel->maps.fm_binding);
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct fm_dp_binding b = {0};
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &v))
+			continue;
+		b.att = v.att;
+		b.down = !!(v.flags & FM_B_DOWN);
+		memcpy(&b.coa, v.coa, 16);
+		cb(k.mn, k.bid, &b, arg);
+	}
+	return 0;
+}
+
+int fm_dp_prefixes_foreach(struct fm_dp *dp, fm_dp_prefix_cb cb, void *arg)
+{
+	int fd;
+
+	if (!dp || !cb)
+		return -EINVAL;
+	{
+		struct fm_pfx64_key k, next, *prev = NULL;
+		struct fm_prefix v;
+
+		fd = bpf_map__fd(dp->skel->maps.fm_pfx64);
+		while (!bpf_map_get_next_key(fd, prev, &next)) {
+			struct in6_addr a = {};
+
+			k = next;
+			prev = &k;
+			if (bpf_map_lookup_elem(fd, &k, &v))
+				continue;
+			memcpy(&a, k.prefix, 8);
+			cb(&a, 64, v.mn, v.default_bid, arg);
+		}
+	}
+	{
+		struct fm_lpm_key k, next, *prev = NULL;
+		struct fm_prefix v;
+
+		fd = bpf_map__fd(dp->skel->maps.fm_pfx_lpm);
+		while (!bpf_map_get_next_key(fd, prev, &next)) {
+			struct in6_addr a;
+
+			k = next;
+			prev = &k;
+			if (bpf_map_lookup_elem(fd, &k, &v))
+				continue;
+			memcpy(&a, k.addr, 16);
+			cb(&a, (uint8_t)k.prefixlen, v.mn, v.default_bid, arg);
+		}
+	}
+	return 0;
+}

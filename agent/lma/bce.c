@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bce.c — the LMA binding cache: mobile nodes by NAI and by data-plane index,
+ * bindings by BID, and the /64 home-network-prefix pool.
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lma/bce.h"
+
+#define BCE_HASH 4096
+
+static uint32_t nai_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h % BCE_HASH;
+}
+
+static uint64_t upper64(const struct in6_addr *a)
+{
+	uint64_t v;
+
+	memcpy(&v, a->s6_addr, 8);
+	return be64toh(v);
+}
+
+static void set_upper64(struct in6_addr *a, uint64_t v)
+{
+	v = htobe64(v);
+	memset(a, 0, sizeof(*a));
+	memcpy(a->s6_addr, &v, 8);
+}
+
+static uint64_t pool_mask(uint8_t len)
+{
+	if (len == 0)
+		return 0;
+	return len >= 64 ? ~0ull : ~((1ull << (64 - len)) - 1);
+}
+
+int bce_init(struct bce *c, const struct in6_addr *pool, uint8_t pool_len)
+{
+	memset(c, 0, sizeof(*c));
+	if (pool_len > 64)
+		return -EINVAL;
+	c->hash = calloc(BCE_HASH, sizeof(*c->hash));
+	c->by_index = calloc(BCE_MAX_MNS + 1, sizeof(*c->by_index));
+	c->pool = *pool;
+	c->pool_len = pool_len;
+	c->pool_bits =
+	    64 - pool_len > BCE_POOL_MAX_BITS ? 1u << BCE_POOL_MAX_BITS : 1u << (64 - pool_len);
+	c->pool_map = calloc(c->pool_bits / 8 + 1, 1);
+	c->next_index_hint = 1;
+	if (!c->hash || !c->by_index || !c->pool_map) {
+		bce_destroy(c);
+		return -ENOMEM;
+	}
+	/* keep only the pool's network bits */
+	set_upper64(&c->pool, upper64(pool) & pool_mask(pool_len));
+	return 0;
+}
+
+void bce_destroy(struct bce *c)
+{
+	struct bce_mn *mn = c->head, *next;
+
+	for (; mn; mn = next) {
+		next = mn->next;
+		for (unsigned i = 0; i < mn->n_b; i++)
+			free(mn->b[i]);
+		fmc_free(&mn->fmc);
+		free(mn);
+	}
+	free(c->hash);
+	free(c->by_index);
+	free(c->pool_map);
+	memset(c, 0, sizeof(*c));
+}
+
+struct bce_mn *bce_mn_find(struct bce *c, const char *nai)
+{
+	for (struct bce_mn *mn = c->hash[nai_hash(nai)]; mn; mn = mn->hnext)
+		if (!strcmp(mn->nai, nai))
+			return mn;
+	return NULL;
+}
+
+struct bce_mn *bce_mn_by_index(struct bce *c, uint32_t index)
+{
+	if (index == 0 || index > BCE_MAX_MNS)
+		return NULL;
+	return c->by_index[index];
+}
+
+static uint32_t alloc_index(struct bce *c)
+{
+	for (uint32_t n = 0; n < BCE_MAX_MNS; n++) {
+		uint32_t i = (c->next_index_hint - 1 + n) % BCE_MAX_MNS + 1;
+
+		if (!c->by_index[i]) {
+			c->next_index_hint = i % BCE_MAX_MNS + 1;
+			return i;
+		}
+	}
+	return 0;
+}
+
+struct bce_mn *bce_mn_add(struct bce *c, const char *nai, uint32_t index)
+{
+	struct bce_mn *mn;
+	uint32_t h;
+
+	if (!nai[0] || strlen(nai) > FM_NAI_MAX || bce_mn_find(c, nai))
+		return NULL;
+	if (index) {
+		if (index > BCE_MAX_MNS || c->by_index[index])
+			return NULL;
+	} else {
+		index = alloc_index(c);
+		if (!index)
+			return NULL;
+	}
+	mn = calloc(1, sizeof(*mn));
+	if (!mn)
+		return NULL;
+	strcpy(mn->nai, nai);
+	mn->index = index;
+	fmc_init(&mn->fmc);
+	h = nai_hash(nai);
+	mn->hnext = c->hash[h];
+	c->hash[h] = mn;
+	c->by_index[index] = mn;
+	mn->prev = c->tail;
+	if (c->tail)
+		c->tail->next = mn;
+	else
+		c->head = mn;
+	c->tail = mn;
+	c->n_mns++;
+	return mn;
+}
+
+void bce_mn_del(struct bce *c, struct bce_mn *mn)
+{
+	struct bce_mn **pp = &c->hash[nai_hash(mn->nai)];
+
+	while (*pp && *pp != mn)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = mn->hnext;
+	c->by_index[mn->index] = NULL;
+	if (mn->prev)
+		mn->prev->next = mn->next;
+	else
+		c->head = mn->next;
+	if (mn->next)
+		mn->next->prev = mn->prev;
+	else
+		c->tail = mn->prev;
+	for (unsigned i = 0; i < mn->n_b; i++) {
+		free(mn->b[i]);
+		c->n_bindings--;
+	}
+	c->n_mns--;
+	fmc_free(&mn->fmc);
+	free(mn);
+}
+
+struct bce_binding *bce_binding_find(const struct bce_mn *mn, uint16_t bid)
+{
+	for (unsigned i = 0; i < mn->n_b; i++)
+		if (mn->b[i]->bid == bid)
+			return mn->b[i];
+	return NULL;
+}
+
+struct bce_binding *bce_binding_add(struct bce *c, struct bce_mn *mn, uint8_t att)
+{
+	struct bce_binding *b;
+	uint16_t bid = mn->att_bid[att];
+
+	if (mn->n_b >= BCE_MAX_BINDINGS)
+		return NULL;
+	if (!bid || bce_binding_find(mn, bid))
+		for (bid = 1; bce_binding_find(mn, bid); bid++)
+			;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	b->mn = mn;
+	b->bid = bid;
+	b->att = att;
+	mn->att_bid[att] = bid;
+	/* keep bindings ordered by BID: listings and default-BID choices are stable */
+	unsigned i = mn->n_b;
+	while (i > 0 && mn->b[i - 1]->bid > bid) {
+		mn->b[i] = mn->b[i - 1];
+		i--;
+	}
+	mn->b[i] = b;
+	mn->n_b++;
+	c->n_bindings++;
+	return b;
+}
+
+void bce_binding_del(struct bce *c, struct bce_binding *b)
+{
+	struct bce_mn *mn = b->mn;
+
+	for (unsigned i = 0; i < mn->n_b; i++) {
+		if (mn->b[i] != b)
+			continue;
+		memmove(&mn->b[i], &mn->b[i + 1], (mn->n_b - i - 1) * sizeof(mn->b[0]));
+		mn->n_b--;
+		c->n_bindings--;
+		free(b);
+		return;
+	}
+}
+
+bool bce_binding_usable(const struct bce_binding *b)
+{
+	return b->state == BCE_ACTIVE;
+}
+
+bool fm_prefix_eq(const struct fm_prefix *a, const struct fm_prefix *b)
+{
+	return a->plen == b->plen && !memcmp(&a->addr, &b->addr, sizeof(a->addr));
+}
+
+bool bce_binding_has_prefix(const struct bce_binding *b, const struct fm_prefix *p)
+{
+	for (unsigned i = 0; i < b->n_pfx; i++)
+		if (fm_prefix_eq(&b->pfx[i], p))
+			return true;
+	return false;
+}
+
+int bce_binding_add_prefix(struct bce_binding *b, const struct fm_prefix *p)
+{
+	if (bce_binding_has_prefix(b, p))
+		return 0;
+	if (b->n_pfx >= BCE_MAX_PREFIXES)
+		return -ENOSPC;
+	b->pfx[b->n_pfx++] = *p;
+	return 0;
+}
+
+bool bce_binding_remove_prefix(struct bce_binding *b, const struct fm_prefix *p)
+{
+	for (unsigned i = 0; i < b->n_pfx; i++) {
+		if (!fm_prefix_eq(&b->pfx[i], p))
+			continue;
+		memmove(&b->pfx[i], &b->pfx[i + 1], (b->n_pfx - i - 1) * sizeof(b->pfx[0]));
+		b->n_pfx--;
+		return true;
+	}
+	return false;
+}
+
+struct bce_binding *bce_prefix_holder(const struct bce_mn *mn, const struct fm_prefix *p)
+{
+	struct bce_binding *any = NULL;
+
+	for (unsigned i = 0; i < mn->n_b; i++) {
+		if (!bce_binding_has_prefix(mn->b[i], p))
+			continue;
+		if (bce_binding_usable(mn->b[i]))
+			return mn->b[i];
+		if (!any)
+			any = mn->b[i];
+	}
+	return any;
+}
+
+struct bce_mn *bce_prefix_owner(struct bce *c, const struct fm_prefix *p)
+{
+	for (struct bce_mn *mn = c->head; mn; mn = mn->next) {
+		if (bce_prefix_holder(mn, p))
+			return mn;
+		for (unsigned i = 0; i < mn->n_shared; i++)
+			if (fm_prefix_eq(&mn->shared[i], p))
+				return mn;
+	}
+	return NULL;
+}
+
+/* ---- prefix pool ------------------------------------------------------------ */
+
+static bool pool_index(const struct bce *c, const struct fm_prefix *p, uint32_t *idx)
+{
+	uint64_t hi = upper64(&p->addr), base = upper64(&c->pool), sub;
+
+	if (p->plen != 64)
+		return false;
+	for (int i = 8; i < 16; i++)
+		if (p->addr.s6_addr[i])
+			return false;
+	if ((hi & pool_mask(c->pool_len)) != base)
+		return false;
+	sub = hi & ~pool_mask(c->pool_len);
+	if (sub >= c->pool_bits)
+		return false;
+	*idx = (uint32_t)sub;
+	return true;
+}
+
+bool bce_pool_contains(const struct bce *c, const struct fm_prefix *p)
+{
+	uint32_t i;
+
+	return pool_index(c, p, &i);
+}
+
+int bce_pool_alloc(struct bce *c, struct fm_prefix *out)
+{
+	for (uint32_t n = 0; n < c->pool_bits; n++) {
+		uint32_t i = (c->pool_hint + n) % c->pool_bits;
+
+		if (c->pool_map[i / 8] & (1u << (i % 8)))
+			continue;
+		c->pool_map[i / 8] |= 1u << (i % 8);
+		c->pool_used++;
+		c->pool_hint = (i + 1) % c->pool_bits;
+		set_upper64(&out->addr, upper64(&c->pool) | i);
+		out->plen = 64;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+int bce_pool_take(struct bce *c, const struct fm_prefix *p)
+{
+	uint32_t i;
+
+	if (!pool_index(c, p, &i))
+		return -ERANGE;
+	if (c->pool_map[i / 8] & (1u << (i % 8)))
+		return -EEXIST;
+	c->pool_map[i / 8] |= 1u << (i % 8);
+	c->pool_used++;
+	return 0;
+}
+
+void bce_pool_free(struct bce *c, const struct fm_prefix *p)
+{
+	uint32_t i;
+
+	if (!pool_index(c, p, &i) || !(c->pool_map[i / 8] & (1u << (i % 8))))
+		return;
+	c->pool_map[i / 8] &= ~(1u << (i % 8));
+	c->pool_used--;
+	/* hand out the lowest free prefix next: deterministic, and reuse is fine */
+	if (i < c->pool_hint)
+		c->pool_hint = i;
+}
+
+int fm_prefix_fmt(const struct fm_prefix *p, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, &p->addr, a, sizeof(a));
+	return snprintf(buf, len, "%s/%u", a, p->plen);
+}
+
+int fm_prefix_parse(const char *s, struct fm_prefix *out)
+{
+	char a[INET6_ADDRSTRLEN + 8];
+	const char *slash = strchr(s, '/');
+	char *end;
+	long plen;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(a))
+		return -EINVAL;
+	memcpy(a, s, slash - s);
+	a[slash - s] = 0;
+	plen = strtol(slash + 1, &end, 10);
+	if (*end || plen < 0 || plen > 128 || inet_pton(AF_INET6, a, &out->addr) != 1)
+		return -EINVAL;
+	out->plen = (uint8_t)plen;
+	return 0;
+}
+
+const char *bce_state_name(enum bce_state s)
+{
+	switch (s) {
+	case BCE_ACTIVE:
+		return "active";
+	case BCE_DEREG:
+		return "deregistering";
+	case BCE_PEER_DOWN:
+		return "peer-down";
+	}
+	return "?";
+}

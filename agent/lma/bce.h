@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bce.h — the LMA binding cache (RFC 5213 §5.1, seed §5.1 Figure 7): mobile nodes by
+ * NAI, each with an MN index the LMA allocates for the data plane, its flow
+ * mobility cache, and up to BCE_MAX_BINDINGS bindings keyed by a BID the LMA
+ * allocates (unique per MN). Also the home-network-prefix pool (/64s out of
+ * prefix-pool). Pure data structure: protocol decisions live in lma.c.
+ */
+#ifndef FLOWMOB_BCE_H
+#define FLOWMOB_BCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <ev.h>
+#include <netinet/in.h>
+
+#include "daemon/config.h"
+#include "lma/fmc.h"
+
+#define BCE_MAX_BINDINGS  8 /* the data plane keeps 8 per MN (FM_MAX_BIND_PER_MN) */
+#define BCE_MAX_PREFIXES  8
+#define BCE_MAX_MNS	  65536
+#define BCE_POOL_MAX_BITS 20 /* at most 2^20 /64s are managed from a pool */
+
+/*
+ * A timer embedded in its owner. The deadline (monotonic ms, 0 = off) is the truth;
+ * in the daemon the ev_timer fires fn at that time, in unit tests lma_tick(now)
+ * fires every due timer. Both end in the same logic function.
+ */
+struct fm_timer {
+	ev_timer w;
+	uint64_t due;
+	void (*fn)(void *lma, void *obj, uint64_t now);
+	void *obj;
+	struct fm_timer *prev, *next; /* the owner's list of armed timers */
+};
+
+struct fm_prefix {
+	struct in6_addr addr;
+	uint8_t plen;
+};
+
+enum bce_state {
+	BCE_ACTIVE = 0,
+	BCE_DEREG,     /* lifetime 0 accepted, waiting MinDelayBeforeBCEDelete */
+	BCE_PEER_DOWN, /* its MAG stopped answering heartbeats or restarted */
+};
+
+struct bce_mn;
+
+struct bce_binding {
+	struct bce_mn *mn;
+	uint16_t bid;
+	uint8_t att;
+	uint8_t hi;	   /* handoff indicator of the last accepted PBU */
+	uint8_t ll_id_len; /* MN link-layer identifier, when the MAG sent one */
+	uint8_t ll_id[32];
+	struct in6_addr mag; /* Proxy-CoA */
+	uint8_t n_pfx;
+	struct fm_prefix pfx[BCE_MAX_PREFIXES];
+	uint32_t lifetime_s; /* granted */
+	uint64_t expires_ms; /* monotonic; for BCE_DEREG: when the entry is deleted */
+	enum bce_state state;
+	bool has_ts;
+	uint64_t last_ts; /* last accepted Timestamp, 48.16 fixed point */
+	bool has_seq;
+	uint16_t last_seq; /* last accepted sequence number */
+	uint64_t registered_ms;
+	struct fm_timer timer; /* lifetime expiry or deferred delete */
+};
+
+struct bce_mn {
+	char nai[FM_NAI_MAX + 1];
+	uint32_t index; /* data-plane MN index, 1.. */
+	uint8_t n_b;
+	struct bce_binding *b[BCE_MAX_BINDINGS];
+	uint16_t att_bid[256]; /* BID last used per access technology (reuse on return) */
+	uint8_t n_shared;      /* the MN-wide prefixes (shared and hybrid policies) */
+	struct fm_prefix shared[BCE_MAX_PREFIXES];
+	struct fmc fmc;
+	struct bce_mn *hnext;
+	struct bce_mn *prev, *next; /* list of every MN, creation order */
+};
+
+struct bce {
+	unsigned n_mns;
+	unsigned n_bindings;
+	struct bce_mn *head, *tail;
+	struct bce_mn **hash;	  /* BCE_HASH buckets by NAI */
+	struct bce_mn **by_index; /* BCE_MAX_MNS + 1 slots */
+	uint32_t next_index_hint;
+	/* prefix pool */
+	struct in6_addr pool;
+	uint8_t pool_len;
+	uint32_t pool_bits; /* number of /64s managed */
+	uint8_t *pool_map;  /* one bit per /64 */
+	uint32_t pool_used;
+	uint32_t pool_hint;
+};
+
+int bce_init(struct bce *c, const struct in6_addr *pool, uint8_t pool_len);
+/* Frees every MN and binding (timers must already be stopped by the owner). */
+void bce_destroy(struct bce *c);
+
+struct bce_mn *bce_mn_find(struct bce *c, const char *nai);
+struct bce_mn *bce_mn_by_index(struct bce *c, uint32_t index);
+/* Creates the MN with a fresh index (or the given one when index != 0 and free:
+ * restoring after a restart). NULL when the NAI is too long or no index is free. */
+struct bce_mn *bce_mn_add(struct bce *c, const char *nai, uint32_t index);
+/* Removes an MN with no bindings left: its index is freed. Its prefixes are NOT
+ * returned to the pool (the caller frees what it owned with bce_pool_free). */
+void bce_mn_del(struct bce *c, struct bce_mn *mn);
+
+struct bce_binding *bce_binding_find(const struct bce_mn *mn, uint16_t bid);
+/* New binding with a BID: the one last used for this ATT when free, else the lowest
+ * free BID. NULL when the MN has BCE_MAX_BINDINGS bindings. */
+struct bce_binding *bce_binding_add(struct bce *c, struct bce_mn *mn, uint8_t att);
+/* Forget a binding (its timer must be stopped). */
+void bce_binding_del(struct bce *c, struct bce_binding *b);
+
+/* The lowest BID in use for the MN that has a prefix, preferring usable bindings. */
+bool bce_binding_usable(const struct bce_binding *b);
+bool bce_binding_has_prefix(const struct bce_binding *b, const struct fm_prefix *p);
+int bce_binding_add_prefix(struct bce_binding *b, const struct fm_prefix *p);
+bool bce_binding_remove_prefix(struct bce_binding *b, const struct fm_prefix *p);
+/* Any binding of the MN that holds the prefix (usable ones first), or NULL. */
+struct bce_binding *bce_prefix_holder(const struct bce_mn *mn, const struct fm_prefix *p);
+/* The MN (and binding) owning a prefix, by scanning; NULL if none. */
+struct bce_mn *bce_prefix_owner(struct bce *c, const struct fm_prefix *p);
+
+/* Prefix pool: a free /64 from prefix-pool (lowest first); -ENOSPC when exhausted. */
+int bce_pool_alloc(struct bce *c, struct fm_prefix *out);
+/* Mark a prefix used (restore); -EEXIST if already used, -ERANGE if outside the pool. */
+int bce_pool_take(struct bce *c, const struct fm_prefix *p);
+void bce_pool_free(struct bce *c, const struct fm_prefix *p);
+bool bce_pool_contains(const struct bce *c, const struct fm_prefix *p);
+
+bool fm_prefix_eq(const struct fm_prefix *a, const struct fm_prefix *b);
+/* "fd00:100::/64" */
+int fm_prefix_fmt(const struct fm_prefix *p, char *buf, size_t len);
+int fm_prefix_parse(const char *s, struct fm_prefix *out);
+
+const char *bce_state_name(enum bce_state s);
+
+#endif /* FLOWMOB_BCE_H */

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lma.h — the Local Mobility Anchor's protocol logic (RFC 5213 with several bindings
+ * per MN, the seed draft's flow mobility: FMI/FMA, UPN/UPA, BRI/BRA, heartbeat).
+ *
+ * Testable without sockets: lma_rx() takes a decoded message, its source and
+ * "now"; everything the LMA sends goes through hooks.send; every data-plane change
+ * through hooks.dp (NULL: no data plane); timers are embedded in their owners and
+ * fire either from libev (hooks.loop set) or from lma_tick(now) (tests).
+ * lma_daemon.c wires this to flowmobd (lma_ops): MH socket, control socket, maps.
+ */
+#ifndef FLOWMOB_LMA_H
+#define FLOWMOB_LMA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <ev.h>
+#include <jansson.h>
+#include <netinet/in.h>
+
+#include "lma/bce.h"
+#include "daemon/config.h"
+#include "dp/dataplane.h"
+#include "mh/mh.h"
+
+/* The data-plane calls the LMA makes (ctx: the struct fm_dp, or a test recorder). */
+struct lma_dp_ops {
+	int (*prefix_set)(void *ctx, const struct in6_addr *p, uint8_t plen, uint32_t mn,
+			  uint16_t default_bid);
+	int (*prefix_del)(void *ctx, const struct in6_addr *p, uint8_t plen);
+	int (*binding_set)(void *ctx, uint32_t mn, uint16_t bid, const struct fm_dp_binding *b);
+	int (*binding_del)(void *ctx, uint32_t mn, uint16_t bid);
+	int (*peer_set)(void *ctx, const struct in6_addr *mag);
+	int (*peer_del)(void *ctx, const struct in6_addr *mag);
+	int (*rules_set)(void *ctx, uint32_t mn, const struct fm_dp_rule *r, unsigned n);
+	int (*mn_del)(void *ctx, uint32_t mn);
+	/* optional */
+	int (*binding_counters)(void *ctx, uint32_t mn, uint16_t bid, struct fm_dp_counters *c);
+	int (*fid_counters)(void *ctx, uint32_t mn, uint16_t fid, struct fm_dp_counters *c);
+	json_t *(*stats_json)(void *ctx);
+	int (*bindings_foreach)(void *ctx, fm_dp_binding_cb cb, void *arg);
+	int (*prefixes_foreach)(void *ctx, fm_dp_prefix_cb cb, void *arg);
+};
+
+/* fm_dp_* behind the ops table above (ctx = struct fm_dp *). */
+extern const struct lma_dp_ops lma_dp_fm;
+
+struct lma_hooks {
+	int (*send)(void *ctx, const struct mh_msg *m, const struct in6_addr *dst);
+	void (*event)(void *ctx, const char *name, json_t *fields); /* steals fields */
+	void *ctx;
+	const struct lma_dp_ops *dp; /* NULL: no data plane */
+	void *dp_ctx;
+	struct ev_loop *loop; /* NULL: timers only fire from lma_tick() */
+};
+
+struct lma;
+
+/* Signaling counters (stats command). */
+enum lma_dir { LMA_RX = 0, LMA_TX = 1 };
+
+struct lma *lma_new(const struct fm_config *cfg, const struct lma_hooks *hooks);
+/* Stops every timer and frees; does not touch the data plane. */
+void lma_free(struct lma *l);
+
+/* Start: load the state file (if any), increment and save the restart counter,
+ * reconcile with the data plane, program peers, start heartbeats. */
+int lma_start(struct lma *l, uint64_t now);
+/* SIGHUP: MAG list, placement policies, MN entries, timers, signaling options. */
+int lma_reload(struct lma *l, const struct fm_config *next, uint64_t now);
+
+void lma_rx(struct lma *l, const struct mh_msg *m, const struct in6_addr *src, uint64_t now);
+/* Fire every timer due at or before now (tests; harmless in the daemon). */
+void lma_tick(struct lma *l, uint64_t now);
+/* The earliest armed deadline, 0 when none. */
+uint64_t lma_next_due(const struct lma *l);
+
+/* Persistence (JSON in cfg->state_dir/lma-state.json, written atomically). */
+int lma_state_save(struct lma *l);
+uint32_t lma_restart_counter(const struct lma *l);
+
+/* Control commands (docs/control-protocol.md); NULL + err on error, nothing changed. */
+json_t *lma_cmd_bindings(void *l, const json_t *req, char *err, size_t errlen);
+json_t *lma_cmd_flows(void *l, const json_t *req, char *err, size_t errlen);
+json_t *lma_cmd_stats(void *l, const json_t *req, char *err, size_t errlen);
+json_t *lma_cmd_peers(void *l, const json_t *req, char *err, size_t errlen);
+json_t *lma_cmd_flow_add(void *l, const json_t *req, char *err, size_t errlen);
+json_t *lma_cmd_flow_move(void *l, const json_t *req, char *err, size_t errlen);
+json_t *lma_cmd_flow_del(void *l, const json_t *req, char *err, size_t errlen);
+
+/* Read-only access for tests and the daemon glue. */
+struct bce *lma_bce(struct lma *l);
+uint64_t lma_counter(const struct lma *l, enum lma_dir dir, enum mh_kind kind);
+uint64_t lma_status_counter(const struct lma *l, enum mh_kind kind, uint8_t status);
+
+#endif /* FLOWMOB_LMA_H */

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lma_ctl.c — the LMA's control commands (docs/control-protocol.md): bindings,
+ * flows, stats, peers, flow.add, flow.move, flow.del, and the JSON for bindings
+ * and flows they (and the events and the state file) use.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "lma/lma_int.h"
+#include "mh/mh_json.h"
+
+/* ---- control commands ------------------------------------------------------------------ */
+
+static json_t *binding_json(struct lma *l, const struct bce_binding *b, uint64_t now)
+{
+	json_t *o = lma_ev_fields(b->mn, b);
+	struct fm_dp_counters c = {0};
+
+	DP(l, binding_counters, b->mn->index, b->bid, &c);
+	json_object_set_new(o, "lifetime", json_integer(lma_binding_left_s(b, now)));
+	json_object_set_new(o, "state", json_string(bce_state_name(b->state)));
+	json_object_set_new(o, "hi", json_integer(b->hi));
+	json_object_set_new(o, "mn_index", json_integer(b->mn->index));
+	json_object_set_new(o, "packets", json_integer((json_int_t)c.packets));
+	json_object_set_new(o, "bytes", json_integer((json_int_t)c.bytes));
+	return o;
+}
+
+static const char *origin_name(enum fmc_origin o)
+{
+	return o == FMC_POLICY ? "policy" : o == FMC_PBU ? "pbu" : "ctl";
+}
+
+json_t *lma_flow_json(struct lma *l, const struct bce_mn *mn, const struct fmc_flow *f)
+{
+	json_t *o = json_object(), *bids = json_array(), *sel = ts_to_json(&f->ts);
+	struct fm_dp_counters c = {0};
+
+	DP(l, fid_counters, mn->index, f->fid, &c);
+	json_object_set_new(o, "mn", json_string(mn->nai));
+	json_object_set_new(o, "fid", json_integer(f->fid));
+	json_object_set_new(o, "priority", json_integer(f->priority));
+	json_object_set_new(o, "selector", sel ? sel : json_object());
+	for (unsigned i = 0; i < f->n_bids; i++)
+		json_array_append_new(bids, json_integer(f->bids[i]));
+	json_object_set_new(o, "bids", bids);
+	json_object_set_new(o, "action", json_string(fmc_action_name(f->action)));
+	json_object_set_new(o, "active", json_boolean(f->active));
+	json_object_set_new(o, "origin", json_string(origin_name(f->origin)));
+	if (f->n_att) {
+		json_t *a = json_array();
+
+		for (unsigned i = 0; i < f->n_att; i++)
+			json_array_append_new(a, json_integer(f->att[i]));
+		json_object_set_new(o, "prefer_att", a);
+	}
+	json_object_set_new(o, "packets", json_integer((json_int_t)c.packets));
+	json_object_set_new(o, "bytes", json_integer((json_int_t)c.bytes));
+	return o;
+}
+
+json_t *lma_cmd_bindings(void *lp, const json_t *req, char *err, size_t errlen)
+{
+	struct lma *l = lp;
+	json_t *a = json_array();
+	uint64_t now = fm_now_ms();
+
+	(void)req;
+	(void)err;
+	(void)errlen;
+	for (struct bce_mn *mn = l->bce.head; mn; mn = mn->next)
+		for (unsigned i = 0; i < mn->n_b; i++)
+			json_array_append_new(a, binding_json(l, mn->b[i], now));
+	return a;
+}
+
+json_t *lma_cmd_flows(void *lp, const json_t *req, char *err, size_t errlen)
+{
+	struct lma *l = lp;
+	json_t *a = json_array();
+
+	(void)req;
+	(void)err;
+	(void)errlen;
+	for (struct bce_mn *mn = l->bce.head; mn; mn = mn->next)
+		for (unsigned i = 0; i < mn->fmc.n; i++)
+			json_array_append_new(a, lma_flow_json(l, mn, &mn->fmc.flows[i]));
+	return a;
+}
+
+json_t *lma_cmd_stats(void *lp, const json_t *req, char *err, size_t errlen)
+{
+	struct lma *l = lp;
+	json_t *o = json_object(), *sig = json_object(), *rx = json_object(), *tx = json_object(),
+	       *st = json_object(), *dp = NULL;
+
+	(void)req;
+	(void)err;
+	(void)errlen;
+	for (int k = MH_PBU; k <= MH_UPA; k++) {
+		json_object_set_new(rx, mh_kind_name(k), json_integer((json_int_t)l->rx[k]));
+		json_object_set_new(tx, mh_kind_name(k), json_integer((json_int_t)l->tx[k]));
+		for (int s = 0; s < 256; s++)
+			if (l->status[k][s]) {
+				char key[32];
+
+				snprintf(key, sizeof(key), "%s:%d", mh_kind_name(k), s);
+				json_object_set_new(st, key,
+						    json_integer((json_int_t)l->status[k][s]));
+			}
+	}
+	json_object_set_new(sig, "rx", rx);
+	json_object_set_new(sig, "tx", tx);
+	json_object_set_new(sig, "status", st);
+	json_object_set_new(sig, "rx_ignored", json_integer((json_int_t)l->rx_ignored));
+	json_object_set_new(sig, "pending", json_integer(0));
+	{
+		int n = 0;
+
+		for (struct lma_txn *t = l->txns; t; t = t->next)
+			n++;
+		json_object_set_new(sig, "pending", json_integer(n));
+	}
+	if (l->h.dp && l->h.dp->stats_json)
+		dp = l->h.dp->stats_json(l->h.dp_ctx);
+	json_object_set_new(o, "dataplane", dp ? dp : json_object());
+	json_object_set_new(o, "signaling", sig);
+	json_object_set_new(o, "mobile_nodes", json_integer(l->bce.n_mns));
+	json_object_set_new(o, "bindings", json_integer(l->bce.n_bindings));
+	json_object_set_new(o, "prefixes_used", json_integer(l->bce.pool_used));
+	json_object_set_new(o, "restart_counter", json_integer(l->restart_counter));
+	return o;
+}
+
+json_t *lma_cmd_peers(void *lp, const json_t *req, char *err, size_t errlen)
+{
+	struct lma *l = lp;
+	json_t *a = json_array();
+	uint64_t now = fm_now_ms();
+
+	(void)req;
+	(void)err;
+	(void)errlen;
+	for (int i = 0; i < l->n_peers; i++) {
+		struct lma_peer *p = &l->peers[i];
+		json_t *o = json_object();
+		unsigned n = 0;
+
+		for (struct bce_mn *mn = l->bce.head; mn; mn = mn->next)
+			for (unsigned j = 0; j < mn->n_b; j++)
+				n += !memcmp(&mn->b[j]->mag, &p->addr, 16);
+		json_object_set_new(o, "mag", j_addr(&p->addr));
+		json_object_set_new(o, "state", json_string(p->up ? "up" : "down"));
+		if (p->has_rc)
+			json_object_set_new(o, "restart_counter", json_integer(p->restart_counter));
+		else
+			json_object_set_new(o, "restart_counter", json_null());
+		if (p->last_seen_ms)
+			json_object_set_new(o, "last_seen",
+					    json_real((double)(now - p->last_seen_ms) / 1000.0));
+		else
+			json_object_set_new(o, "last_seen", json_null());
+		json_object_set_new(o, "missed", json_integer(p->missed));
+		json_object_set_new(o, "bindings", json_integer(n));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static struct bce_mn *req_mn(struct lma *l, const json_t *req, char *err, size_t errlen)
+{
+	const char *nai = json_string_value(json_object_get(req, "mn"));
+	struct bce_mn *mn;
+
+	if (!nai) {
+		snprintf(err, errlen, "missing \"mn\"");
+		return NULL;
+	}
+	mn = bce_mn_find(&l->bce, nai);
+	if (!mn)
+		snprintf(err, errlen, "unknown mobile node '%s'", nai);
+	return mn;
+}
+
+static int req_u16(const json_t *req, const char *key, bool required, int def, char *err,
+		   size_t errlen)
+{
+	json_t *v = json_object_get(req, key);
+
+	if (!v) {
+		if (required)
+			snprintf(err, errlen, "missing \"%s\"", key);
+		return required ? -1 : def;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 65535) {
+		snprintf(err, errlen, "\"%s\" must be an integer 0..65535", key);
+		return -1;
+	}
+	return (int)json_integer_value(v);
+}
+
+json_t *lma_cmd_flow_add(void *lp, const json_t *req, char *err, size_t errlen)
+{
+	struct lma *l = lp;
+	struct bce_mn *mn = req_mn(l, req, err, errlen);
+	struct fmc_flow f, *nf;
+	const char *action;
+	json_t *sel, *o;
+	int fid, pri, bid, att;
+	char terr[128];
+
+	if (!mn)
+		return NULL;
+	memset(&f, 0, sizeof(f));
+	if ((fid = req_u16(req, "fid", true, 0, err, errlen)) < 0 ||
+	    (pri = req_u16(req, "priority", false, 0, err, errlen)) < 0 ||
+	    (bid = req_u16(req, "bid", false, 0, err, errlen)) < 0 ||
+	    (att = req_u16(req, "att", false, 0, err, errlen)) < 0)
+		return NULL;
+	if (fid == 0) {
+		snprintf(err, errlen, "FID 0 is reserved");
+		return NULL;
+	}
+	if (fmc_find(&mn->fmc, (uint16_t)fid)) {
+		snprintf(err, errlen, "FID %d already exists for %s", fid, mn->nai);
+		return NULL;
+	}
+	action = json_string_value(json_object_get(req, "action"));
+	if (!bid && !att && !(action && !strcmp(action, "drop"))) {
+		snprintf(err, errlen, "missing \"bid\" (or \"att\", or action drop)");
+		return NULL;
+	}
+	if (bid && !bce_binding_find(mn, (uint16_t)bid)) {
+		snprintf(err, errlen, "unknown BID %d for %s", bid, mn->nai);
+		return NULL;
+	}
+	if (att > 255) {
+		snprintf(err, errlen, "\"att\" must be 1..255");
+		return NULL;
+	}
+	if (action && strcmp(action, "forward") && strcmp(action, "drop")) {
+		snprintf(err, errlen, "\"action\" must be forward or drop");
+		return NULL;
+	}
+	sel = json_object_get(req, "selector");
+	if (!sel || !json_is_object(sel)) {
+		snprintf(err, errlen, "missing \"selector\" object");
+		return NULL;
+	}
+	if (ts_from_json(sel, TS_FMT_IPV6, &f.ts, terr, sizeof(terr))) {
+		snprintf(err, errlen, "selector: %s", terr);
+		return NULL;
+	}
+	f.fid = (uint16_t)fid;
+	f.priority = (uint16_t)pri;
+	f.action = action && !strcmp(action, "drop") ? FM_DP_DROP : FM_DP_FORWARD;
+	f.origin = FMC_CTL;
+	if (bid) {
+		f.n_bids = 1;
+		f.bids[0] = (uint16_t)bid;
+	} else if (att) {
+		f.n_att = 1;
+		f.att[0] = (uint8_t)att;
+	}
+	if (fmc_add(&mn->fmc, &f)) {
+		snprintf(err, errlen, "flow mobility cache of %s is full", mn->nai);
+		return NULL;
+	}
+	lma_replace_flows(l, mn, fm_now_ms());
+	nf = fmc_find(&mn->fmc, (uint16_t)fid);
+	o = lma_flow_json(l, mn, nf);
+	lma_emit(l, "flow-add", json_deep_copy(o));
+	return o;
+}
+
+json_t *lma_cmd_flow_move(void *lp, const json_t *req, char *err, size_t errlen)
+{
+	struct lma *l = lp;
+	struct bce_mn *mn = req_mn(l, req, err, errlen);
+	struct fmc_flow *f;
+	int fid, bid, att;
+	uint64_t now = fm_now_ms();
+
+	if (!mn)
+		return NULL;
+	if ((fid = req_u16(req, "fid", true, 0, err, errlen)) < 0 ||
+	    (bid = req_u16(req, "bid", false, 0, err, errlen)) < 0 ||
+	    (att = req_u16(req, "att", false, 0, err, errlen)) < 0)
+		return NULL;
+	f = fmc_find(&mn->fmc, (uint16_t)fid);
+	if (!f) {
+		snprintf(err, errlen, "unknown FID %d for %s", fid, mn->nai);
+		return NULL;
+	}
+	if (!bid == !att || att > 255) {
+		snprintf(err, errlen, "give exactly one of \"bid\" or \"att\" (1..255)");
+		return NULL;
+	}
+	if (bid && !bce_binding_find(mn, (uint16_t)bid)) {
+		snprintf(err, errlen, "unknown BID %d for %s", bid, mn->nai);
+		return NULL;
+	}
+	if (bid) {
+		struct bce_binding *to = bce_binding_find(mn, (uint16_t)bid);
+
+		f->n_att = 0;
+		f->n_bids = 1;
+		f->bids[0] = (uint16_t)bid;
+		if (f->dp_bid == bid && bce_binding_usable(to) && f->signalled &&
+		    l->cfg->lma.flow_signaling == FM_SIG_FMI &&
+		    !memcmp(&f->signalled_mag, &to->mag, 16)) {
+			/* already there: the request refreshes the MAG's flow state */
+			lma_send_fmi(l, TXN_FMI_REFRESH, mn, f, &to->mag, to, now);
+		}
+	} else {
+		f->n_att = 1;
+		f->att[0] = (uint8_t)att;
+	}
+	lma_replace_flows(l, mn, now);
+	return lma_flow_json(l, mn, fmc_find(&mn->fmc, (uint16_t)fid));
+}
+
+json_t *lma_cmd_flow_del(void *lp, const json_t *req, char *err, size_t errlen)
+{
+	struct lma *l = lp;
+	struct bce_mn *mn = req_mn(l, req, err, errlen);
+	struct fmc_flow *f;
+	json_t *o;
+	int fid;
+
+	if (!mn)
+		return NULL;
+	if ((fid = req_u16(req, "fid", true, 0, err, errlen)) < 0)
+		return NULL;
+	f = fmc_find(&mn->fmc, (uint16_t)fid);
+	if (!f) {
+		snprintf(err, errlen, "unknown FID %d for %s", fid, mn->nai);
+		return NULL;
+	}
+	if (f->signalled && l->cfg->lma.flow_signaling == FM_SIG_FMI)
+		lma_send_fmi(l, TXN_FMI_CANCEL, mn, f, &f->signalled_mag, NULL, fm_now_ms());
+	fmc_del(&mn->fmc, (uint16_t)fid);
+	lma_push_rules(l, mn);
+	o = lma_ev_fields(mn, NULL);
+	json_object_set_new(o, "fid", json_integer(fid));
+	lma_emit(l, "flow-del", o);
+	lma_mark_dirty(l);
+	lma_mn_maybe_free(l, mn);
+	return json_null();
+}

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lma_daemon.c — wires the LMA logic (lma.c) into flowmobd: lma_ops (start, reload,
+ * stop), the raw MH socket, the control commands and monitor events, and the
+ * fm_dp_* data plane behind struct lma_dp_ops.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "daemon/daemon.h"
+#include "lma/lma.h"
+#include "core/log.h"
+
+struct lma_daemon {
+	struct lma *lma;
+	struct fm_mhsock *sock;
+	struct fm_daemon *d;
+};
+
+/* ---- fm_dp_* as lma_dp_ops ------------------------------------------------------ */
+
+static int w_prefix_set(void *c, const struct in6_addr *p, uint8_t plen, uint32_t mn, uint16_t bid)
+{
+	return fm_dp_prefix_set(c, p, plen, mn, bid);
+}
+
+static int w_prefix_del(void *c, const struct in6_addr *p, uint8_t plen)
+{
+	return fm_dp_prefix_del(c, p, plen);
+}
+
+static int w_binding_set(void *c, uint32_t mn, uint16_t bid, const struct fm_dp_binding *b)
+{
+	return fm_dp_binding_set(c, mn, bid, b);
+}
+
+static int w_binding_del(void *c, uint32_t mn, uint16_t bid)
+{
+	return fm_dp_binding_del(c, mn, bid);
+}
+
+static int w_peer_set(void *c, const struct in6_addr *a)
+{
+	return fm_dp_peer_set(c, a);
+}
+
+static int w_peer_del(void *c, const struct in6_addr *a)
+{
+	return fm_dp_peer_del(c, a);
+}
+
+static int w_rules_set(void *c, uint32_t mn, const struct fm_dp_rule *r, unsigned n)
+{
+	return fm_dp_rules_set(c, mn, r, n);
+}
+
+static int w_mn_del(void *c, uint32_t mn)
+{
+	return fm_dp_mn_del(c, mn);
+}
+
+static int w_binding_counters(void *c, uint32_t mn, uint16_t bid, struct fm_dp_counters *out)
+{
+	return fm_dp_binding_counters(c, mn, bid, out);
+}
+
+static int w_fid_counters(void *c, uint32_t mn, uint16_t fid, struct fm_dp_counters *out)
+{
+	return fm_dp_fid_counters(c, mn, fid, out);
+}
+
+static json_t *w_stats_json(void *c)
+{
+	int n = fm_dp_stats_count();
+	uint64_t *v;
+	json_t *o;
+
+	if (n <= 0)
+		return NULL;
+	v = calloc((size_t)n, sizeof(*v));
+	if (!v)
+		return NULL;
+	if (fm_dp_stats(c, v, n) < 0) {
+		free(v);
+		return NULL;
+	}
+	o = json_object();
+	for (int i = 0; i < n; i++)
+		json_object_set_new(o, fm_dp_stat_name(i), json_integer((json_int_t)v[i]));
+	free(v);
+	return o;
+}
+
+static int w_bindings_foreach(void *c, fm_dp_binding_cb cb, void *arg)
+{
+	return fm_dp_bindings_foreach(c, cb, arg);
+}
+
+static int w_prefixes_foreach(void *c, fm_dp_prefix_cb cb, void *arg)
+{
+	return fm_dp_prefixes_foreach(c, cb, arg);
+}
+
+const struct lma_dp_ops lma_dp_fm = {
+    .prefix_set = w_prefix_set,
+    .prefix_del = w_prefix_del,
+    .binding_set = w_binding_set,
+    .binding_del = w_binding_del,
+    .peer_set = w_peer_set,
+    .peer_del = w_peer_del,
+    .rules_set = w_rules_set,
+    .mn_del = w_mn_del,
+    .binding_counters = w_binding_counters,
+    .fid_counters = w_fid_counters,
+    .stats_json = w_stats_json,
+    .bindings_foreach = w_bindings_foreach,
+    .prefixes_foreach = w_prefixes_foreach,
+};
+
+/* ---- sockets -------------------------------------------------------------------------- */
+
+static int d_send(void *ctx, const struct mh_msg *m, const struct in6_addr *dst)
+{
+	struct lma_daemon *ld = ctx;
+
+	return ld->sock ? fm_mhsock_send(ld->sock, m, dst) : -ENOTCONN;
+}
+
+static void d_event(void *ctx, const char *name, json_t *fields)
+{
+	struct lma_daemon *ld = ctx;
+
+	if (ld->d->ctl)
+		fm_ctl_event(ld->d->ctl, name, fields);
+	else
+		json_decref(fields);
+}
+
+static void d_rx(void *ctx, const struct mh_msg *m, const struct in6_addr *src,
+		 const struct in6_addr *dst, int ifindex)
+{
+	struct lma_daemon *ld = ctx;
+
+	(void)dst;
+	(void)ifindex;
+	lma_rx(ld->lma, m, src, fm_now_ms());
+}
+
+/* `stats`: the role's counters plus what the MH socket dropped before the role saw it. */
+static json_t *d_cmd_stats(void *ctx, const json_t *req, char *err, size_t errlen)
+{
+	struct lma_daemon *ld = ctx;
+	json_t *o = lma_cmd_stats(ld->lma, req, err, errlen);
+	json_t *sig = o ? json_object_get(o, "signaling") : NULL;
+
+	if (sig && ld->sock)
+		json_object_set_new(sig, "socket", fm_mhsock_stats_json(ld->sock));
+	return o;
+}
+
+static int lma_start_d(struct fm_daemon *d)
+{
+	struct lma_daemon *ld = calloc(1, sizeof(*ld));
+	struct lma_hooks h = {0};
+	int rc;
+
+	if (!ld)
+		return -ENOMEM;
+	ld->d = d;
+	h.send = d_send;
+	h.event = d_event;
+	h.ctx = ld;
+	h.dp = d->dp ? &lma_dp_fm : NULL;
+	h.dp_ctx = d->dp;
+	h.loop = d->loop;
+	ld->lma = lma_new(d->cfg, &h);
+	if (!ld->lma) {
+		free(ld);
+		return -ENOMEM;
+	}
+	d->role = ld;
+	rc = lma_start(ld->lma, fm_now_ms());
+	if (rc)
+		goto err;
+	rc = fm_mhsock_open(d->loop, &d->cfg->lma.address, d_rx, ld, &ld->sock);
+	if (rc) {
+		pr_err("lma: cannot open the MH socket\n");
+		goto err;
+	}
+	if (d->ctl) {
+		fm_ctl_register(d->ctl, "bindings", lma_cmd_bindings, ld->lma);
+		fm_ctl_register(d->ctl, "flows", lma_cmd_flows, ld->lma);
+		fm_ctl_register(d->ctl, "stats", d_cmd_stats, ld);
+		fm_ctl_register(d->ctl, "peers", lma_cmd_peers, ld->lma);
+		fm_ctl_register(d->ctl, "flow.add", lma_cmd_flow_add, ld->lma);
+		fm_ctl_register(d->ctl, "flow.move", lma_cmd_flow_move, ld->lma);
+		fm_ctl_register(d->ctl, "flow.del", lma_cmd_flow_del, ld->lma);
+	}
+	return 0;
+err:
+	lma_free(ld->lma);
+	free(ld);
+	d->role = NULL;
+	return rc < 0 ? rc : -EIO;
+}
+
+static int lma_reload_d(struct fm_daemon *d, const struct fm_config *next)
+{
+	struct lma_daemon *ld = d->role;
+
+	return ld ? lma_reload(ld->lma, next, fm_now_ms()) : -EINVAL;
+}
+
+static void lma_stop_d(struct fm_daemon *d)
+{
+	struct lma_daemon *ld = d->role;
+
+	if (!ld)
+		return;
+	lma_state_save(ld->lma);
+	if (ld->sock)
+		fm_mhsock_close(ld->sock);
+	lma_free(ld->lma);
+	free(ld);
+	d->role = NULL;
+}
+
+const struct fm_role_ops lma_ops = {
+    .start = lma_start_d,
+    .reload = lma_reload_d,
+    .stop = lma_stop_d,
+};

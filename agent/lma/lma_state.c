@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lma_state.c — the LMA's persistence: the state file (restart counter, MNs,
+ * bindings, flows; written atomically, within a second of a change) and, at
+ * start, its load and the reconciliation with what the data plane still holds.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "lma/lma_int.h"
+#include "core/log.h"
+#include "mh/mh_json.h"
+#include "core/state.h"
+
+#define LMA_STATE_NAME	     "lma" /* <state-dir>/lma.json */
+#define LMA_STATE_VERSION    1
+#define LMA_SAVE_DELAY_MS    1000
+#define LMA_ADOPT_LIFETIME_S 60
+
+/* ---- persistence ----------------------------------------------------------------------- */
+
+static json_t *state_json(struct lma *l, uint64_t now)
+{
+	json_t *o = json_object(), *mns = json_array();
+	struct timespec wt;
+
+	fm_wall(&wt);
+	json_object_set_new(o, "version", json_integer(LMA_STATE_VERSION));
+	json_object_set_new(o, "restart_counter", json_integer(l->restart_counter));
+	json_object_set_new(o, "seq", json_integer(l->seq));
+	json_object_set_new(o, "hb_seq", json_integer(l->hb_seq));
+	for (struct bce_mn *mn = l->bce.head; mn; mn = mn->next) {
+		json_t *m = json_object(), *bs = json_array(), *fs = json_array(),
+		       *sh = json_array(), *ab = json_object();
+
+		json_object_set_new(m, "nai", json_string(mn->nai));
+		json_object_set_new(m, "index", json_integer(mn->index));
+		for (unsigned i = 0; i < mn->n_shared; i++)
+			json_array_append_new(sh, j_prefix(&mn->shared[i]));
+		json_object_set_new(m, "shared", sh);
+		for (int a = 0; a < 256; a++)
+			if (mn->att_bid[a]) {
+				char k[16];
+
+				snprintf(k, sizeof(k), "%d", a);
+				json_object_set_new(ab, k, json_integer(mn->att_bid[a]));
+			}
+		json_object_set_new(m, "att_bid", ab);
+		for (unsigned i = 0; i < mn->n_b; i++) {
+			const struct bce_binding *b = mn->b[i];
+			json_t *bj = lma_ev_fields(NULL, b);
+			int64_t left_ms = b->expires_ms > now ? (int64_t)(b->expires_ms - now) : 0;
+
+			json_object_set_new(bj, "state", json_string(bce_state_name(b->state)));
+			json_object_set_new(bj, "hi", json_integer(b->hi));
+			json_object_set_new(bj, "lifetime", json_integer(b->lifetime_s));
+			json_object_set_new(bj, "expires",
+					    json_real((double)wt.tv_sec + wt.tv_nsec / 1e9 +
+						      (double)left_ms / 1000.0));
+			if (b->has_ts)
+				json_object_set_new(bj, "last_ts",
+						    json_integer((json_int_t)b->last_ts));
+			if (b->has_seq)
+				json_object_set_new(bj, "last_seq", json_integer(b->last_seq));
+			json_array_append_new(bs, bj);
+		}
+		json_object_set_new(m, "bindings", bs);
+		for (unsigned i = 0; i < mn->fmc.n; i++) {
+			const struct fmc_flow *f = &mn->fmc.flows[i];
+			json_t *fj = lma_flow_json(l, mn, f);
+
+			json_object_del(fj, "mn");
+			json_object_del(fj, "packets");
+			json_object_del(fj, "bytes");
+			json_object_set_new(fj, "format", json_integer(f->ts.format));
+			if (f->signalled)
+				json_object_set_new(fj, "signalled_mag", j_addr(&f->signalled_mag));
+			json_array_append_new(fs, fj);
+		}
+		json_object_set_new(m, "flows", fs);
+		json_array_append_new(mns, m);
+	}
+	json_object_set_new(o, "mobile_nodes", mns);
+	return o;
+}
+
+int lma_state_save(struct lma *l)
+{
+	json_t *o;
+	int rc;
+
+	if (!l->cfg->state_dir[0])
+		return 0;
+	o = state_json(l, fm_now_ms());
+	rc = fm_state_save(l->cfg->state_dir, LMA_STATE_NAME, o);
+	json_decref(o);
+	if (rc) {
+		pr_err("lma: cannot save state in %s: %s\n", l->cfg->state_dir, strerror(-rc));
+		return -1;
+	}
+	l->dirty = false;
+	return 0;
+}
+
+void lma_save_timeout(void *lp, void *obj, uint64_t now)
+{
+	(void)obj;
+	(void)now;
+	lma_state_save(lp);
+}
+
+void lma_mark_dirty(struct lma *l)
+{
+	uint64_t now;
+
+	if (l->dirty)
+		return;
+	l->dirty = true;
+	now = fm_now_ms();
+	lma_timer_set(l, &l->save_timer, now + LMA_SAVE_DELAY_MS, now);
+}
+
+static int parse_addr(json_t *v, struct in6_addr *a)
+{
+	const char *s = json_string_value(v);
+
+	return s && inet_pton(AF_INET6, s, a) == 1 ? 0 : -1;
+}
+
+static enum bce_state state_parse(const char *s)
+{
+	if (s && !strcmp(s, "deregistering"))
+		return BCE_DEREG;
+	if (s && !strcmp(s, "peer-down"))
+		return BCE_PEER_DOWN;
+	return BCE_ACTIVE;
+}
+
+static void restore_prefix(struct lma *l, const struct fm_prefix *p)
+{
+	int rc = bce_pool_take(&l->bce, p);
+
+	if (rc && rc != -EEXIST)
+		pr_debug("lma: restored prefix outside the pool\n");
+}
+
+int lma_state_load(struct lma *l, uint64_t now)
+{
+	json_t *o, *mns, *m;
+	int rc;
+	size_t i;
+	double wall_now;
+	struct timespec wt;
+
+	if (!l->cfg->state_dir[0])
+		return -ENOENT;
+	rc = fm_state_load(l->cfg->state_dir, LMA_STATE_NAME, &o);
+	if (rc)
+		return rc; /* none (a first start), or unreadable (logged and kept aside) */
+	if (json_integer_value(json_object_get(o, "version")) != LMA_STATE_VERSION) {
+		pr_err("lma: saved state in %s has an unknown version, ignored\n",
+		       l->cfg->state_dir);
+		json_decref(o);
+		return -EINVAL;
+	}
+	fm_wall(&wt);
+	wall_now = (double)wt.tv_sec + wt.tv_nsec / 1e9;
+	l->restart_counter = (uint32_t)json_integer_value(json_object_get(o, "restart_counter"));
+	l->seq = (uint16_t)json_integer_value(json_object_get(o, "seq"));
+	l->hb_seq = (uint32_t)json_integer_value(json_object_get(o, "hb_seq"));
+	mns = json_object_get(o, "mobile_nodes");
+	json_array_foreach(mns, i, m)
+	{
+		const char *nai = json_string_value(json_object_get(m, "nai"));
+		struct bce_mn *mn;
+		json_t *v, *bs, *fs, *ab;
+		const char *key;
+		size_t k;
+
+		if (!nai)
+			continue;
+		mn = bce_mn_add(&l->bce, nai,
+				(uint32_t)json_integer_value(json_object_get(m, "index")));
+		if (!mn) {
+			pr_warn("lma: saved MN %s not restored\n", nai);
+			continue;
+		}
+		json_array_foreach(json_object_get(m, "shared"), k, v)
+		{
+			struct fm_prefix p;
+
+			if (!fm_prefix_parse(json_string_value(v) ? json_string_value(v) : "",
+					     &p) &&
+			    mn->n_shared < BCE_MAX_PREFIXES) {
+				mn->shared[mn->n_shared++] = p;
+				restore_prefix(l, &p);
+			}
+		}
+		ab = json_object_get(m, "att_bid");
+		json_object_foreach(ab, key, v)
+		{
+			int a = atoi(key);
+
+			if (a >= 0 && a < 256)
+				mn->att_bid[a] = (uint16_t)json_integer_value(v);
+		}
+		bs = json_object_get(m, "bindings");
+		json_array_foreach(bs, k, v)
+		{
+			int bid = (int)json_integer_value(json_object_get(v, "bid"));
+			struct bce_binding *b;
+			double exp = json_number_value(json_object_get(v, "expires"));
+			size_t q;
+			json_t *pv;
+
+			if (bid <= 0 || bid > 65535 || exp <= wall_now || bce_binding_find(mn, bid))
+				continue;
+			mn->att_bid[json_integer_value(json_object_get(v, "att")) & 0xff] = bid;
+			b = bce_binding_add(&l->bce, mn,
+					    json_integer_value(json_object_get(v, "att")) & 0xff);
+			if (!b)
+				continue;
+			if (b->bid != bid) { /* should not happen: BIDs are restored in order */
+				bce_binding_del(&l->bce, b);
+				continue;
+			}
+			lma_timer_init(&b->timer, lma_binding_timeout, b);
+			parse_addr(json_object_get(v, "mag"), &b->mag);
+			b->hi = json_integer_value(json_object_get(v, "hi")) & 0xff;
+			b->state = state_parse(json_string_value(json_object_get(v, "state")));
+			b->lifetime_s =
+			    (uint32_t)json_integer_value(json_object_get(v, "lifetime"));
+			b->expires_ms = now + (uint64_t)((exp - wall_now) * 1000.0);
+			if (json_object_get(v, "last_ts")) {
+				b->has_ts = true;
+				b->last_ts =
+				    (uint64_t)json_integer_value(json_object_get(v, "last_ts"));
+			}
+			if (json_object_get(v, "last_seq")) {
+				b->has_seq = true;
+				b->last_seq =
+				    json_integer_value(json_object_get(v, "last_seq")) & 0xffff;
+			}
+			json_array_foreach(json_object_get(v, "prefixes"), q, pv)
+			{
+				struct fm_prefix p;
+
+				if (json_string_value(pv) &&
+				    !fm_prefix_parse(json_string_value(pv), &p)) {
+					bce_binding_add_prefix(b, &p);
+					restore_prefix(l, &p);
+				}
+			}
+			lma_timer_set(l, &b->timer, b->expires_ms, now);
+		}
+		fs = json_object_get(m, "flows");
+		json_array_foreach(fs, k, v)
+		{
+			struct fmc_flow f;
+			const char *org = json_string_value(json_object_get(v, "origin"));
+			char terr[128];
+			size_t q;
+			json_t *x;
+
+			memset(&f, 0, sizeof(f));
+			f.fid = json_integer_value(json_object_get(v, "fid")) & 0xffff;
+			f.priority = json_integer_value(json_object_get(v, "priority")) & 0xffff;
+			if (ts_from_json(json_object_get(v, "selector"),
+					 json_integer_value(json_object_get(v, "format")) ==
+						 TS_FMT_IPV4
+					     ? TS_FMT_IPV4
+					     : TS_FMT_IPV6,
+					 &f.ts, terr, sizeof(terr)))
+				continue;
+			json_array_foreach(json_object_get(v, "bids"), q,
+					   x) if (f.n_bids < FMC_MAX_BIDS) f.bids[f.n_bids++] =
+			    json_integer_value(x) & 0xffff;
+			json_array_foreach(json_object_get(v, "prefer_att"), q,
+					   x) if (f.n_att < FM_DP_MAX_ATT) f.att[f.n_att++] =
+			    json_integer_value(x) & 0xff;
+			f.action =
+			    json_is_true(json_object_get(v, "action")) ||
+				    !strcmp(json_string_value(json_object_get(v, "action"))
+						? json_string_value(json_object_get(v, "action"))
+						: "",
+					    "drop")
+				? FM_DP_DROP
+				: FM_DP_FORWARD;
+			f.origin = org && !strcmp(org, "policy") ? FMC_POLICY
+				   : org && !strcmp(org, "pbu")	 ? FMC_PBU
+								 : FMC_CTL;
+			if (!parse_addr(json_object_get(v, "signalled_mag"), &f.signalled_mag))
+				f.signalled = true;
+			fmc_add(&mn->fmc, &f);
+		}
+	}
+	json_decref(o);
+	return 0;
+}
+
+/* ---- reconciliation with the data plane (start) ---------------------------------------- */
+
+/* Reconciliation: the pinned maps are what the data plane does right now. */
+struct recon {
+	struct lma *l;
+	uint64_t now;
+	unsigned adopted, removed;
+};
+
+static void recon_binding(uint32_t mnidx, uint16_t bid, const struct fm_dp_binding *d, void *arg)
+{
+	struct recon *r = arg;
+	struct lma *l = r->l;
+	struct bce_mn *mn = bce_mn_by_index(&l->bce, mnidx);
+	struct bce_binding *b;
+
+	if (mn && (b = bce_binding_find(mn, bid))) {
+		if (memcmp(&b->mag, &d->coa, 16))
+			pr_warn("lma: %s/%u: map says another MAG, keeping the saved one\n",
+				mn->nai, bid);
+		return;
+	}
+	if (mn && mn->n_b < BCE_MAX_BINDINGS) {
+		/* registered after the last save: adopt it until its MAG refreshes it */
+		mn->att_bid[d->att] = bid;
+		b = bce_binding_add(&l->bce, mn, d->att);
+		if (b && b->bid == bid) {
+			lma_timer_init(&b->timer, lma_binding_timeout, b);
+			b->mag = d->coa;
+			b->state = d->down ? BCE_PEER_DOWN : BCE_ACTIVE;
+			b->lifetime_s = LMA_ADOPT_LIFETIME_S;
+			b->expires_ms = r->now + LMA_ADOPT_LIFETIME_S * 1000;
+			lma_timer_set(l, &b->timer, b->expires_ms, r->now);
+			r->adopted++;
+			return;
+		}
+		if (b)
+			bce_binding_del(&l->bce, b);
+	}
+	DP(l, binding_del, mnidx, bid);
+	r->removed++;
+}
+
+static void recon_prefix(const struct in6_addr *a, uint8_t plen, uint32_t mnidx,
+			 uint16_t default_bid, void *arg)
+{
+	struct recon *r = arg;
+	struct lma *l = r->l;
+	struct bce_mn *mn = bce_mn_by_index(&l->bce, mnidx);
+	struct fm_prefix p = {.addr = *a, .plen = plen};
+	struct bce_binding *b;
+
+	if (mn && (bce_prefix_holder(mn, &p) || lma_mn_shares(mn, &p)))
+		return;
+	if (mn && (b = bce_binding_find(mn, default_bid)) && !b->n_pfx) {
+		bce_binding_add_prefix(b, &p); /* an adopted binding's prefix */
+		restore_prefix(l, &p);
+		return;
+	}
+	DP(l, prefix_del, a, plen);
+	r->removed++;
+}
+
+void lma_reconcile(struct lma *l, uint64_t now)
+{
+	struct recon r = {.l = l, .now = now};
+
+	if (l->h.dp && l->h.dp->bindings_foreach)
+		l->h.dp->bindings_foreach(l->h.dp_ctx, recon_binding, &r);
+	if (l->h.dp && l->h.dp->prefixes_foreach)
+		l->h.dp->prefixes_foreach(l->h.dp_ctx, recon_prefix, &r);
+	for (struct bce_mn *mn = l->bce.head, *next; mn; mn = next) {
+		next = mn->next;
+		lma_dp_sync_mn(l, mn);
+		lma_mn_maybe_free(l, mn);
+	}
+	if (r.adopted || r.removed)
+		pr_info("lma: reconciled with the data plane: %u adopted, %u removed\n", r.adopted,
+			r.removed);
+}

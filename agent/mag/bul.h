@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bul.h — the MAG's binding update list (RFC 5213 §6.1), one entry per mobile
+ * node interface attached to this MAG, and its registration state machine:
+ *
+ *   idle --start--> registering --PBA 0--> registered --refresh/update--> (registered,
+ *   PBU outstanding) ... --stop--> deregistering --PBA / give up--> idle
+ *
+ * The entry builds its own Proxy Binding Updates (MN-ID, HNP — ::/0 on first
+ * attach, the assigned set afterwards —, HI, ATT, Timestamp, Link-local Address,
+ * MN Link-layer ID, the BID once the LMA allocated one, flow requests), retransmits
+ * them from retransmit_initial_ms doubling to retransmit_max_ms, refreshes before
+ * expiry and handles every PBA status. No sockets, no timers: the caller passes
+ * "now" (monotonic ms) into every call and a send hook, and arms one timer at
+ * bul_deadline(). The Timestamp option reads fm_wall() (clock.h).
+ */
+#ifndef FLOWMOB_BUL_H
+#define FLOWMOB_BUL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
+#include "daemon/config.h"
+#include "mh/mh.h"
+
+#define BUL_MAX_PREFIXES 16
+#define BUL_MAX_FLOW_REQ 8
+#define BUL_NO_DEADLINE	 UINT64_MAX
+
+enum bul_state {
+	BUL_IDLE = 0,
+	BUL_REGISTERING,   /* PBU sent, no binding yet */
+	BUL_REGISTERED,	   /* binding accepted (a refresh or update may be outstanding) */
+	BUL_DEREGISTERING, /* lifetime-0 PBU sent */
+};
+
+enum bul_event {
+	BUL_EV_NONE = 0,
+	BUL_EV_REGISTERED,   /* PBA 0: binding (re)established; prefixes/BID may have changed */
+	BUL_EV_REJECTED,     /* PBA error: binding gone, retrying after a back-off */
+	BUL_EV_DEREGISTERED, /* de-registration acknowledged or given up: entry is idle */
+	BUL_EV_EXPIRED,	     /* lifetime ran out without a successful refresh */
+};
+
+struct bul_prefix {
+	struct in6_addr prefix;
+	uint8_t plen;
+};
+
+struct bul_timers {
+	uint32_t retransmit_initial_ms; /* 1500 */
+	uint32_t retransmit_max_ms;	/* 32000 */
+	uint32_t lifetime_s;		/* requested lifetime (rounded down to 4 s units) */
+};
+
+typedef int (*bul_send_fn)(void *ctx, const struct mh_msg *m);
+
+struct bul_ctx {
+	struct bul_timers t;
+	bul_send_fn send;
+	void *send_ctx;
+};
+
+struct bul_entry {
+	/* identity (set by the caller) */
+	char mn_id[FM_NAI_MAX + 1];
+	uint8_t mac[6];
+	char iface[IF_NAMESIZE];
+	uint8_t att;
+	struct in6_addr mag_ll; /* the shared link-local, sent in the Link-local Address option */
+	int n_flow_req;
+	struct fm_cfg_policy flow_req[BUL_MAX_FLOW_REQ];
+
+	/* state */
+	enum bul_state state;
+	uint16_t seq;	    /* last sequence number sent */
+	uint16_t seq_first; /* first sequence number of the outstanding exchange */
+	bool awaiting;	    /* a PBU is outstanding */
+	uint16_t bid;	    /* 0 until the LMA allocated one */
+	int n_prefixes;
+	struct bul_prefix prefixes[BUL_MAX_PREFIXES]; /* assigned by the LMA */
+	bool pending_set; /* next PBU carries 'wanted' instead of the assigned set */
+	int n_wanted;
+	struct bul_prefix wanted[BUL_MAX_PREFIXES];
+	bool flow_req_done;  /* flow requests were accepted once */
+	uint8_t hi;	     /* Handoff Indicator of the next PBU */
+	uint32_t lifetime_s; /* granted */
+	uint64_t registered_ms, expires_ms, refresh_ms;
+	uint64_t next_tx_ms;
+	uint32_t rto_ms;
+	bool rto_maxed;
+	uint32_t tx_count, rx_count;
+	uint8_t last_status;
+	uint64_t rejects;
+};
+
+/* Initialise an idle entry with the first sequence number to use. */
+void bul_entry_init(struct bul_entry *e, const char *mn_id, const uint8_t mac[6], const char *iface,
+		    uint8_t att, const struct in6_addr *mag_ll, uint16_t seq0);
+
+/* idle -> registering: send the first PBU (HNP ::/0, HI 1). No-op unless idle. */
+int bul_start(const struct bul_ctx *c, struct bul_entry *e, uint64_t now);
+/* Registered: send a PBU now carrying 'set' (NULL: the assigned set), e.g. after a UPN. */
+int bul_update(const struct bul_ctx *c, struct bul_entry *e, const struct bul_prefix *set, int n,
+	       uint64_t now);
+/* -> deregistering: send the lifetime-0 PBU. An idle entry stays idle. */
+int bul_stop(const struct bul_ctx *c, struct bul_entry *e, uint64_t now);
+/* Drop the entry to idle without signaling (binding revoked by the LMA). */
+void bul_reset(struct bul_entry *e);
+
+/* A PBA for this entry (matched by the caller on MN-ID, checked here on sequence). */
+enum bul_event bul_on_pba(const struct bul_ctx *c, struct bul_entry *e, const struct mh_msg *pba,
+			  uint64_t now);
+/* Retransmissions, refreshes and expiry due at now. */
+enum bul_event bul_tick(const struct bul_ctx *c, struct bul_entry *e, uint64_t now);
+/* Next time bul_tick has something to do, or BUL_NO_DEADLINE. */
+uint64_t bul_deadline(const struct bul_entry *e);
+
+/* The PBU the entry would send now with the given lifetime (tests, diagnostics). */
+int bul_build_pbu(const struct bul_ctx *c, const struct bul_entry *e, uint32_t lifetime_s,
+		  struct mh_msg *out);
+
+const char *bul_state_name(enum bul_state s);
+const char *bul_event_name(enum bul_event ev);
+
+#endif /* FLOWMOB_BUL_H */

@@ -1,0 +1,1600 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mag.c — the MAG's protocol logic: attach/detach (RS, control, link down, idle),
+ * proxy registration through the binding update list, unicast Router
+ * Advertisements of exactly the assigned prefixes, MAG routes in the data plane,
+ * FMI/FMA (seed §4), UPN/UPA (RFC 7864), BRI/BRA (RFC 5846), heartbeat (RFC 5847)
+ * and the MAG's control commands. Everything external goes through struct
+ * mag_hooks (see mag.h); mag_daemon.c supplies the real ones.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "mag/mag.h"
+#include "mh/mh_json.h"
+
+static const char *const kind_names[] = {
+    [MH_PBU] = "pbu",
+    [MH_PBA] = "pba",
+    [MH_BRI] = "bri",
+    [MH_BRA] = "bra",
+    [MH_HEARTBEAT] = "heartbeat",
+    [MH_BE] = "be",
+    [MH_FMI] = "fmi",
+    [MH_FMA] = "fma",
+    [MH_UPN] = "upn",
+    [MH_UPA] = "upa",
+};
+
+static const char *kname(enum mh_kind k)
+{
+	return (unsigned)k <= MH_UPA && kind_names[k] ? kind_names[k] : "?";
+}
+
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	fm_wall(&ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static char *pfx_str(const struct bul_prefix *p, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, &p->prefix, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, p->plen);
+	return buf;
+}
+
+static bool pfx_eq(const struct bul_prefix *a, const struct bul_prefix *b)
+{
+	return a->plen == b->plen && !memcmp(&a->prefix, &b->prefix, sizeof(a->prefix));
+}
+
+static int pfx_index(const struct bul_prefix *set, int n, const struct bul_prefix *p)
+{
+	for (int i = 0; i < n; i++)
+		if (pfx_eq(&set[i], p))
+			return i;
+	return -1;
+}
+
+static json_t *prefixes_json(const struct bul_prefix *set, int n)
+{
+	json_t *a = json_array();
+	char buf[64];
+
+	for (int i = 0; i < n; i++)
+		json_array_append_new(a, json_string(pfx_str(&set[i], buf, sizeof(buf))));
+	return a;
+}
+
+static void event(struct mag *m, const char *name, json_t *fields)
+{
+	if (m->h.event)
+		m->h.event(m->h.ctx, name, fields);
+	else
+		json_decref(fields);
+}
+
+static int send_mh(struct mag *m, const struct mh_msg *msg)
+{
+	int ret;
+
+	if ((unsigned)msg->kind <= MH_UPA)
+		m->c.tx[msg->kind]++;
+	ret = m->h.send_mh ? m->h.send_mh(m->h.ctx, msg, &m->cfg->lma) : 0;
+	if (ret < 0)
+		pr_warn("mag: sending %s to the LMA failed (%d)", kname(msg->kind), ret);
+	return ret;
+}
+
+static int bul_send(void *ctx, const struct mh_msg *msg)
+{
+	return send_mh(ctx, msg);
+}
+
+static void set_bul_timers(struct mag *m)
+{
+	const struct fm_cfg_mag_timers *t = &m->cfg->timers;
+
+	m->bc.t.retransmit_initial_ms = t->retransmit_initial_ms ? t->retransmit_initial_ms : 1500;
+	m->bc.t.retransmit_max_ms = t->retransmit_max_ms ? t->retransmit_max_ms : 32000;
+	m->bc.t.lifetime_s = t->lifetime_s ? t->lifetime_s : 3600;
+	m->bc.send = bul_send;
+	m->bc.send_ctx = m;
+}
+
+static uint32_t ra_interval_ms(const struct mag *m)
+{
+	return (m->cfg->timers.ra_interval_s ? m->cfg->timers.ra_interval_s : 10) * 1000;
+}
+
+struct mag *mag_create(const struct fm_config *cfg, const struct mag_hooks *h,
+		       uint32_t restart_counter, uint64_t now)
+{
+	struct mag *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->cfg_copy = *cfg;
+	m->cfg = &m->cfg_copy.mag;
+	m->instance = m->cfg_copy.instance;
+	m->h = *h;
+	set_bul_timers(m);
+	m->n_mns = m->cfg->n_mobile_nodes;
+	m->mns = calloc(m->n_mns ? (size_t)m->n_mns : 1, sizeof(*m->mns));
+	if (!m->mns) {
+		free(m);
+		return NULL;
+	}
+	for (int i = 0; i < m->n_mns; i++) {
+		snprintf(m->mns[i].id, sizeof(m->mns[i].id), "%s", m->cfg->mobile_nodes[i].id);
+		memcpy(m->mns[i].mac, m->cfg->mobile_nodes[i].mac, 6);
+		m->mns[i].idx = (uint32_t)i + 1;
+	}
+	for (int i = 0; i < FM_CFG_MAX_IFACES; i++)
+		m->iface_running[i] = -1;
+	m->ra_mtu = 1460;
+	m->next_seq = (uint16_t)(restart_counter * 4096u + 1);
+	m->restart_counter = restart_counter;
+	m->lma_state = -1;
+	m->hb_next_ms = now + 1000; /* first heartbeat soon after start */
+	m->next_link_poll_ms = now + MAG_LINK_POLL_MS;
+	return m;
+}
+
+static void binding_free_all(struct mag *m)
+{
+	struct mag_binding *b = m->bindings, *n;
+
+	for (; b; b = n) {
+		n = b->next;
+		free(b);
+	}
+	m->bindings = NULL;
+}
+
+void mag_destroy(struct mag *m)
+{
+	if (!m)
+		return;
+	binding_free_all(m);
+	free(m->mns);
+	free(m);
+}
+
+int mag_reload(struct mag *m, const struct fm_config *next)
+{
+	const struct fm_cfg_mag *n = &next->mag;
+
+	if (n->n_mobile_nodes != m->cfg->n_mobile_nodes || n->n_access != m->cfg->n_access)
+		pr_warn("mag: reload: changes to mobile-nodes or access-interfaces need a restart");
+	m->cfg_copy.mag.timers = n->timers;
+	m->cfg_copy.mag.keep_flow_state = n->keep_flow_state;
+	for (int i = 0; i < m->cfg->n_access && i < n->n_access; i++) {
+		m->cfg_copy.mag.access_ifaces[i].att = n->access_ifaces[i].att;
+		m->cfg_copy.mag.access_ifaces[i].n_flow_requests =
+		    n->access_ifaces[i].n_flow_requests;
+		memcpy(m->cfg_copy.mag.access_ifaces[i].flow_requests,
+		       n->access_ifaces[i].flow_requests,
+		       sizeof(n->access_ifaces[i].flow_requests));
+	}
+	set_bul_timers(m);
+	return 0;
+}
+
+void mag_set_iface_mac(struct mag *m, int iface, const uint8_t mac[6])
+{
+	if (iface >= 0 && iface < FM_CFG_MAX_IFACES)
+		memcpy(m->iface_mac[iface], mac, 6);
+}
+
+void mag_set_ra_mtu(struct mag *m, uint32_t mtu)
+{
+	m->ra_mtu = mtu;
+}
+
+int mag_iface_index(const struct mag *m, const char *name)
+{
+	for (int i = 0; i < m->cfg->n_access; i++)
+		if (!strcmp(m->cfg->access_ifaces[i].name, name))
+			return i;
+	return -1;
+}
+
+struct mag_mn *mag_mn_by_id(struct mag *m, const char *id)
+{
+	for (int i = 0; i < m->n_mns; i++)
+		if (!strcmp(m->mns[i].id, id))
+			return &m->mns[i];
+	return NULL;
+}
+
+struct mag_mn *mag_mn_by_mac(struct mag *m, const uint8_t mac[6])
+{
+	for (int i = 0; i < m->n_mns; i++)
+		if (!memcmp(m->mns[i].mac, mac, 6))
+			return &m->mns[i];
+	return NULL;
+}
+
+struct mag_binding *mag_binding_find(struct mag *m, const struct mag_mn *mn, int iface)
+{
+	for (struct mag_binding *b = m->bindings; b; b = b->next)
+		if (b->mn == mn && b->iface == iface)
+			return b;
+	return NULL;
+}
+
+/* One NAI may be configured with several MACs (one per interface of the MN): the
+ * entries share bindings' identity by NAI; flows live with the first entry. */
+static bool same_mn(const struct mag_mn *a, const struct mag_mn *b)
+{
+	return a == b || !strcmp(a->id, b->id);
+}
+
+static struct mag_mn *mn_from_msg(struct mag *m, const struct mh_msg *msg)
+{
+	const struct mh_opt *o = mh_opt_find(msg, MH_OPT_MN_ID, 0);
+	char id[FM_NAI_MAX + 1];
+
+	if (!o)
+		return NULL;
+	memcpy(id, o->mn_id.id, o->mn_id.len);
+	id[o->mn_id.len] = 0;
+	return mag_mn_by_id(m, id);
+}
+
+static void add_mn_id(struct mh_msg *msg, const struct mh_msg *from)
+{
+	const struct mh_opt *o = mh_opt_find(from, MH_OPT_MN_ID, 0);
+	struct mh_opt *n;
+
+	if (o && (n = mh_opt_add(msg, MH_OPT_MN_ID)))
+		*n = *o;
+}
+
+/* ---- routes and Router Advertisements ---------------------------------------- */
+
+static bool route_needed(struct mag *m, const struct bul_prefix *p, const struct mag_binding *skip,
+			 const struct mag_flow *skipf)
+{
+	for (struct mag_binding *b = m->bindings; b; b = b->next)
+		if (b != skip && pfx_index(b->routed, b->n_routed, p) >= 0)
+			return true;
+	for (int i = 0; i < m->n_mns; i++)
+		for (int j = 0; j < MAG_MAX_FLOWS; j++) {
+			const struct mag_flow *f = &m->mns[i].flows[j];
+
+			if (f->used && f != skipf && pfx_index(f->routes, f->n_routes, p) >= 0)
+				return true;
+		}
+	return false;
+}
+
+static void route_set(struct mag *m, struct mag_binding *b, const struct bul_prefix *p)
+{
+	char buf[64];
+	int ret = m->h.route_set
+		      ? m->h.route_set(m->h.ctx, &p->prefix, p->plen,
+				       m->cfg->access_ifaces[b->iface].name, b->mn->mac, b->mn->idx)
+		      : 0;
+
+	if (ret < 0)
+		pr_err("mag: route %s -> %s: %d", pfx_str(p, buf, sizeof(buf)), b->mn->id, ret);
+}
+
+static void route_del(struct mag *m, const struct bul_prefix *p)
+{
+	char buf[64];
+	int ret = m->h.route_del ? m->h.route_del(m->h.ctx, &p->prefix, p->plen) : 0;
+
+	if (ret < 0 && ret != -ENOENT)
+		pr_warn("mag: removing route %s: %d", pfx_str(p, buf, sizeof(buf)), ret);
+}
+
+static void add_withdraw(struct mag_binding *b, const struct bul_prefix *p)
+{
+	if (pfx_index(b->withdraw, b->n_withdraw, p) < 0 && b->n_withdraw < BUL_MAX_PREFIXES)
+		b->withdraw[b->n_withdraw++] = *p;
+	b->withdraw_left = MAG_WITHDRAW_RAS;
+}
+
+/* Unicast RA to the MN: its prefixes (lifetime = binding lifetime), withdrawn ones
+ * with lifetime 0; router_lifetime 0 when 'final' (the MAG leaves the MN's link). */
+static void send_ra(struct mag *m, struct mag_binding *b, bool final, uint64_t now)
+{
+	struct nd_ra ra = {0};
+	struct in6_addr dst;
+	uint32_t lt = b->bul.lifetime_s ? b->bul.lifetime_s : m->bc.t.lifetime_s;
+
+	ra.cur_hop_limit = 64;
+	ra.router_lifetime = final ? 0 : MAG_ROUTER_LIFETIME;
+	ra.has_slla = true;
+	memcpy(ra.slla, m->iface_mac[b->iface], 6);
+	ra.mtu = m->ra_mtu;
+	if (!final) {
+		for (int i = 0; i < b->n_routed && ra.n_prefixes < ND_MAX_PREFIXES; i++) {
+			struct nd_prefix *p = &ra.prefixes[ra.n_prefixes++];
+
+			p->prefix = b->routed[i].prefix;
+			p->plen = b->routed[i].plen;
+			p->valid = lt;
+			p->preferred = lt;
+		}
+	}
+	for (int i = 0; i < b->n_withdraw && ra.n_prefixes < ND_MAX_PREFIXES; i++) {
+		struct nd_prefix *p = &ra.prefixes[ra.n_prefixes++];
+
+		p->prefix = b->withdraw[i].prefix;
+		p->plen = b->withdraw[i].plen;
+	}
+	if (b->withdraw_left > 0 && --b->withdraw_left == 0)
+		b->n_withdraw = 0;
+	if (b->mn_ll_known)
+		dst = b->mn_ll;
+	else
+		inet_pton(AF_INET6, "ff02::1", &dst);
+	m->c.ra++;
+	if (m->h.send_ra && m->h.send_ra(m->h.ctx, b->iface, b->mn->mac, &dst, &ra) < 0)
+		pr_warn("mag: RA to %s on %s failed", b->mn->id,
+			m->cfg->access_ifaces[b->iface].name);
+	b->next_ra_ms = now + ra_interval_ms(m);
+}
+
+/* Make the routed/advertised set equal to the binding's assigned prefixes. */
+static void apply_prefixes(struct mag *m, struct mag_binding *b, uint64_t now, bool announce)
+{
+	const struct bul_entry *e = &b->bul;
+	bool changed = false;
+
+	for (int i = 0; i < b->n_routed;) {
+		if (pfx_index(e->prefixes, e->n_prefixes, &b->routed[i]) >= 0) {
+			i++;
+			continue;
+		}
+		struct bul_prefix gone = b->routed[i];
+
+		b->routed[i] = b->routed[--b->n_routed];
+		if (!route_needed(m, &gone, NULL, NULL))
+			route_del(m, &gone);
+		add_withdraw(b, &gone);
+		changed = true;
+	}
+	for (int i = 0; i < e->n_prefixes; i++) {
+		int w;
+
+		if (pfx_index(b->routed, b->n_routed, &e->prefixes[i]) >= 0)
+			continue;
+		b->routed[b->n_routed++] = e->prefixes[i];
+		route_set(m, b, &e->prefixes[i]);
+		if ((w = pfx_index(b->withdraw, b->n_withdraw, &e->prefixes[i])) >= 0)
+			b->withdraw[w] = b->withdraw[--b->n_withdraw];
+		changed = true;
+	}
+	if (announce && (changed || b->n_withdraw))
+		send_ra(m, b, false, now);
+}
+
+/* Remove every route of a binding; 'ra' sends a final RA withdrawing everything. */
+static void unroute_all(struct mag *m, struct mag_binding *b, bool ra, uint64_t now)
+{
+	struct bul_prefix gone[BUL_MAX_PREFIXES];
+	int n = b->n_routed;
+
+	memcpy(gone, b->routed, sizeof(gone[0]) * (size_t)n);
+	b->n_routed = 0;
+	for (int i = 0; i < n; i++) {
+		add_withdraw(b, &gone[i]);
+		if (!route_needed(m, &gone[i], NULL, NULL))
+			route_del(m, &gone[i]);
+	}
+	if (ra)
+		send_ra(m, b, true, now);
+	b->n_withdraw = 0;
+	b->withdraw_left = 0;
+}
+
+/* ---- flows (FMI / PBA Flow Identification) --------------------------------------- */
+
+static struct mag_flow *flow_find(struct mag_mn *mn, uint16_t fid)
+{
+	for (int i = 0; i < MAG_MAX_FLOWS; i++)
+		if (mn->flows[i].used && mn->flows[i].fid == fid)
+			return &mn->flows[i];
+	return NULL;
+}
+
+static struct mag_binding *first_registered(struct mag *m, const struct mag_mn *mn)
+{
+	for (struct mag_binding *b = m->bindings; b; b = b->next)
+		if (same_mn(b->mn, mn) && b->bul.state == BUL_REGISTERED)
+			return b;
+	return NULL;
+}
+
+/* A selector's destination, when it names one prefix (or address), is a prefix this
+ * MAG must deliver for the MN (seed Figures 5–6). */
+static bool flow_dst_prefix(const struct fm_ts *ts, struct bul_prefix *out)
+{
+	const struct ts_val *v = &ts->f[TS_DST_ADDR];
+
+	if (ts->format != TS_FMT_IPV6 || v->n == TS_ABSENT)
+		return false;
+	out->prefix = v->addr[0];
+	if (v->n == TS_EXACT) {
+		out->plen = 128;
+		return true;
+	}
+	/* range start..end that is exactly one aligned prefix */
+	for (int plen = 0; plen <= 128; plen++) {
+		bool ok = true;
+
+		for (int bit = 0; bit < 128 && ok; bit++) {
+			int s = v->addr[0].s6_addr[bit / 8] >> (7 - bit % 8) & 1;
+			int e = v->addr[1].s6_addr[bit / 8] >> (7 - bit % 8) & 1;
+
+			ok = bit < plen ? s == e : (s == 0 && e == 1);
+		}
+		if (ok) {
+			out->plen = (uint8_t)plen;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The flow's routes: the selector's destination prefix when it names one, else the
+ * home network prefixes the FMI (msg, may be NULL) carries for it. */
+static void flow_route(struct mag *m, struct mag_mn *mn, struct mag_flow *f,
+		       const struct mh_msg *msg)
+{
+	struct mag_binding *b = first_registered(m, mn);
+	const struct mh_opt *o;
+
+	f->n_routes = 0;
+	if (f->has_ts && flow_dst_prefix(&f->ts, &f->routes[0]))
+		f->n_routes = 1;
+	else
+		for (int i = 0;
+		     msg && (o = mh_opt_find(msg, MH_OPT_HNP, i)) && f->n_routes < BUL_MAX_PREFIXES;
+		     i++) {
+			struct bul_prefix p = {.prefix = o->hnp.prefix, .plen = o->hnp.plen};
+
+			if (p.plen && pfx_index(f->routes, f->n_routes, &p) < 0)
+				f->routes[f->n_routes++] = p;
+		}
+	for (int i = 0; b && i < f->n_routes; i++)
+		if (pfx_index(b->routed, b->n_routed, &f->routes[i]) < 0)
+			route_set(m, b, &f->routes[i]);
+}
+
+static void flow_remove(struct mag *m, struct mag_mn *mn, struct mag_flow *f)
+{
+	(void)mn;
+	for (int i = 0; i < f->n_routes; i++)
+		if (!route_needed(m, &f->routes[i], NULL, f))
+			route_del(m, &f->routes[i]);
+	memset(f, 0, sizeof(*f));
+}
+
+static bool ts_supported(const struct mh_flowid *fl)
+{
+	if (fl->has_ts)
+		return fl->ts.format == TS_FMT_IPV6 || fl->ts.format == TS_FMT_IPV4;
+	for (int i = 0; i < fl->n_raw; i++)
+		if (fl->raw[i].type == MH_FIDSUB_TS)
+			return false; /* a selector the codec could not read */
+	return true;
+}
+
+static void flow_store(struct mag_flow *f, const struct mh_flowid *fl, uint32_t lifetime,
+		       uint64_t now, const char *origin)
+{
+	f->used = true;
+	f->fid = fl->fid;
+	f->priority = fl->priority;
+	f->has_ts = fl->has_ts;
+	if (fl->has_ts)
+		f->ts = fl->ts;
+	f->n_bids = fl->n_bids > 8 ? 8 : fl->n_bids;
+	memcpy(f->bids, fl->bids, sizeof(uint16_t) * f->n_bids);
+	f->lifetime_s = lifetime;
+	f->expires_ms = (lifetime == 0 || lifetime == MH_FM_LIFETIME_INFINITE)
+			    ? 0
+			    : now + (uint64_t)lifetime * 1000;
+	f->origin = origin;
+}
+
+static json_t *flow_event_fields(const struct mag_mn *mn, const struct mag_flow *f)
+{
+	return json_pack("{s:s, s:i}", "mn", mn->id, "fid", f->fid);
+}
+
+/* Flow Identification options of an accepted PBA: installed like an FMI add. */
+static void pba_flows(struct mag *m, struct mag_mn *mn, const struct mh_msg *pba, uint64_t now)
+{
+	const struct mh_opt *o;
+
+	for (int i = 0; (o = mh_opt_find(pba, MH_OPT_FLOW_ID, i)); i++) {
+		const struct mh_flowid *fl = &o->flow_id;
+		struct mag_flow *f = flow_find(mn, fl->fid);
+
+		if (fl->status != FID_SUCCESS || !ts_supported(fl))
+			continue;
+		if (!f) {
+			for (int j = 0; j < MAG_MAX_FLOWS && !f; j++)
+				if (!mn->flows[j].used)
+					f = &mn->flows[j];
+			if (!f) {
+				pr_warn("mag: %s: flow table full, FID %u from PBA dropped", mn->id,
+					fl->fid);
+				continue;
+			}
+		} else if (f->n_routes) {
+			flow_remove(m, mn, f);
+		}
+		flow_store(f, fl, MH_FM_LIFETIME_INFINITE, now, "pba");
+		flow_route(m, mn, f, NULL);
+		event(m, "flow-add", flow_event_fields(mn, f));
+	}
+}
+
+/* ---- bindings ---------------------------------------------------------------- */
+
+static struct mag_binding *binding_new(struct mag *m, struct mag_mn *mn, int iface)
+{
+	struct mag_binding *b = calloc(1, sizeof(*b));
+	const struct fm_cfg_access_iface *ai = &m->cfg->access_ifaces[iface];
+
+	if (!b)
+		return NULL;
+	b->mn = mn;
+	b->iface = iface;
+	bul_entry_init(&b->bul, mn->id, mn->mac, ai->name, ai->att, &m->cfg->link_local,
+		       m->next_seq);
+	m->next_seq = (uint16_t)(m->next_seq + 1024);
+	b->bul.n_flow_req =
+	    ai->n_flow_requests > BUL_MAX_FLOW_REQ ? BUL_MAX_FLOW_REQ : ai->n_flow_requests;
+	memcpy(b->bul.flow_req, ai->flow_requests, sizeof(b->bul.flow_req[0]) * b->bul.n_flow_req);
+	nd_eui64_ll(mn->mac, &b->mn_ll); /* until the MN tells us */
+	b->next = m->bindings;
+	m->bindings = b;
+	return b;
+}
+
+static void binding_unlink(struct mag *m, struct mag_binding *b)
+{
+	for (struct mag_binding **pp = &m->bindings; *pp; pp = &(*pp)->next)
+		if (*pp == b) {
+			*pp = b->next;
+			free(b);
+			return;
+		}
+}
+
+static json_t *binding_fields(const struct mag *m, const struct mag_binding *b)
+{
+	return json_pack("{s:s, s:s, s:i, s:i, s:o}", "mn", b->mn->id, "iface",
+			 m->cfg->access_ifaces[b->iface].name, "att", b->bul.att, "bid", b->bul.bid,
+			 "prefixes", prefixes_json(b->routed, b->n_routed));
+}
+
+static void start_binding(struct mag *m, struct mag_binding *b, uint64_t now)
+{
+	b->last_activity_ms = now;
+	b->next_check_ms = now + 1000;
+	b->probes = 0;
+	b->detach_reason = NULL;
+	b->bul.att = m->cfg->access_ifaces[b->iface].att;
+	bul_start(&m->bc, &b->bul, now);
+	m->c.attach++;
+	event(m, "attach",
+	      json_pack("{s:s, s:s, s:i}", "mn", b->mn->id, "iface",
+			m->cfg->access_ifaces[b->iface].name, "att", b->bul.att));
+}
+
+static struct mag_binding *attach(struct mag *m, struct mag_mn *mn, int iface, uint64_t now)
+{
+	struct mag_binding *b = mag_binding_find(m, mn, iface);
+
+	if (b) {
+		if (b->bul.state == BUL_DEREGISTERING)
+			b->reattach = true;
+		else if (b->bul.state == BUL_IDLE)
+			start_binding(m, b, now);
+		return b;
+	}
+	b = binding_new(m, mn, iface);
+	if (!b) {
+		pr_err("mag: out of memory attaching %s", mn->id);
+		return NULL;
+	}
+	pr_info("mag: %s attached on %s", mn->id, m->cfg->access_ifaces[iface].name);
+	start_binding(m, b, now);
+	return b;
+}
+
+/* Detach: withdraw (when the link is still there), unroute, de-register. */
+static void detach(struct mag *m, struct mag_binding *b, const char *reason, bool link_up,
+		   uint64_t now)
+{
+	if (b->bul.state == BUL_DEREGISTERING || b->bul.state == BUL_IDLE) {
+		b->reattach = false;
+		if (b->bul.state == BUL_IDLE)
+			binding_unlink(m, b);
+		return;
+	}
+	pr_info("mag: %s detached from %s (%s)", b->mn->id, m->cfg->access_ifaces[b->iface].name,
+		reason);
+	unroute_all(m, b, link_up, now);
+	b->detach_reason = reason;
+	b->reattach = false;
+	m->c.detach++;
+	event(m, "detach",
+	      json_pack("{s:s, s:s, s:s}", "mn", b->mn->id, "iface",
+			m->cfg->access_ifaces[b->iface].name, "reason", reason));
+	bool was_registered = b->bul.state == BUL_REGISTERED || b->bul.n_prefixes || b->bul.bid;
+	if (was_registered || b->bul.awaiting)
+		bul_stop(&m->bc, &b->bul, now);
+	else
+		bul_reset(&b->bul);
+	if (b->bul.state == BUL_IDLE)
+		binding_unlink(m, b);
+}
+
+void mag_detach_all(struct mag *m, uint64_t now)
+{
+	struct mag_binding *b = m->bindings, *n;
+
+	for (; b; b = n) {
+		n = b->next;
+		detach(m, b, "shutdown", true, now);
+	}
+}
+
+static void bul_result(struct mag *m, struct mag_binding *b, enum bul_event ev,
+		       const struct mh_msg *pba, uint64_t now)
+{
+	switch (ev) {
+	case BUL_EV_NONE:
+		return;
+	case BUL_EV_REGISTERED: {
+		struct mag_mn *fm = mag_mn_by_id(m, b->mn->id); /* flows live with the NAI */
+
+		apply_prefixes(m, b, now, false);
+		send_ra(m, b, false, now);
+		/* flows whose destination needs this binding's link */
+		for (int j = 0; j < MAG_MAX_FLOWS; j++) {
+			const struct mag_flow *f = &fm->flows[j];
+
+			for (int k = 0; f->used && k < f->n_routes; k++)
+				if (pfx_index(b->routed, b->n_routed, &f->routes[k]) < 0)
+					route_set(m, b, &f->routes[k]);
+		}
+		if (pba)
+			pba_flows(m, fm, pba, now);
+		b->last_activity_ms = now;
+		event(m, "registration", binding_fields(m, b));
+		return;
+	}
+	case BUL_EV_REJECTED:
+		unroute_all(m, b, true, now);
+		event(m, "reject",
+		      json_pack("{s:s, s:s, s:i}", "mn", b->mn->id, "iface",
+				m->cfg->access_ifaces[b->iface].name, "status",
+				b->bul.last_status));
+		return;
+	case BUL_EV_EXPIRED:
+		unroute_all(m, b, true, now);
+		event(m, "expiry",
+		      json_pack("{s:s, s:s}", "mn", b->mn->id, "iface",
+				m->cfg->access_ifaces[b->iface].name));
+		/* the MN is still here: register again from scratch */
+		bul_start(&m->bc, &b->bul, now);
+		return;
+	case BUL_EV_DEREGISTERED:
+		event(m, "deregistration",
+		      json_pack("{s:s, s:s, s:s}", "mn", b->mn->id, "iface",
+				m->cfg->access_ifaces[b->iface].name, "reason",
+				b->detach_reason ? b->detach_reason : "?"));
+		if (b->reattach) {
+			b->reattach = false;
+			start_binding(m, b, now);
+		} else {
+			binding_unlink(m, b);
+		}
+		return;
+	}
+}
+
+/* ---- access link: RS / NA ---------------------------------------------------------- */
+
+void mag_rx_nd(struct mag *m, int iface, const uint8_t *frame, size_t len, uint64_t now)
+{
+	struct nd_frame fr;
+	struct nd_msg nd;
+	const char *why = "";
+	const uint8_t *mac;
+	struct mag_mn *mn;
+	struct mag_binding *b;
+
+	if (iface < 0 || iface >= m->cfg->n_access)
+		return;
+	if (nd_parse_frame(frame, len, &fr, &why) < 0 ||
+	    nd_parse_msg(fr.icmp, fr.icmp_len, &fr.src, fr.hop_limit, &nd, &why) < 0) {
+		m->c.nd_bad++;
+		pr_debug("mag: bad ND frame on %s: %s", m->cfg->access_ifaces[iface].name, why);
+		return;
+	}
+	mac = (nd.type != ND_NA && nd.has_lla) ? nd.lla : fr.src_mac;
+	if (nd.type == ND_NA) {
+		m->c.na++;
+		for (b = m->bindings; b; b = b->next)
+			if (b->iface == iface && !memcmp(b->mn->mac, fr.src_mac, 6)) {
+				b->last_activity_ms = now;
+				b->probes = 0;
+				if (!IN6_IS_ADDR_UNSPECIFIED(&fr.src) &&
+				    IN6_IS_ADDR_LINKLOCAL(&fr.src)) {
+					b->mn_ll = fr.src;
+					b->mn_ll_known = true;
+				}
+			}
+		return;
+	}
+	if (nd.type != ND_RS)
+		return;
+	m->c.rs++;
+	mn = mag_mn_by_mac(m, mac);
+	if (!mn) {
+		m->c.unknown_mac++;
+		pr_debug("mag: RS from unknown MAC %02x:%02x:%02x:%02x:%02x:%02x on %s ignored",
+			 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+			 m->cfg->access_ifaces[iface].name);
+		return;
+	}
+	b = mag_binding_find(m, mn, iface);
+	if (b && b->bul.state == BUL_REGISTERED) {
+		if (IN6_IS_ADDR_LINKLOCAL(&fr.src)) {
+			b->mn_ll = fr.src;
+			b->mn_ll_known = true;
+		}
+		b->last_activity_ms = now;
+		b->probes = 0;
+		send_ra(m, b, false, now); /* solicited */
+		return;
+	}
+	b = attach(m, mn, iface, now);
+	if (b && IN6_IS_ADDR_LINKLOCAL(&fr.src)) {
+		b->mn_ll = fr.src;
+		b->mn_ll_known = true;
+	}
+}
+
+/* ---- messages from the LMA ---------------------------------------------------------- */
+
+static void handle_pba(struct mag *m, const struct mh_msg *pba, uint64_t now)
+{
+	struct mag_mn *mn = mn_from_msg(m, pba);
+	const struct mh_opt *ll = mh_opt_find(pba, MH_OPT_LL_ID, 0);
+	struct mag_binding *b, *n;
+
+	m->c.pba_status[pba->status]++;
+	if (!mn) {
+		m->c.rx_unexpected++;
+		pr_debug("mag: PBA for an unknown MN ignored");
+		return;
+	}
+	for (b = m->bindings; b; b = n) {
+		n = b->next;
+		if (!same_mn(b->mn, mn) || !b->bul.awaiting)
+			continue;
+		/* several interfaces of one MN here: the LL-ID names the right one */
+		if (ll && ll->ll_id.len == 6 && memcmp(ll->ll_id.id, b->bul.mac, 6))
+			continue;
+		uint32_t before = b->bul.rx_count;
+		enum bul_event ev = bul_on_pba(&m->bc, &b->bul, pba, now);
+
+		if (b->bul.rx_count != before) {
+			bul_result(m, b, ev, pba, now); /* may free b */
+			return;
+		}
+	}
+}
+
+static void send_fma(struct mag *m, const struct mh_msg *fmi, uint8_t status, bool with_flows)
+{
+	struct mh_msg a = {0};
+
+	a.kind = MH_FMA;
+	a.seq = fmi->seq;
+	a.status = status;
+	a.lifetime = (fmi->flags & MH_FMI_C) ? 0 : fmi->lifetime;
+	add_mn_id(&a, fmi);
+	if (with_flows) {
+		const struct mh_opt *o;
+
+		for (int i = 0; (o = mh_opt_find(fmi, MH_OPT_FLOW_ID, i)); i++) {
+			struct mh_opt *n = mh_opt_add(&a, MH_OPT_FLOW_ID);
+
+			if (!n)
+				break;
+			*n = *o;
+			n->flow_id.status = FID_SUCCESS;
+		}
+	}
+	m->c.fma_status[status]++;
+	m->last_fma = a;
+	send_mh(m, &a);
+}
+
+static void handle_fmi(struct mag *m, const struct mh_msg *fmi, uint64_t now)
+{
+	uint16_t seq = (uint16_t)fmi->seq;
+	bool cancel = fmi->flags & MH_FMI_C, refresh = !cancel && (fmi->flags & MH_FMI_R);
+	struct mag_mn *mn = mn_from_msg(m, fmi);
+	const struct mh_opt *o;
+	uint8_t status = FMA_SUCCESS;
+	int nflows = 0;
+
+	if (m->fmi_seq_known) {
+		int16_t d = (int16_t)(seq - m->fmi_last_seq);
+
+		if (d == 0 && m->last_fma.kind == MH_FMA && m->last_fma.seq == seq) {
+			/* a retransmission: the same answer again */
+			m->c.fma_status[m->last_fma.status]++;
+			send_mh(m, &m->last_fma);
+			return;
+		}
+		if (d <= 0) {
+			send_fma(m, fmi, FMA_SEQ_OUT_OF_WINDOW, false);
+			return;
+		}
+	}
+	m->fmi_seq_known = true;
+	m->fmi_last_seq = seq;
+	if (!mh_opt_find(fmi, MH_OPT_MN_ID, 0)) {
+		send_fma(m, fmi, FMA_UNSPECIFIED, false);
+		return;
+	}
+	if (!mn || !first_registered(m, mn)) {
+		send_fma(m, fmi, FMA_MN_NOT_ATTACHED, false);
+		return;
+	}
+	/* validate everything first: an FMI is applied whole or not at all */
+	for (int i = 0; (o = mh_opt_find(fmi, MH_OPT_FLOW_ID, i)); i++) {
+		const struct mag_flow *f = flow_find(mn, o->flow_id.fid);
+
+		nflows++;
+		if (!ts_supported(&o->flow_id))
+			status = FMA_TS_FORMAT_UNSUPPORTED;
+		else if (!cancel && !refresh && f)
+			status = FMA_ENTRY_EXISTS;
+		else if ((cancel || refresh) && !f)
+			status = FMA_NO_ENTRY;
+		else if (!cancel && !refresh && !o->flow_id.has_ts)
+			status = FMA_UNSPECIFIED; /* an add needs a selector */
+		if (status != FMA_SUCCESS)
+			break;
+	}
+	if (!nflows)
+		status = FMA_UNSPECIFIED;
+	if (status == FMA_SUCCESS && !cancel && !refresh) {
+		int free_slots = 0;
+
+		for (int j = 0; j < MAG_MAX_FLOWS; j++)
+			free_slots += !mn->flows[j].used;
+		if (free_slots < nflows)
+			status = FMA_UNSPECIFIED;
+	}
+	if (status != FMA_SUCCESS) {
+		send_fma(m, fmi, status, false);
+		return;
+	}
+	for (int i = 0; (o = mh_opt_find(fmi, MH_OPT_FLOW_ID, i)); i++) {
+		const struct mh_flowid *fl = &o->flow_id;
+		struct mag_flow *f = flow_find(mn, fl->fid);
+
+		if (cancel) {
+			json_t *ev = flow_event_fields(mn, f);
+
+			flow_remove(m, mn, f);
+			event(m, "flow-del", ev);
+		} else if (refresh) {
+			uint32_t lt = fmi->lifetime;
+
+			f->lifetime_s = lt;
+			f->expires_ms = (lt == 0 || lt == MH_FM_LIFETIME_INFINITE)
+					    ? 0
+					    : now + (uint64_t)lt * 1000;
+			if (fl->has_ts && memcmp(&fl->ts, &f->ts, sizeof(f->ts))) {
+				flow_remove(m, mn, f);
+				flow_store(f, fl, lt, now, "fmi");
+				flow_route(m, mn, f, fmi);
+			}
+		} else {
+			for (int j = 0; j < MAG_MAX_FLOWS && !f; j++)
+				if (!mn->flows[j].used)
+					f = &mn->flows[j];
+			flow_store(f, fl, fmi->lifetime, now, "fmi");
+			flow_route(m, mn, f, fmi);
+			event(m, "flow-add", flow_event_fields(mn, f));
+		}
+	}
+	send_fma(m, fmi, FMA_SUCCESS, true);
+}
+
+static void handle_upn(struct mag *m, const struct mh_msg *upn, uint64_t now)
+{
+	struct mag_mn *mn = mn_from_msg(m, upn);
+	struct mh_msg a = {0};
+	struct bul_prefix set[BUL_MAX_PREFIXES];
+	const struct mh_opt *o;
+	int n = 0;
+
+	a.kind = MH_UPA;
+	a.seq = upn->seq;
+	if (upn->reason != MH_UPN_REASON_FLOW_MOBILITY)
+		a.status = UPA_UNSPECIFIED;
+	else if (!mn || !first_registered(m, mn))
+		a.status = UPA_MN_NOT_ATTACHED;
+	else
+		a.status = UPA_SUCCESS;
+	add_mn_id(&a, upn);
+	m->c.upa_status[a.status]++;
+	send_mh(m, &a);
+	if (a.status != UPA_SUCCESS)
+		return;
+	/* the new prefix set, when the LMA names it; otherwise ask with the current one
+	 * and take what the PBA assigns (RFC 7864 §3.3) */
+	for (int i = 0; (o = mh_opt_find(upn, MH_OPT_HNP, i)) && n < BUL_MAX_PREFIXES; i++) {
+		if (!o->hnp.plen)
+			continue;
+		set[n].prefix = o->hnp.prefix;
+		set[n].plen = o->hnp.plen;
+		n++;
+	}
+	for (struct mag_binding *b = m->bindings; b; b = b->next)
+		if (same_mn(b->mn, mn) && b->bul.state == BUL_REGISTERED)
+			bul_update(&m->bc, &b->bul, n ? set : NULL, n, now);
+}
+
+static void handle_bri(struct mag *m, const struct mh_msg *bri, uint64_t now)
+{
+	struct mag_mn *mn = mn_from_msg(m, bri);
+	const struct mh_opt *bid = mh_opt_find(bri, MH_OPT_BID, 0);
+	const struct mh_opt *o;
+	struct mh_msg a = {0};
+	int named = 0, found = 0, matched_bindings = 0;
+	struct mag_binding *b, *nb;
+
+	a.kind = MH_BRA;
+	a.seq = bri->seq;
+	a.flags = bri->flags & MH_BR_P;
+	add_mn_id(&a, bri);
+	if (bri->flags & MH_BR_G) {
+		a.status = BRA_GLOBAL_NOT_AUTHORIZED;
+		goto reply;
+	}
+	for (int i = 0; mh_opt_find(bri, MH_OPT_HNP, i); i++)
+		named++;
+	for (b = mn ? m->bindings : NULL; b; b = nb) {
+		nb = b->next;
+		if (!same_mn(b->mn, mn) || b->bul.state == BUL_IDLE)
+			continue;
+		if (bid && bid->bid.bid && b->bul.bid != bid->bid.bid)
+			continue;
+		matched_bindings++;
+		if (!named) {
+			/* the whole binding is revoked: no de-registration PBU (RFC 5846 §8) */
+			unroute_all(m, b, true, now);
+			bul_reset(&b->bul);
+			event(m, "deregistration",
+			      json_pack("{s:s, s:s, s:s, s:i}", "mn", mn->id, "iface",
+					m->cfg->access_ifaces[b->iface].name, "reason", "revoked",
+					"trigger", bri->trigger));
+			binding_unlink(m, b);
+			continue;
+		}
+		struct bul_prefix removed[BUL_MAX_PREFIXES];
+		int nrem = 0;
+
+		for (int i = 0; (o = mh_opt_find(bri, MH_OPT_HNP, i)); i++) {
+			struct bul_prefix p = {o->hnp.prefix, o->hnp.plen};
+			int k = pfx_index(b->bul.prefixes, b->bul.n_prefixes, &p);
+
+			if (k < 0)
+				continue;
+			found++;
+			b->bul.prefixes[k] = b->bul.prefixes[--b->bul.n_prefixes];
+			removed[nrem++] = p;
+		}
+		if (!nrem)
+			continue;
+		apply_prefixes(m, b, now, true);
+		event(m, "prefix-move",
+		      json_pack("{s:s, s:s, s:o}", "mn", mn->id, "iface",
+				m->cfg->access_ifaces[b->iface].name, "prefixes",
+				prefixes_json(removed, nrem)));
+	}
+	if (!matched_bindings)
+		a.status = BRA_NO_BINDING;
+	else if (named && !found)
+		a.status = BRA_NO_BINDING;
+	else if (named && found < named)
+		a.status = BRA_PARTIAL;
+	else
+		a.status = BRA_SUCCESS;
+reply:
+	m->c.bra_status[a.status]++;
+	send_mh(m, &a);
+}
+
+static void lma_seen(struct mag *m, uint32_t rc, bool has_rc, uint64_t now)
+{
+	m->hb_missed = 0;
+	m->hb_outstanding = false;
+	m->lma_last_seen = wall_now();
+	if (m->lma_state != 1) {
+		m->lma_state = 1;
+		event(m, "peer-up", json_pack("{s:s}", "peer", "lma"));
+	}
+	if (!has_rc)
+		return;
+	if (m->lma_rc_known && rc != m->lma_restart_counter) {
+		pr_warn("mag: the LMA restarted (restart counter %u -> %u): re-registering",
+			m->lma_restart_counter, rc);
+		for (struct mag_binding *b = m->bindings; b; b = b->next)
+			if (b->bul.state == BUL_REGISTERED)
+				bul_update(&m->bc, &b->bul, NULL, 0, now);
+	}
+	m->lma_rc_known = true;
+	m->lma_restart_counter = rc;
+}
+
+static void handle_heartbeat(struct mag *m, const struct mh_msg *hb, uint64_t now)
+{
+	const struct mh_opt *rc = mh_opt_find(hb, MH_OPT_RESTART_COUNTER, 0);
+
+	if (hb->flags & MH_HB_R) {
+		if (hb->seq != m->hb_seq)
+			pr_debug("mag: heartbeat response %u, expected %u", hb->seq, m->hb_seq);
+		lma_seen(m, rc ? rc->restart_counter : 0, rc != NULL, now);
+		return;
+	}
+	struct mh_msg r = {0};
+	struct mh_opt *o;
+
+	r.kind = MH_HEARTBEAT;
+	r.seq = hb->seq;
+	r.flags = MH_HB_R;
+	if ((o = mh_opt_add(&r, MH_OPT_RESTART_COUNTER)))
+		o->restart_counter = m->restart_counter;
+	send_mh(m, &r);
+	lma_seen(m, rc ? rc->restart_counter : 0, rc != NULL, now);
+}
+
+void mag_rx_mh(struct mag *m, const struct mh_msg *msg, const struct in6_addr *src, uint64_t now)
+{
+	if (memcmp(src, &m->cfg->lma, sizeof(*src))) {
+		m->c.rx_not_lma++;
+		pr_debug("mag: %s from a node that is not our LMA ignored", kname(msg->kind));
+		return;
+	}
+	if ((unsigned)msg->kind <= MH_UPA)
+		m->c.rx[msg->kind]++;
+	switch (msg->kind) {
+	case MH_PBA:
+		handle_pba(m, msg, now);
+		break;
+	case MH_FMI:
+		handle_fmi(m, msg, now);
+		break;
+	case MH_UPN:
+		handle_upn(m, msg, now);
+		break;
+	case MH_BRI:
+		handle_bri(m, msg, now);
+		break;
+	case MH_HEARTBEAT:
+		handle_heartbeat(m, msg, now);
+		break;
+	case MH_BE:
+		pr_warn("mag: Binding Error from the LMA, status %u", msg->status);
+		break;
+	default:
+		m->c.rx_unexpected++;
+		pr_debug("mag: unexpected %s from the LMA", kname(msg->kind));
+		break;
+	}
+}
+
+/* ---- timers ------------------------------------------------------------------------ */
+
+static void heartbeat_tick(struct mag *m, uint64_t now)
+{
+	uint32_t ivl = m->cfg->timers.heartbeat_interval_s;
+	uint32_t missed = m->cfg->timers.heartbeat_missed ? m->cfg->timers.heartbeat_missed : 3;
+	struct mh_msg hb = {0};
+	struct mh_opt *o;
+
+	if (!ivl || now < m->hb_next_ms)
+		return;
+	if (m->hb_outstanding && ++m->hb_missed >= missed && m->lma_state != 0) {
+		pr_warn("mag: %u heartbeats unanswered: LMA down", m->hb_missed);
+		m->lma_state = 0;
+		event(m, "peer-down", json_pack("{s:s}", "peer", "lma"));
+	}
+	hb.kind = MH_HEARTBEAT;
+	hb.seq = ++m->hb_seq;
+	if ((o = mh_opt_add(&hb, MH_OPT_RESTART_COUNTER)))
+		o->restart_counter = m->restart_counter;
+	m->hb_outstanding = true;
+	send_mh(m, &hb);
+	m->hb_next_ms = now + (uint64_t)ivl * 1000;
+}
+
+static void flows_tick(struct mag *m, uint64_t now)
+{
+	for (int i = 0; i < m->n_mns; i++)
+		for (int j = 0; j < MAG_MAX_FLOWS; j++) {
+			struct mag_flow *f = &m->mns[i].flows[j];
+
+			if (f->used && f->expires_ms && now >= f->expires_ms) {
+				json_t *ev = flow_event_fields(&m->mns[i], f);
+
+				json_object_set_new(ev, "reason", json_string("expired"));
+				flow_remove(m, &m->mns[i], f);
+				event(m, "flow-del", ev);
+			}
+		}
+}
+
+static void idle_tick(struct mag *m, struct mag_binding *b, uint64_t now)
+{
+	uint64_t idle = (uint64_t)m->cfg->timers.idle_timeout_s * 1000;
+	struct fm_dp_counters c;
+
+	if (!idle || b->bul.state != BUL_REGISTERED)
+		return;
+	if (now >= b->next_check_ms) {
+		b->next_check_ms = now + 1000;
+		if (m->h.mn_counters && m->h.mn_counters(m->h.ctx, b->mn->idx, &c) == 0 &&
+		    (c.packets != b->last_ctr.packets || c.bytes != b->last_ctr.bytes)) {
+			b->last_ctr = c;
+			b->last_activity_ms = now;
+			b->probes = 0;
+		}
+	}
+	if (now - b->last_activity_ms < idle)
+		return;
+	if (b->probes < MAG_PROBES) {
+		if (now >= b->next_probe_ms || b->probes == 0) {
+			b->probes++;
+			b->next_probe_ms = now + MAG_PROBE_MS;
+			m->c.ns++;
+			if (m->h.send_ns)
+				m->h.send_ns(m->h.ctx, b->iface, b->mn->mac, &b->mn_ll, &b->mn_ll);
+		}
+		return;
+	}
+	if (now >= b->next_probe_ms) {
+		m->c.idle_detach++;
+		detach(m, b, "idle", true, now);
+	}
+}
+
+static void links_tick(struct mag *m, uint64_t now)
+{
+	if (!m->h.link_running || now < m->next_link_poll_ms)
+		return;
+	m->next_link_poll_ms = now + MAG_LINK_POLL_MS;
+	for (int i = 0; i < m->cfg->n_access; i++) {
+		int up = m->h.link_running(m->h.ctx, m->cfg->access_ifaces[i].name);
+
+		if (up < 0)
+			continue;
+		if (!up && m->iface_running[i] != 0) {
+			struct mag_binding *b, *n;
+
+			pr_info("mag: %s is down", m->cfg->access_ifaces[i].name);
+			for (b = m->bindings; b; b = n) {
+				n = b->next;
+				if (b->iface == i && b->bul.state != BUL_DEREGISTERING) {
+					m->c.link_detach++;
+					detach(m, b, "link-down", false, now);
+				}
+			}
+		}
+		m->iface_running[i] = up;
+	}
+}
+
+void mag_tick(struct mag *m, uint64_t now)
+{
+	struct mag_binding *b, *n;
+
+	links_tick(m, now);
+	for (b = m->bindings; b; b = n) {
+		n = b->next;
+		enum bul_event ev = bul_tick(&m->bc, &b->bul, now);
+
+		if (ev != BUL_EV_NONE) {
+			bul_result(m, b, ev, NULL, now);
+			continue; /* b may be gone */
+		}
+		if (b->bul.state == BUL_REGISTERED && now >= b->next_ra_ms)
+			send_ra(m, b, false, now);
+		idle_tick(m, b, now);
+	}
+	flows_tick(m, now);
+	heartbeat_tick(m, now);
+}
+
+static uint64_t min64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+uint64_t mag_deadline(const struct mag *m)
+{
+	uint64_t d = BUL_NO_DEADLINE;
+
+	if (m->h.link_running)
+		d = m->next_link_poll_ms;
+	if (m->cfg->timers.heartbeat_interval_s)
+		d = min64(d, m->hb_next_ms);
+	for (const struct mag_binding *b = m->bindings; b; b = b->next) {
+		d = min64(d, bul_deadline(&b->bul));
+		if (b->bul.state == BUL_REGISTERED) {
+			d = min64(d, b->next_ra_ms);
+			if (m->cfg->timers.idle_timeout_s)
+				d = min64(d,
+					  min64(b->next_check_ms,
+						b->probes
+						    ? b->next_probe_ms
+						    : b->last_activity_ms +
+							  (uint64_t)m->cfg->timers.idle_timeout_s *
+							      1000));
+		}
+	}
+	for (int i = 0; i < m->n_mns; i++)
+		for (int j = 0; j < MAG_MAX_FLOWS; j++)
+			if (m->mns[i].flows[j].used && m->mns[i].flows[j].expires_ms)
+				d = min64(d, m->mns[i].flows[j].expires_ms);
+	return d;
+}
+
+/* ---- persistence ---------------------------------------------------------------------- */
+
+json_t *mag_bindings_save(const struct mag *m)
+{
+	json_t *a = json_array();
+	char ll[INET6_ADDRSTRLEN];
+
+	for (const struct mag_binding *b = m->bindings; b; b = b->next) {
+		if (b->bul.state != BUL_REGISTERED)
+			continue;
+		inet_ntop(AF_INET6, &b->mn_ll, ll, sizeof(ll));
+		json_array_append_new(
+		    a, json_pack("{s:s, s:s, s:i, s:i, s:o, s:s, s:b}", "mn", b->mn->id, "iface",
+				 m->cfg->access_ifaces[b->iface].name, "bid", b->bul.bid, "seq",
+				 b->bul.seq, "prefixes",
+				 prefixes_json(b->bul.prefixes, b->bul.n_prefixes), "mn_ll", ll,
+				 "mn_ll_known", b->mn_ll_known));
+	}
+	return a;
+}
+
+static int parse_prefix(const char *s, struct bul_prefix *p)
+{
+	char buf[64], *slash;
+	unsigned plen;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (!slash || sscanf(slash + 1, "%u", &plen) != 1 || plen > 128)
+		return -1;
+	*slash = 0;
+	if (inet_pton(AF_INET6, buf, &p->prefix) != 1)
+		return -1;
+	p->plen = (uint8_t)plen;
+	return 0;
+}
+
+int mag_bindings_restore(struct mag *m, const json_t *saved, uint64_t now)
+{
+	size_t i;
+	json_t *e;
+	int n = 0;
+
+	if (!json_is_array(saved))
+		return 0;
+	json_array_foreach(saved, i, e)
+	{
+		const char *id = json_string_value(json_object_get(e, "mn"));
+		const char *ifn = json_string_value(json_object_get(e, "iface"));
+		const char *ll = json_string_value(json_object_get(e, "mn_ll"));
+		json_t *pf = json_object_get(e, "prefixes"), *p;
+		struct mag_mn *mn = id ? mag_mn_by_id(m, id) : NULL;
+		int iface = ifn ? mag_iface_index(m, ifn) : -1;
+		struct mag_binding *b;
+		size_t k;
+
+		if (!mn || iface < 0 || mag_binding_find(m, mn, iface)) {
+			pr_info("mag: saved binding %s/%s no longer configured, skipped",
+				id ? id : "?", ifn ? ifn : "?");
+			continue;
+		}
+		b = binding_new(m, mn, iface);
+		if (!b)
+			break;
+		b->bul.bid = (uint16_t)json_integer_value(json_object_get(e, "bid"));
+		b->bul.seq = (uint16_t)json_integer_value(json_object_get(e, "seq"));
+		json_array_foreach(pf, k, p)
+		{
+			if (b->bul.n_prefixes < BUL_MAX_PREFIXES && json_is_string(p) &&
+			    !parse_prefix(json_string_value(p),
+					  &b->bul.prefixes[b->bul.n_prefixes]))
+				b->bul.n_prefixes++;
+		}
+		if (ll && inet_pton(AF_INET6, ll, &b->mn_ll) == 1)
+			b->mn_ll_known = json_is_true(json_object_get(e, "mn_ll_known"));
+		if (!b->bul.n_prefixes) {
+			binding_unlink(m, b);
+			continue;
+		}
+		b->bul.state = BUL_REGISTERED;
+		b->bul.flow_req_done = true;
+		b->bul.lifetime_s = m->bc.t.lifetime_s;
+		b->bul.expires_ms = now + (uint64_t)m->bc.t.lifetime_s * 1000;
+		b->last_activity_ms = now;
+		b->next_check_ms = now + 1000;
+		for (int j = 0; j < b->bul.n_prefixes; j++) {
+			b->routed[b->n_routed++] = b->bul.prefixes[j];
+			route_set(m, b, &b->bul.prefixes[j]);
+		}
+		b->next_ra_ms = now + ra_interval_ms(m);
+		bul_update(&m->bc, &b->bul, NULL, 0, now);
+		pr_info("mag: restored %s on %s (BID %u), refreshing", mn->id, ifn, b->bul.bid);
+		n++;
+	}
+	return n;
+}
+
+/* ---- control ------------------------------------------------------------------------ */
+
+json_t *mag_binding_json(const struct mag *m, const struct mag_binding *b, uint64_t now)
+{
+	char mac[18];
+	int64_t left = 0;
+
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", b->mn->mac[0], b->mn->mac[1],
+		 b->mn->mac[2], b->mn->mac[3], b->mn->mac[4], b->mn->mac[5]);
+	if (b->bul.state == BUL_REGISTERED && b->bul.expires_ms > now)
+		left = (int64_t)((b->bul.expires_ms - now) / 1000);
+	return json_pack("{s:s, s:s, s:s, s:i, s:i, s:o, s:s, s:I}", "mn", b->mn->id, "iface",
+			 m->cfg->access_ifaces[b->iface].name, "mac", mac, "att", b->bul.att, "bid",
+			 b->bul.bid, "prefixes", prefixes_json(b->routed, b->n_routed), "state",
+			 bul_state_name(b->bul.state), "lifetime", (json_int_t)left);
+}
+
+static int req_mn_iface(struct mag *m, const json_t *req, struct mag_mn **mn, int *iface, char *err,
+			size_t errlen)
+{
+	const char *id = json_string_value(json_object_get(req, "mn"));
+	const char *ifn = json_string_value(json_object_get(req, "iface"));
+	unsigned mac[6];
+
+	if (!id || !ifn) {
+		snprintf(err, errlen, "'mn' and 'iface' are required");
+		return -1;
+	}
+	*mn = mag_mn_by_id(m, id);
+	if (!*mn && sscanf(id, "%x:%x:%x:%x:%x:%x", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4],
+			   &mac[5]) == 6) {
+		uint8_t b[6];
+
+		for (int i = 0; i < 6; i++)
+			b[i] = (uint8_t)mac[i];
+		*mn = mag_mn_by_mac(m, b);
+	}
+	if (!*mn) {
+		snprintf(err, errlen, "unknown mobile node '%s'", id);
+		return -1;
+	}
+	*iface = mag_iface_index(m, ifn);
+	if (*iface < 0) {
+		snprintf(err, errlen, "'%s' is not an access interface", ifn);
+		return -1;
+	}
+	return 0;
+}
+
+json_t *mag_ctl_attach(void *ctx, const json_t *req, char *err, size_t errlen)
+{
+	struct mag *m = ctx;
+	struct mag_mn *mn;
+	struct mag_binding *b;
+	int iface;
+	uint64_t now = fm_now_ms();
+
+	if (req_mn_iface(m, req, &mn, &iface, err, errlen) < 0)
+		return NULL;
+	b = attach(m, mn, iface, now);
+	if (!b) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	return mag_binding_json(m, b, now);
+}
+
+json_t *mag_ctl_detach(void *ctx, const json_t *req, char *err, size_t errlen)
+{
+	struct mag *m = ctx;
+	struct mag_mn *mn;
+	struct mag_binding *b;
+	int iface;
+
+	if (req_mn_iface(m, req, &mn, &iface, err, errlen) < 0)
+		return NULL;
+	b = mag_binding_find(m, mn, iface);
+	if (!b || b->bul.state == BUL_DEREGISTERING) {
+		snprintf(err, errlen, "%s is not attached on %s", mn->id,
+			 m->cfg->access_ifaces[iface].name);
+		return NULL;
+	}
+	detach(m, b, "command", true, fm_now_ms());
+	return json_null();
+}
+
+json_t *mag_ctl_bindings(void *ctx, const json_t *req, char *err, size_t errlen)
+{
+	struct mag *m = ctx;
+	json_t *a = json_array();
+	uint64_t now = fm_now_ms();
+
+	(void)req;
+	(void)err;
+	(void)errlen;
+	for (const struct mag_binding *b = m->bindings; b; b = b->next)
+		json_array_append_new(a, mag_binding_json(m, b, now));
+	return a;
+}
+
+json_t *mag_ctl_flows(void *ctx, const json_t *req, char *err, size_t errlen)
+{
+	struct mag *m = ctx;
+	json_t *a = json_array();
+	uint64_t now = fm_now_ms();
+
+	(void)req;
+	(void)err;
+	(void)errlen;
+	for (int i = 0; i < m->n_mns; i++)
+		for (int j = 0; j < MAG_MAX_FLOWS; j++) {
+			const struct mag_flow *f = &m->mns[i].flows[j];
+			json_t *bids, *o;
+			char buf[64];
+
+			if (!f->used)
+				continue;
+			json_t *sel = f->has_ts ? ts_to_json(&f->ts) : NULL;
+
+			bids = json_array();
+			for (int k = 0; k < f->n_bids; k++)
+				json_array_append_new(bids, json_integer(f->bids[k]));
+			o = json_pack("{s:s, s:i, s:i, s:o, s:o, s:s, s:b, s:i, s:i, s:s}", "mn",
+				      m->mns[i].id, "fid", f->fid, "priority", f->priority,
+				      "selector", sel ? sel : json_object(), "bids", bids, "action",
+				      "forward", "active", 1, "packets", 0, "bytes", 0, "origin",
+				      f->origin ? f->origin : "fmi");
+			if (f->expires_ms)
+				json_object_set_new(
+				    o, "lifetime",
+				    json_integer(f->expires_ms > now
+						     ? (json_int_t)((f->expires_ms - now) / 1000)
+						     : 0));
+			else
+				json_object_set_new(o, "lifetime", json_string("infinite"));
+			if (f->n_routes) {
+				json_t *r = json_array();
+
+				for (int k = 0; k < f->n_routes; k++)
+					json_array_append_new(
+					    r,
+					    json_string(pfx_str(&f->routes[k], buf, sizeof(buf))));
+				json_object_set_new(
+				    o, "route",
+				    json_string(pfx_str(&f->routes[0], buf, sizeof(buf))));
+				json_object_set_new(o, "routes", r);
+			}
+			json_array_append_new(a, o);
+		}
+	return a;
+}
+
+static json_t *by_kind(const uint64_t *v)
+{
+	json_t *o = json_object();
+
+	for (int k = MH_PBU; k <= MH_UPA; k++)
+		if (v[k])
+			json_object_set_new(o, kname(k), json_integer((json_int_t)v[k]));
+	return o;
+}
+
+static void status_into(json_t *o, const char *kind, const uint64_t *v)
+{
+	char key[32];
+
+	for (int i = 0; i < 256; i++)
+		if (v[i]) {
+			snprintf(key, sizeof(key), "%s:%d", kind, i);
+			json_object_set_new(o, key, json_integer((json_int_t)v[i]));
+		}
+}
+
+json_t *mag_ctl_stats(void *ctx, const json_t *req, char *err, size_t errlen)
+{
+	struct mag *m = ctx;
+	json_t *st = json_object(), *sig, *dp = NULL;
+	int nb = 0;
+
+	(void)req;
+	(void)err;
+	(void)errlen;
+	if (m->h.dp_stats)
+		dp = m->h.dp_stats(m->h.ctx);
+	status_into(st, "pba", m->c.pba_status);
+	status_into(st, "fma", m->c.fma_status);
+	status_into(st, "bra", m->c.bra_status);
+	status_into(st, "upa", m->c.upa_status);
+	sig = json_pack("{s:o, s:o, s:o, s:I, s:I}", "rx", by_kind(m->c.rx), "tx", by_kind(m->c.tx),
+			"status", st, "rx_not_lma", (json_int_t)m->c.rx_not_lma, "rx_unexpected",
+			(json_int_t)m->c.rx_unexpected);
+	for (const struct mag_binding *b = m->bindings; b; b = b->next)
+		nb++;
+	return json_pack("{s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, "
+			 "s:i}}",
+			 "dataplane", dp ? dp : json_object(), "signaling", sig, "nd", "rs",
+			 (json_int_t)m->c.rs, "ra", (json_int_t)m->c.ra, "ns", (json_int_t)m->c.ns,
+			 "na", (json_int_t)m->c.na, "bad", (json_int_t)m->c.nd_bad, "unknown_mac",
+			 (json_int_t)m->c.unknown_mac, "mag", "attach", (json_int_t)m->c.attach,
+			 "detach", (json_int_t)m->c.detach, "idle_detach",
+			 (json_int_t)m->c.idle_detach, "link_detach", (json_int_t)m->c.link_detach,
+			 "bindings", nb);
+}
+
+json_t *mag_ctl_peers(void *ctx, const json_t *req, char *err, size_t errlen)
+{
+	struct mag *m = ctx;
+	char a[INET6_ADDRSTRLEN];
+	int nb = 0;
+
+	(void)req;
+	(void)err;
+	(void)errlen;
+	for (const struct mag_binding *b = m->bindings; b; b = b->next)
+		nb += b->bul.state == BUL_REGISTERED;
+	inet_ntop(AF_INET6, &m->cfg->lma, a, sizeof(a));
+	json_t *p = json_pack("{s:s, s:s, s:i}", "lma", a, "state",
+			      m->lma_state == 1	  ? "up"
+			      : m->lma_state == 0 ? "down"
+						  : "unknown",
+			      "bindings", nb);
+	json_object_set_new(p, "restart_counter",
+			    m->lma_rc_known ? json_integer(m->lma_restart_counter) : json_null());
+	json_object_set_new(p, "last_seen",
+			    m->lma_last_seen ? json_real(m->lma_last_seen) : json_null());
+	json_object_set_new(p, "own_restart_counter", json_integer(m->restart_counter));
+	return json_pack("[o]", p);
+}

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mhsock.c — the raw IPPROTO_MH socket (mhsock.h).
+ *
+ * Linux computes and verifies the Mobility Header checksum itself on raw
+ * IPPROTO_MH sockets (offset 4, RFC 6275 §6.1.1: net/ipv6/raw.c); we also set
+ * IPV6_CHECKSUM to 4 explicitly so that this does not depend on that default.
+ * Messages with a bad checksum never reach us. The socket is bound to the local
+ * address (IPV6_FREEBIND: flowmobd may start before the address is configured),
+ * and IPV6_RECVPKTINFO gives each message's destination and arrival interface.
+ * Everything received is decoded with mh_decode(); what does not decode is
+ * counted and logged at debug level, never handed to the role. A message of an
+ * MH type we do not know is answered with a Binding Error, status 2 (RFC 6275
+ * §9.2), at most one every BE_MIN_INTERVAL_MS so a flood cannot make us one.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "mh/mh.h"
+#include "mh/mhsock.h"
+
+#ifndef IPPROTO_MH
+#define IPPROTO_MH 135
+#endif
+
+#define MHSOCK_BUF	       65536
+#define BE_STATUS_UNKNOWN_TYPE 2 /* RFC 6275 §6.1.9: unrecognized MH Type value */
+#define BE_MIN_INTERVAL_MS     100
+
+struct fm_mhsock {
+	struct ev_loop *loop;
+	int fd;
+	ev_io io;
+	struct in6_addr local;
+	fm_mh_rx rx;
+	void *ctx;
+	struct fm_mhsock_stats stats;
+	uint64_t last_be_ms; /* rate limit of Binding Errors */
+	bool sent_be;
+	uint8_t buf[MHSOCK_BUF];
+	struct mh_msg msg; /* large: kept here rather than on the stack */
+};
+
+/* RFC 6275 §9.2: answer an unknown MH type with Binding Error status 2. The Home
+ * Address field stays unspecified: we take no Home Address destination option. */
+static void reply_unknown_type(struct fm_mhsock *s, const struct in6_addr *to)
+{
+	uint64_t now = fm_now_ms();
+
+	if (s->sent_be && now - s->last_be_ms < BE_MIN_INTERVAL_MS) {
+		s->stats.be_suppressed++;
+		return;
+	}
+	s->sent_be = true;
+	s->last_be_ms = now;
+	memset(&s->msg, 0, sizeof(s->msg)); /* free: nothing was decoded into it */
+	s->msg.kind = MH_BE;
+	s->msg.status = BE_STATUS_UNKNOWN_TYPE;
+	fm_mhsock_send(s, &s->msg, to);
+}
+
+static void rx_one(struct fm_mhsock *s, size_t len, const struct sockaddr_in6 *from,
+		   const struct in6_pktinfo *pi)
+{
+	char src[INET6_ADDRSTRLEN];
+	struct mh_err err = {0};
+	struct in6_addr dst = pi ? pi->ipi6_addr : s->local;
+	int ifindex = pi ? (int)pi->ipi6_ifindex : 0;
+
+	s->stats.rx++;
+	inet_ntop(AF_INET6, &from->sin6_addr, src, sizeof(src));
+	if (len >= 3 && !mh_type_known(s->buf[2])) {
+		s->stats.rx_unknown_type++;
+		pr_debug("mh: from %s: unsupported MH type %u (%zu octets), Binding Error sent",
+			 src, s->buf[2], len);
+		reply_unknown_type(s, &from->sin6_addr);
+		return;
+	}
+	if (mh_decode(s->buf, len, &s->msg, &err)) {
+		s->stats.rx_malformed++;
+		pr_debug("mh: from %s: malformed message at octet %zu: %s", src, err.offset,
+			 err.msg);
+		return;
+	}
+	if ((unsigned)s->msg.kind < sizeof(s->stats.rx_kind) / sizeof(s->stats.rx_kind[0]))
+		s->stats.rx_kind[s->msg.kind]++;
+	pr_debug("mh: rx %s from %s (%zu octets, ifindex %d)", mh_kind_name(s->msg.kind), src, len,
+		 ifindex);
+	if (s->rx)
+		s->rx(s->ctx, &s->msg, &from->sin6_addr, &dst, ifindex);
+}
+
+static void read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct fm_mhsock *s = w->data;
+
+	(void)loop;
+	(void)revents;
+	/* bounded: let other watchers run under a flood */
+	for (int i = 0; i < 256; i++) {
+		union {
+			char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+			struct cmsghdr align;
+		} cbuf;
+		struct sockaddr_in6 from = {0};
+		struct iovec iov = {.iov_base = s->buf, .iov_len = sizeof(s->buf)};
+		struct msghdr mh = {
+		    .msg_name = &from,
+		    .msg_namelen = sizeof(from),
+		    .msg_iov = &iov,
+		    .msg_iovlen = 1,
+		    .msg_control = cbuf.buf,
+		    .msg_controllen = sizeof(cbuf.buf),
+		};
+		struct in6_pktinfo pi, *pip = NULL;
+		struct cmsghdr *c;
+		ssize_t n;
+
+		n = recvmsg(s->fd, &mh, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				pr_warn("mh: recvmsg: %s", strerror(errno));
+			return;
+		}
+		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+			    c->cmsg_len >= CMSG_LEN(sizeof(pi))) {
+				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+				pip = &pi;
+			}
+		if (mh.msg_flags & MSG_TRUNC) {
+			s->stats.rx++;
+			s->stats.rx_malformed++;
+			pr_debug("mh: oversized message truncated, dropped");
+			continue;
+		}
+		rx_one(s, (size_t)n, &from, pip);
+	}
+}
+
+int fm_mhsock_open(struct ev_loop *loop, const struct in6_addr *local, fm_mh_rx rx, void *ctx,
+		   struct fm_mhsock **out)
+{
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6};
+	char addr[INET6_ADDRSTRLEN] = "::";
+	struct fm_mhsock *s;
+	int one = 1, off = 4, r;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_MH);
+	if (s->fd < 0) {
+		r = -errno;
+		pr_err("mh: raw IPPROTO_MH socket: %s%s", strerror(errno),
+		       errno == EPERM ? " (needs CAP_NET_RAW)" : "");
+		free(s);
+		return r;
+	}
+	/* The kernel already checksums MH at offset 4; make it explicit. */
+	if (setsockopt(s->fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off)))
+		pr_debug("mh: IPV6_CHECKSUM: %s (kernel default applies)", strerror(errno));
+	if (setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one))) {
+		r = -errno;
+		pr_err("mh: IPV6_RECVPKTINFO: %s", strerror(errno));
+		goto err;
+	}
+	setsockopt(s->fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
+	if (local) {
+		s->local = *local;
+		sa.sin6_addr = *local;
+		inet_ntop(AF_INET6, local, addr, sizeof(addr));
+	}
+	if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		r = -errno;
+		pr_err("mh: bind to %s: %s", addr, strerror(errno));
+		goto err;
+	}
+	s->loop = loop;
+	s->rx = rx;
+	s->ctx = ctx;
+	ev_io_init(&s->io, read_cb, s->fd, EV_READ);
+	s->io.data = s;
+	if (loop)
+		ev_io_start(loop, &s->io);
+	pr_info("mh: listening for Mobility Header messages on %s", addr);
+	*out = s;
+	return 0;
+err:
+	close(s->fd);
+	free(s);
+	return r;
+}
+
+void fm_mhsock_close(struct fm_mhsock *s)
+{
+	if (!s)
+		return;
+	if (s->loop)
+		ev_io_stop(s->loop, &s->io);
+	close(s->fd);
+	free(s);
+}
+
+int fm_mhsock_send(struct fm_mhsock *s, const struct mh_msg *m, const struct in6_addr *dst)
+{
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6};
+	char to[INET6_ADDRSTRLEN];
+	uint8_t buf[4096];
+	struct mh_err err = {0};
+	ssize_t n;
+	int len;
+
+	inet_ntop(AF_INET6, dst, to, sizeof(to));
+	len = mh_encode(m, buf, sizeof(buf), &err);
+	if (len < 0) {
+		s->stats.tx_errors++;
+		pr_err("mh: cannot encode %s for %s: %s", mh_kind_name(m->kind), to, err.msg);
+		return -EINVAL;
+	}
+	sa.sin6_addr = *dst;
+	do {
+		n = sendto(s->fd, buf, (size_t)len, 0, (struct sockaddr *)&sa, sizeof(sa));
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		int r = -errno;
+
+		s->stats.tx_errors++;
+		pr_warn("mh: send %s to %s: %s", mh_kind_name(m->kind), to, strerror(errno));
+		return r;
+	}
+	s->stats.tx++;
+	if ((unsigned)m->kind < sizeof(s->stats.tx_kind) / sizeof(s->stats.tx_kind[0]))
+		s->stats.tx_kind[m->kind]++;
+	pr_debug("mh: tx %s to %s (%d octets)", mh_kind_name(m->kind), to, len);
+	return 0;
+}
+
+const struct fm_mhsock_stats *fm_mhsock_stats(const struct fm_mhsock *s)
+{
+	return &s->stats;
+}
+
+json_t *fm_mhsock_stats_json(const struct fm_mhsock *s)
+{
+	return json_pack("{s:I, s:I, s:I, s:I}", "rx_malformed", (json_int_t)s->stats.rx_malformed,
+			 "rx_unknown_type", (json_int_t)s->stats.rx_unknown_type, "tx_errors",
+			 (json_int_t)s->stats.tx_errors, "binding_errors_suppressed",
+			 (json_int_t)s->stats.be_suppressed);
+}
