@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * lma_ctl.c — the LMA's control commands (docs/control-protocol.md): bindings,
- * flows, stats, peers, flow.add, flow.move, flow.del, and the JSON for bindings
- * and flows they (and the events and the state file) use.
+ * flows, stats, peers, flow.add, flow.move, flow.del, with their own JSON for
+ * bindings and peers (flows: lma_flow_json, shared with the flow events).
+ *
+ * Layer: above flow mobility (lma_flow.c) and lma_base.c; called by the daemon
+ * glue (lma_daemon.c) through lma.h only.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "core/clock.h"
-#include "lma/lma_int.h"
+#include "lma/lma_flow.h"
 #include "mh/mh_json.h"
 
 /* ---- control commands ------------------------------------------------------------------ */
@@ -28,39 +31,6 @@ static json_t *binding_json(struct lma *l, const struct bce_binding *b, uint64_t
 	return o;
 }
 
-static const char *origin_name(enum fmc_origin o)
-{
-	return o == FMC_POLICY ? "policy" : o == FMC_PBU ? "pbu" : "ctl";
-}
-
-json_t *lma_flow_json(struct lma *l, const struct bce_mn *mn, const struct fmc_flow *f)
-{
-	json_t *o = json_object(), *bids = json_array(), *sel = ts_to_json(&f->ts);
-	struct fm_dp_counters c = {0};
-
-	DP(l, fid_counters, mn->index, f->fid, &c);
-	json_object_set_new(o, "mn", json_string(mn->nai));
-	json_object_set_new(o, "fid", json_integer(f->fid));
-	json_object_set_new(o, "priority", json_integer(f->priority));
-	json_object_set_new(o, "selector", sel ? sel : json_object());
-	for (unsigned i = 0; i < f->n_bids; i++)
-		json_array_append_new(bids, json_integer(f->bids[i]));
-	json_object_set_new(o, "bids", bids);
-	json_object_set_new(o, "action", json_string(fmc_action_name(f->action)));
-	json_object_set_new(o, "active", json_boolean(f->active));
-	json_object_set_new(o, "origin", json_string(origin_name(f->origin)));
-	if (f->n_att) {
-		json_t *a = json_array();
-
-		for (unsigned i = 0; i < f->n_att; i++)
-			json_array_append_new(a, json_integer(f->att[i]));
-		json_object_set_new(o, "prefer_att", a);
-	}
-	json_object_set_new(o, "packets", json_integer((json_int_t)c.packets));
-	json_object_set_new(o, "bytes", json_integer((json_int_t)c.bytes));
-	return o;
-}
-
 json_t *lma_cmd_bindings(void *lp, const json_t *req, char *err, size_t errlen)
 {
 	struct lma *l = lp;
@@ -70,9 +40,13 @@ json_t *lma_cmd_bindings(void *lp, const json_t *req, char *err, size_t errlen)
 	(void)req;
 	(void)err;
 	(void)errlen;
-	for (struct bce_mn *mn = l->bce.head; mn; mn = mn->next)
+	const struct bce_mn *mn;
+
+	TAILQ_FOREACH(mn, &l->bce.mns, link)
+	{
 		for (unsigned i = 0; i < mn->n_b; i++)
 			json_array_append_new(a, binding_json(l, mn->b[i], now));
+	}
 	return a;
 }
 
@@ -84,9 +58,13 @@ json_t *lma_cmd_flows(void *lp, const json_t *req, char *err, size_t errlen)
 	(void)req;
 	(void)err;
 	(void)errlen;
-	for (struct bce_mn *mn = l->bce.head; mn; mn = mn->next)
+	const struct bce_mn *mn;
+
+	TAILQ_FOREACH(mn, &l->bce.mns, link)
+	{
 		for (unsigned i = 0; i < mn->fmc.n; i++)
 			json_array_append_new(a, lma_flow_json(l, mn, &mn->fmc.flows[i]));
+	}
 	return a;
 }
 
@@ -115,14 +93,7 @@ json_t *lma_cmd_stats(void *lp, const json_t *req, char *err, size_t errlen)
 	json_object_set_new(sig, "tx", tx);
 	json_object_set_new(sig, "status", st);
 	json_object_set_new(sig, "rx_ignored", json_integer((json_int_t)l->rx_ignored));
-	json_object_set_new(sig, "pending", json_integer(0));
-	{
-		int n = 0;
-
-		for (struct lma_txn *t = l->txns; t; t = t->next)
-			n++;
-		json_object_set_new(sig, "pending", json_integer(n));
-	}
+	json_object_set_new(sig, "pending", json_integer(lma_flow_pending(l)));
 	if (l->h.dp && l->h.dp->stats_json)
 		dp = l->h.dp->stats_json(l->h.dp_ctx);
 	json_object_set_new(o, "dataplane", dp ? dp : json_object());
@@ -146,23 +117,26 @@ json_t *lma_cmd_peers(void *lp, const json_t *req, char *err, size_t errlen)
 	for (int i = 0; i < l->n_peers; i++) {
 		struct lma_peer *p = &l->peers[i];
 		json_t *o = json_object();
+		const struct bce_mn *mn;
 		unsigned n = 0;
 
-		for (struct bce_mn *mn = l->bce.head; mn; mn = mn->next)
+		TAILQ_FOREACH(mn, &l->bce.mns, link)
+		{
 			for (unsigned j = 0; j < mn->n_b; j++)
 				n += !memcmp(&mn->b[j]->mag, &p->addr, 16);
+		}
 		json_object_set_new(o, "mag", j_addr(&p->addr));
-		json_object_set_new(o, "state", json_string(p->up ? "up" : "down"));
-		if (p->has_rc)
-			json_object_set_new(o, "restart_counter", json_integer(p->restart_counter));
+		json_object_set_new(o, "state", json_string(p->hb.up ? "up" : "down"));
+		if (p->hb.rc_known)
+			json_object_set_new(o, "restart_counter", json_integer(p->hb.rc));
 		else
 			json_object_set_new(o, "restart_counter", json_null());
-		if (p->last_seen_ms)
+		if (p->hb.last_seen_ms)
 			json_object_set_new(o, "last_seen",
-					    json_real((double)(now - p->last_seen_ms) / 1000.0));
+					    json_real((double)(now - p->hb.last_seen_ms) / 1000.0));
 		else
 			json_object_set_new(o, "last_seen", json_null());
-		json_object_set_new(o, "missed", json_integer(p->missed));
+		json_object_set_new(o, "missed", json_integer(p->hb.missed));
 		json_object_set_new(o, "bindings", json_integer(n));
 		json_array_append_new(a, o);
 	}

@@ -1,86 +1,127 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * lma_state.c — the LMA's persistence: the state file (restart counter, MNs,
- * bindings, flows; written atomically, within a second of a change) and, at
- * start, its load and the reconciliation with what the data plane still holds.
+ * bindings, flows; written atomically, within a second of a change) with its own
+ * serializer (no data-plane counters read), and, at start, its load and the
+ * reconciliation with what the data plane still holds.
+ *
+ * Layer: above registration (lma_reg.c: binding timers) and lma_base.c; called by
+ * lma.c only (its save timer is bound there).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/clock.h"
-#include "lma/lma_int.h"
 #include "core/log.h"
-#include "mh/mh_json.h"
 #include "core/state.h"
+#include "lma/lma_reg.h"
+#include "lma/lma_state.h"
+#include "mh/mh_json.h"
 
 #define LMA_STATE_NAME	     "lma" /* <state-dir>/lma.json */
 #define LMA_STATE_VERSION    1
-#define LMA_SAVE_DELAY_MS    1000
 #define LMA_ADOPT_LIFETIME_S 60
 
 /* ---- persistence ----------------------------------------------------------------------- */
 
+static json_t *binding_state(const struct bce_binding *b, uint64_t now, double wall)
+{
+	json_t *o = json_object(), *pf = json_array();
+	int64_t left_ms = b->expires_ms > now ? (int64_t)(b->expires_ms - now) : 0;
+
+	json_object_set_new(o, "bid", json_integer(b->bid));
+	json_object_set_new(o, "att", json_integer(b->att));
+	json_object_set_new(o, "mag", j_addr(&b->mag));
+	for (unsigned i = 0; i < b->n_pfx; i++)
+		json_array_append_new(pf, j_prefix(&b->pfx[i]));
+	json_object_set_new(o, "prefixes", pf);
+	json_object_set_new(o, "state", json_string(bce_state_name(b->state)));
+	json_object_set_new(o, "hi", json_integer(b->hi));
+	json_object_set_new(o, "lifetime", json_integer(b->lifetime_s));
+	json_object_set_new(o, "expires", json_real(wall + (double)left_ms / 1000.0));
+	if (b->has_ts)
+		json_object_set_new(o, "last_ts", json_integer((json_int_t)b->last_ts));
+	if (b->has_seq)
+		json_object_set_new(o, "last_seq", json_integer(b->last_seq));
+	return o;
+}
+
+static const char *origin_name(enum fmc_origin o)
+{
+	return o == FMC_POLICY ? "policy" : o == FMC_PBU ? "pbu" : "ctl";
+}
+
+static json_t *flow_state(const struct fmc_flow *f)
+{
+	json_t *o = json_object(), *bids = json_array(), *sel = ts_to_json(&f->ts);
+
+	json_object_set_new(o, "fid", json_integer(f->fid));
+	json_object_set_new(o, "priority", json_integer(f->priority));
+	json_object_set_new(o, "selector", sel ? sel : json_object());
+	for (unsigned i = 0; i < f->n_bids; i++)
+		json_array_append_new(bids, json_integer(f->bids[i]));
+	json_object_set_new(o, "bids", bids);
+	json_object_set_new(o, "action", json_string(fmc_action_name(f->action)));
+	json_object_set_new(o, "active", json_boolean(f->active));
+	json_object_set_new(o, "origin", json_string(origin_name(f->origin)));
+	if (f->n_att) {
+		json_t *a = json_array();
+
+		for (unsigned i = 0; i < f->n_att; i++)
+			json_array_append_new(a, json_integer(f->att[i]));
+		json_object_set_new(o, "prefer_att", a);
+	}
+	json_object_set_new(o, "format", json_integer(f->ts.format));
+	if (f->signalled)
+		json_object_set_new(o, "signalled_mag", j_addr(&f->signalled_mag));
+	return o;
+}
+
+static json_t *mn_state(const struct bce_mn *mn, uint64_t now, double wall)
+{
+	json_t *m = json_object(), *bs = json_array(), *fs = json_array(), *sh = json_array(),
+	       *ab = json_object();
+
+	json_object_set_new(m, "nai", json_string(mn->nai));
+	json_object_set_new(m, "index", json_integer(mn->index));
+	for (unsigned i = 0; i < mn->n_shared; i++)
+		json_array_append_new(sh, j_prefix(&mn->shared[i]));
+	json_object_set_new(m, "shared", sh);
+	for (int a = 0; a < 256; a++)
+		if (mn->att_bid[a]) {
+			char k[16];
+
+			snprintf(k, sizeof(k), "%d", a);
+			json_object_set_new(ab, k, json_integer(mn->att_bid[a]));
+		}
+	json_object_set_new(m, "att_bid", ab);
+	for (unsigned i = 0; i < mn->n_b; i++)
+		json_array_append_new(bs, binding_state(mn->b[i], now, wall));
+	json_object_set_new(m, "bindings", bs);
+	for (unsigned i = 0; i < mn->fmc.n; i++)
+		json_array_append_new(fs, flow_state(&mn->fmc.flows[i]));
+	json_object_set_new(m, "flows", fs);
+	return m;
+}
+
+/* The state file's JSON (its own format: docs/lma.md). */
 static json_t *state_json(struct lma *l, uint64_t now)
 {
 	json_t *o = json_object(), *mns = json_array();
+	const struct bce_mn *mn;
 	struct timespec wt;
+	double wall;
 
 	fm_wall(&wt);
+	wall = (double)wt.tv_sec + wt.tv_nsec / 1e9;
 	json_object_set_new(o, "version", json_integer(LMA_STATE_VERSION));
 	json_object_set_new(o, "restart_counter", json_integer(l->restart_counter));
 	json_object_set_new(o, "seq", json_integer(l->seq));
 	json_object_set_new(o, "hb_seq", json_integer(l->hb_seq));
-	for (struct bce_mn *mn = l->bce.head; mn; mn = mn->next) {
-		json_t *m = json_object(), *bs = json_array(), *fs = json_array(),
-		       *sh = json_array(), *ab = json_object();
-
-		json_object_set_new(m, "nai", json_string(mn->nai));
-		json_object_set_new(m, "index", json_integer(mn->index));
-		for (unsigned i = 0; i < mn->n_shared; i++)
-			json_array_append_new(sh, j_prefix(&mn->shared[i]));
-		json_object_set_new(m, "shared", sh);
-		for (int a = 0; a < 256; a++)
-			if (mn->att_bid[a]) {
-				char k[16];
-
-				snprintf(k, sizeof(k), "%d", a);
-				json_object_set_new(ab, k, json_integer(mn->att_bid[a]));
-			}
-		json_object_set_new(m, "att_bid", ab);
-		for (unsigned i = 0; i < mn->n_b; i++) {
-			const struct bce_binding *b = mn->b[i];
-			json_t *bj = lma_ev_fields(NULL, b);
-			int64_t left_ms = b->expires_ms > now ? (int64_t)(b->expires_ms - now) : 0;
-
-			json_object_set_new(bj, "state", json_string(bce_state_name(b->state)));
-			json_object_set_new(bj, "hi", json_integer(b->hi));
-			json_object_set_new(bj, "lifetime", json_integer(b->lifetime_s));
-			json_object_set_new(bj, "expires",
-					    json_real((double)wt.tv_sec + wt.tv_nsec / 1e9 +
-						      (double)left_ms / 1000.0));
-			if (b->has_ts)
-				json_object_set_new(bj, "last_ts",
-						    json_integer((json_int_t)b->last_ts));
-			if (b->has_seq)
-				json_object_set_new(bj, "last_seq", json_integer(b->last_seq));
-			json_array_append_new(bs, bj);
-		}
-		json_object_set_new(m, "bindings", bs);
-		for (unsigned i = 0; i < mn->fmc.n; i++) {
-			const struct fmc_flow *f = &mn->fmc.flows[i];
-			json_t *fj = lma_flow_json(l, mn, f);
-
-			json_object_del(fj, "mn");
-			json_object_del(fj, "packets");
-			json_object_del(fj, "bytes");
-			json_object_set_new(fj, "format", json_integer(f->ts.format));
-			if (f->signalled)
-				json_object_set_new(fj, "signalled_mag", j_addr(&f->signalled_mag));
-			json_array_append_new(fs, fj);
-		}
-		json_object_set_new(m, "flows", fs);
-		json_array_append_new(mns, m);
+	TAILQ_FOREACH(mn, &l->bce.mns, link)
+	{
+		json_array_append_new(mns, mn_state(mn, now, wall));
 	}
 	json_object_set_new(o, "mobile_nodes", mns);
 	return o;
@@ -104,22 +145,10 @@ int lma_state_save(struct lma *l)
 	return 0;
 }
 
-void lma_save_timeout(void *lp, void *obj, uint64_t now)
+void lma_state_save_timeout(struct fm_timer *t, uint64_t now)
 {
-	(void)obj;
 	(void)now;
-	lma_state_save(lp);
-}
-
-void lma_mark_dirty(struct lma *l)
-{
-	uint64_t now;
-
-	if (l->dirty)
-		return;
-	l->dirty = true;
-	now = fm_now_ms();
-	lma_timer_set(l, &l->save_timer, now + LMA_SAVE_DELAY_MS, now);
+	lma_state_save(lma_of_timer(t));
 }
 
 static int parse_addr(json_t *v, struct in6_addr *a)
@@ -226,7 +255,7 @@ int lma_state_load(struct lma *l, uint64_t now)
 				bce_binding_del(&l->bce, b);
 				continue;
 			}
-			lma_timer_init(&b->timer, lma_binding_timeout, b);
+			lma_binding_timer_init(l, b);
 			parse_addr(json_object_get(v, "mag"), &b->mag);
 			b->hi = json_integer_value(json_object_get(v, "hi")) & 0xff;
 			b->state = state_parse(json_string_value(json_object_get(v, "state")));
@@ -253,7 +282,7 @@ int lma_state_load(struct lma *l, uint64_t now)
 					restore_prefix(l, &p);
 				}
 			}
-			lma_timer_set(l, &b->timer, b->expires_ms, now);
+			fm_timer_set(&b->timer, b->expires_ms, now);
 		}
 		fs = json_object_get(m, "flows");
 		json_array_foreach(fs, k, v)
@@ -327,12 +356,12 @@ static void recon_binding(uint32_t mnidx, uint16_t bid, const struct fm_dp_bindi
 		mn->att_bid[d->att] = bid;
 		b = bce_binding_add(&l->bce, mn, d->att);
 		if (b && b->bid == bid) {
-			lma_timer_init(&b->timer, lma_binding_timeout, b);
+			lma_binding_timer_init(l, b);
 			b->mag = d->coa;
 			b->state = d->down ? BCE_PEER_DOWN : BCE_ACTIVE;
 			b->lifetime_s = LMA_ADOPT_LIFETIME_S;
 			b->expires_ms = r->now + LMA_ADOPT_LIFETIME_S * 1000;
-			lma_timer_set(l, &b->timer, b->expires_ms, r->now);
+			fm_timer_set(&b->timer, b->expires_ms, r->now);
 			r->adopted++;
 			return;
 		}
@@ -366,13 +395,14 @@ static void recon_prefix(const struct in6_addr *a, uint8_t plen, uint32_t mnidx,
 void lma_reconcile(struct lma *l, uint64_t now)
 {
 	struct recon r = {.l = l, .now = now};
+	struct bce_mn *mn, *next;
 
 	if (l->h.dp && l->h.dp->bindings_foreach)
 		l->h.dp->bindings_foreach(l->h.dp_ctx, recon_binding, &r);
 	if (l->h.dp && l->h.dp->prefixes_foreach)
 		l->h.dp->prefixes_foreach(l->h.dp_ctx, recon_prefix, &r);
-	for (struct bce_mn *mn = l->bce.head, *next; mn; mn = next) {
-		next = mn->next;
+	TAILQ_FOREACH_SAFE(mn, &l->bce.mns, link, next)
+	{
 		lma_dp_sync_mn(l, mn);
 		lma_mn_maybe_free(l, mn);
 	}

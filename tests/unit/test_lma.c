@@ -1574,6 +1574,7 @@ static void test_reload(void **st)
 	memcpy(next, cfg, sizeof(*next));
 	next->lma.n_mags = 1; /* MAG2 no longer allowed */
 	assert_int_equal(lma_reload(l, next, now_ms), 0);
+	*cfg = *next; /* the caller installs the new configuration, as main.c does */
 	assert_null(binding(l, 2));
 	assert_non_null(binding(l, 1));
 	assert_int_equal(dp.n_peers, 1);
@@ -1582,6 +1583,7 @@ static void test_reload(void **st)
 	next->lma.mobile_nodes[0] = (struct fm_cfg_lma_mn){.id = NAI, .deny = true};
 	next->lma.n_mobile_nodes = 1;
 	assert_int_equal(lma_reload(l, next, now_ms), 0);
+	*cfg = *next;
 	assert_null(bce_mn_find(lma_bce(l), NAI));
 	expect_reject(l, pbu(NAI, 4, 1, 3600, 3), &MAG1, PBA_ADMIN_PROHIBITED);
 	free(next);
