@@ -1463,6 +1463,116 @@ static void test_heartbeat_and_peer_down(void **st)
 	lma_free(l);
 }
 
+static const char *peer_state(struct lma *l, int i)
+{
+	static char buf[16];
+	char err[128];
+	json_t *p = lma_cmd_peers(l, NULL, err, sizeof(err));
+
+	snprintf(buf, sizeof(buf), "%s",
+		 json_string_value(json_object_get(json_array_get(p, i), "state")));
+	json_decref(p);
+	return buf;
+}
+
+static json_int_t rx_ignored(struct lma *l)
+{
+	char err[128];
+	json_t *s = lma_cmd_stats(l, NULL, err, sizeof(err));
+	json_int_t n =
+	    json_integer_value(json_object_get(json_object_get(s, "signaling"), "rx_ignored"));
+
+	json_decref(s);
+	return n;
+}
+
+static void hb_response(struct lma *l, const struct in6_addr *mag, uint32_t seq)
+{
+	struct mh_msg in;
+
+	memset(&in, 0, sizeof(in));
+	in.kind = MH_HEARTBEAT;
+	in.flags = MH_HB_R;
+	in.seq = seq;
+	lma_rx(l, &in, mag, now_ms);
+}
+
+/* Issue 10 point 5: a heartbeat response whose sequence number is not the outstanding
+ * request's is ignored and counted (the MAG does the same): it is no proof of life,
+ * neither keeping a peer up nor bringing it back; a duplicate is ignored too. */
+static void test_heartbeat_stale_response_ignored(void **st)
+{
+	struct lma *l;
+	const struct mh_msg *h;
+	json_int_t ign;
+
+	(void)st;
+	cfg->lma.timers.heartbeat_interval_s = 10;
+	l = new_lma();
+	reg(l, &MAG1, 4, 1, 1);
+	ign = rx_ignored(l);
+	/* a response before any request matches nothing */
+	hb_response(l, &MAG1, 0);
+	assert_int_equal(rx_ignored(l), ign + 1);
+	/* MAG1 answers every request with the wrong number: three misses, down */
+	for (int i = 0; i < 4; i++) {
+		clear_sent();
+		advance(l, 10000);
+		h = last_to(&MAG1, MH_HEARTBEAT);
+		assert_non_null(h);
+		hb_response(l, &MAG1, h->seq + 1000);
+	}
+	assert_int_equal(rx_ignored(l), ign + 5);
+	assert_string_equal(peer_state(l, 0), "down");
+	assert_int_equal(binding(l, 1)->state, BCE_PEER_DOWN);
+	assert_true(find_event("peer-down") >= 0);
+	assert_true(find_event("peer-up") < 0);
+	/* the matching response brings it back, its binding usable again */
+	hb_response(l, &MAG1, h->seq);
+	assert_string_equal(peer_state(l, 0), "up");
+	assert_int_equal(binding(l, 1)->state, BCE_ACTIVE);
+	assert_true(find_event("peer-up") >= 0);
+	assert_int_equal(rx_ignored(l), ign + 5);
+	/* the same response again answers nothing outstanding */
+	hb_response(l, &MAG1, h->seq);
+	assert_int_equal(rx_ignored(l), ign + 6);
+	lma_free(l);
+}
+
+/* lma_tick fires due timers earliest first; lma_next_due names the earliest. */
+static void test_tick_order_and_next_due(void **st)
+{
+	struct lma *l = new_lma();
+	struct mh_msg *m;
+	int exp1, exp2;
+
+	(void)st;
+	/* two bindings expiring 4 s apart, registered in the opposite order */
+	m = pbu(NAI, 8, MH_HI_NEW_IFACE, 12, 1);
+	lma_rx(l, m, &MAG2, now_ms);
+	m = pbu(NAI, 4, MH_HI_NEW_IFACE, 8, 1);
+	lma_rx(l, m, &MAG1, now_ms);
+	assert_int_equal(lma_bce(l)->n_bindings, 2);
+	assert_true(lma_next_due(l) > now_ms);
+	assert_true(lma_next_due(l) <= now_ms + 8000);
+	now_ms += 20000;
+	wall_ms += 20000;
+	lma_tick(l, now_ms);
+	assert_int_equal(lma_bce(l)->n_bindings, 0);
+	exp1 = exp2 = -1;
+	for (int i = 0; i < n_events; i++)
+		if (!strcmp(events[i], "expiry")) {
+			int bid = (int)json_integer_value(json_object_get(evfields[i], "bid"));
+
+			if (bid == 2 && exp1 < 0)
+				exp1 = i; /* MAG1's binding (8 s) */
+			if (bid == 1 && exp2 < 0)
+				exp2 = i; /* MAG2's (12 s) */
+		}
+	assert_true(exp1 >= 0 && exp2 > exp1);
+	lma_free(l);
+}
+
 /* ---- persistence (point 6) --------------------------------------------------------------------
  */
 
@@ -1715,6 +1825,8 @@ int main(void)
 	    T(test_prefix_move_on_attach_bri),
 	    T(test_pbu_flow_id_requests),
 	    T(test_heartbeat_and_peer_down),
+	    T(test_heartbeat_stale_response_ignored),
+	    T(test_tick_order_and_next_due),
 	    T(test_persistence_restart),
 	    T(test_reconcile_adopts_unsaved_binding),
 	    T(test_reload),
