@@ -175,155 +175,174 @@ static void restore_prefix(struct lma *l, const struct fm_prefix *p)
 		pr_debug("lma: restored prefix outside the pool\n");
 }
 
+/* The times a saved binding is restored with: now (monotonic) and the wall clock. */
+struct load_time {
+	uint64_t now;
+	double wall;
+};
+
+static json_int_t jint(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+static void load_binding(struct lma *l, struct bce_mn *mn, const json_t *v,
+			 const struct load_time *t)
+{
+	int bid = (int)jint(v, "bid");
+	uint8_t att = jint(v, "att") & 0xff;
+	double exp = json_number_value(json_object_get(v, "expires"));
+	struct bce_binding *b;
+	size_t q;
+	json_t *pv;
+
+	if (bid <= 0 || bid > 65535 || exp <= t->wall || bce_binding_find(mn, bid))
+		return; /* expired while the LMA was down, or not ours */
+	mn->att_bid[att] = bid;
+	b = bce_binding_add(&l->bce, mn, att);
+	if (!b)
+		return;
+	if (b->bid != bid) { /* should not happen: BIDs are restored in order */
+		bce_binding_del(&l->bce, b);
+		return;
+	}
+	lma_binding_timer_init(l, b);
+	parse_addr(json_object_get(v, "mag"), &b->mag);
+	b->hi = jint(v, "hi") & 0xff;
+	b->state = state_parse(json_string_value(json_object_get(v, "state")));
+	b->lifetime_s = (uint32_t)jint(v, "lifetime");
+	b->expires_ms = t->now + (uint64_t)((exp - t->wall) * 1000.0);
+	if (json_object_get(v, "last_ts")) {
+		b->has_ts = true;
+		b->last_ts = (uint64_t)jint(v, "last_ts");
+	}
+	if (json_object_get(v, "last_seq")) {
+		b->has_seq = true;
+		b->last_seq = jint(v, "last_seq") & 0xffff;
+	}
+	json_array_foreach(json_object_get(v, "prefixes"), q, pv)
+	{
+		struct fm_prefix p;
+
+		if (json_string_value(pv) && !fm_prefix_parse(json_string_value(pv), &p)) {
+			bce_binding_add_prefix(b, &p);
+			restore_prefix(l, &p);
+		}
+	}
+	fm_timer_set(&b->timer, b->expires_ms, t->now);
+}
+
+static enum fmc_origin origin_parse(const char *s)
+{
+	if (s && !strcmp(s, "policy"))
+		return FMC_POLICY;
+	if (s && !strcmp(s, "pbu"))
+		return FMC_PBU;
+	return FMC_CTL;
+}
+
+static void load_flow(struct bce_mn *mn, const json_t *v)
+{
+	const char *action = json_string_value(json_object_get(v, "action"));
+	enum ts_format fmt = jint(v, "format") == TS_FMT_IPV4 ? TS_FMT_IPV4 : TS_FMT_IPV6;
+	struct fmc_flow f;
+	char terr[128];
+	size_t q;
+	json_t *x;
+
+	memset(&f, 0, sizeof(f));
+	f.fid = jint(v, "fid") & 0xffff;
+	f.priority = jint(v, "priority") & 0xffff;
+	if (ts_from_json(json_object_get(v, "selector"), fmt, &f.ts, terr, sizeof(terr)))
+		return;
+	json_array_foreach(json_object_get(v, "bids"), q, x)
+	{
+		if (f.n_bids < FMC_MAX_BIDS)
+			f.bids[f.n_bids++] = json_integer_value(x) & 0xffff;
+	}
+	json_array_foreach(json_object_get(v, "prefer_att"), q, x)
+	{
+		if (f.n_att < FM_DP_MAX_ATT)
+			f.att[f.n_att++] = json_integer_value(x) & 0xff;
+	}
+	f.action = json_is_true(json_object_get(v, "action")) || (action && !strcmp(action, "drop"))
+		       ? FM_DP_DROP
+		       : FM_DP_FORWARD;
+	f.origin = origin_parse(json_string_value(json_object_get(v, "origin")));
+	if (!parse_addr(json_object_get(v, "signalled_mag"), &f.signalled_mag))
+		f.signalled = true;
+	fmc_add(&mn->fmc, &f);
+}
+
+static void load_mn(struct lma *l, const json_t *m, const struct load_time *t)
+{
+	const char *nai = json_string_value(json_object_get(m, "nai"));
+	struct bce_mn *mn;
+	const char *key;
+	json_t *v;
+	size_t k;
+
+	if (!nai)
+		return;
+	mn = bce_mn_add(&l->bce, nai, (uint32_t)jint(m, "index"));
+	if (!mn) {
+		pr_warn("lma: saved MN %s not restored\n", nai);
+		return;
+	}
+	json_array_foreach(json_object_get(m, "shared"), k, v)
+	{
+		struct fm_prefix p;
+
+		if (!fm_prefix_parse(json_string_value(v) ? json_string_value(v) : "", &p) &&
+		    mn->n_shared < BCE_MAX_PREFIXES) {
+			mn->shared[mn->n_shared++] = p;
+			restore_prefix(l, &p);
+		}
+	}
+	json_object_foreach(json_object_get(m, "att_bid"), key, v)
+	{
+		int a = atoi(key);
+
+		if (a >= 0 && a < 256)
+			mn->att_bid[a] = (uint16_t)json_integer_value(v);
+	}
+	json_array_foreach(json_object_get(m, "bindings"), k, v)
+	{
+		load_binding(l, mn, v, t);
+	}
+	json_array_foreach(json_object_get(m, "flows"), k, v)
+	{
+		load_flow(mn, v);
+	}
+}
+
 int lma_state_load(struct lma *l, uint64_t now)
 {
-	json_t *o, *mns, *m;
-	int rc;
-	size_t i;
-	double wall_now;
+	struct load_time t = {.now = now};
 	struct timespec wt;
+	json_t *o, *m;
+	size_t i;
+	int rc;
 
 	if (!l->cfg->state_dir[0])
 		return -ENOENT;
 	rc = fm_state_load(l->cfg->state_dir, LMA_STATE_NAME, &o);
 	if (rc)
 		return rc; /* none (a first start), or unreadable (logged and kept aside) */
-	if (json_integer_value(json_object_get(o, "version")) != LMA_STATE_VERSION) {
+	if (jint(o, "version") != LMA_STATE_VERSION) {
 		pr_err("lma: saved state in %s has an unknown version, ignored\n",
 		       l->cfg->state_dir);
 		json_decref(o);
 		return -EINVAL;
 	}
 	fm_wall(&wt);
-	wall_now = (double)wt.tv_sec + wt.tv_nsec / 1e9;
-	l->restart_counter = (uint32_t)json_integer_value(json_object_get(o, "restart_counter"));
-	l->seq = (uint16_t)json_integer_value(json_object_get(o, "seq"));
-	l->hb_seq = (uint32_t)json_integer_value(json_object_get(o, "hb_seq"));
-	mns = json_object_get(o, "mobile_nodes");
-	json_array_foreach(mns, i, m)
+	t.wall = (double)wt.tv_sec + wt.tv_nsec / 1e9;
+	l->restart_counter = (uint32_t)jint(o, "restart_counter");
+	l->seq = (uint16_t)jint(o, "seq");
+	l->hb_seq = (uint32_t)jint(o, "hb_seq");
+	json_array_foreach(json_object_get(o, "mobile_nodes"), i, m)
 	{
-		const char *nai = json_string_value(json_object_get(m, "nai"));
-		struct bce_mn *mn;
-		json_t *v, *bs, *fs, *ab;
-		const char *key;
-		size_t k;
-
-		if (!nai)
-			continue;
-		mn = bce_mn_add(&l->bce, nai,
-				(uint32_t)json_integer_value(json_object_get(m, "index")));
-		if (!mn) {
-			pr_warn("lma: saved MN %s not restored\n", nai);
-			continue;
-		}
-		json_array_foreach(json_object_get(m, "shared"), k, v)
-		{
-			struct fm_prefix p;
-
-			if (!fm_prefix_parse(json_string_value(v) ? json_string_value(v) : "",
-					     &p) &&
-			    mn->n_shared < BCE_MAX_PREFIXES) {
-				mn->shared[mn->n_shared++] = p;
-				restore_prefix(l, &p);
-			}
-		}
-		ab = json_object_get(m, "att_bid");
-		json_object_foreach(ab, key, v)
-		{
-			int a = atoi(key);
-
-			if (a >= 0 && a < 256)
-				mn->att_bid[a] = (uint16_t)json_integer_value(v);
-		}
-		bs = json_object_get(m, "bindings");
-		json_array_foreach(bs, k, v)
-		{
-			int bid = (int)json_integer_value(json_object_get(v, "bid"));
-			struct bce_binding *b;
-			double exp = json_number_value(json_object_get(v, "expires"));
-			size_t q;
-			json_t *pv;
-
-			if (bid <= 0 || bid > 65535 || exp <= wall_now || bce_binding_find(mn, bid))
-				continue;
-			mn->att_bid[json_integer_value(json_object_get(v, "att")) & 0xff] = bid;
-			b = bce_binding_add(&l->bce, mn,
-					    json_integer_value(json_object_get(v, "att")) & 0xff);
-			if (!b)
-				continue;
-			if (b->bid != bid) { /* should not happen: BIDs are restored in order */
-				bce_binding_del(&l->bce, b);
-				continue;
-			}
-			lma_binding_timer_init(l, b);
-			parse_addr(json_object_get(v, "mag"), &b->mag);
-			b->hi = json_integer_value(json_object_get(v, "hi")) & 0xff;
-			b->state = state_parse(json_string_value(json_object_get(v, "state")));
-			b->lifetime_s =
-			    (uint32_t)json_integer_value(json_object_get(v, "lifetime"));
-			b->expires_ms = now + (uint64_t)((exp - wall_now) * 1000.0);
-			if (json_object_get(v, "last_ts")) {
-				b->has_ts = true;
-				b->last_ts =
-				    (uint64_t)json_integer_value(json_object_get(v, "last_ts"));
-			}
-			if (json_object_get(v, "last_seq")) {
-				b->has_seq = true;
-				b->last_seq =
-				    json_integer_value(json_object_get(v, "last_seq")) & 0xffff;
-			}
-			json_array_foreach(json_object_get(v, "prefixes"), q, pv)
-			{
-				struct fm_prefix p;
-
-				if (json_string_value(pv) &&
-				    !fm_prefix_parse(json_string_value(pv), &p)) {
-					bce_binding_add_prefix(b, &p);
-					restore_prefix(l, &p);
-				}
-			}
-			fm_timer_set(&b->timer, b->expires_ms, now);
-		}
-		fs = json_object_get(m, "flows");
-		json_array_foreach(fs, k, v)
-		{
-			struct fmc_flow f;
-			const char *org = json_string_value(json_object_get(v, "origin"));
-			char terr[128];
-			size_t q;
-			json_t *x;
-
-			memset(&f, 0, sizeof(f));
-			f.fid = json_integer_value(json_object_get(v, "fid")) & 0xffff;
-			f.priority = json_integer_value(json_object_get(v, "priority")) & 0xffff;
-			if (ts_from_json(json_object_get(v, "selector"),
-					 json_integer_value(json_object_get(v, "format")) ==
-						 TS_FMT_IPV4
-					     ? TS_FMT_IPV4
-					     : TS_FMT_IPV6,
-					 &f.ts, terr, sizeof(terr)))
-				continue;
-			json_array_foreach(json_object_get(v, "bids"), q,
-					   x) if (f.n_bids < FMC_MAX_BIDS) f.bids[f.n_bids++] =
-			    json_integer_value(x) & 0xffff;
-			json_array_foreach(json_object_get(v, "prefer_att"), q,
-					   x) if (f.n_att < FM_DP_MAX_ATT) f.att[f.n_att++] =
-			    json_integer_value(x) & 0xff;
-			f.action =
-			    json_is_true(json_object_get(v, "action")) ||
-				    !strcmp(json_string_value(json_object_get(v, "action"))
-						? json_string_value(json_object_get(v, "action"))
-						: "",
-					    "drop")
-				? FM_DP_DROP
-				: FM_DP_FORWARD;
-			f.origin = org && !strcmp(org, "policy") ? FMC_POLICY
-				   : org && !strcmp(org, "pbu")	 ? FMC_PBU
-								 : FMC_CTL;
-			if (!parse_addr(json_object_get(v, "signalled_mag"), &f.signalled_mag))
-				f.signalled = true;
-			fmc_add(&mn->fmc, &f);
-		}
+		load_mn(l, m, &t);
 	}
 	json_decref(o);
 	return 0;
