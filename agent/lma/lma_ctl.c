@@ -175,76 +175,84 @@ static int req_u16(const json_t *req, const char *key, bool required, int def, c
 	return (int)json_integer_value(v);
 }
 
-json_t *lma_cmd_flow_add(void *lp, const json_t *req, char *err, size_t errlen)
+/* flow.add's request as a flow cache entry for mn; -1 with err when it is not one. */
+static int flow_from_req(struct bce_mn *mn, const json_t *req, struct fmc_flow *f, char *err,
+			 size_t errlen)
 {
-	struct lma *l = lp;
-	struct bce_mn *mn = req_mn(l, req, err, errlen);
-	struct fmc_flow f, *nf;
-	const char *action;
-	json_t *sel, *o;
+	const char *action = json_string_value(json_object_get(req, "action"));
+	bool drop = action && !strcmp(action, "drop");
 	int fid, pri, bid, att;
 	char terr[128];
+	json_t *sel;
 
-	if (!mn)
-		return NULL;
-	memset(&f, 0, sizeof(f));
+	memset(f, 0, sizeof(*f));
 	if ((fid = req_u16(req, "fid", true, 0, err, errlen)) < 0 ||
 	    (pri = req_u16(req, "priority", false, 0, err, errlen)) < 0 ||
 	    (bid = req_u16(req, "bid", false, 0, err, errlen)) < 0 ||
 	    (att = req_u16(req, "att", false, 0, err, errlen)) < 0)
-		return NULL;
+		return -1;
 	if (fid == 0) {
 		snprintf(err, errlen, "FID 0 is reserved");
-		return NULL;
+		return -1;
 	}
 	if (fmc_find(&mn->fmc, (uint16_t)fid)) {
 		snprintf(err, errlen, "FID %d already exists for %s", fid, mn->nai);
-		return NULL;
+		return -1;
 	}
-	action = json_string_value(json_object_get(req, "action"));
-	if (!bid && !att && !(action && !strcmp(action, "drop"))) {
+	if (!bid && !att && !drop) {
 		snprintf(err, errlen, "missing \"bid\" (or \"att\", or action drop)");
-		return NULL;
+		return -1;
 	}
 	if (bid && !bce_binding_find(mn, (uint16_t)bid)) {
 		snprintf(err, errlen, "unknown BID %d for %s", bid, mn->nai);
-		return NULL;
+		return -1;
 	}
 	if (att > 255) {
 		snprintf(err, errlen, "\"att\" must be 1..255");
-		return NULL;
+		return -1;
 	}
-	if (action && strcmp(action, "forward") && strcmp(action, "drop")) {
+	if (action && strcmp(action, "forward") && !drop) {
 		snprintf(err, errlen, "\"action\" must be forward or drop");
-		return NULL;
+		return -1;
 	}
 	sel = json_object_get(req, "selector");
 	if (!sel || !json_is_object(sel)) {
 		snprintf(err, errlen, "missing \"selector\" object");
-		return NULL;
+		return -1;
 	}
-	if (ts_from_json(sel, TS_FMT_IPV6, &f.ts, terr, sizeof(terr))) {
+	if (ts_from_json(sel, TS_FMT_IPV6, &f->ts, terr, sizeof(terr))) {
 		snprintf(err, errlen, "selector: %s", terr);
-		return NULL;
+		return -1;
 	}
-	f.fid = (uint16_t)fid;
-	f.priority = (uint16_t)pri;
-	f.action = action && !strcmp(action, "drop") ? FM_DP_DROP : FM_DP_FORWARD;
-	f.origin = FMC_CTL;
+	f->fid = (uint16_t)fid;
+	f->priority = (uint16_t)pri;
+	f->action = drop ? FM_DP_DROP : FM_DP_FORWARD;
+	f->origin = FMC_CTL;
 	if (bid) {
-		f.n_bids = 1;
-		f.bids[0] = (uint16_t)bid;
+		f->n_bids = 1;
+		f->bids[0] = (uint16_t)bid;
 	} else if (att) {
-		f.n_att = 1;
-		f.att[0] = (uint8_t)att;
+		f->n_att = 1;
+		f->att[0] = (uint8_t)att;
 	}
+	return 0;
+}
+
+json_t *lma_cmd_flow_add(void *lp, const json_t *req, char *err, size_t errlen)
+{
+	struct lma *l = lp;
+	struct bce_mn *mn = req_mn(l, req, err, errlen);
+	struct fmc_flow f;
+	json_t *o;
+
+	if (!mn || flow_from_req(mn, req, &f, err, errlen))
+		return NULL;
 	if (fmc_add(&mn->fmc, &f)) {
 		snprintf(err, errlen, "flow mobility cache of %s is full", mn->nai);
 		return NULL;
 	}
 	lma_replace_flows(l, mn, fm_now_ms());
-	nf = fmc_find(&mn->fmc, (uint16_t)fid);
-	o = lma_flow_json(l, mn, nf);
+	o = lma_flow_json(l, mn, fmc_find(&mn->fmc, f.fid));
 	lma_emit(l, "flow-add", json_deep_copy(o));
 	return o;
 }
