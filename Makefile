@@ -99,8 +99,9 @@ $(BUILD)/flowmobd: $(BUILD)/obj/agent/main.o $(LIB)
 $(BUILD)/flowmobctl: $(CTL_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# flowmob-mh alone reads and writes captures, through libpcap (pcap and pcapng).
 $(BUILD)/flowmob-mh: $(MH_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpcap
 
 # ---- tests ----------------------------------------------------------------
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(LIB)
