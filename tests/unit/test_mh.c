@@ -1205,6 +1205,55 @@ static void test_opt_add_find(void **state)
 	free(m);
 }
 
+/* The one alignment table (RFC 6275 §6.2 notation) and the kind table. */
+static void test_tables(void **state)
+{
+	(void)state;
+	assert_int_equal(mh_align_rules[MH_AL_HNP].x, 8);
+	assert_int_equal(mh_align_rules[MH_AL_HNP].y, 4);
+	assert_int_equal(mh_align_rules[MH_AL_BID].x, 2); /* RFC 5648 §4.3 */
+	assert_int_equal(mh_align_rules[MH_AL_BID_COA].x, 8);
+	assert_int_equal(mh_align_rules[MH_AL_BID_COA].y, 2);
+	assert_int_equal(mh_align_rules[MH_AL_TS6_ADDR].x, 8); /* RFC 6088 §3.2 */
+	assert_int_equal(mh_align_rules[MH_AL_TS6_SPI_FL].x, 4);
+	assert_int_equal(mh_align_rules[MH_AL_TS6_OTHER].x, 2);
+	assert_int_equal(mh_align_rules[MH_AL_TS4_ADDR_SPI].x, 4); /* RFC 6088 §3.1 */
+	assert_int_equal(mh_align_rules[MH_AL_TS4_OTHER].x, 2);
+	for (int a = 0; a < MH_AL_COUNT; a++)
+		assert_non_null(mh_align_rules[a].source);
+	assert_int_equal(MH_KIND_COUNT, MH_UPA + 1);
+	for (int k = 1; k < MH_KIND_COUNT; k++) {
+		const struct mh_kind_desc *d = mh_kind_desc(k);
+
+		assert_non_null(d);
+		assert_int_equal(d->kind, k);
+		assert_string_equal(d->name, mh_kind_name(k));
+	}
+	assert_null(mh_kind_desc(MH_KIND_COUNT));
+	assert_null(mh_kind_desc(MH_KIND_NONE));
+	assert_int_equal(mh_kind_flag_mask(mh_kind_desc(MH_UPN)), MH_UPN_A | MH_UPN_D);
+	assert_string_equal(mh_opt_name(MH_OPT_FLOW_ID), "Flow Identification");
+	assert_string_equal(mh_opt_name(200), "unknown");
+}
+
+/* A UPA with non-zero reserved octets and a UPN with reserved flag bits decode
+ * (RFC 7077 §4.1/§4.2: reserved, ignored on receipt). */
+static void test_reserved_ignored(void **state)
+{
+	(void)state;
+	struct mh_msg *m = decode_ok("3b 01 14 00 0000 | 0009 | 00 | ffffff | 01 02 0000");
+
+	assert_int_equal(m->kind, MH_UPA);
+	assert_int_equal(m->seq, 9);
+	assert_int_equal(m->status, 0);
+	free(m);
+	m = decode_ok("3b 01 13 00 0000 | 0009 | 0008 | 3fff | 01 02 0000");
+	assert_int_equal(m->kind, MH_UPN);
+	assert_int_equal(m->reason, 8);
+	assert_int_equal(m->flags, 0);
+	free(m);
+}
+
 static void test_kind_names(void **state)
 {
 	(void)state;
@@ -1276,6 +1325,8 @@ int main(void)
 	    cmocka_unit_test(test_padding_options_skipped_on_encode),
 	    cmocka_unit_test(test_opt_add_find),
 	    cmocka_unit_test(test_kind_names),
+	    cmocka_unit_test(test_tables),
+	    cmocka_unit_test(test_reserved_ignored),
 	    cmocka_unit_test(test_checksum),
 	};
 
