@@ -134,7 +134,7 @@ const struct mh_opt *mh_opt_find(const struct mh_msg *m, uint8_t type, int nth)
 
 /* mh_msg_init clears everything before opts: keep the option array last. */
 _Static_assert(offsetof(struct mh_msg, opts) + sizeof(((struct mh_msg *)0)->opts) ==
-		       sizeof(struct mh_msg),
+		   sizeof(struct mh_msg),
 	       "struct mh_msg: opts must be the last member");
 
 void mh_msg_init(struct mh_msg *m, enum mh_kind k)
@@ -1033,7 +1033,7 @@ int mh_decode(const uint8_t *buf, size_t len, struct mh_msg *m, struct mh_err *e
 
 	/* The fixed part only (not the 32 option slots): each option is zeroed as it is
 	 * added. */
-	memset(m, 0, offsetof(struct mh_msg, opts));
+	mh_msg_init(m, MH_KIND_NONE);
 	if (len < 8)
 		return fail(err, len,
 			    "message truncated: %zu octets, a Mobility Header has at "

@@ -877,7 +877,7 @@ int mh_from_json(const json_t *obj, struct mh_msg *m, char *err, size_t errlen)
 	const char *t, *key;
 	json_t *v;
 
-	memset(m, 0, offsetof(struct mh_msg, opts));
+	mh_msg_init(m, MH_KIND_NONE);
 	if (!json_is_object(obj))
 		return jfail(&e, "", "a message must be a JSON object");
 	if (get_str(&e, obj, "type", &t))
