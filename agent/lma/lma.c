@@ -66,7 +66,7 @@ void lma_rx(struct lma *l, const struct mh_msg *m, const struct in6_addr *src, u
 {
 	struct lma_peer *p = lma_peer_find(l, src);
 
-	if (m->kind <= MH_UPA)
+	if (m->kind < MH_KIND_COUNT)
 		l->rx[m->kind]++;
 	if (p && m->kind != MH_HEARTBEAT)
 		lma_peer_seen(p, now);
@@ -229,12 +229,12 @@ uint32_t lma_restart_counter(const struct lma *l)
 
 uint64_t lma_counter(const struct lma *l, enum lma_dir dir, enum mh_kind kind)
 {
-	if (kind > MH_UPA)
+	if (kind >= MH_KIND_COUNT)
 		return 0;
 	return dir == LMA_RX ? l->rx[kind] : l->tx[kind];
 }
 
 uint64_t lma_status_counter(const struct lma *l, enum mh_kind kind, uint8_t status)
 {
-	return kind > MH_UPA ? 0 : l->status[kind][status];
+	return kind >= MH_KIND_COUNT ? 0 : l->status[kind][status];
 }

@@ -82,7 +82,7 @@ void lma_send_msg(struct lma *l, const struct mh_msg *m, const struct in6_addr *
 {
 	char b[INET6_ADDRSTRLEN];
 
-	if (m->kind <= MH_UPA) {
+	if (m->kind < MH_KIND_COUNT) {
 		l->tx[m->kind]++;
 		if (m->kind == MH_PBA || m->kind == MH_BRA || m->kind == MH_FMA ||
 		    m->kind == MH_UPA)
@@ -120,8 +120,10 @@ void lma_add_bid(struct mh_msg *m, uint16_t bid)
 {
 	struct mh_opt *o = mh_opt_add(m, MH_OPT_BID);
 
-	if (o)
+	if (o) {
 		o->bid.bid = bid;
+		o->bid.priority = MH_BID_PRI_DEFAULT; /* RFC 6089 §4.1: 0 is reserved */
+	}
 }
 
 void lma_add_flow_id(struct mh_msg *m, const struct fmc_flow *f, uint16_t bid, uint8_t status)

@@ -51,16 +51,12 @@ static void txn_send(struct fm_xact *x, unsigned try, uint64_t now)
 	struct lma_txn *t = txn_of(x);
 
 	(void)now;
-#ifdef MH_UPN_D
 	if (t->msg->kind == MH_UPN) {
 		if (try > 1)
 			t->msg->flags |= MH_UPN_D; /* RFC 7077 §4.1: set on every retransmission */
 		else
 			t->msg->flags &= ~MH_UPN_D;
 	}
-#else
-	(void)try;
-#endif
 	lma_send_msg(txn_lma(t), t->msg, &t->dst);
 }
 

@@ -180,7 +180,8 @@ static void set_timestamp(struct mh_opt *o, uint64_t fixed)
 	o->timestamp.fraction = fixed & 0xffff;
 }
 
-/* The PBA echoes the PBU's MN-ID, HNPs, HI, ATT, LL-ID, Timestamp and GRE key. */
+/* RFC 5213 §8.2: the PBA carries the PBU's MN-ID, HNP, HI, ATT, LL-ID, Link-local
+ * Address and Timestamp options (and the GRE key, RFC 5845). */
 static void pba_init(struct mh_msg *pba, const struct pbu_view *v)
 {
 	struct mh_opt *o;
@@ -206,6 +207,8 @@ static void pba_init(struct mh_msg *pba, const struct pbu_view *v)
 		o->ll_id.len = v->ll_id.len;
 		memcpy(o->ll_id.id, v->ll_id.id, v->ll_id.len);
 	}
+	if (v->has_lla && (o = mh_opt_add(pba, MH_OPT_LLA)))
+		o->lla = v->lla;
 	if (v->ts.present && (o = mh_opt_add(pba, MH_OPT_TIMESTAMP)))
 		set_timestamp(o, v->ts.fixed);
 	if (v->has_gre_key && (o = mh_opt_add(pba, MH_OPT_GRE_KEY)))
