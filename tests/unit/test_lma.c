@@ -541,6 +541,43 @@ static void test_pba_accept_fields(void **st)
 	lma_free(l);
 }
 
+/* The PBA is built from the PBU's view: MN-ID, HNP, HI, ATT, LL-ID, LLA, Timestamp and
+ * GRE key echoed in that order (the HNPs then replaced by the binding's, BID last). */
+static void test_pba_echo_order(void **st)
+{
+	struct lma *l = new_lma();
+	static const uint8_t order[] = {MH_OPT_MN_ID,	MH_OPT_HI,  MH_OPT_ATT,
+					MH_OPT_LL_ID,	MH_OPT_LLA, MH_OPT_TIMESTAMP,
+					MH_OPT_GRE_KEY, MH_OPT_HNP, MH_OPT_BID};
+	struct in6_addr lla = A("fe80::1");
+	const struct mh_msg *a;
+	struct mh_msg *p;
+	struct mh_opt *o;
+
+	(void)st;
+	p = pbu(NAI, 4, MH_HI_NEW_IFACE, 3600, 5);
+	mh_opt_add(p, MH_OPT_GRE_KEY)->gre_key = 77;
+	mh_opt_add(p, MH_OPT_LLA)->lla = lla;
+	o = mh_opt_add(p, MH_OPT_LL_ID);
+	o->ll_id.len = 6;
+	memcpy(o->ll_id.id, "\x02\x00\x00\x00\x00\x07", 6);
+	lma_rx(l, p, &MAG1, now_ms);
+	a = last_to(&MAG1, MH_PBA);
+	assert_non_null(a);
+	assert_int_equal(a->status, 0);
+	assert_int_equal(a->n_opts, sizeof(order));
+	for (unsigned i = 0; i < sizeof(order); i++)
+		assert_int_equal(a->opts[i].type, order[i]);
+	assert_int_equal(mh_opt_find(a, MH_OPT_GRE_KEY, 0)->gre_key, 77);
+	assert_memory_equal(&mh_opt_find(a, MH_OPT_LLA, 0)->lla, &lla, 16);
+	assert_int_equal(mh_opt_find(a, MH_OPT_LL_ID, 0)->ll_id.len, 6);
+	assert_memory_equal(mh_opt_find(a, MH_OPT_LL_ID, 0)->ll_id.id, "\x02\x00\x00\x00\x00\x07",
+			    6);
+	/* the LL-ID is remembered in the binding */
+	assert_int_equal(binding(l, 1)->ll_id_len, 6);
+	lma_free(l);
+}
+
 static void expect_reject(struct lma *l, struct mh_msg *m, const struct in6_addr *src,
 			  uint8_t status)
 {
@@ -1844,6 +1881,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 	    T(test_pba_accept_fields),
+	    T(test_pba_echo_order),
 	    T(test_pba_rejects),
 	    T(test_timestamp_ordering),
 	    T(test_sequence_ordering),
