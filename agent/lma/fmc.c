@@ -147,3 +147,17 @@ const char *fmc_action_name(uint8_t action)
 {
 	return action == FM_DP_DROP ? "drop" : "forward";
 }
+
+const char *fmc_origin_name(enum fmc_origin o)
+{
+	return o == FMC_POLICY ? "policy" : o == FMC_PBU ? "pbu" : "ctl";
+}
+
+enum fmc_origin fmc_origin_parse(const char *s)
+{
+	if (s && !strcmp(s, "policy"))
+		return FMC_POLICY;
+	if (s && !strcmp(s, "pbu"))
+		return FMC_PBU;
+	return FMC_CTL;
+}

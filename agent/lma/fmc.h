@@ -84,4 +84,7 @@ unsigned fmc_to_rules(const struct fmc *c, struct fm_dp_rule *rules, unsigned ma
 bool fmc_flow_has_bid(const struct fmc_flow *f, uint16_t bid);
 
 const char *fmc_action_name(uint8_t action);
+/* "policy", "ctl", "pbu" (JSON, the state file), and back (anything else: ctl). */
+const char *fmc_origin_name(enum fmc_origin o);
+enum fmc_origin fmc_origin_parse(const char *s);
 #endif /* FLOWMOB_FMC_H */

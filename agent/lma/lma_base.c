@@ -43,18 +43,10 @@ json_t *lma_ev_fields(const struct bce_mn *mn, const struct bce_binding *b)
 	return o;
 }
 
-static const char *origin_name(enum fmc_origin o)
+void lma_flow_fields(json_t *o, const struct fmc_flow *f)
 {
-	return o == FMC_POLICY ? "policy" : o == FMC_PBU ? "pbu" : "ctl";
-}
+	json_t *bids = json_array(), *sel = ts_to_json(&f->ts);
 
-json_t *lma_flow_json(struct lma *l, const struct bce_mn *mn, const struct fmc_flow *f)
-{
-	json_t *o = json_object(), *bids = json_array(), *sel = ts_to_json(&f->ts);
-	struct fm_dp_counters c = {0};
-
-	DP(l, fid_counters, mn->index, f->fid, &c);
-	json_object_set_new(o, "mn", json_string(mn->nai));
 	json_object_set_new(o, "fid", json_integer(f->fid));
 	json_object_set_new(o, "priority", json_integer(f->priority));
 	json_object_set_new(o, "selector", sel ? sel : json_object());
@@ -63,7 +55,7 @@ json_t *lma_flow_json(struct lma *l, const struct bce_mn *mn, const struct fmc_f
 	json_object_set_new(o, "bids", bids);
 	json_object_set_new(o, "action", json_string(fmc_action_name(f->action)));
 	json_object_set_new(o, "active", json_boolean(f->active));
-	json_object_set_new(o, "origin", json_string(origin_name(f->origin)));
+	json_object_set_new(o, "origin", json_string(fmc_origin_name(f->origin)));
 	if (f->n_att) {
 		json_t *a = json_array();
 
@@ -71,6 +63,16 @@ json_t *lma_flow_json(struct lma *l, const struct bce_mn *mn, const struct fmc_f
 			json_array_append_new(a, json_integer(f->att[i]));
 		json_object_set_new(o, "prefer_att", a);
 	}
+}
+
+json_t *lma_flow_json(struct lma *l, const struct bce_mn *mn, const struct fmc_flow *f)
+{
+	json_t *o = json_object();
+	struct fm_dp_counters c = {0};
+
+	DP(l, fid_counters, mn->index, f->fid, &c);
+	json_object_set_new(o, "mn", json_string(mn->nai));
+	lma_flow_fields(o, f);
 	json_object_set_new(o, "packets", json_integer((json_int_t)c.packets));
 	json_object_set_new(o, "bytes", json_integer((json_int_t)c.bytes));
 	return o;

@@ -125,7 +125,11 @@ static inline json_t *j_prefix(const struct fm_prefix *p)
 void lma_emit(struct lma *l, const char *name, json_t *fields);
 /* The common fields of an event: "mn" and, with b, its BID, ATT, MAG and prefixes. */
 json_t *lma_ev_fields(const struct bce_mn *mn, const struct bce_binding *b);
-/* A flow cache entry as JSON with its counters (flows command, flow events). */
+/* A flow cache entry's own fields (FID, priority, selector, BIDs, action, active,
+ * origin, prefer_att) set in o: what the flows command, the events and the state
+ * file share. */
+void lma_flow_fields(json_t *o, const struct fmc_flow *f);
+/* A flow cache entry as JSON with its MN and counters (flows command, flow events). */
 json_t *lma_flow_json(struct lma *l, const struct bce_mn *mn, const struct fmc_flow *f);
 
 /* Counts m (tx and, for answers, its status) and sends it through hooks.send. */

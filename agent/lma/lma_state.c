@@ -47,31 +47,12 @@ static json_t *binding_state(const struct bce_binding *b, uint64_t now, double w
 	return o;
 }
 
-static const char *origin_name(enum fmc_origin o)
-{
-	return o == FMC_POLICY ? "policy" : o == FMC_PBU ? "pbu" : "ctl";
-}
-
+/* A flow: its own fields (no counters), the selector's format, the MAG holding it. */
 static json_t *flow_state(const struct fmc_flow *f)
 {
-	json_t *o = json_object(), *bids = json_array(), *sel = ts_to_json(&f->ts);
+	json_t *o = json_object();
 
-	json_object_set_new(o, "fid", json_integer(f->fid));
-	json_object_set_new(o, "priority", json_integer(f->priority));
-	json_object_set_new(o, "selector", sel ? sel : json_object());
-	for (unsigned i = 0; i < f->n_bids; i++)
-		json_array_append_new(bids, json_integer(f->bids[i]));
-	json_object_set_new(o, "bids", bids);
-	json_object_set_new(o, "action", json_string(fmc_action_name(f->action)));
-	json_object_set_new(o, "active", json_boolean(f->active));
-	json_object_set_new(o, "origin", json_string(origin_name(f->origin)));
-	if (f->n_att) {
-		json_t *a = json_array();
-
-		for (unsigned i = 0; i < f->n_att; i++)
-			json_array_append_new(a, json_integer(f->att[i]));
-		json_object_set_new(o, "prefer_att", a);
-	}
+	lma_flow_fields(o, f);
 	json_object_set_new(o, "format", json_integer(f->ts.format));
 	if (f->signalled)
 		json_object_set_new(o, "signalled_mag", j_addr(&f->signalled_mag));
@@ -232,15 +213,6 @@ static void load_binding(struct lma *l, struct bce_mn *mn, const json_t *v,
 	fm_timer_set(&b->timer, b->expires_ms, t->now);
 }
 
-static enum fmc_origin origin_parse(const char *s)
-{
-	if (s && !strcmp(s, "policy"))
-		return FMC_POLICY;
-	if (s && !strcmp(s, "pbu"))
-		return FMC_PBU;
-	return FMC_CTL;
-}
-
 static void load_flow(struct bce_mn *mn, const json_t *v)
 {
 	const char *action = json_string_value(json_object_get(v, "action"));
@@ -268,7 +240,7 @@ static void load_flow(struct bce_mn *mn, const json_t *v)
 	f.action = json_is_true(json_object_get(v, "action")) || (action && !strcmp(action, "drop"))
 		       ? FM_DP_DROP
 		       : FM_DP_FORWARD;
-	f.origin = origin_parse(json_string_value(json_object_get(v, "origin")));
+	f.origin = fmc_origin_parse(json_string_value(json_object_get(v, "origin")));
 	if (!parse_addr(json_object_get(v, "signalled_mag"), &f.signalled_mag))
 		f.signalled = true;
 	fmc_add(&mn->fmc, &f);

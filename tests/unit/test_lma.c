@@ -118,7 +118,7 @@ static struct fake_dp {
 	uint32_t rules_mn;
 	unsigned n_rules;
 	struct fm_dp_rule rules[FM_DP_MAX_RULES];
-	int mn_del_calls, binding_del_calls, prefix_del_calls;
+	int mn_del_calls, binding_del_calls, prefix_del_calls, counter_calls;
 } dp;
 
 static struct fbind *fb(uint32_t mn, uint16_t bid)
@@ -258,6 +258,17 @@ static int f_prefixes_foreach(void *c, fm_dp_prefix_cb cb, void *arg)
 	return 0;
 }
 
+static int f_fid_counters(void *c, uint32_t mn, uint16_t fid, struct fm_dp_counters *out)
+{
+	(void)c;
+	(void)mn;
+	(void)fid;
+	dp.counter_calls++;
+	out->packets = 11;
+	out->bytes = 1100;
+	return 0;
+}
+
 static const struct lma_dp_ops fake_ops = {
     .prefix_set = f_prefix_set,
     .prefix_del = f_prefix_del,
@@ -269,6 +280,7 @@ static const struct lma_dp_ops fake_ops = {
     .mn_del = f_mn_del,
     .bindings_foreach = f_bindings_foreach,
     .prefixes_foreach = f_prefixes_foreach,
+    .fid_counters = f_fid_counters,
 };
 
 /* ---- fixtures --------------------------------------------------------------------------- */
@@ -1676,7 +1688,25 @@ static void test_persistence_restart(void **st)
 	seq_before = (uint16_t)sent[n_sent - 1].m.seq;
 	ts_before = binding(l, 1)->last_ts;
 	ack_all(l); /* MAG1 now holds the flow's FMI state */
+	/* the state file has its own serializer: no data-plane counter is read for it */
+	dp.counter_calls = 0;
 	assert_int_equal(lma_state_save(l), 0);
+	assert_int_equal(dp.counter_calls, 0);
+	{
+		char path[128], buf[8192];
+		FILE *fh;
+		size_t n;
+
+		snprintf(path, sizeof(path), "%s/lma.json", statedir);
+		fh = fopen(path, "r");
+		assert_non_null(fh);
+		n = fread(buf, 1, sizeof(buf) - 1, fh);
+		fclose(fh);
+		buf[n] = 0;
+		assert_non_null(strstr(buf, "\"signalled_mag\""));
+		assert_null(strstr(buf, "\"packets\""));
+		assert_null(strstr(buf, "\"bytes\""));
+	}
 	lma_free(l);
 	/* the data plane keeps a binding the state file does not know: removed */
 	f_binding_set(NULL, 7, 1, &(struct fm_dp_binding){.coa = MAG1, .att = 4});
