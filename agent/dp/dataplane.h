@@ -163,4 +163,38 @@ typedef void (*fm_dp_prefix_cb)(const struct in6_addr *prefix, uint8_t plen, uin
 int fm_dp_bindings_foreach(struct fm_dp *dp, fm_dp_binding_cb cb, void *arg);
 int fm_dp_prefixes_foreach(struct fm_dp *dp, fm_dp_prefix_cb cb, void *arg);
 
+/* ---- the roles' view: one ops table --------------------------------------------
+ * The roles (lma, mag) reach the data plane only through this table and the
+ * struct fm_dp * it is called with, so their unit tests substitute a fake table
+ * (any pointer serves as the context there). fm_dp_ops points at the fm_dp_*
+ * functions above; a NULL member means "not available". */
+struct json_t;
+struct fm_dp_ops {
+	/* LMA */
+	int (*prefix_set)(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t plen,
+			  uint32_t mn, uint16_t default_bid);
+	int (*prefix_del)(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t plen);
+	int (*binding_set)(struct fm_dp *dp, uint32_t mn, uint16_t bid,
+			   const struct fm_dp_binding *b);
+	int (*binding_del)(struct fm_dp *dp, uint32_t mn, uint16_t bid);
+	int (*peer_set)(struct fm_dp *dp, const struct in6_addr *mag);
+	int (*peer_del)(struct fm_dp *dp, const struct in6_addr *mag);
+	int (*rules_set)(struct fm_dp *dp, uint32_t mn, const struct fm_dp_rule *rules, unsigned n);
+	int (*mn_del)(struct fm_dp *dp, uint32_t mn);
+	int (*binding_counters)(struct fm_dp *dp, uint32_t mn, uint16_t bid,
+				struct fm_dp_counters *c);
+	int (*fid_counters)(struct fm_dp *dp, uint32_t mn, uint16_t fid, struct fm_dp_counters *c);
+	int (*bindings_foreach)(struct fm_dp *dp, fm_dp_binding_cb cb, void *arg);
+	int (*prefixes_foreach)(struct fm_dp *dp, fm_dp_prefix_cb cb, void *arg);
+	/* MAG */
+	int (*mag_route_set)(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t plen,
+			     const char *access_iface, const uint8_t mn_mac[6], uint32_t mn);
+	int (*mag_route_del)(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t plen);
+	int (*mn_counters)(struct fm_dp *dp, uint32_t mn, struct fm_dp_counters *c);
+	/* both: the global counters as a JSON object {name: count} (new reference, NULL on error)
+	 */
+	struct json_t *(*stats_json)(struct fm_dp *dp);
+};
+extern const struct fm_dp_ops fm_dp_ops;
+
 #endif /* FLOWMOB_DATAPLANE_H */
