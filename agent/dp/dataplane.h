@@ -6,7 +6,9 @@
  *
  * Lifetime: fm_dp_open() loads the programs or reuses the maps and programs
  * pinned by an earlier run of the same instance (a restart is hitless), attaches
- * them so that they outlive the process, and fm_dp_close() only frees memory.
+ * them as BPF links pinned with the maps, so that they outlive the process (a
+ * restart swaps its programs into the pinned links), and fm_dp_close() only frees
+ * memory. A failed open leaves behind nothing it created.
  * fm_dp_cleanup() detaches and unpins an instance for good.
  *
  * Every call returns 0 or a negative errno, and logs what failed.
@@ -30,7 +32,7 @@ enum fm_dp_role {
 enum fm_dp_mode {
 	FM_DP_MODE_XDP = 1,	/* native XDP (veth and most NICs) */
 	FM_DP_MODE_XDP_GENERIC, /* SKB-mode XDP */
-	FM_DP_MODE_TC,		/* TC clsact ingress */
+	FM_DP_MODE_TC,		/* TC ingress: a tcx link (Linux 6.6+) */
 };
 
 #define FM_DP_MAX_IFACES 16
@@ -64,8 +66,9 @@ struct fm_dp_opts {
 
 int fm_dp_open(const struct fm_dp_opts *opts, struct fm_dp **out);
 void fm_dp_close(struct fm_dp *dp);
-/* Detach the instance's programs from the named interfaces (ours, in any mode:
- * native or generic XDP, TC) and unpin its maps. The modes in opts are ignored. */
+/* Detach the instance's programs (every BPF link pinned in its pin directory,
+ * whatever the interface and mode) and unpin its maps. Only opts->instance and
+ * opts->bpffs are used. */
 int fm_dp_cleanup(const struct fm_dp_opts *opts);
 /* True when fm_dp_open found and reused pinned state of an earlier run. */
 bool fm_dp_reused(const struct fm_dp *dp);

@@ -12,6 +12,8 @@
  * Actions: prefix P/LEN MN DEFAULT_BID | binding MN BID COA ATT | peer ADDR
  *          | rule MN FID PRI BID|0:ATT PROTO DPORT_LO DPORT_HI | norules MN
  *          | route P/LEN IFACE MAC MN | stats | bcount MN BID | reused | hold | cleanup
+ *          | netlinkxdp IFACE (attach the XDP program through netlink, as a foreign
+ *            tool would: not a link of this instance)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,6 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <linux/if_link.h>
+#include <bpf/libbpf.h>
 
 #include "dp/dataplane.h"
 
@@ -253,6 +258,17 @@ int dpctl_main(int argc, char **argv)
 			printf("reused=%d\n", fm_dp_reused(dp));
 		} else if (!strcmp(a, "pindir")) {
 			printf("pindir=%s\n", fm_dp_pin_dir(dp));
+		} else if (!strcmp(a, "netlinkxdp")) {
+			/* someone else's XDP program named like ours: this instance's XDP
+			 * program attached to IFACE through netlink, not as a link */
+			unsigned int idx;
+
+			NEED(1);
+			idx = if_nametoindex(argv[i + 1]);
+			rc = idx ? bpf_xdp_attach((int)idx, fm_dp_prog_fd(dp, false),
+						  XDP_FLAGS_DRV_MODE, NULL)
+				 : -ENODEV;
+			i += 1;
 		} else if (!strcmp(a, "hold")) {
 			printf("holding\n");
 			fflush(stdout);
