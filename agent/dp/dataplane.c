@@ -834,7 +834,7 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 						  (enum fm_dp_role)role == o->role);
 
 	/* FM_DP_VERIFIER_STATS=1: log the verifier's instruction counts. */
-	static char vlog[4][4096];
+	static char vlog[2][1 << 20];
 	bool vstats = getenv("FM_DP_VERIFIER_STATS") != NULL;
 
 	if (vstats)
