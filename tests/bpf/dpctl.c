@@ -12,6 +12,7 @@
  * Actions: prefix P/LEN MN DEFAULT_BID | binding MN BID COA ATT | peer ADDR
  *          | rule MN FID PRI BID|0:ATT PROTO DPORT_LO DPORT_HI | norules MN
  *          | route P/LEN IFACE MAC MN | stats | bcount MN BID | reused | hold | cleanup
+ *          | progs (name, verified_insns, xlated size of the role's programs)
  *          | netlinkxdp IFACE (attach the XDP program through netlink, as a foreign
  *            tool would: not a link of this instance)
  */
@@ -26,6 +27,7 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <linux/if_link.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "dp/dataplane.h"
@@ -269,6 +271,18 @@ int dpctl_main(int argc, char **argv)
 						  XDP_FLAGS_DRV_MODE, NULL)
 				 : -ENODEV;
 			i += 1;
+		} else if (!strcmp(a, "progs")) {
+			/* the verifier's figures of the role's two loaded programs */
+			for (int tc = 0; tc < 2 && !rc; tc++) {
+				struct bpf_prog_info info = {0};
+				uint32_t len = sizeof(info);
+
+				rc = bpf_obj_get_info_by_fd(fm_dp_prog_fd(dp, tc), &info, &len);
+				if (!rc)
+					printf("prog=%s verified_insns=%u xlated_insns=%u\n",
+					       info.name, info.verified_insns,
+					       info.xlated_prog_len / 8);
+			}
 		} else if (!strcmp(a, "hold")) {
 			printf("holding\n");
 			fflush(stdout);
