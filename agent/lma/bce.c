@@ -2,6 +2,8 @@
 /*
  * bce.c — the LMA binding cache: mobile nodes by NAI and by data-plane index,
  * bindings by BID, and the /64 home-network-prefix pool.
+ *
+ * Layer: the LMA's bottom (the caches, with fmc.c); calls fmc.c only.
  */
 #include <arpa/inet.h>
 #include <endian.h>

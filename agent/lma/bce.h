@@ -4,7 +4,8 @@
  * NAI, each with an MN index the LMA allocates for the data plane, its flow
  * mobility cache, and up to BCE_MAX_BINDINGS bindings keyed by a BID the LMA
  * allocates (unique per MN). Also the home-network-prefix pool (/64s out of
- * prefix-pool). Pure data structure: protocol decisions live in lma.c.
+ * prefix-pool). Pure data structure, the LMA's bottom layer: protocol decisions live
+ * above it (lma_reg.c, lma_flow.c; see lma_int.h for the layers).
  */
 #ifndef FLOWMOB_BCE_H
 #define FLOWMOB_BCE_H

@@ -2,6 +2,8 @@
 /*
  * fmc.c — the LMA's flow mobility cache (seed §5.2): storage, resolution of
  * entries against an MN's bindings, and compilation into data-plane rules.
+ *
+ * Layer: the LMA's bottom (the caches, with bce.c); calls nothing in agent/lma/.
  */
 #include <errno.h>
 #include <stdlib.h>

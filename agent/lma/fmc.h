@@ -2,9 +2,9 @@
 /*
  * fmc.h — the LMA's flow mobility cache (seed §5.2, Figure 8), one per mobile node:
  * FID-PRI, FID (per MN, RFC 6089), traffic selector (RFC 6088), BIDs, action,
- * active/inactive. Pure data structure: no sockets, no data plane. lma.c resolves
- * the entries against the MN's bindings (fmc_resolve) and pushes the result to the
- * data plane in one fm_dp_rules_set() call (fmc_to_rules).
+ * active/inactive. Pure data structure: no sockets, no data plane (the LMA's bottom
+ * layer). lma_base.c resolves the entries against the MN's bindings (fmc_resolve)
+ * and pushes the result to the data plane in one rules_set call (fmc_to_rules).
  */
 #ifndef FLOWMOB_FMC_H
 #define FLOWMOB_FMC_H

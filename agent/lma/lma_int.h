@@ -3,14 +3,17 @@
  * lma_int.h — private to agent/lma/: struct lma (the LMA's object graph) and the
  * lowest LMA layer, lma_base.c, that every other LMA file may call.
  *
- * The LMA's files are layers; each calls only the ones below it (tools/check-layers
- * checks that the calls form no loop):
+ * The LMA's files are layers; each calls only files further down this list
+ * (tools/check-layers checks that the calls form no loop):
  *
- *   lma.c         entry: life cycle, receive dispatch, reload, timers' wheel
- *   lma_ctl.c     control commands        lma_state.c  persistence, reconciliation
- *   lma_peer.c    MAG liveness (RFC 5847)  lma_reg.c    registration: PBU -> binding cache
- *   lma_flow.c    flow mobility: FMC placement, moves, FMI/BRI/UPN transactions
- *   lma_base.c    events, sending, config lookups, data-plane sync, option builders
+ *   lma_daemon.c  flowmobd's glue                                   lma.c, ctl (lma.h)
+ *   lma.c         entry: life cycle, dispatch, reload, timers   state, peer, reg, flow
+ *   lma_ctl.c     control commands                                  flow, base
+ *   lma_state.c   persistence, reconciliation at start              reg, base
+ *   lma_peer.c    MAG liveness (RFC 5847)                           flow, base
+ *   lma_reg.c     registration: PBU -> binding cache, PBA           flow, base
+ *   lma_flow.c    flow mobility: placement, moves, FMI/BRI/UPN      base
+ *   lma_base.c    events, sending, config lookups, data-plane sync  caches
  *   bce.c, fmc.c  the binding cache and the flow mobility cache (pure data)
  *
  * Timer callbacks and the save timer are bound by the layer that owns them, so a
