@@ -24,22 +24,26 @@ void lma_emit(struct lma *l, const char *name, json_t *fields)
 		json_decref(fields);
 }
 
+void lma_binding_fields(json_t *o, const struct bce_binding *b)
+{
+	json_t *pf = json_array();
+
+	json_object_set_new(o, "bid", json_integer(b->bid));
+	json_object_set_new(o, "att", json_integer(b->att));
+	json_object_set_new(o, "mag", j_addr(&b->mag));
+	for (unsigned i = 0; i < b->n_pfx; i++)
+		json_array_append_new(pf, j_prefix(&b->pfx[i]));
+	json_object_set_new(o, "prefixes", pf);
+}
+
 json_t *lma_ev_fields(const struct bce_mn *mn, const struct bce_binding *b)
 {
 	json_t *o = json_object();
 
 	if (mn)
 		json_object_set_new(o, "mn", json_string(mn->nai));
-	if (b) {
-		json_t *pf = json_array();
-
-		json_object_set_new(o, "bid", json_integer(b->bid));
-		json_object_set_new(o, "att", json_integer(b->att));
-		json_object_set_new(o, "mag", j_addr(&b->mag));
-		for (unsigned i = 0; i < b->n_pfx; i++)
-			json_array_append_new(pf, j_prefix(&b->pfx[i]));
-		json_object_set_new(o, "prefixes", pf);
-	}
+	if (b)
+		lma_binding_fields(o, b);
 	return o;
 }
 

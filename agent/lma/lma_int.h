@@ -126,6 +126,8 @@ static inline json_t *j_prefix(const struct fm_prefix *p)
 
 /* Events: hands one to hooks.event (which steals fields), or drops it. */
 void lma_emit(struct lma *l, const char *name, json_t *fields);
+/* A binding's BID, ATT, MAG and prefixes set in o (events, commands, the state file). */
+void lma_binding_fields(json_t *o, const struct bce_binding *b);
 /* The common fields of an event: "mn" and, with b, its BID, ATT, MAG and prefixes. */
 json_t *lma_ev_fields(const struct bce_mn *mn, const struct bce_binding *b);
 /* A flow cache entry's own fields (FID, priority, selector, BIDs, action, active,

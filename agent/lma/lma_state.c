@@ -27,15 +27,10 @@
 
 static json_t *binding_state(const struct bce_binding *b, uint64_t now, double wall)
 {
-	json_t *o = json_object(), *pf = json_array();
+	json_t *o = json_object();
 	int64_t left_ms = b->expires_ms > now ? (int64_t)(b->expires_ms - now) : 0;
 
-	json_object_set_new(o, "bid", json_integer(b->bid));
-	json_object_set_new(o, "att", json_integer(b->att));
-	json_object_set_new(o, "mag", j_addr(&b->mag));
-	for (unsigned i = 0; i < b->n_pfx; i++)
-		json_array_append_new(pf, j_prefix(&b->pfx[i]));
-	json_object_set_new(o, "prefixes", pf);
+	lma_binding_fields(o, b);
 	json_object_set_new(o, "state", json_string(bce_state_name(b->state)));
 	json_object_set_new(o, "hi", json_integer(b->hi));
 	json_object_set_new(o, "lifetime", json_integer(b->lifetime_s));
