@@ -26,12 +26,15 @@ when stdout is not a terminal it prints plain lines (one a second) instead.
 Everything it creates (namespaces, daemons, pins, senders) is removed on exit,
 on an error and on Ctrl-C/SIGTERM.
 
-Knobs: --upn, --chapter N (repeatable), --capture PATH, --live auto|on|off;
-DEMO_TAG (namespace prefix), DEMO_BREAK=N sabotages chapter N's move (the
-command goes to the wrong access network while the step still expects the
-right one) to show, and test, that the demo fails loudly.
+Knobs (`make demo DEMO_ARGS='--upn'` or tools/demo.sh --upn): --upn, --chapter N
+(repeatable), --capture PATH (default build/demo-signaling.pcapng), --live auto|on|off;
+DEMO_TAG (namespace prefix), DEMO_BREAK=N sabotages chapter N's move (1, 3: the
+flow move goes to the wrong access network; 2: the MN's 3GPP link stays down)
+while the step still expects the move, to show, and test, that the demo fails
+loudly.
 """
 import argparse
+import ipaddress
 import os
 import shutil
 import signal
@@ -45,7 +48,7 @@ sys.path[:0] = [os.path.join(REPO, "tests"), os.path.join(REPO, "tests", "e2e")]
 
 import nslib  # noqa: E402
 import fmsystem  # noqa: E402
-from fmsystem import ATT, LMA_ADDR, MAG_ADDR, MN_ID, MN_IF, MnCounters, UdpStream  # noqa: E402
+from fmsystem import ATT, CN_ADDR, LMA_ADDR, MAG_ADDR, MN_ID, MnCounters, UdpStream  # noqa: E402
 from fmsystem import hnps, mh_rows  # noqa: E402
 from nslib import wait_for  # noqa: E402
 
@@ -57,6 +60,7 @@ NODE = {LMA_ADDR: "LMA", MAG_ADDR["mag1"]: "MAG1", MAG_ADDR["mag2"]: "MAG2"}
 RATE = 200     # packets per second and flow
 WINDOW = 1.0   # seconds of the clean measurement window
 TICK = 0.25    # live view sample interval
+BEFORE = 1.0   # seconds of live view before a move
 P1 = "fd00:100::/64"  # the pool's first /64 (prefix-pool fd00:100::/48): the first binding's
 EXTRA_FIELDS = ["frame.time_epoch", "flowmob.fmi.seq", "flowmob.fma.seq", "flowmob.upn.seq",
                 "flowmob.upa.seq"]
@@ -69,6 +73,8 @@ class DemoError(Exception):
 class Flow:
     def __init__(self, name, port):
         self.name, self.port = name, port
+        self.sport = 20000 + port % 10000  # UdpStream's source port
+        self.dst = None
 
     def __str__(self):
         return f"flow {self.name} (UDP {self.port})"
@@ -106,17 +112,24 @@ class Demo:
         self.capdir = tempfile.mkdtemp(prefix="flowmob-demo-")
         self.caps = []        # per-step capture files, merged at the end
         self.open_caps = []
-        self.topo = self.system = self.cnt = None
+        self.topo = self.system = self.cnt = self.live = None
         self.streams = []
         self.flows = []
         self.chap = 0
         self.journal = []     # what moved, as measured, for the summary
         self.leftovers = []
-        self.messages = 0
 
     # -- output --------------------------------------------------------------
 
+    def close_line(self):
+        """Ends a live line refreshed in place, if one is open."""
+        if self.live and self.live.open:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+            self.live.open = False
+
     def out(self, text=""):
+        self.close_line()
         print(text, flush=True)
 
     def heading(self, text):
@@ -165,7 +178,7 @@ class Demo:
             if self.system is not None:
                 self.system.remove_dir()
             self.leftovers += problems
-            self.system = self.topo = self.cnt = None
+            self.system = self.topo = self.cnt = self.live = None
         finally:
             for s, h in old.items():
                 signal.signal(s, h)
@@ -223,15 +236,55 @@ class Demo:
         except TimeoutError:
             return False
 
-    def check_cache_agrees(self, fid, flow, measured):
-        """The packets' interface and the flow entry's binding tell the same story."""
-        f = self.flow_entry(fid)
-        to = f["bids"][0] if f and f["bids"] else None
+    def entry_for(self, flow):
+        """The flow cache entry the LMA applies to flow's packets: the first active
+        one, by FID-PRI then FID, whose selector matches them; None when none does."""
+        pkt = {"next_header": 17, "dst_port": flow.port, "src_port": flow.sport,
+               "dst_addr": ipaddress.ip_address(flow.dst), "src_addr": ipaddress.ip_address(CN_ADDR)}
+        entries = sorted((f for f in self.system.flows() if f["mn"] == MN_ID and f["active"]),
+                         key=lambda f: (f["priority"], f["fid"]))
+        for f in entries:
+            ok = True
+            for k, v in (f["selector"] or {}).items():
+                v = v if isinstance(v, list) else [v]
+                lo, hi = v[0], v[-1]
+                if k not in pkt:
+                    ok = False  # a field this demo's packets do not set a value for
+                elif k.endswith("_addr"):
+                    ok = ok and ipaddress.ip_address(lo) <= pkt[k] <= ipaddress.ip_address(hi)
+                else:
+                    ok = ok and int(lo) <= pkt[k] <= int(hi)
+            if ok:
+                return f
+        return None
+
+    def check_cache_agrees(self, flow, measured, fid=None):
+        """The packets' interface and the LMA's cache tell the same story: the flow
+        cache entry matching the flow (FID `fid` expected, None: no entry) points at
+        the binding through the MAG the packets came from; without an entry, that
+        binding holds the prefix the flow is addressed to (its default binding)."""
+        e = self.entry_for(flow)
+        got = e["fid"] if e else None
+        if got != fid:
+            want = f"FID {fid}" if fid else "no entry"
+            raise DemoError(f"expected {flow} to match {want} of the LMA's flow cache, it matches "
+                            + (f"FID {got}" if got else "none"))
+        if e is None:
+            b = self.system.binding_of(measured)
+            pfx = [p for p in (b or {}).get("prefixes", []) if fmsystem.in_prefix(flow.dst, p)]
+            if not pfx:
+                raise DemoError(f"{flow} matches no flow cache entry and came through {MAG[measured]}, "
+                                f"whose binding does not hold its destination {flow.dst}")
+            self.note(f"{flow} matches no flow cache entry: it follows its prefix {pfx[0]} to that "
+                      f"prefix's default binding, BID {b['bid']} ({MAG[measured]}), as counted")
+            return
+        to = e["bids"][0] if e["bids"] else None
         where = self.mag_of_bid(to)
         if where != measured:
-            raise DemoError(f"the LMA's cache steers FID {fid} to BID {to} ({MAG.get(where, 'none')}), "
+            raise DemoError(f"the LMA's cache steers FID {e['fid']} to BID {to} ({MAG.get(where, 'none')}), "
                             f"but the MN counted {flow} through {MAG[measured]}")
-        self.note(f"{flow} is FID {fid} of the cache: BID {to}, {MAG[where]}'s binding, as counted")
+        self.note(f"{flow} matches FID {e['fid']} of the LMA's flow cache: BID {to}, {MAG[where]}'s "
+                  f"binding, as counted")
 
     # -- signaling -------------------------------------------------------------------
 
@@ -250,7 +303,6 @@ class Demo:
         cap.stop(settle=max(0.0, 0.6 - (time.monotonic() - cap.t_start)))
         self.open_caps.remove(cap)
         rows = mh_rows(cap, fields=EXTRA_FIELDS)
-        self.messages += len(rows)
         if not rows:
             self.note("signaling: no Mobility Header message crossed the LMA's MAG links "
                       "(capture decoded with tools/wireshark/flowmob.lua)")
@@ -280,9 +332,11 @@ class Demo:
     def counters(self, flows):
         self.flows = list(flows)
         self.cnt = MnCounters(self.topo, [f.port for f in flows])
+        self.live = Live(self)
 
     def send(self, flow, dst):
-        s = UdpStream(self.system, dst, flow.port, rate=RATE)
+        s = UdpStream(self.system, dst, flow.port, rate=RATE, sport=flow.sport)
+        flow.dst = dst
         s.flow = flow
         self.streams.append(s)
         return s
@@ -298,8 +352,8 @@ class Demo:
         window. A flow whose packets all arrived on one interface gets its
         sentence, naming the interface the counters name; anything else stops the
         demo. Returns {Flow: mag} as measured."""
-        live = Live(self)
-        base = live.tick()
+        live = self.live
+        base = self.cnt.read()
         deadline = time.monotonic() + 5.0
         while time.monotonic() < deadline:
             c = live.tick()
@@ -310,7 +364,6 @@ class Demo:
         s0 = self.cnt.read()
         live.run(WINDOW)
         s1 = self.cnt.read()
-        live.done()
         measured, errors = {}, []
         for f, want in expect.items():
             d = {m: s1[f"in_{m}_{f.port}"] - s0[f"in_{m}_{f.port}"] for m in MAGS}
@@ -337,7 +390,7 @@ class Live:
         self.demo = demo
         self.samples = []
         self.last_plain = 0.0
-        self.shown = False
+        self.open = False  # a line refreshed in place, not yet ended
 
     def tick(self):
         c = self.demo.cnt.read()
@@ -362,12 +415,12 @@ class Live:
         return "rate  " + "  |  ".join(parts)
 
     def render(self, now):
-        if len(self.samples) < 2:
+        if len(self.samples) < 2 or now - self.samples[0][0] < 0.5:
             return
         if self.demo.live_tty:
             sys.stdout.write("\r\033[K   " + self.line())
             sys.stdout.flush()
-            self.shown = True
+            self.open = True
         elif now - self.last_plain >= 1.0 and now - self.samples[0][0] >= 0.9:
             self.demo.note(self.line())
             self.last_plain = now
@@ -381,10 +434,6 @@ class Live:
                 return
             time.sleep(min(TICK, left))
 
-    def done(self):
-        if self.shown:
-            sys.stdout.write("\n")
-            sys.stdout.flush()
 
 
 def node(addr):
@@ -480,6 +529,7 @@ def move_step(d, title, fid, att, bid=None):
         args = ["flow", "move", MN_ID, str(fid), "--att", str(wrong)]
         d.note(f"DEMO_BREAK={d.sabotage}: sabotaged, the move goes to ATT {wrong} instead")
     d.note("$ flowmobctl -j " + " ".join(args))
+    d.live.run(BEFORE)
     d.system.ctl("lma", *args)
 
 
@@ -505,19 +555,17 @@ def chapter1(d):
     d.send(X, addr)
     d.send(Y, addr)
     got = d.measure({X: "mag1", Y: "mag1"})
-    bx = d.system.binding_of(got[X])
-    d.note(f"{X} matches no flow cache entry: it follows the prefix's default binding, "
-           f"BID {bx['bid']} ({MAG[got[X]]}, registered first)")
-    d.check_cache_agrees(1, Y, got[Y])
+    d.check_cache_agrees(X, got[X])
+    d.check_cache_agrees(Y, got[Y], fid=1)
 
     cap = d.capture("move")
-    move_step(d, f"Figure 3: the LMA moves {Y} (FID 1) to the MN's 3GPP interface", 1, ATT["mag2"])
+    move_step(d, f"Figure 3: the LMA moves {Y} to the MN's 3GPP interface", 1, ATT["mag2"])
     d.wait_cache(lambda: d.flow_entry(1)["bids"][0] == b2["bid"])
     got = d.measure({X: "mag1", Y: "mag2"})
     d.signaling(cap, none=True)
     d.show_cache(fids=(1,))
-    d.check_cache_agrees(1, Y, got[Y])
-    d.note(f"MAG2 already served the shared prefix, so the LMA only changed its data plane")
+    d.check_cache_agrees(Y, got[Y], fid=1)
+    d.note("MAG2 already served the shared prefix, so the LMA only changed its data plane")
     d.journal.append(f"chapter 1: {Y} MAG1 -> MAG2, LMA-local (no Mobility Header message)")
 
     cap = d.capture("back")
@@ -525,7 +573,7 @@ def chapter1(d):
     d.wait_cache(lambda: d.flow_entry(1)["bids"][0] == b1["bid"])
     got = d.measure({X: "mag1", Y: "mag1"})
     d.signaling(cap, none=True)
-    d.check_cache_agrees(1, Y, got[Y])
+    d.check_cache_agrees(Y, got[Y], fid=1)
     d.journal.append(f"chapter 1: {Y} MAG2 -> MAG1, LMA-local; {X} stayed on MAG1")
     d.end()
 
@@ -544,10 +592,11 @@ def chapter2(d):
     d.counters([Z])
     d.send(Z, a1)
     got = d.measure({Z: "mag1"})
-    d.check_cache_agrees(7, Z, got[Z])
+    d.check_cache_agrees(Z, got[Z], fid=7)
 
     d.step("The MN's 3GPP interface attaches: MAG2's PBU, and the LMA moves the prefix")
     cap = d.capture("attach-mag2")
+    d.live.run(BEFORE)
     if d.sabotage == "2":
         d.note("DEMO_BREAK=2: sabotaged, the MN's 3GPP link stays down")
     else:
@@ -576,10 +625,16 @@ def chapter2(d):
                                 "mip6.nemo.mnp.mnp": lambda v: P1.split("/")[0] in v.split(",")}),
         ("BRA", "MAG1", "LMA", {"mip6.bri_status": "0"})])
     d.show_cache()
-    d.check_cache_agrees(7, Z, got[Z])
+    d.check_cache_agrees(Z, got[Z], fid=7)
     d.note(f"the PBA gave MAG2 the prefix {P1}, the BRI took it from MAG1 (BRA status 0)")
     d.journal.append(f"chapter 2: prefix {P1} with {Z} MAG1 -> MAG2 (PBU/PBA, BRI/BRA)")
     d.end()
+
+
+def has(prefix):
+    """A field test: the decoded HNP list holds prefix (given as P/len)."""
+    addr = prefix.split("/")[0]
+    return lambda v: addr in v.split(",")
 
 
 def chapter3(d, upn):
@@ -589,8 +644,8 @@ def chapter3(d, upn):
         title = "unique prefixes, the LMA moves a flow between MAGs with FMI/FMA (seed Figures 5-6)"
     d.begin(3, title, prefix_policy="unique", flow_signaling="upn" if upn else "fmi")
     res = attach(d, MAGS)
-    (b1, a1), (b2, a2) = res["mag1"], res["mag2"]
-    p1 = b1["prefixes"][0]
+    (b1, a1), (b2, _) = res["mag1"], res["mag2"]
+    p1, p2 = b1["prefixes"][0], b2["prefixes"][0]
     if set(b1["prefixes"]) & set(b2["prefixes"]):
         raise DemoError(f"expected unique prefixes, the bindings share "
                         f"{set(b1['prefixes']) & set(b2['prefixes'])}")
@@ -600,53 +655,55 @@ def chapter3(d, upn):
     d.send(X, a1)
     d.send(Y, a1)
     got = d.measure({X: "mag1", Y: "mag1"})
-    d.check_cache_agrees(1, Y, got[Y])
+    d.check_cache_agrees(X, got[X])
+    d.check_cache_agrees(Y, got[Y], fid=1)
 
-    cap = d.capture("move")
-    move_step(d, f"The LMA moves {Y} (FID 1) to MAG2, which does not hold {p1}", 1, ATT["mag2"])
-    if upn:
-        d.wait_cache(lambda: p1 in d.system.binding_of("mag2")["prefixes"])
-    else:
-        d.wait_cache(lambda: d.flow_entry(1)["bids"][0] == b2["bid"])
-    got = d.measure({X: "mag1", Y: "mag2"})
-    pfx = p1.split("/")[0]
-    if upn:
-        rows = d.signaling(cap, expect=[
-            ("UPN", "LMA", "MAG2", {"flowmob.upn.reason": "8", "flowmob.upn.a": flag,
-                                    "mip6.nemo.mnp.mnp": lambda v: pfx in v.split(",")}),
-            ("UPA", "MAG2", "LMA", {"flowmob.upa.status": "0"}),
-            ("PBU", "MAG2", "LMA", {"mip6.nemo.mnp.mnp": lambda v: pfx in v.split(",")}),
-            ("PBA", "LMA", "MAG2", {"mip6.ba.status": "0"})])
-        if [r for r in rows if r["msg"] in ("FMI", "FMA")]:
-            raise DemoError("flow-signaling upn, yet the capture has FMI/FMA")
-        d.show_cache()
-        d.check_cache_agrees(1, Y, got[Y])
-        d.note(f"the UPN asked MAG2 to re-register; its PBU/PBA added {p1} to MAG2's binding")
-        d.journal.append(f"chapter 3: {Y} MAG1 -> MAG2 (UPN/UPA, then PBU/PBA); {X} stayed on MAG1")
-        d.end()
-        return
-    d.signaling(cap, expect=[
-        ("FMI", "LMA", "MAG2", {"flowmob.fmi.c": lambda v: not flag(v),
-                                "flowmob.fid.fid": lambda v: first(v) == "1",
-                                "flowmob.bidref.bid": lambda v: str(b2["bid"]) in v.split(",")}),
-        ("FMA", "MAG2", "LMA", {"flowmob.fma.status": "0"})])
-    d.show_cache(fids=(1,))
-    d.check_cache_agrees(1, Y, got[Y])
-    d.note(f"the FMI told MAG2 about FID 1 (and the prefix {p1} it is addressed to); "
-           "MAG2 accepted it (FMA status 0)")
-    d.journal.append(f"chapter 3: {Y} MAG1 -> MAG2 (FMI/FMA); {X} stayed on MAG1")
+    def move(title, src, dst, b_dst, missing):
+        """One move of FID 1 to dst, whose binding lacks the prefix `missing`."""
+        cap = d.capture(f"to-{dst}")
+        move_step(d, title, 1, ATT[dst])
+        if upn:
+            d.wait_cache(lambda: missing in d.system.binding_of(dst)["prefixes"])
+        else:
+            d.wait_cache(lambda: d.flow_entry(1)["bids"][0] == b_dst["bid"])
+        got = d.measure({X: "mag1", Y: dst})
+        S, D = MAG[src], MAG[dst]
+        if upn:
+            rows = d.signaling(cap, expect=[
+                ("UPN", "LMA", D, {"flowmob.upn.reason": "8", "flowmob.upn.a": flag,
+                                   "mip6.nemo.mnp.mnp": has(missing),
+                                   "flowmob.fid.fid": lambda v: first(v) == "1"}),
+                ("UPA", D, "LMA", {"flowmob.upa.status": "0"}),
+                ("PBU", D, "LMA", {"mip6.nemo.mnp.mnp": has(missing)}),
+                ("PBA", "LMA", D, {"mip6.ba.status": "0", "mip6.nemo.mnp.mnp": has(missing)})])
+            if [r for r in rows if r["msg"] in ("FMI", "FMA")]:
+                raise DemoError("flow-signaling upn, yet the capture has FMI/FMA")
+            d.show_cache()
+            d.check_cache_agrees(Y, got[Y], fid=1)
+            d.note(f"the UPN (reason 8, FLOW-MOBILITY) asked {D} to re-register; its PBU/PBA added "
+                   f"{missing} to {D}'s binding")
+            how = "UPN/UPA, then PBU/PBA"
+        else:
+            expect = [("FMI", "LMA", D, {"flowmob.fmi.c": lambda v: not flag(v),
+                                         "flowmob.fid.fid": lambda v: first(v) == "1",
+                                         "flowmob.bidref.bid": lambda v: str(b_dst["bid"]) in v.split(","),
+                                         "mip6.nemo.mnp.mnp": has(missing)}),
+                      ("FMA", D, "LMA", {"flowmob.fma.status": "0"})]
+            rows = d.signaling(cap, expect=expect)
+            cancel = [r for r in rows if r["msg"] == "FMI" and NODE.get(r["ipv6.dst"]) == S
+                      and flag(r.get("flowmob.fmi.c", ""))]
+            d.show_cache(fids=(1,))
+            d.check_cache_agrees(Y, got[Y], fid=1)
+            d.note(f"the FMI gave {D} FID 1 (BID-ref {b_dst['bid']}) and the prefix {missing} the flow "
+                   f"is addressed to; {D} accepted (FMA status 0)"
+                   + (f"; {S} was told to forget FID 1 (FMI cancel, lifetime "
+                      f"{cancel[0]['flowmob.fmi.lifetime']})" if cancel else ""))
+            how = "FMI/FMA" + (f", FMI cancel to {S}" if cancel else "")
+        d.journal.append(f"chapter 3: {Y} {S} -> {D} ({how}); {X} stayed on MAG1")
 
-    cap = d.capture("back")
-    move_step(d, f"Figures 5-6: the LMA moves {Y} back to MAG1", 1, ATT["mag1"])
-    d.wait_cache(lambda: d.flow_entry(1)["bids"][0] == b1["bid"])
-    got = d.measure({X: "mag1", Y: "mag1"})
-    d.signaling(cap, expect=[
-        ("FMI", "LMA", "MAG2", {"flowmob.fmi.c": flag, "flowmob.fmi.lifetime": "0"}),
-        ("FMA", "MAG2", "LMA", {"flowmob.fma.status": "0"})])
-    d.show_cache(fids=(1,))
-    d.check_cache_agrees(1, Y, got[Y])
-    d.note("MAG2 was told to forget FID 1 (FMI cancel, lifetime 0)")
-    d.journal.append(f"chapter 3: {Y} MAG2 -> MAG1 (FMI cancel to MAG2)")
+    fig = "" if upn else "Figures 5-6: "
+    move(f"The LMA moves {Y} to MAG2, which does not hold {p1}", "mag1", "mag2", b2, p1)
+    move(f"{fig}the LMA moves {Y} back to MAG1, which does not hold {p2}", "mag2", "mag1", b1, p2)
     d.end()
 
 
@@ -660,6 +717,15 @@ def merge_captures(d, out):
         print(f"demo: mergecap failed: {p.stderr.strip()}", file=sys.stderr)
         return None
     return out
+
+
+def count_messages(path):
+    """Mobility Header messages in a capture file, as tshark counts them."""
+    try:
+        return len(nslib.tshark_fields(path, ["frame.number"], "ipv6.nxt == 135"))
+    except (nslib.NsError, subprocess.TimeoutExpired) as e:
+        print(f"demo: tshark could not read {path}: {e}", file=sys.stderr)
+        return None
 
 
 def main():
@@ -683,8 +749,9 @@ def main():
 
     def on_signal(sig, frame):
         raise KeyboardInterrupt
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGHUP, on_signal)
+    # also SIGINT: a shell without job control starts background jobs with it ignored
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
 
     d = Demo(args)
     chapters = sorted(set(args.chapter or (1, 2, 3)))
@@ -700,19 +767,15 @@ def main():
                 chapter2(d)
             else:
                 chapter3(d, args.upn)
-    except DemoError as e:
-        if d.live_tty:
-            print(flush=True)
-        print(f"\ndemo: FAILED in chapter {d.chap}: {e}", file=sys.stderr, flush=True)
+    except (DemoError, nslib.NsError, TimeoutError) as e:
+        d.close_line()
         d.daemon_log_tails()
+        print(f"\ndemo: FAILED in chapter {d.chap}: {e}", file=sys.stderr, flush=True)
         rc = 1
     except KeyboardInterrupt:
+        d.close_line()
         print("\ndemo: interrupted", file=sys.stderr, flush=True)
         rc = 130
-    except (nslib.NsError, TimeoutError) as e:
-        print(f"\ndemo: FAILED in chapter {d.chap}: {e}", file=sys.stderr, flush=True)
-        d.daemon_log_tails()
-        rc = 1
     finally:
         d.end()
         cap = merge_captures(d, args.capture)
@@ -728,7 +791,7 @@ def main():
         for j in d.journal:
             d.note(j)
     if cap:
-        d.note(f"signaling capture ({d.messages} Mobility Header messages): {cap}")
+        d.note(f"signaling capture ({count_messages(cap)} Mobility Header messages, all chapters): {cap}")
         d.note(f"  wireshark -X lua_script:{os.path.join(REPO, 'tools/wireshark/flowmob.lua')} {cap}")
     return rc
 
