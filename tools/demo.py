@@ -116,6 +116,8 @@ class Demo:
         self.streams = []
         self.flows = []
         self.chap = 0
+        self.plan = []        # the chapters to run
+        self.ready = {}       # chapter -> {"topo", "system"} prepared ahead
         self.journal = []     # what moved, as measured, for the summary
         self.leftovers = []
 
@@ -145,22 +147,49 @@ class Demo:
 
     # -- chapters: topology, daemons, teardown -----------------------------------
 
-    def begin(self, n, title, **opts):
+    def prepare(self, n):
+        """Builds chapter n's topology and starts its daemons without waiting for
+        them: the next chapter's BPF programs load while this one runs."""
+        topo = nslib.Topo(f"{self.tag}{n}")
+        entry = {"topo": topo, "system": None}
+        self.ready[n] = entry  # registered first: a Ctrl-C now still tears it down
+        topo.up()
+        entry["system"] = fmsystem.System(topo, log_level="info", **chapter_opts(n, self.args.upn))
+        for r in fmsystem.ROLES:
+            entry["system"].start(r)
+
+    def begin(self, n, title):
         self.chap = n
         self.heading(f"Chapter {n}: {title}")
-        self.topo = nslib.Topo(f"{self.tag}{n}")
-        self.topo.up()
-        self.system = fmsystem.System(self.topo, log_level="info", **opts)
-        t = time.monotonic()
-        self.system.start_all()
+        if n not in self.ready:
+            self.prepare(n)
+        entry = self.ready.pop(n)
+        self.topo, self.system = entry["topo"], entry["system"]
+        for r in fmsystem.ROLES:
+            self.system.wait_ready(r)
+        later = [c for c in self.plan if c > n]
+        if later:
+            self.prepare(later[0])
         lma = self.system.config["lma"]["lma"]
-        self.note(f"LMA + MAG1 (ATT 4, 802.11) + MAG2 (ATT 8, 3GPP) started in {time.monotonic() - t:.1f} s "
-                  f"(namespaces {self.topo.tag}-*); LMA prefix-policy {lma['prefix-policy']}, "
+        self.note(f"LMA, MAG1 (ATT 4, 802.11) and MAG2 (ATT 8, 3GPP) run as flowmobd in namespaces "
+                  f"{self.topo.tag}-*; LMA prefix-policy {lma['prefix-policy']}, "
                   f"flow-signaling {lma['flow-signaling']}")
 
-    def end(self):
-        """Stops everything of the chapter; signals are held off meanwhile so that
-        a second Ctrl-C cannot leave half of it behind."""
+    def teardown(self, topo, system):
+        problems = []
+        if system is not None:
+            problems += system.cleanup()
+        if topo is not None:
+            topo.tool("down", check=False)
+            problems += topo.present()
+        if system is not None:
+            system.remove_dir()
+        self.leftovers += problems
+
+    def end(self, everything=False):
+        """Stops everything of the chapter (everything: also the chapters prepared
+        ahead); signals are held off meanwhile so that a second Ctrl-C cannot
+        leave half of it behind."""
         old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
             for s in self.streams:
@@ -169,16 +198,11 @@ class Demo:
             for c in self.open_caps:
                 c.stop(settle=0)
             self.open_caps = []
-            problems = []
-            if self.system is not None:
-                problems += self.system.cleanup()
-            if self.topo is not None:
-                self.topo.tool("down", check=False)
-                problems += self.topo.present()
-            if self.system is not None:
-                self.system.remove_dir()
-            self.leftovers += problems
+            self.teardown(self.topo, self.system)
             self.system = self.topo = self.cnt = self.live = None
+            while everything and self.ready:
+                _, entry = self.ready.popitem()
+                self.teardown(entry["topo"], entry["system"])
         finally:
             for s, h in old.items():
                 signal.signal(s, h)
@@ -537,9 +561,19 @@ def move_step(d, title, fid, att, bid=None):
 # chapters
 
 
+def chapter_opts(n, upn):
+    """fmsystem.System options of chapter n."""
+    if n == 1:
+        return {"prefix_policy": "shared"}
+    if n == 2:
+        return {"prefix_policy": "unique",
+                "policies": [{"fid": 7, "priority": 5, "selector": {"dst-addr": [P1]},
+                              "prefer-att": [8, 4]}]}
+    return {"prefix_policy": "unique", "flow_signaling": "upn" if upn else "fmi"}
+
+
 def chapter1(d):
-    d.begin(1, "shared prefix, the LMA moves a flow on its own (seed Figures 1-3)",
-            prefix_policy="shared")
+    d.begin(1, "shared prefix, the LMA moves a flow on its own (seed Figures 1-3)")
     res = attach(d, MAGS)
     b1, addr = res["mag1"]
     b2 = res["mag2"][0]
@@ -579,10 +613,10 @@ def chapter1(d):
 
 
 def chapter2(d):
-    policy = {"fid": 7, "priority": 5, "selector": {"dst-addr": [P1]}, "prefer-att": [8, 4]}
-    d.begin(2, "unique prefixes, a new attachment's PBU moves a prefix, BRI/BRA (seed Figure 4)",
-            prefix_policy="unique", policies=[policy])
-    d.note(f"policy FID 7: everything to {P1} prefers 3GPP (ATT 8), then 802.11 (ATT 4)")
+    d.begin(2, "unique prefixes, a new attachment's PBU moves a prefix, BRI/BRA (seed Figure 4)")
+    for pol in d.system.config["lma"]["lma"]["policies"]:
+        d.note(f"LMA policy FID {pol['fid']}: everything to {', '.join(pol['selector']['dst-addr'])} "
+               f"prefers " + ", then ".join(f"ATT {a} ({ATT_NAME[a]})" for a in pol["prefer-att"]))
     res = attach(d, ["mag1"])
     b1, a1 = res["mag1"]
     if b1["prefixes"] != [P1]:
@@ -642,7 +676,7 @@ def chapter3(d, upn):
         title = "unique prefixes, the LMA moves a flow with UPN/UPA (RFC 7864)"
     else:
         title = "unique prefixes, the LMA moves a flow between MAGs with FMI/FMA (seed Figures 5-6)"
-    d.begin(3, title, prefix_policy="unique", flow_signaling="upn" if upn else "fmi")
+    d.begin(3, title)
     res = attach(d, MAGS)
     (b1, a1), (b2, _) = res["mag1"], res["mag2"]
     p1, p2 = b1["prefixes"][0], b2["prefixes"][0]
@@ -754,7 +788,7 @@ def main():
         signal.signal(sig, on_signal)
 
     d = Demo(args)
-    chapters = sorted(set(args.chapter or (1, 2, 3)))
+    chapters = d.plan = sorted(set(args.chapter or (1, 2, 3)))
     t0 = time.monotonic()
     rc = 0
     print("flowmob demo: PMIPv6 flow mobility (LMA + MAG1 + MAG2 as flowmobd, XDP data plane), "
@@ -777,7 +811,7 @@ def main():
         print("\ndemo: interrupted", file=sys.stderr, flush=True)
         rc = 130
     finally:
-        d.end()
+        d.end(everything=True)
         cap = merge_captures(d, args.capture)
         shutil.rmtree(d.capdir, ignore_errors=True)
         d.heading("Tearing down")
