@@ -33,6 +33,7 @@
 #include "core/clock.h"
 #include "core/ctl.h"
 #include "core/log.h"
+#include "core/fsutil.h"
 #include "core/version.h"
 
 #define FM_CTL_MAX_LINE	   (256 * 1024)	     /* longest request */
@@ -427,27 +428,6 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
-static int mkdir_p(const char *dir, mode_t mode)
-{
-	char tmp[PATH_MAX];
-	size_t n = strlen(dir);
-
-	if (n == 0 || n >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	memcpy(tmp, dir, n + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, mode) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* An existing path: a live instance (-EADDRINUSE), stale (removed, 0) or not a socket. */
 static int check_existing(const struct sockaddr_un *sa)
 {
@@ -503,7 +483,7 @@ int fm_ctl_open(struct ev_loop *loop, const char *path, struct fm_ctl **out)
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		r = mkdir_p(dir, 0755);
+		r = fm_mkdir_p(dir, 0755);
 		if (r) {
 			pr_err("ctl: cannot create %s: %s", dir, strerror(-r));
 			return r;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/fsutil.h"
 #include "core/state.h"
 
 static bool name_ok(const char *name)
@@ -32,27 +33,6 @@ static bool name_ok(const char *name)
 			return false;
 	}
 	return true;
-}
-
-static int mkdir_p(const char *dir, mode_t mode)
-{
-	char tmp[PATH_MAX];
-	size_t n = strlen(dir);
-
-	if (n == 0 || n >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	memcpy(tmp, dir, n + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -83,7 +63,7 @@ int fm_state_save(const char *dir, const char *name, const json_t *obj)
 	    snprintf(tmp, sizeof(tmp), "%s/.%s.json.%d.tmp", dir, name, (int)getpid()) >=
 		(int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	r = mkdir_p(dir, 0700);
+	r = fm_mkdir_p(dir, 0700);
 	if (r) {
 		pr_err("state: cannot create %s: %s", dir, strerror(-r));
 		return r;

@@ -23,6 +23,7 @@
 
 #include "daemon/config.h"
 #include "core/log.h"
+#include "core/num.h"
 
 /* ---- raw (as loaded by libcyaml) ------------------------------------------ */
 
@@ -653,21 +654,6 @@ static const char *kjoin(char *buf, size_t len, const char *parent, const char *
 	return buf;
 }
 
-static int parse_num(const char *s, uint32_t max, uint32_t *out)
-{
-	char *end;
-	unsigned long long n;
-
-	if (!s || !*s || *s == '-' || *s == '+' || isspace((unsigned char)*s))
-		return -1;
-	errno = 0;
-	n = strtoull(s, &end, 0);
-	if (errno || *end || n > max)
-		return -1;
-	*out = (uint32_t)n;
-	return 0;
-}
-
 /* "a.b.c.d" -> ::ffff:a.b.c.d, or an IPv6 address. Returns 4, 6 or 0. */
 static int parse_any_addr(const char *s, struct in6_addr *out)
 {
@@ -753,7 +739,7 @@ static int sel_num(struct vctx *v, const char *key, char **vals, unsigned n, uin
 	uint32_t x[2] = {0, 0};
 
 	for (unsigned i = 0; i < n; i++)
-		if (parse_num(vals[i], max, &x[i]))
+		if (fm_parse_u32(vals[i], max, &x[i]))
 			return verr(v, key, "'%s' is not a number in [0, %u]", vals[i], max);
 	if (n == 2 && x[0] > x[1])
 		return verr(v, key, "range start %u is above its end %u", x[0], x[1]);

@@ -41,6 +41,7 @@
 
 #include "dp/dataplane.h"
 #include "core/log.h"
+#include "core/fsutil.h"
 #include "fm_dp_maps.h"
 #include "fm_stats.h"
 #include "flowmob.skel.h"
@@ -111,27 +112,6 @@ bool fm_dp_reused(const struct fm_dp *dp)
 }
 
 /* ---- helpers ------------------------------------------------------------------ */
-
-static int mkdir_p(const char *path)
-{
-	char tmp[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	memcpy(tmp, path, len + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(tmp, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 static bool name_ok(const char *s)
 {
@@ -651,7 +631,7 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 	rc = pin_dir_of(o, dp->pin_dir, sizeof(dp->pin_dir));
 	if (rc)
 		goto err;
-	rc = mkdir_p(dp->pin_dir);
+	rc = fm_mkdir_p(dp->pin_dir, 0700);
 	if (rc) {
 		pr_err("dataplane: create %s: %s", dp->pin_dir, strerror(-rc));
 		goto err;

@@ -12,6 +12,7 @@
  * unknown options and sub-options as raw bytes.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -113,6 +114,17 @@ const struct mh_opt *mh_opt_find(const struct mh_msg *m, uint8_t type, int nth)
 		if (m->opts[i].type == type && nth-- == 0)
 			return &m->opts[i];
 	return NULL;
+}
+
+/* mh_msg_init clears everything before opts: keep the option array last. */
+_Static_assert(offsetof(struct mh_msg, opts) + sizeof(((struct mh_msg *)0)->opts) ==
+		       sizeof(struct mh_msg),
+	       "struct mh_msg: opts must be the last member");
+
+void mh_msg_init(struct mh_msg *m, enum mh_kind k)
+{
+	memset(m, 0, offsetof(struct mh_msg, opts));
+	m->kind = k;
 }
 
 struct mh_opt *mh_opt_add(struct mh_msg *m, uint8_t type)

@@ -265,6 +265,10 @@ bool mh_type_known(uint8_t type);
 /* Decode one MH; returns 0, or -1 with err naming what is wrong and where. */
 int mh_decode(const uint8_t *buf, size_t len, struct mh_msg *m, struct mh_err *err);
 
+/* An empty message of kind k: the fixed fields cleared, no options; the option
+ * array is not touched (it is large), so this is the cheap way to start a message. */
+void mh_msg_init(struct mh_msg *m, enum mh_kind k);
+
 /* The n-th (0-based) option of a type, or NULL. */
 const struct mh_opt *mh_opt_find(const struct mh_msg *m, uint8_t type, int nth);
 /* Append an option; returns a pointer to it, or NULL when the message is full. */

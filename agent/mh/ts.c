@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mh/ts.h"
+#include "core/num.h"
 
 static const char *const names6[TS_NFIELDS] = {
     "src_addr", "dst_addr", "spi", "flow_label", "src_port", "dst_port", "tc", "next_header",
@@ -151,28 +152,6 @@ static int field_by_name(const char *w, enum ts_format fmt)
 	return -1;
 }
 
-static int parse_num(const char *s, uint32_t max, uint32_t *out)
-{
-	unsigned long long v;
-	char *end;
-	int base = 10;
-
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return -1;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-		if (!*s)
-			return -1;
-	}
-	errno = 0;
-	v = strtoull(s, &end, base);
-	if (errno || *end || v > max)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 static int parse_addr(const char *s, enum ts_format fmt, struct in6_addr *a)
 {
 	struct in_addr v4;
@@ -198,7 +177,7 @@ static int parse_addr_value(char *s, enum ts_format fmt, struct ts_val *v)
 		uint32_t plen;
 
 		*sep = 0;
-		if (parse_addr(s, fmt, &v->addr[0]) || parse_num(sep + 1, bits, &plen))
+		if (parse_addr(s, fmt, &v->addr[0]) || fm_parse_u32(sep + 1, bits, &plen))
 			return -1;
 		v->addr[1] = v->addr[0];
 		for (unsigned int b = off + plen; b < 128; b++) {
@@ -227,13 +206,13 @@ static int parse_num_value(char *s, enum ts_field f, struct ts_val *v)
 
 	if (sep) {
 		*sep = 0;
-		if (parse_num(s, ts_field_max(f), &v->num[0]) ||
-		    parse_num(sep + 1, ts_field_max(f), &v->num[1]))
+		if (fm_parse_u32(s, ts_field_max(f), &v->num[0]) ||
+		    fm_parse_u32(sep + 1, ts_field_max(f), &v->num[1]))
 			return -1;
 		v->n = TS_RANGE;
 		return 0;
 	}
-	if (parse_num(s, ts_field_max(f), &v->num[0]))
+	if (fm_parse_u32(s, ts_field_max(f), &v->num[0]))
 		return -1;
 	v->n = TS_EXACT;
 	return 0;
