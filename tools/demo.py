@@ -693,7 +693,9 @@ def chapter3(d, upn):
     d.check_cache_agrees(Y, got[Y], fid=1)
 
     def move(title, src, dst, b_dst, missing):
-        """One move of FID 1 to dst, whose binding lacks the prefix `missing`."""
+        """One move of FID 1 to dst, whose binding lacks the prefix `missing`. FID 1's
+        selector names no destination address, so the flow may be addressed to any
+        of the MN's prefixes: the LMA signals every one the target lacks."""
         cap = d.capture(f"to-{dst}")
         move_step(d, title, 1, ATT[dst])
         if upn:
@@ -728,13 +730,16 @@ def chapter3(d, upn):
                       and flag(r.get("flowmob.fmi.c", ""))]
             d.show_cache(fids=(1,))
             d.check_cache_agrees(Y, got[Y], fid=1)
-            d.note(f"the FMI gave {D} FID 1 (BID-ref {b_dst['bid']}) and the prefix {missing} the flow "
-                   f"is addressed to; {D} accepted (FMA status 0)"
+            d.note(f"the FMI gave {D} FID 1 (BID-ref {b_dst['bid']}) and the home prefix {missing} its "
+                   f"binding lacks; {D} accepted (FMA status 0)"
                    + (f"; {S} was told to forget FID 1 (FMI cancel, lifetime "
                       f"{cancel[0]['flowmob.fmi.lifetime']})" if cancel else ""))
             how = "FMI/FMA" + (f", FMI cancel to {S}" if cancel else "")
         d.journal.append(f"chapter 3: {Y} {S} -> {D} ({how}); {X} stayed on MAG1")
 
+    if "dst_addr" not in (d.flow_entry(1)["selector"] or {}):
+        d.note("FID 1's selector names no destination address, so the flow may be addressed to "
+               "any of the MN's prefixes: a move signals every one the target binding lacks")
     fig = "" if upn else "Figures 5-6: "
     move(f"The LMA moves {Y} to MAG2, which does not hold {p1}", "mag1", "mag2", b2, p1)
     move(f"{fig}the LMA moves {Y} back to MAG1, which does not hold {p2}", "mag2", "mag1", b1, p2)
