@@ -25,6 +25,48 @@
 #include "core/log.h"
 #include "core/num.h"
 
+/* ---- defaults: what an absent key means ----------------------------------- */
+
+/* RFC 5213 §12 / RFC 6275 values where the RFCs give one (docs/configuration.md). */
+const struct fm_cfg_lma_timers fm_cfg_lma_timers_default = {
+    .min_delay_before_bce_delete_ms = 10000,
+    .max_delay_before_new_bce_assign_ms = 1500,
+    .timestamp_window_ms = 300,
+    .heartbeat_interval_s = 60,
+    .heartbeat_missed = 3,
+    .retransmit_initial_ms = 1500,
+    .retransmit_max_ms = 32000,
+    .max_lifetime_s = 65532,
+};
+
+const struct fm_cfg_mag_timers fm_cfg_mag_timers_default = {
+    .retransmit_initial_ms = 1500,
+    .retransmit_max_ms = 32000,
+    .lifetime_s = 3600,
+    .ra_interval_s = 10,
+    .idle_timeout_s = 0,
+    .heartbeat_interval_s = 60,
+    .heartbeat_missed = 3,
+};
+
+void fm_config_defaults(struct fm_config *c, enum fm_role role)
+{
+	memset(c, 0, sizeof(*c));
+	c->role = role;
+	c->log_level = FM_LOG_INFO;
+	snprintf(c->bpffs, sizeof(c->bpffs), "%s", FM_CFG_DEFAULT_BPFFS);
+
+	c->lma.dataplane = FM_DP_MODE_XDP;
+	c->lma.prefix_policy = FM_PP_UNIQUE;
+	c->lma.ordering = FM_ORDER_TIMESTAMP;
+	c->lma.flow_signaling = FM_SIG_FMI;
+	c->lma.timers = fm_cfg_lma_timers_default;
+
+	c->mag.dataplane = FM_DP_MODE_XDP;
+	inet_pton(AF_INET6, FM_CFG_DEFAULT_LINK_LOCAL, &c->mag.link_local);
+	c->mag.timers = fm_cfg_mag_timers_default;
+}
+
 /* ---- raw (as loaded by libcyaml) ------------------------------------------ */
 
 /* Selector: every field a list of 1 or 2 scalars, kept as strings. */
@@ -637,6 +679,9 @@ static uint32_t opt_u32(const unsigned *p, uint32_t def)
 	return p ? *p : def;
 }
 
+/* A timer key: the file's value if given, else the default already in place. */
+#define OPT_TIMER(dst, src) ((dst) = opt_u32((src), (dst)))
+
 static int range_u32(struct vctx *v, const char *key, const unsigned *p, uint32_t lo, uint32_t hi)
 {
 	if (p && (*p < lo || *p > hi))
@@ -820,7 +865,7 @@ static int parse_policy(struct vctx *v, const char *pkey, const struct raw_polic
 	p->fid = (uint16_t)*rp->fid;
 	if (range_u32(v, K("priority"), rp->priority, 0, 65535))
 		return -1;
-	p->priority = (uint16_t)opt_u32(rp->priority, 100);
+	p->priority = (uint16_t)opt_u32(rp->priority, FM_CFG_DEFAULT_PRIORITY);
 	p->drop = rp->action == 2;
 	if (parse_selector(v, K("selector"), rp->selector, &p->selector))
 		return -1;
@@ -906,7 +951,8 @@ static int load_lma(struct vctx *v, const struct raw_lma *r, struct fm_cfg_lma *
 				return verr(v, key, "'%s' is also a core interface",
 					    l->access_ifaces[i]);
 			}
-	l->dataplane = r->dataplane ? (enum fm_dp_mode)r->dataplane : FM_DP_MODE_XDP;
+	if (r->dataplane)
+		l->dataplane = (enum fm_dp_mode)r->dataplane;
 	if (parse_prefix6(v, "lma.prefix-pool", r->prefix_pool, &l->prefix_pool,
 			  &l->prefix_pool_len))
 		return -1;
@@ -917,11 +963,12 @@ static int load_lma(struct vctx *v, const struct raw_lma *r, struct fm_cfg_lma *
 	    IN6_IS_ADDR_UNSPECIFIED(&l->prefix_pool))
 		return verr(v, "lma.prefix-pool", "'%s' is not a global or unique-local prefix",
 			    r->prefix_pool);
-	l->prefix_policy =
-	    r->prefix_policy ? (enum fm_prefix_policy)r->prefix_policy : FM_PP_UNIQUE;
-	l->ordering = r->ordering ? (enum fm_ordering)r->ordering : FM_ORDER_TIMESTAMP;
-	l->flow_signaling =
-	    r->flow_signaling ? (enum fm_flow_signaling)r->flow_signaling : FM_SIG_FMI;
+	if (r->prefix_policy)
+		l->prefix_policy = (enum fm_prefix_policy)r->prefix_policy;
+	if (r->ordering)
+		l->ordering = (enum fm_ordering)r->ordering;
+	if (r->flow_signaling)
+		l->flow_signaling = (enum fm_flow_signaling)r->flow_signaling;
 
 	for (unsigned i = 0; i < r->mags_count; i++) {
 		snprintf(key, sizeof(key), "lma.mags[%u]", i);
@@ -971,15 +1018,14 @@ static int load_lma(struct vctx *v, const struct raw_lma *r, struct fm_cfg_lma *
 	    range_u32(v, "lma.timers.retransmit-max", t->retransmit_max, 10, 3600000) ||
 	    range_u32(v, "lma.timers.max-lifetime", t->max_lifetime, 4, 65532))
 		return -1;
-	l->timers.min_delay_before_bce_delete_ms = opt_u32(t->min_delay_before_bce_delete, 10000);
-	l->timers.max_delay_before_new_bce_assign_ms =
-	    opt_u32(t->max_delay_before_new_bce_assign, 1500);
-	l->timers.timestamp_window_ms = opt_u32(t->timestamp_window, 300);
-	l->timers.heartbeat_interval_s = opt_u32(t->heartbeat_interval, 60);
-	l->timers.heartbeat_missed = opt_u32(t->heartbeat_missed, 3);
-	l->timers.retransmit_initial_ms = opt_u32(t->retransmit_initial, 1500);
-	l->timers.retransmit_max_ms = opt_u32(t->retransmit_max, 32000);
-	l->timers.max_lifetime_s = opt_u32(t->max_lifetime, 65532);
+	OPT_TIMER(l->timers.min_delay_before_bce_delete_ms, t->min_delay_before_bce_delete);
+	OPT_TIMER(l->timers.max_delay_before_new_bce_assign_ms, t->max_delay_before_new_bce_assign);
+	OPT_TIMER(l->timers.timestamp_window_ms, t->timestamp_window);
+	OPT_TIMER(l->timers.heartbeat_interval_s, t->heartbeat_interval);
+	OPT_TIMER(l->timers.heartbeat_missed, t->heartbeat_missed);
+	OPT_TIMER(l->timers.retransmit_initial_ms, t->retransmit_initial);
+	OPT_TIMER(l->timers.retransmit_max_ms, t->retransmit_max);
+	OPT_TIMER(l->timers.max_lifetime_s, t->max_lifetime);
 	if (l->timers.retransmit_max_ms < l->timers.retransmit_initial_ms)
 		return verr(v, "lma.timers.retransmit-max", "%u is below retransmit-initial (%u)",
 			    l->timers.retransmit_max_ms, l->timers.retransmit_initial_ms);
@@ -1004,7 +1050,8 @@ static int load_mag(struct vctx *v, const struct raw_mag *r, struct fm_cfg_mag *
 		return verr(v, "mag.lma", "the LMA's address equals the MAG's own");
 	if (parse_ifname(v, "mag.lma-interface", r->lma_interface, m->lma_interface))
 		return -1;
-	m->dataplane = r->dataplane ? (enum fm_dp_mode)r->dataplane : FM_DP_MODE_XDP;
+	if (r->dataplane)
+		m->dataplane = (enum fm_dp_mode)r->dataplane;
 
 	for (unsigned i = 0; i < r->access_interfaces_count; i++) {
 		const struct raw_access *ra = &r->access_interfaces[i];
@@ -1045,8 +1092,6 @@ static int load_mag(struct vctx *v, const struct raw_mag *r, struct fm_cfg_mag *
 		if (!IN6_IS_ADDR_LINKLOCAL(&m->link_local))
 			return verr(v, "mag.link-local",
 				    "'%s' is not a link-local (fe80::/10) address", r->link_local);
-	} else {
-		inet_pton(AF_INET6, "fe80::1", &m->link_local);
 	}
 
 	for (unsigned i = 0; i < r->mobile_nodes_count; i++) {
@@ -1075,13 +1120,13 @@ static int load_mag(struct vctx *v, const struct raw_mag *r, struct fm_cfg_mag *
 	    range_u32(v, "mag.timers.heartbeat-interval", t->heartbeat_interval, 0, 86400) ||
 	    range_u32(v, "mag.timers.heartbeat-missed", t->heartbeat_missed, 1, 100))
 		return -1;
-	m->timers.retransmit_initial_ms = opt_u32(t->retransmit_initial, 1500);
-	m->timers.retransmit_max_ms = opt_u32(t->retransmit_max, 32000);
-	m->timers.lifetime_s = opt_u32(t->lifetime, 3600);
-	m->timers.ra_interval_s = opt_u32(t->ra_interval, 10);
-	m->timers.idle_timeout_s = opt_u32(t->idle_timeout, 0);
-	m->timers.heartbeat_interval_s = opt_u32(t->heartbeat_interval, 60);
-	m->timers.heartbeat_missed = opt_u32(t->heartbeat_missed, 3);
+	OPT_TIMER(m->timers.retransmit_initial_ms, t->retransmit_initial);
+	OPT_TIMER(m->timers.retransmit_max_ms, t->retransmit_max);
+	OPT_TIMER(m->timers.lifetime_s, t->lifetime);
+	OPT_TIMER(m->timers.ra_interval_s, t->ra_interval);
+	OPT_TIMER(m->timers.idle_timeout_s, t->idle_timeout);
+	OPT_TIMER(m->timers.heartbeat_interval_s, t->heartbeat_interval);
+	OPT_TIMER(m->timers.heartbeat_missed, t->heartbeat_missed);
 	if (m->timers.retransmit_max_ms < m->timers.retransmit_initial_ms)
 		return verr(v, "mag.timers.retransmit-max", "%u is below retransmit-initial (%u)",
 			    m->timers.retransmit_max_ms, m->timers.retransmit_initial_ms);
@@ -1097,7 +1142,8 @@ static int load_top(struct vctx *v, const struct raw_config *r, struct fm_config
 	if (parse_name(v, "instance", r->instance, c->instance, sizeof(c->instance)))
 		return -1;
 	c->role = (enum fm_role)r->role;
-	c->log_level = r->log_level ? *r->log_level : FM_LOG_INFO;
+	if (r->log_level)
+		c->log_level = *r->log_level;
 
 	if (r->control_socket) {
 		if (parse_path(v, "control-socket", r->control_socket, c->control_socket,
@@ -1108,7 +1154,7 @@ static int load_top(struct vctx *v, const struct raw_config *r, struct fm_config
 				    c->instance) >= sizeof(c->control_socket)) {
 		return verr(v, "instance", "too long for the default control-socket path");
 	}
-	if (parse_path(v, "bpffs", r->bpffs ? r->bpffs : "/sys/fs/bpf", c->bpffs, sizeof(c->bpffs)))
+	if (r->bpffs && parse_path(v, "bpffs", r->bpffs, c->bpffs, sizeof(c->bpffs)))
 		return -1;
 	if (r->netns && parse_name(v, "netns", r->netns, c->netns, sizeof(c->netns)))
 		return -1;
@@ -1342,11 +1388,12 @@ int fm_config_load(const char *path, struct fm_config *out, char *err, size_t er
 		goto out;
 	}
 
-	tmp = calloc(1, sizeof(*tmp));
+	tmp = malloc(sizeof(*tmp));
 	if (!tmp) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
+	fm_config_defaults(tmp, (enum fm_role)raw->role);
 	if (load_top(&v, raw, tmp) || load_modes(&v, tmp))
 		goto out;
 	memcpy(out, tmp, sizeof(*out));

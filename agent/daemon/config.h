@@ -149,6 +149,23 @@ struct fm_config {
 	struct fm_cfg_mag mag;	  /* role: mag */
 };
 
+/* Defaults of keys that are not derived from another key (the control socket and
+ * state directory are derived from the instance name by fm_config_load). */
+#define FM_CFG_DEFAULT_BPFFS	  "/sys/fs/bpf"
+#define FM_CFG_DEFAULT_LINK_LOCAL "fe80::1"
+#define FM_CFG_DEFAULT_PRIORITY	  100 /* a policy's or flow request's priority */
+
+extern const struct fm_cfg_lma_timers fm_cfg_lma_timers_default;
+extern const struct fm_cfg_mag_timers fm_cfg_mag_timers_default;
+
+/*
+ * Every default, in one place: what each absent key means, for both sections
+ * (timers, attach mode, policies, link-local, log level, bpffs). fm_config_load
+ * starts from it; unit tests build their configs from it. The roles use the
+ * values as they are: there is no fallback at the point of use.
+ */
+void fm_config_defaults(struct fm_config *c, enum fm_role role);
+
 /* Load and validate; returns 0, or -1 with a message naming the key in err. */
 int fm_config_load(const char *path, struct fm_config *out, char *err, size_t errlen);
 

@@ -536,6 +536,59 @@ static void test_bad_file(void **state)
 			fail_msg("'%s' missing in: %s", b->want[w], err);
 }
 
+/* fm_config_defaults is the one source of defaults: the documented values, and a
+ * file without the optional keys loads exactly them. */
+static void test_defaults(void **state)
+{
+	struct fm_config *d = malloc(sizeof(*d));
+	char path[128];
+
+	(void)state;
+	assert_non_null(d);
+	fm_config_defaults(d, FM_ROLE_MAG);
+	assert_int_equal(d->role, FM_ROLE_MAG);
+	assert_int_equal(d->log_level, FM_LOG_INFO);
+	assert_string_equal(d->bpffs, "/sys/fs/bpf");
+	assert_int_equal(d->lma.dataplane, FM_DP_MODE_XDP);
+	assert_int_equal(d->lma.prefix_policy, FM_PP_UNIQUE);
+	assert_int_equal(d->lma.ordering, FM_ORDER_TIMESTAMP);
+	assert_int_equal(d->lma.flow_signaling, FM_SIG_FMI);
+	assert_int_equal(d->lma.timers.min_delay_before_bce_delete_ms, 10000);
+	assert_int_equal(d->lma.timers.max_delay_before_new_bce_assign_ms, 1500);
+	assert_int_equal(d->lma.timers.timestamp_window_ms, 300);
+	assert_int_equal(d->lma.timers.heartbeat_interval_s, 60);
+	assert_int_equal(d->lma.timers.heartbeat_missed, 3);
+	assert_int_equal(d->lma.timers.retransmit_initial_ms, 1500);
+	assert_int_equal(d->lma.timers.retransmit_max_ms, 32000);
+	assert_int_equal(d->lma.timers.max_lifetime_s, 65532);
+	assert_int_equal(d->lma.tunnel_mtu, 0);
+	assert_int_equal(d->mag.dataplane, FM_DP_MODE_XDP);
+	addr_eq(&d->mag.link_local, "fe80::1");
+	assert_false(d->mag.keep_flow_state);
+	assert_int_equal(d->mag.timers.retransmit_initial_ms, 1500);
+	assert_int_equal(d->mag.timers.retransmit_max_ms, 32000);
+	assert_int_equal(d->mag.timers.lifetime_s, 3600);
+	assert_int_equal(d->mag.timers.ra_interval_s, 10);
+	assert_int_equal(d->mag.timers.idle_timeout_s, 0);
+	assert_int_equal(d->mag.timers.heartbeat_interval_s, 60);
+	assert_int_equal(d->mag.timers.heartbeat_missed, 3);
+	assert_int_equal(d->mag.tunnel_mtu, 0);
+
+	assert_int_equal(load("tests/unit/config/mag-minimal.yaml"), 0);
+	assert_memory_equal(&cfg.mag.timers, &fm_cfg_mag_timers_default, sizeof(cfg.mag.timers));
+	assert_memory_equal(&cfg.mag.timers, &d->mag.timers, sizeof(cfg.mag.timers));
+	snprintf(path, sizeof(path), "%s/lma-minimal.yaml", tmpdir);
+	assert_int_equal(write_file(path, LMA_HEAD), 0);
+	assert_int_equal(load(path), 0);
+	unlink(path);
+	assert_memory_equal(&cfg.lma.timers, &fm_cfg_lma_timers_default, sizeof(cfg.lma.timers));
+	assert_memory_equal(&cfg.lma.timers, &d->lma.timers, sizeof(cfg.lma.timers));
+	assert_int_equal(cfg.lma.prefix_policy, FM_PP_UNIQUE);
+	assert_int_equal(cfg.lma.ordering, FM_ORDER_TIMESTAMP);
+	assert_int_equal(cfg.lma.flow_signaling, FM_SIG_FMI);
+	free(d);
+}
+
 static void test_missing_file(void **state)
 {
 	(void)state;
@@ -578,7 +631,7 @@ int main(void)
 	    cmocka_unit_test(test_example_lma),	    cmocka_unit_test(test_example_mags),
 	    cmocka_unit_test(test_lma_full),	    cmocka_unit_test(test_mag_full_and_defaults),
 	    cmocka_unit_test(test_missing_file),    cmocka_unit_test(test_empty_file),
-	    cmocka_unit_test(test_interface_modes),
+	    cmocka_unit_test(test_interface_modes), cmocka_unit_test(test_defaults),
 	};
 	const size_t nf = sizeof(fixed) / sizeof(fixed[0]);
 	const size_t nb = sizeof(bad_files) / sizeof(bad_files[0]);
