@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stddef.h>
+
 #include <cyaml/cyaml.h>
 
 #include "daemon/config.h"
@@ -1404,4 +1406,126 @@ out:
 		cyaml_free(&cc, &top_schema, raw, 0);
 	free(data);
 	return ret;
+}
+
+/* ---- SIGHUP: the reload table ----------------------------------------------------- */
+
+#define FIELD(f) offsetof(struct fm_config, f), sizeof(((struct fm_config *)0)->f)
+/* fields first..last, adjacent in struct fm_config (a list and its count) */
+#define SPAN(first, last)                                                                          \
+	offsetof(struct fm_config, first), offsetof(struct fm_config, last) +                      \
+					       sizeof(((struct fm_config *)0)->last) -             \
+					       offsetof(struct fm_config, first)
+
+/* The set of access interfaces (their names, in order) needs a restart; their att
+ * and flow requests are reloaded. A new set keeps the whole running list. */
+static bool keep_mag_access(const struct fm_config *cur, struct fm_config *next)
+{
+	bool same = next->mag.n_access == cur->mag.n_access;
+
+	for (int i = 0; same && i < cur->mag.n_access; i++)
+		same = !strcmp(next->mag.access_ifaces[i].name, cur->mag.access_ifaces[i].name);
+	if (same)
+		return false;
+	memcpy(next->mag.access_ifaces, cur->mag.access_ifaces, sizeof(cur->mag.access_ifaces));
+	next->mag.n_access = cur->mag.n_access;
+	return true;
+}
+
+/* mag.interface-modes lives in two places: the lma-interface's and each access
+ * interface's entry. */
+static bool keep_mag_modes(const struct fm_config *cur, struct fm_config *next)
+{
+	bool changed = next->mag.lma_interface_mode != cur->mag.lma_interface_mode;
+
+	next->mag.lma_interface_mode = cur->mag.lma_interface_mode;
+	for (int i = 0; i < cur->mag.n_access; i++) {
+		changed |= next->mag.access_ifaces[i].mode != cur->mag.access_ifaces[i].mode;
+		next->mag.access_ifaces[i].mode = cur->mag.access_ifaces[i].mode;
+	}
+	return changed;
+}
+
+const struct fm_cfg_key fm_cfg_keys[] = {
+    {"instance", 0, FM_CFG_RESTART, FIELD(instance), NULL},
+    {"role", 0, FM_CFG_REFUSE, FIELD(role), NULL},
+    {"log-level", 0, FM_CFG_RELOAD, 0, 0, NULL},
+    {"control-socket", 0, FM_CFG_RESTART, FIELD(control_socket), NULL},
+    {"bpffs", 0, FM_CFG_RESTART, FIELD(bpffs), NULL},
+    {"netns", 0, FM_CFG_RESTART, FIELD(netns), NULL},
+    {"state-dir", 0, FM_CFG_RESTART, FIELD(state_dir), NULL},
+
+    {"lma.address", FM_ROLE_LMA, FM_CFG_RESTART, FIELD(lma.address), NULL},
+    {"lma.core-interfaces", FM_ROLE_LMA, FM_CFG_RESTART, SPAN(lma.core_ifaces, lma.n_core), NULL},
+    {"lma.access-interfaces", FM_ROLE_LMA, FM_CFG_RESTART, SPAN(lma.access_ifaces, lma.n_access),
+     NULL},
+    {"lma.dataplane", FM_ROLE_LMA, FM_CFG_RESTART, FIELD(lma.dataplane), NULL},
+    {"lma.interface-modes", FM_ROLE_LMA, FM_CFG_RESTART, SPAN(lma.core_modes, lma.access_modes),
+     NULL},
+    {"lma.prefix-pool", FM_ROLE_LMA, FM_CFG_RESTART, SPAN(lma.prefix_pool, lma.prefix_pool_len),
+     NULL},
+    {"lma.prefix-policy", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
+    {"lma.ordering", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
+    {"lma.flow-signaling", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
+    {"lma.mags", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
+    {"lma.policies", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
+    {"lma.mobile-nodes", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
+    {"lma.timers", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
+    {"lma.tunnel-mtu", FM_ROLE_LMA, FM_CFG_RESTART, FIELD(lma.tunnel_mtu), NULL},
+
+    {"mag.address", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.address), NULL},
+    {"mag.lma", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.lma), NULL},
+    {"mag.lma-interface", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.lma_interface), NULL},
+    {"mag.dataplane", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.dataplane), NULL},
+    /* before interface-modes: a new set of interfaces keeps the running modes too */
+    {"mag.access-interfaces", FM_ROLE_MAG, FM_CFG_RESTART, 0, 0, keep_mag_access},
+    {"mag.access-interfaces[].att", FM_ROLE_MAG, FM_CFG_RELOAD, 0, 0, NULL},
+    {"mag.access-interfaces[].flow-requests", FM_ROLE_MAG, FM_CFG_RELOAD, 0, 0, NULL},
+    {"mag.interface-modes", FM_ROLE_MAG, FM_CFG_RESTART, 0, 0, keep_mag_modes},
+    {"mag.link-local", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.link_local), NULL},
+    /* the MAG builds its MN table at start */
+    {"mag.mobile-nodes", FM_ROLE_MAG, FM_CFG_RESTART, SPAN(mag.mobile_nodes, mag.n_mobile_nodes),
+     NULL},
+    {"mag.keep-flow-state", FM_ROLE_MAG, FM_CFG_RELOAD, 0, 0, NULL},
+    {"mag.timers", FM_ROLE_MAG, FM_CFG_RELOAD, 0, 0, NULL},
+    {"mag.tunnel-mtu", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.tunnel_mtu), NULL},
+};
+const size_t fm_cfg_n_keys = sizeof(fm_cfg_keys) / sizeof(fm_cfg_keys[0]);
+
+int fm_config_reload_filter(const struct fm_config *cur, struct fm_config *next, char *err,
+			    size_t errlen)
+{
+	int kept = 0;
+
+	for (size_t i = 0; i < fm_cfg_n_keys; i++) {
+		const struct fm_cfg_key *k = &fm_cfg_keys[i];
+		const char *a = (const char *)cur + k->off;
+		char *b = (char *)next + k->off;
+
+		if (k->reload != FM_CFG_REFUSE || !memcmp(a, b, k->len))
+			continue;
+		snprintf(err, errlen, "%s changed; that needs a restart", k->key);
+		return -1;
+	}
+	for (size_t i = 0; i < fm_cfg_n_keys; i++) {
+		const struct fm_cfg_key *k = &fm_cfg_keys[i];
+		const char *a = (const char *)cur + k->off;
+		char *b = (char *)next + k->off;
+		bool changed;
+
+		if (k->reload != FM_CFG_RESTART || (k->role && k->role != cur->role))
+			continue;
+		if (k->keep) {
+			changed = k->keep(cur, next);
+		} else {
+			changed = memcmp(a, b, k->len) != 0;
+			memcpy(b, a, k->len);
+		}
+		if (changed) {
+			pr_warn("reload: %s changed; it needs a restart, keeping the running value",
+				k->key);
+			kept++;
+		}
+	}
+	return kept;
 }
