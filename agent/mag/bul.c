@@ -138,7 +138,7 @@ static int send_pbu(const struct bul_ctx *c, struct bul_entry *e, uint32_t lifet
 	e->seq++;
 	if (new_exchange) {
 		e->seq_first = e->seq;
-		e->rto_ms = c->t.retransmit_initial_ms ? c->t.retransmit_initial_ms : 1500;
+		e->rto_ms = c->t->retransmit_initial_ms;
 		e->rto_maxed = false;
 	}
 	e->awaiting = true;
@@ -157,7 +157,7 @@ static int send_pbu(const struct bul_ctx *c, struct bul_entry *e, uint32_t lifet
 
 static uint32_t req_lifetime(const struct bul_ctx *c)
 {
-	return lifetime_units(c->t.lifetime_s ? c->t.lifetime_s : 3600);
+	return lifetime_units(c->t->lifetime_s);
 }
 
 int bul_start(const struct bul_ctx *c, struct bul_entry *e, uint64_t now)
@@ -238,7 +238,7 @@ static enum bul_event reject(const struct bul_ctx *c, struct bul_entry *e, uint6
 	e->bid = 0;
 	e->hi = MH_HI_NEW_IFACE;
 	e->awaiting = false;
-	e->rto_ms = c->t.retransmit_max_ms ? c->t.retransmit_max_ms : 32000;
+	e->rto_ms = c->t->retransmit_max_ms;
 	e->next_tx_ms = now + e->rto_ms;
 	return BUL_EV_REJECTED;
 }
@@ -294,7 +294,7 @@ enum bul_event bul_on_pba(const struct bul_ctx *c, struct bul_entry *e, const st
 		e->expires_ms = now + (uint64_t)pba->lifetime * 1000;
 		/* refresh at 80 % of the granted lifetime */
 		e->refresh_ms = now + (uint64_t)pba->lifetime * 800;
-		e->rto_ms = c->t.retransmit_initial_ms ? c->t.retransmit_initial_ms : 1500;
+		e->rto_ms = c->t->retransmit_initial_ms;
 		return BUL_EV_REGISTERED;
 	case PBA_SEQ_OUT_OF_WINDOW:
 		/* resynchronise on the LMA's number and retry at once */
@@ -319,15 +319,14 @@ enum bul_event bul_on_pba(const struct bul_ctx *c, struct bul_entry *e, const st
 		return BUL_EV_NONE;
 	default:
 		pr_warn("bul: %s/%s: registration rejected, PBA status %u; retrying in %u ms",
-			e->mn_id, e->iface, pba->status,
-			c->t.retransmit_max_ms ? c->t.retransmit_max_ms : 32000);
+			e->mn_id, e->iface, pba->status, c->t->retransmit_max_ms);
 		return reject(c, e, now);
 	}
 }
 
 enum bul_event bul_tick(const struct bul_ctx *c, struct bul_entry *e, uint64_t now)
 {
-	uint32_t max = c->t.retransmit_max_ms ? c->t.retransmit_max_ms : 32000;
+	uint32_t max = c->t->retransmit_max_ms;
 
 	switch (e->state) {
 	case BUL_IDLE:

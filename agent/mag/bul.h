@@ -49,16 +49,12 @@ struct bul_prefix {
 	uint8_t plen;
 };
 
-struct bul_timers {
-	uint32_t retransmit_initial_ms; /* 1500 */
-	uint32_t retransmit_max_ms;	/* 32000 */
-	uint32_t lifetime_s;		/* requested lifetime (rounded down to 4 s units) */
-};
-
 typedef int (*bul_send_fn)(void *ctx, const struct mh_msg *m);
 
 struct bul_ctx {
-	struct bul_timers t;
+	/* retransmit-initial, retransmit-max, lifetime (requested, rounded down to 4 s
+	 * units): the configuration's, defaults filled by config.c */
+	const struct fm_cfg_mag_timers *t;
 	bul_send_fn send;
 	void *send_ctx;
 };

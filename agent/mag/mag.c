@@ -101,20 +101,9 @@ static int bul_send(void *ctx, const struct mh_msg *msg)
 	return send_mh(ctx, msg);
 }
 
-static void set_bul_timers(struct mag *m)
-{
-	const struct fm_cfg_mag_timers *t = &m->cfg->timers;
-
-	m->bc.t.retransmit_initial_ms = t->retransmit_initial_ms ? t->retransmit_initial_ms : 1500;
-	m->bc.t.retransmit_max_ms = t->retransmit_max_ms ? t->retransmit_max_ms : 32000;
-	m->bc.t.lifetime_s = t->lifetime_s ? t->lifetime_s : 3600;
-	m->bc.send = bul_send;
-	m->bc.send_ctx = m;
-}
-
 static uint32_t ra_interval_ms(const struct mag *m)
 {
-	return (m->cfg->timers.ra_interval_s ? m->cfg->timers.ra_interval_s : 10) * 1000;
+	return m->cfg->timers.ra_interval_s * 1000;
 }
 
 struct mag *mag_create(const struct fm_config *cfg, const struct mag_hooks *h,
@@ -124,11 +113,13 @@ struct mag *mag_create(const struct fm_config *cfg, const struct mag_hooks *h,
 
 	if (!m)
 		return NULL;
-	m->cfg_copy = *cfg;
-	m->cfg = &m->cfg_copy.mag;
-	m->instance = m->cfg_copy.instance;
+	m->conf = cfg;
+	m->cfg = &cfg->mag;
+	m->instance = cfg->instance;
 	m->h = *h;
-	set_bul_timers(m);
+	m->bc.t = &m->cfg->timers;
+	m->bc.send = bul_send;
+	m->bc.send_ctx = m;
 	m->n_mns = m->cfg->n_mobile_nodes;
 	m->mns = calloc(m->n_mns ? (size_t)m->n_mns : 1, sizeof(*m->mns));
 	if (!m->mns) {
@@ -173,21 +164,9 @@ void mag_destroy(struct mag *m)
 
 int mag_reload(struct mag *m, const struct fm_config *next)
 {
-	const struct fm_cfg_mag *n = &next->mag;
-
-	if (n->n_mobile_nodes != m->cfg->n_mobile_nodes || n->n_access != m->cfg->n_access)
-		pr_warn("mag: reload: changes to mobile-nodes or access-interfaces need a restart");
-	m->cfg_copy.mag.timers = n->timers;
-	m->cfg_copy.mag.keep_flow_state = n->keep_flow_state;
-	for (int i = 0; i < m->cfg->n_access && i < n->n_access; i++) {
-		m->cfg_copy.mag.access_ifaces[i].att = n->access_ifaces[i].att;
-		m->cfg_copy.mag.access_ifaces[i].n_flow_requests =
-		    n->access_ifaces[i].n_flow_requests;
-		memcpy(m->cfg_copy.mag.access_ifaces[i].flow_requests,
-		       n->access_ifaces[i].flow_requests,
-		       sizeof(n->access_ifaces[i].flow_requests));
-	}
-	set_bul_timers(m);
+	/* everything reloadable is read in place once the caller copied next */
+	(void)m;
+	(void)next;
 	return 0;
 }
 
@@ -314,7 +293,7 @@ static void send_ra(struct mag *m, struct mag_binding *b, bool final, uint64_t n
 {
 	struct nd_ra ra = {0};
 	struct in6_addr dst;
-	uint32_t lt = b->bul.lifetime_s ? b->bul.lifetime_s : m->bc.t.lifetime_s;
+	uint32_t lt = b->bul.lifetime_s ? b->bul.lifetime_s : m->cfg->timers.lifetime_s;
 
 	ra.cur_hop_limit = 64;
 	ra.router_lifetime = final ? 0 : MAG_ROUTER_LIFETIME;
@@ -1122,7 +1101,7 @@ void mag_rx_mh(struct mag *m, const struct mh_msg *msg, const struct in6_addr *s
 static void heartbeat_tick(struct mag *m, uint64_t now)
 {
 	uint32_t ivl = m->cfg->timers.heartbeat_interval_s;
-	uint32_t missed = m->cfg->timers.heartbeat_missed ? m->cfg->timers.heartbeat_missed : 3;
+	uint32_t missed = m->cfg->timers.heartbeat_missed;
 	struct mh_msg hb = {0};
 	struct mh_opt *o;
 
@@ -1354,8 +1333,8 @@ int mag_bindings_restore(struct mag *m, const json_t *saved, uint64_t now)
 		}
 		b->bul.state = BUL_REGISTERED;
 		b->bul.flow_req_done = true;
-		b->bul.lifetime_s = m->bc.t.lifetime_s;
-		b->bul.expires_ms = now + (uint64_t)m->bc.t.lifetime_s * 1000;
+		b->bul.lifetime_s = m->cfg->timers.lifetime_s;
+		b->bul.expires_ms = now + (uint64_t)m->cfg->timers.lifetime_s * 1000;
 		b->last_activity_ms = now;
 		b->next_check_ms = now + 1000;
 		for (int j = 0; j < b->bul.n_prefixes; j++) {

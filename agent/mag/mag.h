@@ -108,8 +108,9 @@ struct mag_counters {
 };
 
 struct mag {
-	struct fm_config cfg_copy;
-	const struct fm_cfg_mag *cfg;
+	/* the daemon's running configuration, read in place (a reload updates it) */
+	const struct fm_config *conf;
+	const struct fm_cfg_mag *cfg; /* &conf->mag */
 	const char *instance;
 	struct mag_hooks h;
 	struct bul_ctx bc;
@@ -138,11 +139,14 @@ struct mag {
 	struct mag_counters c;
 };
 
-/* Copies cfg (the MAG section is used). restart_counter: ours, already incremented. */
+/* cfg (the MAG section is used) must outlive the MAG: it is read in place, never
+ * copied. restart_counter: ours, already incremented. */
 struct mag *mag_create(const struct fm_config *cfg, const struct mag_hooks *h,
 		       uint32_t restart_counter, uint64_t now);
 void mag_destroy(struct mag *m);
-/* SIGHUP: timers, flow requests and ATTs change; MNs and interfaces need a restart. */
+/* SIGHUP, before the caller copies next over the running configuration: timers,
+ * flow requests, ATTs and keep-flow-state change (read in place from then on);
+ * MNs and interfaces need a restart (config.c's reload table keeps them). */
 int mag_reload(struct mag *m, const struct fm_config *next);
 void mag_set_iface_mac(struct mag *m, int iface, const uint8_t mac[6]);
 void mag_set_ra_mtu(struct mag *m, uint32_t mtu);

@@ -42,8 +42,10 @@ static int cap_send(void *ctx, const struct mh_msg *m)
 }
 
 static const uint8_t MAC[6] = {0x02, 0, 0, 0, 1, 1};
+static const struct fm_cfg_mag_timers timers = {
+    .retransmit_initial_ms = 1500, .retransmit_max_ms = 32000, .lifetime_s = 3600};
 static struct bul_ctx ctx = {
-    .t = {.retransmit_initial_ms = 1500, .retransmit_max_ms = 32000, .lifetime_s = 3600},
+    .t = &timers,
     .send = cap_send,
 };
 

@@ -194,9 +194,9 @@ static int setup(void **state)
 {
 	(void)state;
 	test_clock_install();
-	cfg = calloc(1, sizeof(*cfg));
+	cfg = malloc(sizeof(*cfg));
+	fm_config_defaults(cfg, FM_ROLE_MAG);
 	snprintf(cfg->instance, sizeof(cfg->instance), "mag1");
-	cfg->role = FM_ROLE_MAG;
 	cfg->mag.address = a6("fd00:11::2");
 	cfg->mag.lma = a6("fd00:11::1");
 	snprintf(cfg->mag.lma_interface, IF_NAMESIZE, "mag1-lma");
@@ -900,7 +900,7 @@ static void test_heartbeat(void **state)
 	struct mh_opt *o;
 	char e[128];
 
-	m->cfg_copy.mag.timers.heartbeat_interval_s = 60;
+	cfg->mag.timers.heartbeat_interval_s = 60;
 	attach_registered();
 	tick(1000);
 	assert_int_equal(nmh, 1);
@@ -1095,7 +1095,8 @@ static void test_reload_timers(void **state)
 	next->mag.timers.retransmit_initial_ms = 100;
 	attach_registered();
 	assert_int_equal(mag_reload(m, next), 0);
-	tick(10000); /* the RA already scheduled at the old interval */
+	*cfg = *next; /* what main.c does after the role accepted */
+	tick(10000);  /* the RA already scheduled at the old interval */
 	int n = nra;
 	tick(2000);
 	assert_int_equal(nra, n + 1);
