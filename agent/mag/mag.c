@@ -136,7 +136,7 @@ struct mag *mag_create(const struct fm_config *cfg, const struct mag_hooks *h,
 	m->ra_mtu = 1460;
 	m->next_seq = (uint16_t)(restart_counter * 4096u + 1);
 	m->restart_counter = restart_counter;
-	m->lma_state = -1;
+	fm_hb_init(&m->hb);
 	m->hb_next_ms = now + 1000; /* first heartbeat soon after start */
 	m->next_link_poll_ms = now + MAG_LINK_POLL_MS;
 	return m;
@@ -1017,48 +1017,43 @@ reply:
 	send_mh(m, &a);
 }
 
-static void lma_seen(struct mag *m, uint32_t rc, bool has_rc, uint64_t now)
+/* What proto/heartbeat made of a heartbeat from the LMA. */
+static void lma_verdict(struct mag *m, unsigned v, uint32_t old_rc, uint64_t now)
 {
-	m->hb_missed = 0;
-	m->hb_outstanding = false;
+	if (!(v & FM_HB_ALIVE))
+		return;
 	m->lma_last_seen = wall_now();
-	if (m->lma_state != 1) {
-		m->lma_state = 1;
+	if (!m->lma_heard || (v & FM_HB_CAME_UP)) {
+		m->lma_heard = true;
 		event(m, "peer-up", json_pack("{s:s}", "peer", "lma"));
 	}
-	if (!has_rc)
-		return;
-	if (m->lma_rc_known && rc != m->lma_restart_counter) {
-		pr_warn("mag: the LMA restarted (restart counter %u -> %u): re-registering",
-			m->lma_restart_counter, rc);
+	if (v & FM_HB_RESTARTED) {
+		pr_warn("mag: the LMA restarted (restart counter %u -> %u): re-registering", old_rc,
+			m->hb.rc);
 		for (struct mag_binding *b = m->bindings; b; b = b->next)
 			if (b->bul.state == BUL_REGISTERED)
 				bul_update(&m->bc, &b->bul, NULL, 0, now);
 	}
-	m->lma_rc_known = true;
-	m->lma_restart_counter = rc;
 }
 
 static void handle_heartbeat(struct mag *m, const struct mh_msg *hb, uint64_t now)
 {
-	const struct mh_opt *rc = mh_opt_find(hb, MH_OPT_RESTART_COUNTER, 0);
+	const struct mh_opt *o = mh_opt_find(hb, MH_OPT_RESTART_COUNTER, 0);
+	uint32_t rc = o ? o->restart_counter : 0, old_rc = m->hb.rc;
+	bool response = hb->flags & MH_HB_R;
+	unsigned v;
 
-	if (hb->flags & MH_HB_R) {
-		if (hb->seq != m->hb_seq)
-			pr_debug("mag: heartbeat response %u, expected %u", hb->seq, m->hb_seq);
-		lma_seen(m, rc ? rc->restart_counter : 0, rc != NULL, now);
-		return;
+	if (!response) {
+		struct mh_msg r;
+
+		fm_hb_build(&r, true, hb->seq, m->restart_counter);
+		send_mh(m, &r);
 	}
-	struct mh_msg r = {0};
-	struct mh_opt *o;
-
-	r.kind = MH_HEARTBEAT;
-	r.seq = hb->seq;
-	r.flags = MH_HB_R;
-	if ((o = mh_opt_add(&r, MH_OPT_RESTART_COUNTER)))
-		o->restart_counter = m->restart_counter;
-	send_mh(m, &r);
-	lma_seen(m, rc ? rc->restart_counter : 0, rc != NULL, now);
+	v = fm_hb_rx(&m->hb, response, hb->seq, o ? &rc : NULL, now);
+	if (v == FM_HB_IGNORED)
+		pr_debug("mag: heartbeat response %u matches no outstanding request (%u), ignored",
+			 hb->seq, m->hb.seq);
+	lma_verdict(m, v, old_rc, now);
 }
 
 void mag_rx_mh(struct mag *m, const struct mh_msg *msg, const struct in6_addr *src, uint64_t now)
@@ -1101,22 +1096,15 @@ void mag_rx_mh(struct mag *m, const struct mh_msg *msg, const struct in6_addr *s
 static void heartbeat_tick(struct mag *m, uint64_t now)
 {
 	uint32_t ivl = m->cfg->timers.heartbeat_interval_s;
-	uint32_t missed = m->cfg->timers.heartbeat_missed;
-	struct mh_msg hb = {0};
-	struct mh_opt *o;
+	struct mh_msg hb;
 
 	if (!ivl || now < m->hb_next_ms)
 		return;
-	if (m->hb_outstanding && ++m->hb_missed >= missed && m->lma_state != 0) {
-		pr_warn("mag: %u heartbeats unanswered: LMA down", m->hb_missed);
-		m->lma_state = 0;
+	if (fm_hb_interval(&m->hb, ++m->hb_seq, m->cfg->timers.heartbeat_missed)) {
+		pr_warn("mag: %u heartbeats unanswered: LMA down", m->hb.missed);
 		event(m, "peer-down", json_pack("{s:s}", "peer", "lma"));
 	}
-	hb.kind = MH_HEARTBEAT;
-	hb.seq = ++m->hb_seq;
-	if ((o = mh_opt_add(&hb, MH_OPT_RESTART_COUNTER)))
-		o->restart_counter = m->restart_counter;
-	m->hb_outstanding = true;
+	fm_hb_build(&hb, false, m->hb_seq, m->restart_counter);
 	send_mh(m, &hb);
 	m->hb_next_ms = now + (uint64_t)ivl * 1000;
 }
@@ -1565,13 +1553,13 @@ json_t *mag_ctl_peers(void *ctx, const json_t *req, char *err, size_t errlen)
 	for (const struct mag_binding *b = m->bindings; b; b = b->next)
 		nb += b->bul.state == BUL_REGISTERED;
 	inet_ntop(AF_INET6, &m->cfg->lma, a, sizeof(a));
-	json_t *p = json_pack("{s:s, s:s, s:i}", "lma", a, "state",
-			      m->lma_state == 1	  ? "up"
-			      : m->lma_state == 0 ? "down"
-						  : "unknown",
-			      "bindings", nb);
+	json_t *p = json_pack("{s:s, s:s, s:i, s:I}", "lma", a, "state",
+			      !m->hb.up	     ? "down"
+			      : m->lma_heard ? "up"
+					     : "unknown",
+			      "bindings", nb, "heartbeat_ignored", (json_int_t)m->hb.ignored);
 	json_object_set_new(p, "restart_counter",
-			    m->lma_rc_known ? json_integer(m->lma_restart_counter) : json_null());
+			    m->hb.rc_known ? json_integer(m->hb.rc) : json_null());
 	json_object_set_new(p, "last_seen",
 			    m->lma_last_seen ? json_real(m->lma_last_seen) : json_null());
 	json_object_set_new(p, "own_restart_counter", json_integer(m->restart_counter));

@@ -24,6 +24,7 @@
 #include "dp/dataplane.h"
 #include "mh/mh.h"
 #include "mag/ndisc.h"
+#include "proto/heartbeat.h"
 
 #define MAG_MAX_FLOWS	    32
 #define MAG_PROBES	    3	 /* neighbour probes before an idle MN is detached */
@@ -126,15 +127,12 @@ struct mag {
 	bool fmi_seq_known;
 	uint16_t fmi_last_seq;
 	struct mh_msg last_fma;
-	/* heartbeat (RFC 5847) */
+	/* heartbeat (RFC 5847): liveness and restarts of the LMA (proto/heartbeat) */
 	uint32_t restart_counter; /* ours, persisted by the daemon */
-	uint32_t hb_seq;
+	uint32_t hb_seq;	  /* last request sent */
 	uint64_t hb_next_ms;
-	bool hb_outstanding;
-	uint32_t hb_missed;
-	int lma_state; /* -1 unknown, 0 down, 1 up */
-	bool lma_rc_known;
-	uint32_t lma_restart_counter;
+	struct fm_hb hb;
+	bool lma_heard;	      /* a heartbeat proved the LMA alive at least once */
 	double lma_last_seen; /* unix seconds, 0 never */
 	struct mag_counters c;
 };

@@ -945,6 +945,72 @@ static void test_heartbeat(void **state)
 	assert_true(find_event("peer-down") >= 0);
 }
 
+/* A heartbeat response whose sequence number is not the outstanding request's is no
+ * proof of life (RFC 5847 §3.1 pairs them by sequence number): it is ignored and
+ * counted, and its restart counter is not taken either. The LMA and the MAG used to
+ * disagree here; both go through proto/heartbeat now. */
+static void test_heartbeat_stale_response_ignored(void **state)
+{
+	(void)state;
+	struct mh_msg x = {0};
+	struct mh_opt *o;
+	char e[128];
+	json_t *p, *p0;
+
+	cfg->mag.timers.heartbeat_interval_s = 60;
+	cfg->mag.timers.idle_timeout_s = 0;
+	attach_registered();
+	tick(1000);
+	assert_int_equal(nmh, 1);
+	assert_int_equal(mh[0].kind, MH_HEARTBEAT);
+	x.kind = MH_HEARTBEAT;
+	x.flags = MH_HB_R;
+	x.seq = mh[0].seq;
+	o = mh_opt_add(&x, MH_OPT_RESTART_COUNTER);
+	o->restart_counter = 3;
+	rx(&x);
+	assert_true(find_event("peer-up") >= 0);
+	/* unanswered requests take the LMA down */
+	clear();
+	for (int i = 0; i < 4; i++)
+		tick(60000);
+	assert_true(find_event("peer-down") >= 0);
+	assert_int_equal(mh[nmh - 1].kind, MH_HEARTBEAT);
+	uint32_t outstanding = mh[nmh - 1].seq;
+
+	/* a response to an earlier request, and one to a request never sent: ignored */
+	clear();
+	x.seq = outstanding - 1;
+	o->restart_counter = 4;
+	rx(&x);
+	x.seq = outstanding + 1;
+	rx(&x);
+	assert_int_equal(find_event("peer-up"), -1);
+	assert_int_equal(nmh, 0); /* no re-registration on the stale restart counter */
+	p = mag_ctl_peers(m, NULL, e, sizeof(e));
+	p0 = json_array_get(p, 0);
+	assert_string_equal(json_string_value(json_object_get(p0, "state")), "down");
+	assert_int_equal(json_integer_value(json_object_get(p0, "restart_counter")), 3);
+	assert_int_equal(json_integer_value(json_object_get(p0, "heartbeat_ignored")), 2);
+	json_decref(p);
+	/* still missing: the next interval counts one more miss, no second peer-down */
+	tick(60000);
+	assert_int_equal(find_event("peer-down"), -1);
+
+	/* the response to the outstanding request is proof of life (and of a restart) */
+	clear();
+	x.seq = mh[0].seq; /* the request just sent */
+	rx(&x);
+	assert_true(find_event("peer-up") >= 0);
+	assert_int_equal(nmh, 1);
+	assert_int_equal(mh[0].kind, MH_PBU); /* the LMA restarted: re-register */
+	p = mag_ctl_peers(m, NULL, e, sizeof(e));
+	p0 = json_array_get(p, 0);
+	assert_string_equal(json_string_value(json_object_get(p0, "state")), "up");
+	assert_int_equal(json_integer_value(json_object_get(p0, "restart_counter")), 4);
+	json_decref(p);
+}
+
 static void test_not_from_lma(void **state)
 {
 	(void)state;
@@ -1121,6 +1187,7 @@ int main(void)
 	    T(test_link_down_detach),
 	    T(test_idle_detach),
 	    T(test_heartbeat),
+	    T(test_heartbeat_stale_response_ignored),
 	    T(test_not_from_lma),
 	    T(test_save_restore),
 	    T(test_two_interfaces_one_mn),
