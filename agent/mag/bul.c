@@ -11,6 +11,7 @@
 #include "mag/bul.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "proto/seq.h"
 
 const char *bul_state_name(enum bul_state s)
 {
@@ -209,12 +210,6 @@ void bul_reset(struct bul_entry *e)
 	e->lifetime_s = 0;
 }
 
-/* Serial-number comparison (RFC 1982) of 16-bit sequence numbers: a <= b. */
-static bool seq_le(uint16_t a, uint16_t b)
-{
-	return (int16_t)(b - a) >= 0;
-}
-
 static void take_prefixes(struct bul_entry *e, const struct mh_msg *pba)
 {
 	const struct mh_opt *o;
@@ -253,7 +248,7 @@ enum bul_event bul_on_pba(const struct bul_ctx *c, struct bul_entry *e, const st
 		return BUL_EV_NONE;
 	/* Status 135 carries the LMA's last accepted sequence number, not ours. */
 	if (pba->status != PBA_SEQ_OUT_OF_WINDOW &&
-	    !(seq_le(e->seq_first, seq) && seq_le(seq, e->seq))) {
+	    !(fm_seq_not_older(seq, e->seq_first) && fm_seq_not_older(e->seq, seq))) {
 		pr_debug("bul: %s/%s: PBA seq %u outside [%u, %u], ignored", e->mn_id, e->iface,
 			 seq, e->seq_first, e->seq);
 		return BUL_EV_NONE;

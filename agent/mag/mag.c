@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "mag/mag.h"
 #include "mh/mh_json.h"
+#include "proto/seq.h"
 
 static const char *const kind_names[] = {
     [MH_PBU] = "pbu",
@@ -824,19 +825,16 @@ static void handle_fmi(struct mag *m, const struct mh_msg *fmi, uint64_t now)
 	uint8_t status = FMA_SUCCESS;
 	int nflows = 0;
 
-	if (m->fmi_seq_known) {
-		int16_t d = (int16_t)(seq - m->fmi_last_seq);
-
-		if (d == 0 && m->last_fma.kind == MH_FMA && m->last_fma.seq == seq) {
+	if (m->fmi_seq_known && !fm_seq_newer(seq, m->fmi_last_seq)) {
+		if (seq == m->fmi_last_seq && m->last_fma.kind == MH_FMA &&
+		    m->last_fma.seq == seq) {
 			/* a retransmission: the same answer again */
 			m->c.fma_status[m->last_fma.status]++;
 			send_mh(m, &m->last_fma);
 			return;
 		}
-		if (d <= 0) {
-			send_fma(m, fmi, FMA_SEQ_OUT_OF_WINDOW, false);
-			return;
-		}
+		send_fma(m, fmi, FMA_SEQ_OUT_OF_WINDOW, false);
+		return;
 	}
 	m->fmi_seq_known = true;
 	m->fmi_last_seq = seq;
