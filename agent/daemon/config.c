@@ -955,14 +955,15 @@ static int load_lma(struct vctx *v, const struct raw_lma *r, struct fm_cfg_lma *
 			}
 	if (r->dataplane)
 		l->dataplane = (enum fm_dp_mode)r->dataplane;
-	if (parse_prefix6(v, "lma.prefix-pool", r->prefix_pool, &l->prefix_pool,
-			  &l->prefix_pool_len))
+	if (parse_prefix6(v, "lma.prefix-pool", r->prefix_pool, &l->prefix_pool.addr,
+			  &l->prefix_pool.plen))
 		return -1;
-	if (l->prefix_pool_len > 64)
+	if (l->prefix_pool.plen > 64)
 		return verr(v, "lma.prefix-pool", "/%u is longer than the /64s handed out from it",
-			    l->prefix_pool_len);
-	if (IN6_IS_ADDR_LINKLOCAL(&l->prefix_pool) || IN6_IS_ADDR_MULTICAST(&l->prefix_pool) ||
-	    IN6_IS_ADDR_UNSPECIFIED(&l->prefix_pool))
+			    l->prefix_pool.plen);
+	if (IN6_IS_ADDR_LINKLOCAL(&l->prefix_pool.addr) ||
+	    IN6_IS_ADDR_MULTICAST(&l->prefix_pool.addr) ||
+	    IN6_IS_ADDR_UNSPECIFIED(&l->prefix_pool.addr))
 		return verr(v, "lma.prefix-pool", "'%s' is not a global or unique-local prefix",
 			    r->prefix_pool);
 	if (r->prefix_policy)
@@ -1462,8 +1463,7 @@ const struct fm_cfg_key fm_cfg_keys[] = {
     {"lma.dataplane", FM_ROLE_LMA, FM_CFG_RESTART, FIELD(lma.dataplane), NULL},
     {"lma.interface-modes", FM_ROLE_LMA, FM_CFG_RESTART, SPAN(lma.core_modes, lma.access_modes),
      NULL},
-    {"lma.prefix-pool", FM_ROLE_LMA, FM_CFG_RESTART, SPAN(lma.prefix_pool, lma.prefix_pool_len),
-     NULL},
+    {"lma.prefix-pool", FM_ROLE_LMA, FM_CFG_RESTART, FIELD(lma.prefix_pool), NULL},
     {"lma.prefix-policy", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
     {"lma.ordering", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
     {"lma.flow-signaling", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},

@@ -15,6 +15,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 
+#include "core/prefix.h"
 #include "dp/dataplane.h"
 #include "mh/ts.h"
 
@@ -83,8 +84,7 @@ struct fm_cfg_lma {
 	/* interface-modes: the interface's own attach mode, 0 = dataplane's */
 	enum fm_dp_mode core_modes[FM_CFG_MAX_IFACES];
 	enum fm_dp_mode access_modes[FM_CFG_MAX_IFACES];
-	struct in6_addr prefix_pool;
-	uint8_t prefix_pool_len; /* /48 in the example: /64s are handed out from it */
+	struct fm_prefix prefix_pool; /* /48 in the example: /64s are handed out from it */
 	enum fm_prefix_policy prefix_policy;
 	enum fm_ordering ordering;
 	enum fm_flow_signaling flow_signaling;

@@ -61,7 +61,7 @@ static uint32_t lifetime_units(uint32_t s)
 int bul_build_pbu(const struct bul_ctx *c, const struct bul_entry *e, uint32_t lifetime_s,
 		  struct mh_msg *m)
 {
-	const struct bul_prefix *set = e->pending_set ? e->wanted : e->prefixes;
+	const struct fm_prefix *set = e->pending_set ? e->wanted : e->prefixes;
 	int n = e->pending_set ? e->n_wanted : e->n_prefixes;
 	struct timespec ts;
 	struct mh_opt *o;
@@ -89,7 +89,7 @@ int bul_build_pbu(const struct bul_ctx *c, const struct bul_entry *e, uint32_t l
 		if (!(o = mh_opt_add(m, MH_OPT_HNP)))
 			return -1;
 		o->hnp.plen = set[i].plen;
-		o->hnp.prefix = set[i].prefix;
+		o->hnp.prefix = set[i].addr;
 	}
 	if (!(o = mh_opt_add(m, MH_OPT_HI)))
 		return -1;
@@ -174,7 +174,7 @@ int bul_start(const struct bul_ctx *c, struct bul_entry *e, uint64_t now)
 	return send_pbu(c, e, req_lifetime(c), now, true);
 }
 
-int bul_update(const struct bul_ctx *c, struct bul_entry *e, const struct bul_prefix *set, int n,
+int bul_update(const struct bul_ctx *c, struct bul_entry *e, const struct fm_prefix *set, int n,
 	       uint64_t now)
 {
 	if (e->state != BUL_REGISTERED && e->state != BUL_REGISTERING)
@@ -219,7 +219,7 @@ static void take_prefixes(struct bul_entry *e, const struct mh_msg *pba)
 		if (o->hnp.plen == 0 || e->n_prefixes >= BUL_MAX_PREFIXES)
 			continue;
 		e->prefixes[e->n_prefixes].plen = o->hnp.plen;
-		e->prefixes[e->n_prefixes].prefix = o->hnp.prefix;
+		e->prefixes[e->n_prefixes].addr = o->hnp.prefix;
 		e->n_prefixes++;
 	}
 }

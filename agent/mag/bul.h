@@ -22,6 +22,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 
+#include "core/prefix.h"
 #include "daemon/config.h"
 #include "mh/mh.h"
 
@@ -42,11 +43,6 @@ enum bul_event {
 	BUL_EV_REJECTED,     /* PBA error: binding gone, retrying after a back-off */
 	BUL_EV_DEREGISTERED, /* de-registration acknowledged or given up: entry is idle */
 	BUL_EV_EXPIRED,	     /* lifetime ran out without a successful refresh */
-};
-
-struct bul_prefix {
-	struct in6_addr prefix;
-	uint8_t plen;
 };
 
 typedef int (*bul_send_fn)(void *ctx, const struct mh_msg *m);
@@ -76,10 +72,10 @@ struct bul_entry {
 	bool awaiting;	    /* a PBU is outstanding */
 	uint16_t bid;	    /* 0 until the LMA allocated one */
 	int n_prefixes;
-	struct bul_prefix prefixes[BUL_MAX_PREFIXES]; /* assigned by the LMA */
+	struct fm_prefix prefixes[BUL_MAX_PREFIXES]; /* assigned by the LMA */
 	bool pending_set; /* next PBU carries 'wanted' instead of the assigned set */
 	int n_wanted;
-	struct bul_prefix wanted[BUL_MAX_PREFIXES];
+	struct fm_prefix wanted[BUL_MAX_PREFIXES];
 	bool flow_req_done;  /* flow requests were accepted once */
 	uint8_t hi;	     /* Handoff Indicator of the next PBU */
 	uint32_t lifetime_s; /* granted */
@@ -99,7 +95,7 @@ void bul_entry_init(struct bul_entry *e, const char *mn_id, const uint8_t mac[6]
 /* idle -> registering: send the first PBU (HNP ::/0, HI 1). No-op unless idle. */
 int bul_start(const struct bul_ctx *c, struct bul_entry *e, uint64_t now);
 /* Registered: send a PBU now carrying 'set' (NULL: the assigned set), e.g. after a UPN. */
-int bul_update(const struct bul_ctx *c, struct bul_entry *e, const struct bul_prefix *set, int n,
+int bul_update(const struct bul_ctx *c, struct bul_entry *e, const struct fm_prefix *set, int n,
 	       uint64_t now);
 /* -> deregistering: send the lifetime-0 PBU. An idle entry stays idle. */
 int bul_stop(const struct bul_ctx *c, struct bul_entry *e, uint64_t now);

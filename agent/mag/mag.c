@@ -45,29 +45,13 @@ static double wall_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static char *pfx_str(const struct bul_prefix *p, char *buf, size_t len)
+static char *pfx_str(const struct fm_prefix *p, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN];
-
-	inet_ntop(AF_INET6, &p->prefix, a, sizeof(a));
-	snprintf(buf, len, "%s/%u", a, p->plen);
+	fm_prefix_fmt(p, buf, len);
 	return buf;
 }
 
-static bool pfx_eq(const struct bul_prefix *a, const struct bul_prefix *b)
-{
-	return a->plen == b->plen && !memcmp(&a->prefix, &b->prefix, sizeof(a->prefix));
-}
-
-static int pfx_index(const struct bul_prefix *set, int n, const struct bul_prefix *p)
-{
-	for (int i = 0; i < n; i++)
-		if (pfx_eq(&set[i], p))
-			return i;
-	return -1;
-}
-
-static json_t *prefixes_json(const struct bul_prefix *set, int n)
+static json_t *prefixes_json(const struct fm_prefix *set, int n)
 {
 	json_t *a = json_array();
 	char buf[64];
@@ -244,27 +228,28 @@ static void add_mn_id(struct mh_msg *msg, const struct mh_msg *from)
 
 /* ---- routes and Router Advertisements ---------------------------------------- */
 
-static bool route_needed(struct mag *m, const struct bul_prefix *p, const struct mag_binding *skip,
+static bool route_needed(struct mag *m, const struct fm_prefix *p, const struct mag_binding *skip,
 			 const struct mag_flow *skipf)
 {
 	for (struct mag_binding *b = m->bindings; b; b = b->next)
-		if (b != skip && pfx_index(b->routed, b->n_routed, p) >= 0)
+		if (b != skip && fm_prefix_index(b->routed, b->n_routed, p) >= 0)
 			return true;
 	for (int i = 0; i < m->n_mns; i++)
 		for (int j = 0; j < MAG_MAX_FLOWS; j++) {
 			const struct mag_flow *f = &m->mns[i].flows[j];
 
-			if (f->used && f != skipf && pfx_index(f->routes, f->n_routes, p) >= 0)
+			if (f->used && f != skipf &&
+			    fm_prefix_index(f->routes, f->n_routes, p) >= 0)
 				return true;
 		}
 	return false;
 }
 
-static void route_set(struct mag *m, struct mag_binding *b, const struct bul_prefix *p)
+static void route_set(struct mag *m, struct mag_binding *b, const struct fm_prefix *p)
 {
 	char buf[64];
 	int ret = m->h.route_set
-		      ? m->h.route_set(m->h.ctx, &p->prefix, p->plen,
+		      ? m->h.route_set(m->h.ctx, &p->addr, p->plen,
 				       m->cfg->access_ifaces[b->iface].name, b->mn->mac, b->mn->idx)
 		      : 0;
 
@@ -272,18 +257,18 @@ static void route_set(struct mag *m, struct mag_binding *b, const struct bul_pre
 		pr_err("mag: route %s -> %s: %d", pfx_str(p, buf, sizeof(buf)), b->mn->id, ret);
 }
 
-static void route_del(struct mag *m, const struct bul_prefix *p)
+static void route_del(struct mag *m, const struct fm_prefix *p)
 {
 	char buf[64];
-	int ret = m->h.route_del ? m->h.route_del(m->h.ctx, &p->prefix, p->plen) : 0;
+	int ret = m->h.route_del ? m->h.route_del(m->h.ctx, &p->addr, p->plen) : 0;
 
 	if (ret < 0 && ret != -ENOENT)
 		pr_warn("mag: removing route %s: %d", pfx_str(p, buf, sizeof(buf)), ret);
 }
 
-static void add_withdraw(struct mag_binding *b, const struct bul_prefix *p)
+static void add_withdraw(struct mag_binding *b, const struct fm_prefix *p)
 {
-	if (pfx_index(b->withdraw, b->n_withdraw, p) < 0 && b->n_withdraw < BUL_MAX_PREFIXES)
+	if (fm_prefix_index(b->withdraw, b->n_withdraw, p) < 0 && b->n_withdraw < BUL_MAX_PREFIXES)
 		b->withdraw[b->n_withdraw++] = *p;
 	b->withdraw_left = MAG_WITHDRAW_RAS;
 }
@@ -305,8 +290,7 @@ static void send_ra(struct mag *m, struct mag_binding *b, bool final, uint64_t n
 		for (int i = 0; i < b->n_routed && ra.n_prefixes < ND_MAX_PREFIXES; i++) {
 			struct nd_prefix *p = &ra.prefixes[ra.n_prefixes++];
 
-			p->prefix = b->routed[i].prefix;
-			p->plen = b->routed[i].plen;
+			p->pfx = b->routed[i];
 			p->valid = lt;
 			p->preferred = lt;
 		}
@@ -314,8 +298,7 @@ static void send_ra(struct mag *m, struct mag_binding *b, bool final, uint64_t n
 	for (int i = 0; i < b->n_withdraw && ra.n_prefixes < ND_MAX_PREFIXES; i++) {
 		struct nd_prefix *p = &ra.prefixes[ra.n_prefixes++];
 
-		p->prefix = b->withdraw[i].prefix;
-		p->plen = b->withdraw[i].plen;
+		p->pfx = b->withdraw[i];
 	}
 	if (b->withdraw_left > 0 && --b->withdraw_left == 0)
 		b->n_withdraw = 0;
@@ -337,11 +320,11 @@ static void apply_prefixes(struct mag *m, struct mag_binding *b, uint64_t now, b
 	bool changed = false;
 
 	for (int i = 0; i < b->n_routed;) {
-		if (pfx_index(e->prefixes, e->n_prefixes, &b->routed[i]) >= 0) {
+		if (fm_prefix_index(e->prefixes, e->n_prefixes, &b->routed[i]) >= 0) {
 			i++;
 			continue;
 		}
-		struct bul_prefix gone = b->routed[i];
+		struct fm_prefix gone = b->routed[i];
 
 		b->routed[i] = b->routed[--b->n_routed];
 		if (!route_needed(m, &gone, NULL, NULL))
@@ -352,11 +335,11 @@ static void apply_prefixes(struct mag *m, struct mag_binding *b, uint64_t now, b
 	for (int i = 0; i < e->n_prefixes; i++) {
 		int w;
 
-		if (pfx_index(b->routed, b->n_routed, &e->prefixes[i]) >= 0)
+		if (fm_prefix_index(b->routed, b->n_routed, &e->prefixes[i]) >= 0)
 			continue;
 		b->routed[b->n_routed++] = e->prefixes[i];
 		route_set(m, b, &e->prefixes[i]);
-		if ((w = pfx_index(b->withdraw, b->n_withdraw, &e->prefixes[i])) >= 0)
+		if ((w = fm_prefix_index(b->withdraw, b->n_withdraw, &e->prefixes[i])) >= 0)
 			b->withdraw[w] = b->withdraw[--b->n_withdraw];
 		changed = true;
 	}
@@ -367,7 +350,7 @@ static void apply_prefixes(struct mag *m, struct mag_binding *b, uint64_t now, b
 /* Remove every route of a binding; 'ra' sends a final RA withdrawing everything. */
 static void unroute_all(struct mag *m, struct mag_binding *b, bool ra, uint64_t now)
 {
-	struct bul_prefix gone[BUL_MAX_PREFIXES];
+	struct fm_prefix gone[BUL_MAX_PREFIXES];
 	int n = b->n_routed;
 
 	memcpy(gone, b->routed, sizeof(gone[0]) * (size_t)n);
@@ -403,13 +386,13 @@ static struct mag_binding *first_registered(struct mag *m, const struct mag_mn *
 
 /* A selector's destination, when it names one prefix (or address), is a prefix this
  * MAG must deliver for the MN (seed Figures 5–6). */
-static bool flow_dst_prefix(const struct fm_ts *ts, struct bul_prefix *out)
+static bool flow_dst_prefix(const struct fm_ts *ts, struct fm_prefix *out)
 {
 	const struct ts_val *v = &ts->f[TS_DST_ADDR];
 
 	if (ts->format != TS_FMT_IPV6 || v->n == TS_ABSENT)
 		return false;
-	out->prefix = v->addr[0];
+	out->addr = v->addr[0];
 	if (v->n == TS_EXACT) {
 		out->plen = 128;
 		return true;
@@ -447,13 +430,13 @@ static void flow_route(struct mag *m, struct mag_mn *mn, struct mag_flow *f,
 		for (int i = 0;
 		     msg && (o = mh_opt_find(msg, MH_OPT_HNP, i)) && f->n_routes < BUL_MAX_PREFIXES;
 		     i++) {
-			struct bul_prefix p = {.prefix = o->hnp.prefix, .plen = o->hnp.plen};
+			struct fm_prefix p = {.addr = o->hnp.prefix, .plen = o->hnp.plen};
 
-			if (p.plen && pfx_index(f->routes, f->n_routes, &p) < 0)
+			if (p.plen && fm_prefix_index(f->routes, f->n_routes, &p) < 0)
 				f->routes[f->n_routes++] = p;
 		}
 	for (int i = 0; b && i < f->n_routes; i++)
-		if (pfx_index(b->routed, b->n_routed, &f->routes[i]) < 0)
+		if (fm_prefix_index(b->routed, b->n_routed, &f->routes[i]) < 0)
 			route_set(m, b, &f->routes[i]);
 }
 
@@ -657,7 +640,7 @@ static void bul_result(struct mag *m, struct mag_binding *b, enum bul_event ev,
 			const struct mag_flow *f = &fm->flows[j];
 
 			for (int k = 0; f->used && k < f->n_routes; k++)
-				if (pfx_index(b->routed, b->n_routed, &f->routes[k]) < 0)
+				if (fm_prefix_index(b->routed, b->n_routed, &f->routes[k]) < 0)
 					route_set(m, b, &f->routes[k]);
 		}
 		if (pba)
@@ -913,7 +896,7 @@ static void handle_upn(struct mag *m, const struct mh_msg *upn, uint64_t now)
 {
 	struct mag_mn *mn = mn_from_msg(m, upn);
 	struct mh_msg a = {0};
-	struct bul_prefix set[BUL_MAX_PREFIXES];
+	struct fm_prefix set[BUL_MAX_PREFIXES];
 	const struct mh_opt *o;
 	int n = 0;
 
@@ -935,7 +918,7 @@ static void handle_upn(struct mag *m, const struct mh_msg *upn, uint64_t now)
 	for (int i = 0; (o = mh_opt_find(upn, MH_OPT_HNP, i)) && n < BUL_MAX_PREFIXES; i++) {
 		if (!o->hnp.plen)
 			continue;
-		set[n].prefix = o->hnp.prefix;
+		set[n].addr = o->hnp.prefix;
 		set[n].plen = o->hnp.plen;
 		n++;
 	}
@@ -981,12 +964,12 @@ static void handle_bri(struct mag *m, const struct mh_msg *bri, uint64_t now)
 			binding_unlink(m, b);
 			continue;
 		}
-		struct bul_prefix removed[BUL_MAX_PREFIXES];
+		struct fm_prefix removed[BUL_MAX_PREFIXES];
 		int nrem = 0;
 
 		for (int i = 0; (o = mh_opt_find(bri, MH_OPT_HNP, i)); i++) {
-			struct bul_prefix p = {o->hnp.prefix, o->hnp.plen};
-			int k = pfx_index(b->bul.prefixes, b->bul.n_prefixes, &p);
+			struct fm_prefix p = {o->hnp.prefix, o->hnp.plen};
+			int k = fm_prefix_index(b->bul.prefixes, b->bul.n_prefixes, &p);
 
 			if (k < 0)
 				continue;
@@ -1259,22 +1242,6 @@ json_t *mag_bindings_save(const struct mag *m)
 	return a;
 }
 
-static int parse_prefix(const char *s, struct bul_prefix *p)
-{
-	char buf[64], *slash;
-	unsigned plen;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	slash = strchr(buf, '/');
-	if (!slash || sscanf(slash + 1, "%u", &plen) != 1 || plen > 128)
-		return -1;
-	*slash = 0;
-	if (inet_pton(AF_INET6, buf, &p->prefix) != 1)
-		return -1;
-	p->plen = (uint8_t)plen;
-	return 0;
-}
-
 int mag_bindings_restore(struct mag *m, const json_t *saved, uint64_t now)
 {
 	size_t i;
@@ -1307,8 +1274,8 @@ int mag_bindings_restore(struct mag *m, const json_t *saved, uint64_t now)
 		json_array_foreach(pf, k, p)
 		{
 			if (b->bul.n_prefixes < BUL_MAX_PREFIXES && json_is_string(p) &&
-			    !parse_prefix(json_string_value(p),
-					  &b->bul.prefixes[b->bul.n_prefixes]))
+			    !fm_prefix_parse(json_string_value(p),
+					     &b->bul.prefixes[b->bul.n_prefixes]))
 				b->bul.n_prefixes++;
 		}
 		if (ll && inet_pton(AF_INET6, ll, &b->mn_ll) == 1)

@@ -66,7 +66,7 @@ struct mag_flow {
 	 * destination, or else the HNP options of the FMI that added it (seed
 	 * Figures 5-6: a flow moved here that is addressed to another MAG's prefix) */
 	uint8_t n_routes;
-	struct bul_prefix routes[BUL_MAX_PREFIXES];
+	struct fm_prefix routes[BUL_MAX_PREFIXES];
 	const char *origin; /* "fmi" or "pba" */
 };
 
@@ -85,9 +85,9 @@ struct mag_binding {
 	bool mn_ll_known;
 	struct in6_addr mn_ll;
 	int n_routed;
-	struct bul_prefix routed[BUL_MAX_PREFIXES]; /* prefixes routed and advertised */
+	struct fm_prefix routed[BUL_MAX_PREFIXES]; /* prefixes routed and advertised */
 	int n_withdraw;
-	struct bul_prefix withdraw[BUL_MAX_PREFIXES]; /* advertised with lifetime 0 */
+	struct fm_prefix withdraw[BUL_MAX_PREFIXES]; /* advertised with lifetime 0 */
 	int withdraw_left;
 	uint64_t next_ra_ms;
 	/* idle detection */

@@ -197,7 +197,7 @@ static void test_accept_then_refresh(void **state)
 	assert_int_equal(ncap, 2);
 	assert_int_equal(cap[1].seq, 101);
 	assert_int_equal(mh_opt_find(&cap[1], MH_OPT_HNP, 0)->hnp.plen, 64);
-	assert_memory_equal(&mh_opt_find(&cap[1], MH_OPT_HNP, 1)->hnp.prefix, &e.prefixes[1].prefix,
+	assert_memory_equal(&mh_opt_find(&cap[1], MH_OPT_HNP, 1)->hnp.prefix, &e.prefixes[1].addr,
 			    16);
 	assert_null(mh_opt_find(&cap[1], MH_OPT_HNP, 2));
 	o = mh_opt_find(&cap[1], MH_OPT_BID, 0);
@@ -308,14 +308,14 @@ static void test_update_with_new_set(void **state)
 {
 	(void)state;
 	struct mh_msg m;
-	struct bul_prefix set[2] = {{a6("fd00:100::"), 64}, {a6("fd00:100:0:9::"), 64}};
+	struct fm_prefix set[2] = {{a6("fd00:100::"), 64}, {a6("fd00:100:0:9::"), 64}};
 
 	bul_start(&ctx, &e, 0);
 	pba(&m, PBA_ACCEPTED, 100, 1000, "fd00:100::", NULL, 2);
 	bul_on_pba(&ctx, &e, &m, 10);
 	assert_int_equal(bul_update(&ctx, &e, set, 2, 20), 0);
 	assert_int_equal(ncap, 2);
-	assert_memory_equal(&mh_opt_find(&cap[1], MH_OPT_HNP, 1)->hnp.prefix, &set[1].prefix, 16);
+	assert_memory_equal(&mh_opt_find(&cap[1], MH_OPT_HNP, 1)->hnp.prefix, &set[1].addr, 16);
 	/* no flow requests after the first accepted registration */
 	assert_null(mh_opt_find(&cap[1], MH_OPT_FLOW_ID, 0));
 	pba(&m, PBA_ACCEPTED, 101, 1000, "fd00:100:0:9::", NULL, 2);

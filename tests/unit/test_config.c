@@ -66,8 +66,8 @@ static void test_example_lma(void **state)
 	assert_int_equal(cfg.lma.core_modes[0], 0); /* no interface-modes */
 	assert_int_equal(cfg.lma.access_modes[0], 0);
 	assert_int_equal(cfg.lma.access_modes[1], 0);
-	addr_eq(&cfg.lma.prefix_pool, "fd00:100::");
-	assert_int_equal(cfg.lma.prefix_pool_len, 48);
+	addr_eq(&cfg.lma.prefix_pool.addr, "fd00:100::");
+	assert_int_equal(cfg.lma.prefix_pool.plen, 48);
 	assert_int_equal(cfg.lma.prefix_policy, FM_PP_UNIQUE);
 	assert_int_equal(cfg.lma.ordering, FM_ORDER_TIMESTAMP);
 	assert_int_equal(cfg.lma.flow_signaling, FM_SIG_FMI);
@@ -706,14 +706,14 @@ static void test_reload_filter_lma(void **state)
 	snprintf(cur->lma.core_ifaces[0], IF_NAMESIZE, "c0");
 	cur->lma.n_access = 1;
 	snprintf(cur->lma.access_ifaces[0], IF_NAMESIZE, "a0");
-	cur->lma.prefix_pool = in6("fd00:100::");
-	cur->lma.prefix_pool_len = 48;
+	cur->lma.prefix_pool.addr = in6("fd00:100::");
+	cur->lma.prefix_pool.plen = 48;
 	memcpy(next, cur, sizeof(*next));
 	next->lma.n_core = 2;
 	snprintf(next->lma.core_ifaces[1], IF_NAMESIZE, "c1");
 	snprintf(next->lma.access_ifaces[0], IF_NAMESIZE, "a9");
 	next->lma.core_modes[0] = FM_DP_MODE_TC;
-	next->lma.prefix_pool_len = 56;
+	next->lma.prefix_pool.plen = 56;
 	next->lma.address = in6("fd00:11::9");
 	next->lma.dataplane = FM_DP_MODE_TC;
 	next->lma.tunnel_mtu = 1300;
@@ -728,7 +728,7 @@ static void test_reload_filter_lma(void **state)
 	assert_string_equal(next->lma.core_ifaces[1], "");
 	assert_string_equal(next->lma.access_ifaces[0], "a0");
 	assert_int_equal(next->lma.core_modes[0], 0);
-	assert_int_equal(next->lma.prefix_pool_len, 48);
+	assert_int_equal(next->lma.prefix_pool.plen, 48);
 	assert_int_equal(next->lma.dataplane, FM_DP_MODE_XDP);
 	assert_int_equal(next->lma.tunnel_mtu, 0);
 	assert_int_equal(next->lma.flow_signaling, FM_SIG_UPN);

@@ -318,7 +318,7 @@ static const struct nd_prefix *ra_prefix(int i, const char *p)
 	struct in6_addr a = a6(p);
 
 	for (int k = 0; k < ras[i].ra.n_prefixes; k++)
-		if (!memcmp(&ras[i].ra.prefixes[k].prefix, &a, 16))
+		if (!memcmp(&ras[i].ra.prefixes[k].pfx.addr, &a, 16))
 			return &ras[i].ra.prefixes[k];
 	return NULL;
 }
@@ -401,7 +401,7 @@ static void test_attach_register_ra(void **state)
 	assert_memory_equal(&ras[0].dst, &mn_ll, 16);
 	assert_int_equal(ras[0].ra.n_prefixes, 1);
 	assert_non_null(ra_prefix(0, "fd00:100::"));
-	assert_int_equal(ras[0].ra.prefixes[0].plen, 64);
+	assert_int_equal(ras[0].ra.prefixes[0].pfx.plen, 64);
 	assert_int_equal(ras[0].ra.prefixes[0].valid, 3600);
 	assert_int_equal(ras[0].ra.prefixes[0].preferred, 3600);
 	assert_int_equal(ras[0].ra.mtu, 1460);
