@@ -98,6 +98,7 @@ struct mag *mag_create(const struct fm_config *cfg, const struct mag_hooks *h,
 
 	if (!m)
 		return NULL;
+	LIST_INIT(&m->bindings);
 	m->conf = cfg;
 	m->cfg = &cfg->mag;
 	m->instance = cfg->instance;
@@ -129,13 +130,13 @@ struct mag *mag_create(const struct fm_config *cfg, const struct mag_hooks *h,
 
 static void binding_free_all(struct mag *m)
 {
-	struct mag_binding *b = m->bindings, *n;
+	struct mag_binding *b, *n;
 
-	for (; b; b = n) {
-		n = b->next;
+	LIST_FOREACH_SAFE(b, &m->bindings, link, n)
+	{
+		LIST_REMOVE(b, link);
 		free(b);
 	}
-	m->bindings = NULL;
 }
 
 void mag_destroy(struct mag *m)
@@ -192,7 +193,7 @@ struct mag_mn *mag_mn_by_mac(struct mag *m, const uint8_t mac[6])
 
 struct mag_binding *mag_binding_find(struct mag *m, const struct mag_mn *mn, int iface)
 {
-	for (struct mag_binding *b = m->bindings; b; b = b->next)
+	for (struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link))
 		if (b->mn == mn && b->iface == iface)
 			return b;
 	return NULL;
@@ -231,7 +232,7 @@ static void add_mn_id(struct mh_msg *msg, const struct mh_msg *from)
 static bool route_needed(struct mag *m, const struct fm_prefix *p, const struct mag_binding *skip,
 			 const struct mag_flow *skipf)
 {
-	for (struct mag_binding *b = m->bindings; b; b = b->next)
+	for (struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link))
 		if (b != skip && fm_prefix_index(b->routed, b->n_routed, p) >= 0)
 			return true;
 	for (int i = 0; i < m->n_mns; i++)
@@ -378,7 +379,7 @@ static struct mag_flow *flow_find(struct mag_mn *mn, uint16_t fid)
 
 static struct mag_binding *first_registered(struct mag *m, const struct mag_mn *mn)
 {
-	for (struct mag_binding *b = m->bindings; b; b = b->next)
+	for (struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link))
 		if (same_mn(b->mn, mn) && b->bul.state == BUL_REGISTERED)
 			return b;
 	return NULL;
@@ -529,19 +530,15 @@ static struct mag_binding *binding_new(struct mag *m, struct mag_mn *mn, int ifa
 	    ai->n_flow_requests > BUL_MAX_FLOW_REQ ? BUL_MAX_FLOW_REQ : ai->n_flow_requests;
 	memcpy(b->bul.flow_req, ai->flow_requests, sizeof(b->bul.flow_req[0]) * b->bul.n_flow_req);
 	nd_eui64_ll(mn->mac, &b->mn_ll); /* until the MN tells us */
-	b->next = m->bindings;
-	m->bindings = b;
+	LIST_INSERT_HEAD(&m->bindings, b, link);
 	return b;
 }
 
 static void binding_unlink(struct mag *m, struct mag_binding *b)
 {
-	for (struct mag_binding **pp = &m->bindings; *pp; pp = &(*pp)->next)
-		if (*pp == b) {
-			*pp = b->next;
-			free(b);
-			return;
-		}
+	(void)m;
+	LIST_REMOVE(b, link);
+	free(b);
 }
 
 static json_t *binding_fields(const struct mag *m, const struct mag_binding *b)
@@ -616,10 +613,10 @@ static void detach(struct mag *m, struct mag_binding *b, const char *reason, boo
 
 void mag_detach_all(struct mag *m, uint64_t now)
 {
-	struct mag_binding *b = m->bindings, *n;
+	struct mag_binding *b, *n;
 
-	for (; b; b = n) {
-		n = b->next;
+	LIST_FOREACH_SAFE(b, &m->bindings, link, n)
+	{
 		detach(m, b, "shutdown", true, now);
 	}
 }
@@ -701,16 +698,17 @@ void mag_rx_nd(struct mag *m, int iface, const uint8_t *frame, size_t len, uint6
 	mac = (nd.type != ND_NA && nd.has_lla) ? nd.lla : fr.src_mac;
 	if (nd.type == ND_NA) {
 		m->c.na++;
-		for (b = m->bindings; b; b = b->next)
-			if (b->iface == iface && !memcmp(b->mn->mac, fr.src_mac, 6)) {
-				b->last_activity_ms = now;
-				b->probes = 0;
-				if (!IN6_IS_ADDR_UNSPECIFIED(&fr.src) &&
-				    IN6_IS_ADDR_LINKLOCAL(&fr.src)) {
-					b->mn_ll = fr.src;
-					b->mn_ll_known = true;
-				}
+		LIST_FOREACH(b, &m->bindings, link)
+		{
+			if (b->iface != iface || memcmp(b->mn->mac, fr.src_mac, 6))
+				continue;
+			b->last_activity_ms = now;
+			b->probes = 0;
+			if (!IN6_IS_ADDR_UNSPECIFIED(&fr.src) && IN6_IS_ADDR_LINKLOCAL(&fr.src)) {
+				b->mn_ll = fr.src;
+				b->mn_ll_known = true;
 			}
+		}
 		return;
 	}
 	if (nd.type != ND_RS)
@@ -756,8 +754,8 @@ static void handle_pba(struct mag *m, const struct mh_msg *pba, uint64_t now)
 		pr_debug("mag: PBA for an unknown MN ignored");
 		return;
 	}
-	for (b = m->bindings; b; b = n) {
-		n = b->next;
+	LIST_FOREACH_SAFE(b, &m->bindings, link, n)
+	{
 		if (!same_mn(b->mn, mn) || !b->bul.awaiting)
 			continue;
 		/* several interfaces of one MN here: the LL-ID names the right one */
@@ -922,7 +920,7 @@ static void handle_upn(struct mag *m, const struct mh_msg *upn, uint64_t now)
 		set[n].plen = o->hnp.plen;
 		n++;
 	}
-	for (struct mag_binding *b = m->bindings; b; b = b->next)
+	for (struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link))
 		if (same_mn(b->mn, mn) && b->bul.state == BUL_REGISTERED)
 			bul_update(&m->bc, &b->bul, n ? set : NULL, n, now);
 }
@@ -946,9 +944,9 @@ static void handle_bri(struct mag *m, const struct mh_msg *bri, uint64_t now)
 	}
 	for (int i = 0; mh_opt_find(bri, MH_OPT_HNP, i); i++)
 		named++;
-	for (b = mn ? m->bindings : NULL; b; b = nb) {
-		nb = b->next;
-		if (!same_mn(b->mn, mn) || b->bul.state == BUL_IDLE)
+	LIST_FOREACH_SAFE(b, &m->bindings, link, nb)
+	{
+		if (!mn || !same_mn(b->mn, mn) || b->bul.state == BUL_IDLE)
 			continue;
 		if (bid && bid->bid.bid && b->bul.bid != bid->bid.bid)
 			continue;
@@ -1011,7 +1009,7 @@ static void lma_verdict(struct mag *m, unsigned v, uint32_t old_rc, uint64_t now
 	if (v & FM_HB_RESTARTED) {
 		pr_warn("mag: the LMA restarted (restart counter %u -> %u): re-registering", old_rc,
 			m->hb.rc);
-		for (struct mag_binding *b = m->bindings; b; b = b->next)
+		for (struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link))
 			if (b->bul.state == BUL_REGISTERED)
 				bul_update(&m->bc, &b->bul, NULL, 0, now);
 	}
@@ -1154,8 +1152,8 @@ static void links_tick(struct mag *m, uint64_t now)
 			struct mag_binding *b, *n;
 
 			pr_info("mag: %s is down", m->cfg->access_ifaces[i].name);
-			for (b = m->bindings; b; b = n) {
-				n = b->next;
+			LIST_FOREACH_SAFE(b, &m->bindings, link, n)
+			{
 				if (b->iface == i && b->bul.state != BUL_DEREGISTERING) {
 					m->c.link_detach++;
 					detach(m, b, "link-down", false, now);
@@ -1171,8 +1169,8 @@ void mag_tick(struct mag *m, uint64_t now)
 	struct mag_binding *b, *n;
 
 	links_tick(m, now);
-	for (b = m->bindings; b; b = n) {
-		n = b->next;
+	LIST_FOREACH_SAFE(b, &m->bindings, link, n)
+	{
 		enum bul_event ev = bul_tick(&m->bc, &b->bul, now);
 
 		if (ev != BUL_EV_NONE) {
@@ -1200,7 +1198,7 @@ uint64_t mag_deadline(const struct mag *m)
 		d = m->next_link_poll_ms;
 	if (m->cfg->timers.heartbeat_interval_s)
 		d = min64(d, m->hb_next_ms);
-	for (const struct mag_binding *b = m->bindings; b; b = b->next) {
+	for (const struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link)) {
 		d = min64(d, bul_deadline(&b->bul));
 		if (b->bul.state == BUL_REGISTERED) {
 			d = min64(d, b->next_ra_ms);
@@ -1228,7 +1226,7 @@ json_t *mag_bindings_save(const struct mag *m)
 	json_t *a = json_array();
 	char ll[INET6_ADDRSTRLEN];
 
-	for (const struct mag_binding *b = m->bindings; b; b = b->next) {
+	for (const struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link)) {
 		if (b->bul.state != BUL_REGISTERED)
 			continue;
 		inet_ntop(AF_INET6, &b->mn_ll, ll, sizeof(ll));
@@ -1397,7 +1395,7 @@ json_t *mag_ctl_bindings(void *ctx, const json_t *req, char *err, size_t errlen)
 	(void)req;
 	(void)err;
 	(void)errlen;
-	for (const struct mag_binding *b = m->bindings; b; b = b->next)
+	for (const struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link))
 		json_array_append_new(a, mag_binding_json(m, b, now));
 	return a;
 }
@@ -1493,7 +1491,7 @@ json_t *mag_ctl_stats(void *ctx, const json_t *req, char *err, size_t errlen)
 	sig = json_pack("{s:o, s:o, s:o, s:I, s:I}", "rx", by_kind(m->c.rx), "tx", by_kind(m->c.tx),
 			"status", st, "rx_not_lma", (json_int_t)m->c.rx_not_lma, "rx_unexpected",
 			(json_int_t)m->c.rx_unexpected);
-	for (const struct mag_binding *b = m->bindings; b; b = b->next)
+	for (const struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link))
 		nb++;
 	return json_pack("{s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, "
 			 "s:i}}",
@@ -1515,7 +1513,7 @@ json_t *mag_ctl_peers(void *ctx, const json_t *req, char *err, size_t errlen)
 	(void)req;
 	(void)err;
 	(void)errlen;
-	for (const struct mag_binding *b = m->bindings; b; b = b->next)
+	for (const struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link))
 		nb += b->bul.state == BUL_REGISTERED;
 	inet_ntop(AF_INET6, &m->cfg->lma, a, sizeof(a));
 	json_t *p = json_pack("{s:s, s:s, s:i, s:I}", "lma", a, "state",

@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include <netinet/in.h>
 
+#include "core/list.h"
 #include "mag/bul.h"
 #include "daemon/config.h"
 #include "dp/dataplane.h"
@@ -78,7 +79,7 @@ struct mag_mn {
 };
 
 struct mag_binding {
-	struct mag_binding *next;
+	LIST_ENTRY(mag_binding) link; /* struct mag's bindings */
 	struct mag_mn *mn;
 	int iface; /* index into cfg->mag.access_ifaces */
 	struct bul_entry bul;
@@ -117,7 +118,7 @@ struct mag {
 	struct bul_ctx bc;
 	int n_mns;
 	struct mag_mn *mns;
-	struct mag_binding *bindings;
+	LIST_HEAD(, mag_binding) bindings;
 	uint8_t iface_mac[FM_CFG_MAX_IFACES][6];
 	int iface_running[FM_CFG_MAX_IFACES]; /* last polled state, -1 unknown */
 	uint64_t next_link_poll_ms;
