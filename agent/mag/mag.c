@@ -91,7 +91,12 @@ static uint32_t ra_interval_ms(const struct mag *m)
 	return m->cfg->timers.ra_interval_s * 1000;
 }
 
-struct mag *mag_create(const struct fm_config *cfg, const struct mag_hooks *h,
+static void bul_event_cb(void *ctx, struct bul_entry *e, enum bul_event ev, uint64_t now);
+static void flow_expired(struct fm_timer *t, uint64_t now);
+static void heartbeat_fired(struct fm_timer *t, uint64_t now);
+static void links_fired(struct fm_timer *t, uint64_t now);
+
+struct mag *mag_create(const struct fm_config *cfg, const struct mag_hooks *h, struct ev_loop *loop,
 		       uint32_t restart_counter, uint64_t now)
 {
 	struct mag *m = calloc(1, sizeof(*m));
@@ -99,6 +104,7 @@ struct mag *mag_create(const struct fm_config *cfg, const struct mag_hooks *h,
 	if (!m)
 		return NULL;
 	LIST_INIT(&m->bindings);
+	fm_timers_init(&m->timers, loop);
 	m->conf = cfg;
 	m->cfg = &cfg->mag;
 	m->instance = cfg->instance;
@@ -106,6 +112,8 @@ struct mag *mag_create(const struct fm_config *cfg, const struct mag_hooks *h,
 	m->bc.t = &m->cfg->timers;
 	m->bc.send = bul_send;
 	m->bc.send_ctx = m;
+	m->bc.event = bul_event_cb;
+	m->bc.wheel = &m->timers;
 	m->n_mns = m->cfg->n_mobile_nodes;
 	m->mns = calloc(m->n_mns ? (size_t)m->n_mns : 1, sizeof(*m->mns));
 	if (!m->mns) {
@@ -113,9 +121,16 @@ struct mag *mag_create(const struct fm_config *cfg, const struct mag_hooks *h,
 		return NULL;
 	}
 	for (int i = 0; i < m->n_mns; i++) {
-		snprintf(m->mns[i].id, sizeof(m->mns[i].id), "%s", m->cfg->mobile_nodes[i].id);
-		memcpy(m->mns[i].mac, m->cfg->mobile_nodes[i].mac, 6);
-		m->mns[i].idx = (uint32_t)i + 1;
+		struct mag_mn *mn = &m->mns[i];
+
+		mn->mag = m;
+		snprintf(mn->id, sizeof(mn->id), "%s", m->cfg->mobile_nodes[i].id);
+		memcpy(mn->mac, m->cfg->mobile_nodes[i].mac, 6);
+		mn->idx = (uint32_t)i + 1;
+		for (int j = 0; j < MAG_MAX_FLOWS; j++) {
+			mn->flows[j].mn = mn;
+			fm_timer_init(&mn->flows[j].expiry, &m->timers, flow_expired);
+		}
 	}
 	for (int i = 0; i < FM_CFG_MAX_IFACES; i++)
 		m->iface_running[i] = -1;
@@ -123,9 +138,22 @@ struct mag *mag_create(const struct fm_config *cfg, const struct mag_hooks *h,
 	m->next_seq = (uint16_t)(restart_counter * 4096u + 1);
 	m->restart_counter = restart_counter;
 	fm_hb_init(&m->hb);
-	m->hb_next_ms = now + 1000; /* first heartbeat soon after start */
-	m->next_link_poll_ms = now + MAG_LINK_POLL_MS;
+	fm_timer_init(&m->hb_timer, &m->timers, heartbeat_fired);
+	/* the first heartbeat soon after start (the timer stops when heartbeats are off) */
+	fm_timer_set(&m->hb_timer, now + 1000, now);
+	fm_timer_init(&m->link_timer, &m->timers, links_fired);
+	if (m->h.link_running)
+		fm_timer_set(&m->link_timer, now + MAG_LINK_POLL_MS, now);
 	return m;
+}
+
+static void binding_free(struct mag_binding *b)
+{
+	fm_timer_stop(&b->ra_timer);
+	fm_timer_stop(&b->idle_timer);
+	bul_entry_fini(&b->bul);
+	LIST_REMOVE(b, link);
+	free(b);
 }
 
 static void binding_free_all(struct mag *m)
@@ -134,8 +162,7 @@ static void binding_free_all(struct mag *m)
 
 	LIST_FOREACH_SAFE(b, &m->bindings, link, n)
 	{
-		LIST_REMOVE(b, link);
-		free(b);
+		binding_free(b);
 	}
 }
 
@@ -144,15 +171,29 @@ void mag_destroy(struct mag *m)
 	if (!m)
 		return;
 	binding_free_all(m);
+	for (int i = 0; i < m->n_mns; i++)
+		for (int j = 0; j < MAG_MAX_FLOWS; j++)
+			fm_timer_stop(&m->mns[i].flows[j].expiry);
+	fm_timer_stop(&m->hb_timer);
+	fm_timer_stop(&m->link_timer);
+	fm_timers_fini(&m->timers);
 	free(m->mns);
 	free(m);
 }
 
 int mag_reload(struct mag *m, const struct fm_config *next)
 {
-	/* everything reloadable is read in place once the caller copied next */
-	(void)m;
-	(void)next;
+	const struct fm_cfg_mag_timers *cur = &m->cfg->timers, *t = &next->mag.timers;
+	uint64_t now = fm_now_ms();
+
+	/* Everything reloadable is read in place once the caller copied next; timers
+	 * that a reload turns on are armed for now, to fire after that copy. */
+	if (!cur->heartbeat_interval_s && t->heartbeat_interval_s)
+		fm_timer_set(&m->hb_timer, now, now);
+	if (!cur->idle_timeout_s && t->idle_timeout_s)
+		for (struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link))
+			if (b->bul.state == BUL_REGISTERED)
+				fm_timer_set(&b->idle_timer, now, now);
 	return 0;
 }
 
@@ -311,7 +352,7 @@ static void send_ra(struct mag *m, struct mag_binding *b, bool final, uint64_t n
 	if (m->h.send_ra && m->h.send_ra(m->h.ctx, b->iface, b->mn->mac, &dst, &ra) < 0)
 		pr_warn("mag: RA to %s on %s failed", b->mn->id,
 			m->cfg->access_ifaces[b->iface].name);
-	b->next_ra_ms = now + ra_interval_ms(m);
+	fm_timer_set(&b->ra_timer, now + ra_interval_ms(m), now);
 }
 
 /* Make the routed/advertised set equal to the binding's assigned prefixes. */
@@ -441,13 +482,28 @@ static void flow_route(struct mag *m, struct mag_mn *mn, struct mag_flow *f,
 			route_set(m, b, &f->routes[i]);
 }
 
+/* The flow's lifetime timer follows expires_ms (0: never). */
+static void flow_arm(struct mag_flow *f, uint64_t now)
+{
+	if (f->used && f->expires_ms)
+		fm_timer_set(&f->expiry, f->expires_ms, now);
+	else
+		fm_timer_stop(&f->expiry);
+}
+
 static void flow_remove(struct mag *m, struct mag_mn *mn, struct mag_flow *f)
 {
-	(void)mn;
+	struct fm_timers *w = f->expiry.wheel;
+
+	(void)mn; /* f->mn, kept across the reset with the timer */
+	mn = f->mn;
 	for (int i = 0; i < f->n_routes; i++)
 		if (!route_needed(m, &f->routes[i], NULL, f))
 			route_del(m, &f->routes[i]);
+	fm_timer_stop(&f->expiry);
 	memset(f, 0, sizeof(*f));
+	f->mn = mn;
+	fm_timer_init(&f->expiry, w, flow_expired);
 }
 
 static bool ts_supported(const struct mh_flowid *fl)
@@ -476,6 +532,7 @@ static void flow_store(struct mag_flow *f, const struct mh_flowid *fl, uint32_t 
 			    ? 0
 			    : now + (uint64_t)lifetime * 1000;
 	f->origin = origin;
+	flow_arm(f, now);
 }
 
 static json_t *flow_event_fields(const struct mag_mn *mn, const struct mag_flow *f)
@@ -514,6 +571,9 @@ static void pba_flows(struct mag *m, struct mag_mn *mn, const struct mh_msg *pba
 
 /* ---- bindings ---------------------------------------------------------------- */
 
+static void ra_fired(struct fm_timer *t, uint64_t now);
+static void idle_fired(struct fm_timer *t, uint64_t now);
+
 static struct mag_binding *binding_new(struct mag *m, struct mag_mn *mn, int iface)
 {
 	struct mag_binding *b = calloc(1, sizeof(*b));
@@ -521,9 +581,12 @@ static struct mag_binding *binding_new(struct mag *m, struct mag_mn *mn, int ifa
 
 	if (!b)
 		return NULL;
+	b->mag = m;
 	b->mn = mn;
 	b->iface = iface;
-	bul_entry_init(&b->bul, mn->id, mn->mac, ai->name, ai->att, &m->cfg->link_local,
+	fm_timer_init(&b->ra_timer, &m->timers, ra_fired);
+	fm_timer_init(&b->idle_timer, &m->timers, idle_fired);
+	bul_entry_init(&b->bul, &m->bc, mn->id, mn->mac, ai->name, ai->att, &m->cfg->link_local,
 		       m->next_seq);
 	m->next_seq = (uint16_t)(m->next_seq + 1024);
 	b->bul.n_flow_req =
@@ -537,8 +600,7 @@ static struct mag_binding *binding_new(struct mag *m, struct mag_mn *mn, int ifa
 static void binding_unlink(struct mag *m, struct mag_binding *b)
 {
 	(void)m;
-	LIST_REMOVE(b, link);
-	free(b);
+	binding_free(b);
 }
 
 static json_t *binding_fields(const struct mag *m, const struct mag_binding *b)
@@ -621,6 +683,8 @@ void mag_detach_all(struct mag *m, uint64_t now)
 	}
 }
 
+static void idle_arm(struct mag *m, struct mag_binding *b, uint64_t now);
+
 static void bul_result(struct mag *m, struct mag_binding *b, enum bul_event ev,
 		       const struct mh_msg *pba, uint64_t now)
 {
@@ -643,6 +707,7 @@ static void bul_result(struct mag *m, struct mag_binding *b, enum bul_event ev,
 		if (pba)
 			pba_flows(m, fm, pba, now);
 		b->last_activity_ms = now;
+		idle_arm(m, b, now);
 		event(m, "registration", binding_fields(m, b));
 		return;
 	}
@@ -674,6 +739,12 @@ static void bul_result(struct mag *m, struct mag_binding *b, enum bul_event ev,
 		}
 		return;
 	}
+}
+
+/* The BUL's timers decided (expiry, a de-registration given up). */
+static void bul_event_cb(void *ctx, struct bul_entry *e, enum bul_event ev, uint64_t now)
+{
+	bul_result(ctx, fm_container_of(e, struct mag_binding, bul), ev, NULL, now);
 }
 
 /* ---- access link: RS / NA ---------------------------------------------------------- */
@@ -873,6 +944,7 @@ static void handle_fmi(struct mag *m, const struct mh_msg *fmi, uint64_t now)
 			f->expires_ms = (lt == 0 || lt == MH_FM_LIFETIME_INFINITE)
 					    ? 0
 					    : now + (uint64_t)lt * 1000;
+			flow_arm(f, now);
 			if (fl->has_ts && memcmp(&fl->ts, &f->ts, sizeof(f->ts))) {
 				flow_remove(m, mn, f);
 				flow_store(f, fl, lt, now, "fmi");
@@ -1072,45 +1144,74 @@ void mag_rx_mh(struct mag *m, const struct mh_msg *msg, const struct in6_addr *s
 
 /* ---- timers ------------------------------------------------------------------------ */
 
-static void heartbeat_tick(struct mag *m, uint64_t now)
+static void heartbeat_fired(struct fm_timer *t, uint64_t now)
 {
+	struct mag *m = fm_container_of(t, struct mag, hb_timer);
 	uint32_t ivl = m->cfg->timers.heartbeat_interval_s;
 	struct mh_msg hb;
 
-	if (!ivl || now < m->hb_next_ms)
-		return;
+	if (!ivl)
+		return; /* turned off by a reload */
 	if (fm_hb_interval(&m->hb, ++m->hb_seq, m->cfg->timers.heartbeat_missed)) {
 		pr_warn("mag: %u heartbeats unanswered: LMA down", m->hb.missed);
 		event(m, "peer-down", json_pack("{s:s}", "peer", "lma"));
 	}
 	fm_hb_build(&hb, false, m->hb_seq, m->restart_counter);
 	send_mh(m, &hb);
-	m->hb_next_ms = now + (uint64_t)ivl * 1000;
+	fm_timer_set(&m->hb_timer, now + (uint64_t)ivl * 1000, now);
 }
 
-static void flows_tick(struct mag *m, uint64_t now)
+static void flow_expired(struct fm_timer *t, uint64_t now)
 {
-	for (int i = 0; i < m->n_mns; i++)
-		for (int j = 0; j < MAG_MAX_FLOWS; j++) {
-			struct mag_flow *f = &m->mns[i].flows[j];
+	struct mag_flow *f = fm_container_of(t, struct mag_flow, expiry);
+	struct mag_mn *mn = f->mn;
+	json_t *ev;
 
-			if (f->used && f->expires_ms && now >= f->expires_ms) {
-				json_t *ev = flow_event_fields(&m->mns[i], f);
-
-				json_object_set_new(ev, "reason", json_string("expired"));
-				flow_remove(m, &m->mns[i], f);
-				event(m, "flow-del", ev);
-			}
-		}
+	(void)now;
+	if (!f->used)
+		return;
+	ev = flow_event_fields(mn, f);
+	json_object_set_new(ev, "reason", json_string("expired"));
+	flow_remove(mn->mag, mn, f);
+	event(mn->mag, "flow-del", ev);
 }
 
-static void idle_tick(struct mag *m, struct mag_binding *b, uint64_t now)
+static void ra_fired(struct fm_timer *t, uint64_t now)
+{
+	struct mag_binding *b = fm_container_of(t, struct mag_binding, ra_timer);
+
+	if (b->bul.state == BUL_REGISTERED)
+		send_ra(b->mag, b, false, now); /* re-arms */
+}
+
+/* When the idle check must run next: the next counter poll, the next probe, or the
+ * moment the MN has been silent for idle-timeout. */
+static uint64_t idle_due(const struct mag *m, const struct mag_binding *b)
+{
+	uint64_t d = b->probes
+			 ? b->next_probe_ms
+			 : b->last_activity_ms + (uint64_t)m->cfg->timers.idle_timeout_s * 1000;
+
+	return b->next_check_ms < d ? b->next_check_ms : d;
+}
+
+static void idle_arm(struct mag *m, struct mag_binding *b, uint64_t now)
+{
+	if (m->cfg->timers.idle_timeout_s && b->bul.state == BUL_REGISTERED)
+		fm_timer_set(&b->idle_timer, idle_due(m, b), now);
+	else
+		fm_timer_stop(&b->idle_timer);
+}
+
+/* Traffic (the MN's data-plane counters), probes, detach. True when b was detached
+ * (and may be gone). */
+static bool idle_check(struct mag *m, struct mag_binding *b, uint64_t now)
 {
 	uint64_t idle = (uint64_t)m->cfg->timers.idle_timeout_s * 1000;
 	struct fm_dp_counters c;
 
 	if (!idle || b->bul.state != BUL_REGISTERED)
-		return;
+		return false;
 	if (now >= b->next_check_ms) {
 		b->next_check_ms = now + 1000;
 		if (m->h.mn_counters && m->h.mn_counters(m->h.ctx, b->mn->idx, &c) == 0 &&
@@ -1121,7 +1222,7 @@ static void idle_tick(struct mag *m, struct mag_binding *b, uint64_t now)
 		}
 	}
 	if (now - b->last_activity_ms < idle)
-		return;
+		return false;
 	if (b->probes < MAG_PROBES) {
 		if (now >= b->next_probe_ms || b->probes == 0) {
 			b->probes++;
@@ -1130,19 +1231,28 @@ static void idle_tick(struct mag *m, struct mag_binding *b, uint64_t now)
 			if (m->h.send_ns)
 				m->h.send_ns(m->h.ctx, b->iface, b->mn->mac, &b->mn_ll, &b->mn_ll);
 		}
-		return;
+		return false;
 	}
-	if (now >= b->next_probe_ms) {
-		m->c.idle_detach++;
-		detach(m, b, "idle", true, now);
-	}
+	if (now < b->next_probe_ms)
+		return false;
+	m->c.idle_detach++;
+	detach(m, b, "idle", true, now);
+	return true;
 }
 
-static void links_tick(struct mag *m, uint64_t now)
+static void idle_fired(struct fm_timer *t, uint64_t now)
 {
-	if (!m->h.link_running || now < m->next_link_poll_ms)
-		return;
-	m->next_link_poll_ms = now + MAG_LINK_POLL_MS;
+	struct mag_binding *b = fm_container_of(t, struct mag_binding, idle_timer);
+
+	if (!idle_check(b->mag, b, now))
+		idle_arm(b->mag, b, now);
+}
+
+static void links_fired(struct fm_timer *t, uint64_t now)
+{
+	struct mag *m = fm_container_of(t, struct mag, link_timer);
+
+	fm_timer_set(&m->link_timer, now + MAG_LINK_POLL_MS, now);
 	for (int i = 0; i < m->cfg->n_access; i++) {
 		int up = m->h.link_running(m->h.ctx, m->cfg->access_ifaces[i].name);
 
@@ -1166,57 +1276,14 @@ static void links_tick(struct mag *m, uint64_t now)
 
 void mag_tick(struct mag *m, uint64_t now)
 {
-	struct mag_binding *b, *n;
-
-	links_tick(m, now);
-	LIST_FOREACH_SAFE(b, &m->bindings, link, n)
-	{
-		enum bul_event ev = bul_tick(&m->bc, &b->bul, now);
-
-		if (ev != BUL_EV_NONE) {
-			bul_result(m, b, ev, NULL, now);
-			continue; /* b may be gone */
-		}
-		if (b->bul.state == BUL_REGISTERED && now >= b->next_ra_ms)
-			send_ra(m, b, false, now);
-		idle_tick(m, b, now);
-	}
-	flows_tick(m, now);
-	heartbeat_tick(m, now);
-}
-
-static uint64_t min64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
+	fm_timers_run(&m->timers, now);
 }
 
 uint64_t mag_deadline(const struct mag *m)
 {
-	uint64_t d = BUL_NO_DEADLINE;
+	uint64_t d = fm_timers_next(&m->timers);
 
-	if (m->h.link_running)
-		d = m->next_link_poll_ms;
-	if (m->cfg->timers.heartbeat_interval_s)
-		d = min64(d, m->hb_next_ms);
-	for (const struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link)) {
-		d = min64(d, bul_deadline(&b->bul));
-		if (b->bul.state == BUL_REGISTERED) {
-			d = min64(d, b->next_ra_ms);
-			if (m->cfg->timers.idle_timeout_s)
-				d = min64(d,
-					  min64(b->next_check_ms,
-						b->probes
-						    ? b->next_probe_ms
-						    : b->last_activity_ms +
-							  (uint64_t)m->cfg->timers.idle_timeout_s *
-							      1000));
-		}
-	}
-	for (int i = 0; i < m->n_mns; i++)
-		for (int j = 0; j < MAG_MAX_FLOWS; j++)
-			if (m->mns[i].flows[j].used && m->mns[i].flows[j].expires_ms)
-				d = min64(d, m->mns[i].flows[j].expires_ms);
-	return d;
+	return d ? d : BUL_NO_DEADLINE;
 }
 
 /* ---- persistence ---------------------------------------------------------------------- */
@@ -1282,18 +1349,16 @@ int mag_bindings_restore(struct mag *m, const json_t *saved, uint64_t now)
 			binding_unlink(m, b);
 			continue;
 		}
-		b->bul.state = BUL_REGISTERED;
-		b->bul.flow_req_done = true;
-		b->bul.lifetime_s = m->cfg->timers.lifetime_s;
-		b->bul.expires_ms = now + (uint64_t)m->cfg->timers.lifetime_s * 1000;
 		b->last_activity_ms = now;
 		b->next_check_ms = now + 1000;
 		for (int j = 0; j < b->bul.n_prefixes; j++) {
 			b->routed[b->n_routed++] = b->bul.prefixes[j];
 			route_set(m, b, &b->bul.prefixes[j]);
 		}
-		b->next_ra_ms = now + ra_interval_ms(m);
-		bul_update(&m->bc, &b->bul, NULL, 0, now);
+		/* registered for the configured lifetime, refreshed at once */
+		bul_restored(&m->bc, &b->bul, now);
+		fm_timer_set(&b->ra_timer, now + ra_interval_ms(m), now);
+		idle_arm(m, b, now);
 		pr_info("mag: restored %s on %s (BID %u), refreshing", mn->id, ifn, b->bul.bid);
 		n++;
 	}

@@ -2,7 +2,8 @@
 /*
  * test_bul.c — the MAG's binding update list (agent/mag/bul.c): PBU contents field by
  * field, the 1.5 s doubling-to-32 s retransmission schedule, refresh and expiry,
- * and every class of PBA status. Clock injected, PBUs captured from the send hook.
+ * and every class of PBA status. Clock injected, the entry's timers on a manual
+ * wheel, PBUs captured from the send hook, timer-driven events from the event hook.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -44,12 +45,33 @@ static int cap_send(void *ctx, const struct mh_msg *m)
 static const uint8_t MAC[6] = {0x02, 0, 0, 0, 1, 1};
 static const struct fm_cfg_mag_timers timers = {
     .retransmit_initial_ms = 1500, .retransmit_max_ms = 32000, .lifetime_s = 3600};
+static struct fm_timers wheel;
+static enum bul_event last_ev;
+
+static void cap_event(void *c, struct bul_entry *x, enum bul_event ev, uint64_t now)
+{
+	(void)c;
+	(void)x;
+	(void)now;
+	last_ev = ev;
+}
+
 static struct bul_ctx ctx = {
     .t = &timers,
     .send = cap_send,
+    .event = cap_event,
+    .wheel = &wheel,
 };
 
 static struct bul_entry e;
+
+/* The wheel at time t: what the entry's timers decided (BUL_EV_NONE: nothing). */
+static enum bul_event tick(uint64_t t)
+{
+	last_ev = BUL_EV_NONE;
+	fm_timers_run(&wheel, t);
+	return last_ev;
+}
 
 static int setup(void **state)
 {
@@ -58,8 +80,18 @@ static int setup(void **state)
 	(void)state;
 	test_clock_install();
 	ncap = 0;
+	fm_timers_fini(&wheel);
+	fm_timers_init(&wheel, NULL);
 	inet_pton(AF_INET6, "fe80::1", &ll);
-	bul_entry_init(&e, "mn1@example.net", MAC, "mag1-mn", 4, &ll, 100);
+	bul_entry_init(&e, &ctx, "mn1@example.net", MAC, "mag1-mn", 4, &ll, 100);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	bul_entry_fini(&e);
+	fm_timers_fini(&wheel);
 	return 0;
 }
 
@@ -163,9 +195,9 @@ static void test_retransmission_schedule(void **state)
 	bul_start(&ctx, &e, 0);
 	for (unsigned i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
 		assert_int_equal(bul_deadline(&e), at[i]);
-		bul_tick(&ctx, &e, at[i] - 1);
+		tick(at[i] - 1);
 		assert_int_equal(ncap, i + 1);
-		bul_tick(&ctx, &e, at[i]);
+		tick(at[i]);
 		assert_int_equal(ncap, i + 2);
 		/* every retransmission carries a new sequence number */
 		assert_int_equal(cap[i + 1].seq, 100 + i + 1);
@@ -191,9 +223,9 @@ static void test_accept_then_refresh(void **state)
 	assert_int_equal(bul_on_pba(&ctx, &e, &m, 300), BUL_EV_NONE);
 	/* refresh at 80 % of the lifetime, with the assigned set and the BID */
 	assert_int_equal(bul_deadline(&e), 200 + 800000);
-	bul_tick(&ctx, &e, 200 + 799999);
+	tick(200 + 799999);
 	assert_int_equal(ncap, 1);
-	bul_tick(&ctx, &e, 200 + 800000);
+	tick(200 + 800000);
 	assert_int_equal(ncap, 2);
 	assert_int_equal(cap[1].seq, 101);
 	assert_int_equal(mh_opt_find(&cap[1], MH_OPT_HNP, 0)->hnp.plen, 64);
@@ -207,9 +239,9 @@ static void test_accept_then_refresh(void **state)
 	/* still registered while the refresh is outstanding */
 	assert_int_equal(e.state, BUL_REGISTERED);
 	/* no answer: retransmitted, then the binding expires */
-	bul_tick(&ctx, &e, 200 + 800000 + 1500);
+	tick(200 + 800000 + 1500);
 	assert_int_equal(ncap, 3);
-	assert_int_equal(bul_tick(&ctx, &e, 200 + 1000000), BUL_EV_EXPIRED);
+	assert_int_equal(tick(200 + 1000000), BUL_EV_EXPIRED);
 	assert_int_equal(e.state, BUL_IDLE);
 	assert_int_equal(e.n_prefixes, 0);
 }
@@ -220,8 +252,8 @@ static void test_stale_and_late_pba(void **state)
 	struct mh_msg m;
 
 	bul_start(&ctx, &e, 0);
-	bul_tick(&ctx, &e, 1500); /* seq 101 */
-	bul_tick(&ctx, &e, 4500); /* seq 102 */
+	tick(1500); /* seq 101 */
+	tick(4500); /* seq 102 */
 	/* an answer to a sequence number we never sent is ignored */
 	pba(&m, PBA_ACCEPTED, 99, 1000, "fd00:100::", NULL, 1);
 	assert_int_equal(bul_on_pba(&ctx, &e, &m, 5000), BUL_EV_NONE);
@@ -272,9 +304,9 @@ static void test_reject_backs_off(void **state)
 		assert_int_equal(e.state, BUL_REGISTERING);
 		/* nothing until the 32 s back-off, then a fresh ::/0 registration */
 		assert_int_equal(bul_deadline(&e), 10 + 32000);
-		bul_tick(&ctx, &e, 10 + 31999);
+		tick(10 + 31999);
 		assert_int_equal(ncap, 1);
-		bul_tick(&ctx, &e, 10 + 32000);
+		tick(10 + 32000);
 		assert_int_equal(ncap, 2);
 		assert_int_equal(mh_opt_find(&cap[1], MH_OPT_HNP, 0)->hnp.plen, 0);
 		assert_int_equal(mh_opt_find(&cap[1], MH_OPT_HI, 0)->hi, MH_HI_NEW_IFACE);
@@ -343,7 +375,8 @@ static void test_deregistration(void **state)
 	assert_int_equal(e.state, BUL_IDLE);
 	assert_int_equal(bul_deadline(&e), BUL_NO_DEADLINE);
 
-	/* unanswered de-registration: retransmitted up to the 32 s step, then given up */
+	/* unanswered de-registration: retransmitted up to the 32 s step; when that try
+	 * times out, it is given up (proto/xact, as the LMA's requests) */
 	setup(NULL);
 	bul_start(&ctx, &e, 0);
 	pba(&m, PBA_ACCEPTED, 100, 1000, "fd00:100::", NULL, 2);
@@ -354,11 +387,15 @@ static void test_deregistration(void **state)
 	int guard = 0;
 	while (ev == BUL_EV_NONE && guard++ < 20) {
 		t = bul_deadline(&e);
-		ev = bul_tick(&ctx, &e, t);
+		ev = tick(t);
 	}
 	assert_int_equal(ev, BUL_EV_DEREGISTERED);
-	/* 1.5 + 3 + 6 + 12 + 24 + 32 + 32 s */
-	assert_int_equal(t, 110500);
+	/* 1.5 + 3 + 6 + 12 + 24 + 32 s: five retransmissions, the last one's 32 s
+	 * timeout ends it */
+	assert_int_equal(t, 78500);
+	assert_int_equal(ncap, 2 + 5);
+	assert_int_equal(e.state, BUL_IDLE);
+	assert_int_equal(bul_deadline(&e), BUL_NO_DEADLINE);
 	for (int i = 1; i < ncap; i++)
 		assert_int_equal(cap[i].lifetime, 0);
 }
@@ -366,15 +403,15 @@ static void test_deregistration(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup(test_first_pbu_fields, setup),
-	    cmocka_unit_test_setup(test_retransmission_schedule, setup),
-	    cmocka_unit_test_setup(test_accept_then_refresh, setup),
-	    cmocka_unit_test_setup(test_stale_and_late_pba, setup),
-	    cmocka_unit_test_setup(test_seq_out_of_window, setup),
-	    cmocka_unit_test_setup(test_reject_backs_off, setup),
-	    cmocka_unit_test_setup(test_timestamp_and_prefix_mismatch, setup),
-	    cmocka_unit_test_setup(test_update_with_new_set, setup),
-	    cmocka_unit_test_setup(test_deregistration, setup),
+	    cmocka_unit_test_setup_teardown(test_first_pbu_fields, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_retransmission_schedule, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_accept_then_refresh, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stale_and_late_pba, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_seq_out_of_window, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reject_backs_off, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_timestamp_and_prefix_mismatch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_update_with_new_set, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deregistration, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -221,7 +221,7 @@ static int setup(void **state)
 	link_up = 1;
 	memset(&ctr, 0, sizeof(ctr));
 	clear();
-	m = mag_create(cfg, &hooks, 7, now);
+	m = mag_create(cfg, &hooks, NULL, 7, now);
 	assert_non_null(m);
 	mag_set_iface_mac(m, 0, MAG_MAC);
 	mag_set_ra_mtu(m, 1460);
@@ -1036,7 +1036,7 @@ static void test_save_restore(void **state)
 	assert_int_equal(json_array_size(saved), 1);
 	/* a restart: a new MAG with the same configuration */
 	mag_destroy(m);
-	m = mag_create(cfg, &hooks, 8, now);
+	m = mag_create(cfg, &hooks, NULL, 8, now);
 	mag_set_iface_mac(m, 0, MAG_MAC);
 	assert_int_equal(mag_bindings_restore(m, saved, now), 1);
 	json_decref(saved);
@@ -1105,7 +1105,7 @@ static void test_two_interfaces_one_mn(void **state)
 	cfg->mag.access_ifaces[1].att = 8;
 	memcpy(cfg->mag.mobile_nodes[1].mac, MAC2, 6);
 	snprintf(cfg->mag.mobile_nodes[1].id, FM_NAI_MAX, MN1);
-	m = mag_create(cfg, &hooks, 7, now);
+	m = mag_create(cfg, &hooks, NULL, 7, now);
 	mag_set_iface_mac(m, 0, MAG_MAC);
 	mag_set_iface_mac(m, 1, MAG_MAC);
 
