@@ -287,16 +287,14 @@ void bul_reset(struct bul_entry *e)
 	e->lifetime_s = 0;
 }
 
-static void take_prefixes(struct bul_entry *e, const struct mh_msg *pba)
+static void take_prefixes(struct bul_entry *e, const struct pba_view *pba)
 {
-	const struct mh_opt *o;
-
 	e->n_prefixes = 0;
-	for (int i = 0; (o = mh_opt_find(pba, MH_OPT_HNP, i)); i++) {
-		if (o->hnp.plen == 0 || e->n_prefixes >= BUL_MAX_PREFIXES)
+	for (int i = 0; i < pba->n_hnp; i++) {
+		if (pba->hnp[i].plen == 0 || e->n_prefixes >= BUL_MAX_PREFIXES)
 			continue;
-		e->prefixes[e->n_prefixes].plen = o->hnp.plen;
-		e->prefixes[e->n_prefixes].addr = o->hnp.prefix;
+		e->prefixes[e->n_prefixes].plen = pba->hnp[i].plen;
+		e->prefixes[e->n_prefixes].addr = pba->hnp[i].prefix;
 		e->n_prefixes++;
 	}
 }
@@ -317,13 +315,12 @@ static enum bul_event reject(const struct bul_ctx *c, struct bul_entry *e, uint6
 	return BUL_EV_REJECTED;
 }
 
-enum bul_event bul_on_pba(const struct bul_ctx *c, struct bul_entry *e, const struct mh_msg *pba,
+enum bul_event bul_on_pba(const struct bul_ctx *c, struct bul_entry *e, const struct pba_view *pba,
 			  uint64_t now)
 {
-	uint16_t seq = (uint16_t)pba->seq;
-	const struct mh_opt *o;
+	uint16_t seq = pba->seq;
 
-	if (pba->kind != MH_PBA || !e->awaiting)
+	if (!e->awaiting)
 		return BUL_EV_NONE;
 	/* Status 135 carries the LMA's last accepted sequence number, not ours. */
 	if (pba->status != PBA_SEQ_OUT_OF_WINDOW &&
@@ -356,8 +353,8 @@ enum bul_event bul_on_pba(const struct bul_ctx *c, struct bul_entry *e, const st
 				e->iface);
 			return reject(c, e, now);
 		}
-		if ((o = mh_opt_find(pba, MH_OPT_BID, 0)) && o->bid.bid)
-			e->bid = o->bid.bid;
+		if (pba->bid.present && pba->bid.bid)
+			e->bid = pba->bid.bid;
 		e->state = BUL_REGISTERED;
 		fm_xact_stop(&e->tx);
 		e->awaiting = false;

@@ -29,6 +29,7 @@
 #include "core/timer.h"
 #include "daemon/config.h"
 #include "mh/mh.h"
+#include "mh/view.h"
 #include "proto/xact.h"
 
 #define BUL_MAX_PREFIXES 16
@@ -123,7 +124,7 @@ void bul_reset(struct bul_entry *e);
 int bul_restored(const struct bul_ctx *c, struct bul_entry *e, uint64_t now);
 
 /* A PBA for this entry (matched by the caller on MN-ID, checked here on sequence). */
-enum bul_event bul_on_pba(const struct bul_ctx *c, struct bul_entry *e, const struct mh_msg *pba,
+enum bul_event bul_on_pba(const struct bul_ctx *c, struct bul_entry *e, const struct pba_view *pba,
 			  uint64_t now);
 /* Next time one of the entry's timers fires, or BUL_NO_DEADLINE (tests, diagnostics). */
 uint64_t bul_deadline(const struct bul_entry *e);

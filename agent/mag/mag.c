@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "mag/mag.h"
 #include "mh/mh_json.h"
+#include "mh/view.h"
 #include "proto/seq.h"
 
 static const char *const kind_names[] = {
@@ -247,25 +248,28 @@ static bool same_mn(const struct mag_mn *a, const struct mag_mn *b)
 	return a == b || !strcmp(a->id, b->id);
 }
 
-static struct mag_mn *mn_from_msg(struct mag *m, const struct mh_msg *msg)
+/* The MN a message names (its MN-ID option), if configured here. */
+static struct mag_mn *mn_of(struct mag *m, const struct mh_view_mn_id *id)
 {
-	const struct mh_opt *o = mh_opt_find(msg, MH_OPT_MN_ID, 0);
-	char id[FM_NAI_MAX + 1];
-
-	if (!o)
-		return NULL;
-	memcpy(id, o->mn_id.id, o->mn_id.len);
-	id[o->mn_id.len] = 0;
-	return mag_mn_by_id(m, id);
+	return id->present ? mag_mn_by_id(m, id->nai) : NULL;
 }
 
-static void add_mn_id(struct mh_msg *msg, const struct mh_msg *from)
+/* An answer carries the request's MN-ID option as it came. */
+static void add_mn_id(struct mh_msg *msg, const struct mh_view_mn_id *id)
 {
-	const struct mh_opt *o = mh_opt_find(from, MH_OPT_MN_ID, 0);
 	struct mh_opt *n;
 
-	if (o && (n = mh_opt_add(msg, MH_OPT_MN_ID)))
-		*n = *o;
+	if (!id->present || !(n = mh_opt_add(msg, MH_OPT_MN_ID)))
+		return;
+	n->mn_id.subtype = id->subtype;
+	n->mn_id.len = id->len;
+	memcpy(n->mn_id.id, id->nai, id->len);
+}
+
+/* A view's prefix in the one prefix type. */
+static struct fm_prefix view_prefix(const struct mh_view_prefix *v)
+{
+	return (struct fm_prefix){.addr = v->prefix, .plen = v->plen};
 }
 
 /* ---- routes and Router Advertisements ---------------------------------------- */
@@ -458,21 +462,18 @@ static bool flow_dst_prefix(const struct fm_ts *ts, struct fm_prefix *out)
 }
 
 /* The flow's routes: the selector's destination prefix when it names one, else the
- * home network prefixes the FMI (msg, may be NULL) carries for it. */
+ * home network prefixes the FMI (may be NULL) carries for it. */
 static void flow_route(struct mag *m, struct mag_mn *mn, struct mag_flow *f,
-		       const struct mh_msg *msg)
+		       const struct fmi_view *fmi)
 {
 	struct mag_binding *b = first_registered(m, mn);
-	const struct mh_opt *o;
 
 	f->n_routes = 0;
 	if (f->has_ts && flow_dst_prefix(&f->ts, &f->routes[0]))
 		f->n_routes = 1;
 	else
-		for (int i = 0;
-		     msg && (o = mh_opt_find(msg, MH_OPT_HNP, i)) && f->n_routes < BUL_MAX_PREFIXES;
-		     i++) {
-			struct fm_prefix p = {.addr = o->hnp.prefix, .plen = o->hnp.plen};
+		for (int i = 0; fmi && i < fmi->n_hnp && f->n_routes < BUL_MAX_PREFIXES; i++) {
+			struct fm_prefix p = view_prefix(&fmi->hnp[i]);
 
 			if (p.plen && fm_prefix_index(f->routes, f->n_routes, &p) < 0)
 				f->routes[f->n_routes++] = p;
@@ -541,12 +542,10 @@ static json_t *flow_event_fields(const struct mag_mn *mn, const struct mag_flow 
 }
 
 /* Flow Identification options of an accepted PBA: installed like an FMI add. */
-static void pba_flows(struct mag *m, struct mag_mn *mn, const struct mh_msg *pba, uint64_t now)
+static void pba_flows(struct mag *m, struct mag_mn *mn, const struct pba_view *pba, uint64_t now)
 {
-	const struct mh_opt *o;
-
-	for (int i = 0; (o = mh_opt_find(pba, MH_OPT_FLOW_ID, i)); i++) {
-		const struct mh_flowid *fl = &o->flow_id;
+	for (int i = 0; i < pba->n_flows; i++) {
+		const struct mh_flowid *fl = pba->flows[i];
 		struct mag_flow *f = flow_find(mn, fl->fid);
 
 		if (fl->status != FID_SUCCESS || !ts_supported(fl))
@@ -686,7 +685,7 @@ void mag_detach_all(struct mag *m, uint64_t now)
 static void idle_arm(struct mag *m, struct mag_binding *b, uint64_t now);
 
 static void bul_result(struct mag *m, struct mag_binding *b, enum bul_event ev,
-		       const struct mh_msg *pba, uint64_t now)
+		       const struct pba_view *pba, uint64_t now)
 {
 	switch (ev) {
 	case BUL_EV_NONE:
@@ -813,12 +812,14 @@ void mag_rx_nd(struct mag *m, int iface, const uint8_t *frame, size_t len, uint6
 
 /* ---- messages from the LMA ---------------------------------------------------------- */
 
-static void handle_pba(struct mag *m, const struct mh_msg *pba, uint64_t now)
+static void handle_pba(struct mag *m, const struct mh_msg *msg, uint64_t now)
 {
-	struct mag_mn *mn = mn_from_msg(m, pba);
-	const struct mh_opt *ll = mh_opt_find(pba, MH_OPT_LL_ID, 0);
+	struct pba_view pv, *pba = &pv;
+	struct mag_mn *mn;
 	struct mag_binding *b, *n;
 
+	pba_view_build(pba, msg);
+	mn = mn_of(m, &pba->mn_id);
 	m->c.pba_status[pba->status]++;
 	if (!mn) {
 		m->c.rx_unexpected++;
@@ -830,7 +831,8 @@ static void handle_pba(struct mag *m, const struct mh_msg *pba, uint64_t now)
 		if (!same_mn(b->mn, mn) || !b->bul.awaiting)
 			continue;
 		/* several interfaces of one MN here: the LL-ID names the right one */
-		if (ll && ll->ll_id.len == 6 && memcmp(ll->ll_id.id, b->bul.mac, 6))
+		if (pba->ll_id.present && pba->ll_id.len == 6 &&
+		    memcmp(pba->ll_id.id, b->bul.mac, 6))
 			continue;
 		uint32_t before = b->bul.rx_count;
 		enum bul_event ev = bul_on_pba(&m->bc, &b->bul, pba, now);
@@ -842,40 +844,42 @@ static void handle_pba(struct mag *m, const struct mh_msg *pba, uint64_t now)
 	}
 }
 
-static void send_fma(struct mag *m, const struct mh_msg *fmi, uint8_t status, bool with_flows)
+static void send_fma(struct mag *m, const struct fmi_view *fmi, uint8_t status, bool with_flows)
 {
 	struct mh_msg a = {0};
 
 	a.kind = MH_FMA;
 	a.seq = fmi->seq;
 	a.status = status;
-	a.lifetime = (fmi->flags & MH_FMI_C) ? 0 : fmi->lifetime;
-	add_mn_id(&a, fmi);
-	if (with_flows) {
-		const struct mh_opt *o;
+	a.lifetime = fmi->cancel ? 0 : fmi->lifetime;
+	add_mn_id(&a, &fmi->mn_id);
+	for (int i = 0; with_flows && i < fmi->n_flows; i++) {
+		struct mh_opt *n = mh_opt_add(&a, MH_OPT_FLOW_ID);
 
-		for (int i = 0; (o = mh_opt_find(fmi, MH_OPT_FLOW_ID, i)); i++) {
-			struct mh_opt *n = mh_opt_add(&a, MH_OPT_FLOW_ID);
-
-			if (!n)
-				break;
-			*n = *o;
-			n->flow_id.status = FID_SUCCESS;
-		}
+		if (!n)
+			break;
+		n->flow_id = *fmi->flows[i];
+		n->flow_id.status = FID_SUCCESS;
 	}
 	m->c.fma_status[status]++;
 	m->last_fma = a;
 	send_mh(m, &a);
 }
 
-static void handle_fmi(struct mag *m, const struct mh_msg *fmi, uint64_t now)
+static void handle_fmi(struct mag *m, const struct mh_msg *msg, uint64_t now)
 {
-	uint16_t seq = (uint16_t)fmi->seq;
-	bool cancel = fmi->flags & MH_FMI_C, refresh = !cancel && (fmi->flags & MH_FMI_R);
-	struct mag_mn *mn = mn_from_msg(m, fmi);
-	const struct mh_opt *o;
+	struct fmi_view fv, *fmi = &fv;
+	uint16_t seq;
+	bool cancel, refresh;
+	struct mag_mn *mn;
 	uint8_t status = FMA_SUCCESS;
 	int nflows = 0;
+
+	fmi_view_build(fmi, msg); /* its status is decided below, in the MAG's order */
+	seq = fmi->seq;
+	cancel = fmi->cancel;
+	refresh = fmi->refresh;
+	mn = mn_of(m, &fmi->mn_id);
 
 	if (m->fmi_seq_known && !fm_seq_newer(seq, m->fmi_last_seq)) {
 		if (seq == m->fmi_last_seq && m->last_fma.kind == MH_FMA &&
@@ -890,7 +894,7 @@ static void handle_fmi(struct mag *m, const struct mh_msg *fmi, uint64_t now)
 	}
 	m->fmi_seq_known = true;
 	m->fmi_last_seq = seq;
-	if (!mh_opt_find(fmi, MH_OPT_MN_ID, 0)) {
+	if (!fmi->mn_id.present) {
 		send_fma(m, fmi, FMA_UNSPECIFIED, false);
 		return;
 	}
@@ -899,17 +903,18 @@ static void handle_fmi(struct mag *m, const struct mh_msg *fmi, uint64_t now)
 		return;
 	}
 	/* validate everything first: an FMI is applied whole or not at all */
-	for (int i = 0; (o = mh_opt_find(fmi, MH_OPT_FLOW_ID, i)); i++) {
-		const struct mag_flow *f = flow_find(mn, o->flow_id.fid);
+	for (int i = 0; i < fmi->n_flows; i++) {
+		const struct mh_flowid *fl = fmi->flows[i];
+		const struct mag_flow *f = flow_find(mn, fl->fid);
 
 		nflows++;
-		if (!ts_supported(&o->flow_id))
+		if (!ts_supported(fl))
 			status = FMA_TS_FORMAT_UNSUPPORTED;
 		else if (!cancel && !refresh && f)
 			status = FMA_ENTRY_EXISTS;
 		else if ((cancel || refresh) && !f)
 			status = FMA_NO_ENTRY;
-		else if (!cancel && !refresh && !o->flow_id.has_ts)
+		else if (!cancel && !refresh && !fl->has_ts)
 			status = FMA_UNSPECIFIED; /* an add needs a selector */
 		if (status != FMA_SUCCESS)
 			break;
@@ -928,8 +933,8 @@ static void handle_fmi(struct mag *m, const struct mh_msg *fmi, uint64_t now)
 		send_fma(m, fmi, status, false);
 		return;
 	}
-	for (int i = 0; (o = mh_opt_find(fmi, MH_OPT_FLOW_ID, i)); i++) {
-		const struct mh_flowid *fl = &o->flow_id;
+	for (int i = 0; i < fmi->n_flows; i++) {
+		const struct mh_flowid *fl = fmi->flows[i];
 		struct mag_flow *f = flow_find(mn, fl->fid);
 
 		if (cancel) {
@@ -962,13 +967,16 @@ static void handle_fmi(struct mag *m, const struct mh_msg *fmi, uint64_t now)
 	send_fma(m, fmi, FMA_SUCCESS, true);
 }
 
-static void handle_upn(struct mag *m, const struct mh_msg *upn, uint64_t now)
+static void handle_upn(struct mag *m, const struct mh_msg *msg, uint64_t now)
 {
-	struct mag_mn *mn = mn_from_msg(m, upn);
+	struct upn_view uv, *upn = &uv;
+	struct mag_mn *mn;
 	struct mh_msg a = {0};
 	struct fm_prefix set[BUL_MAX_PREFIXES];
-	const struct mh_opt *o;
 	int n = 0;
+
+	upn_view_build(upn, msg);
+	mn = mn_of(m, &upn->mn_id);
 
 	a.kind = MH_UPA;
 	a.seq = upn->seq;
@@ -978,49 +986,45 @@ static void handle_upn(struct mag *m, const struct mh_msg *upn, uint64_t now)
 		a.status = UPA_MN_NOT_ATTACHED;
 	else
 		a.status = UPA_SUCCESS;
-	add_mn_id(&a, upn);
+	add_mn_id(&a, &upn->mn_id);
 	m->c.upa_status[a.status]++;
 	send_mh(m, &a);
 	if (a.status != UPA_SUCCESS)
 		return;
 	/* the new prefix set, when the LMA names it; otherwise ask with the current one
 	 * and take what the PBA assigns (RFC 7864 §3.3) */
-	for (int i = 0; (o = mh_opt_find(upn, MH_OPT_HNP, i)) && n < BUL_MAX_PREFIXES; i++) {
-		if (!o->hnp.plen)
-			continue;
-		set[n].addr = o->hnp.prefix;
-		set[n].plen = o->hnp.plen;
-		n++;
-	}
+	for (int i = 0; i < upn->n_hnp && n < BUL_MAX_PREFIXES; i++)
+		if (upn->hnp[i].plen)
+			set[n++] = view_prefix(&upn->hnp[i]);
 	for (struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link))
 		if (same_mn(b->mn, mn) && b->bul.state == BUL_REGISTERED)
 			bul_update(&m->bc, &b->bul, n ? set : NULL, n, now);
 }
 
-static void handle_bri(struct mag *m, const struct mh_msg *bri, uint64_t now)
+static void handle_bri(struct mag *m, const struct mh_msg *msg, uint64_t now)
 {
-	struct mag_mn *mn = mn_from_msg(m, bri);
-	const struct mh_opt *bid = mh_opt_find(bri, MH_OPT_BID, 0);
-	const struct mh_opt *o;
+	struct bri_view bv, *bri = &bv;
+	struct mag_mn *mn;
 	struct mh_msg a = {0};
-	int named = 0, found = 0, matched_bindings = 0;
+	int named, found = 0, matched_bindings = 0;
 	struct mag_binding *b, *nb;
 
+	bri_view_build(bri, msg);
+	mn = mn_of(m, &bri->mn_id);
 	a.kind = MH_BRA;
 	a.seq = bri->seq;
 	a.flags = bri->flags & MH_BR_P;
-	add_mn_id(&a, bri);
+	add_mn_id(&a, &bri->mn_id);
 	if (bri->flags & MH_BR_G) {
 		a.status = BRA_GLOBAL_NOT_AUTHORIZED;
 		goto reply;
 	}
-	for (int i = 0; mh_opt_find(bri, MH_OPT_HNP, i); i++)
-		named++;
+	named = bri->n_hnp;
 	LIST_FOREACH_SAFE(b, &m->bindings, link, nb)
 	{
 		if (!mn || !same_mn(b->mn, mn) || b->bul.state == BUL_IDLE)
 			continue;
-		if (bid && bid->bid.bid && b->bul.bid != bid->bid.bid)
+		if (bri->bid.present && bri->bid.bid && b->bul.bid != bri->bid.bid)
 			continue;
 		matched_bindings++;
 		if (!named) {
@@ -1037,8 +1041,8 @@ static void handle_bri(struct mag *m, const struct mh_msg *bri, uint64_t now)
 		struct fm_prefix removed[BUL_MAX_PREFIXES];
 		int nrem = 0;
 
-		for (int i = 0; (o = mh_opt_find(bri, MH_OPT_HNP, i)); i++) {
-			struct fm_prefix p = {o->hnp.prefix, o->hnp.plen};
+		for (int i = 0; i < bri->n_hnp; i++) {
+			struct fm_prefix p = view_prefix(&bri->hnp[i]);
 			int k = fm_prefix_index(b->bul.prefixes, b->bul.n_prefixes, &p);
 
 			if (k < 0)
@@ -1087,20 +1091,20 @@ static void lma_verdict(struct mag *m, unsigned v, uint32_t old_rc, uint64_t now
 	}
 }
 
-static void handle_heartbeat(struct mag *m, const struct mh_msg *hb, uint64_t now)
+static void handle_heartbeat(struct mag *m, const struct mh_msg *msg, uint64_t now)
 {
-	const struct mh_opt *o = mh_opt_find(hb, MH_OPT_RESTART_COUNTER, 0);
-	uint32_t rc = o ? o->restart_counter : 0, old_rc = m->hb.rc;
-	bool response = hb->flags & MH_HB_R;
+	struct hb_view hv, *hb = &hv;
+	uint32_t old_rc = m->hb.rc;
 	unsigned v;
 
-	if (!response) {
+	hb_view_build(hb, msg);
+	if (!hb->response) {
 		struct mh_msg r;
 
 		fm_hb_build(&r, true, hb->seq, m->restart_counter);
 		send_mh(m, &r);
 	}
-	v = fm_hb_rx(&m->hb, response, hb->seq, o ? &rc : NULL, now);
+	v = fm_hb_rx(&m->hb, hb->response, hb->seq, hb->has_rc ? &hb->restart_counter : NULL, now);
 	if (v == FM_HB_IGNORED)
 		pr_debug("mag: heartbeat response %u matches no outstanding request (%u), ignored",
 			 hb->seq, m->hb.seq);

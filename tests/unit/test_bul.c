@@ -134,6 +134,15 @@ static void pba(struct mh_msg *m, uint8_t status, uint16_t seq, uint32_t lifetim
 	}
 }
 
+/* The PBA as the MAG reads it: through its view. */
+static enum bul_event on_pba(const struct mh_msg *m, uint64_t now)
+{
+	struct pba_view v;
+
+	assert_int_equal(pba_view_build(&v, m), 0);
+	return bul_on_pba(&ctx, &e, &v, now);
+}
+
 static void test_first_pbu_fields(void **state)
 {
 	(void)state;
@@ -214,13 +223,13 @@ static void test_accept_then_refresh(void **state)
 
 	bul_start(&ctx, &e, 0);
 	pba(&m, PBA_ACCEPTED, 100, 1000, "fd00:100::", "fd00:100:0:5::", 3);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 200), BUL_EV_REGISTERED);
+	assert_int_equal(on_pba(&m, 200), BUL_EV_REGISTERED);
 	assert_int_equal(e.state, BUL_REGISTERED);
 	assert_int_equal(e.bid, 3);
 	assert_int_equal(e.n_prefixes, 2);
 	assert_int_equal(e.lifetime_s, 1000);
 	/* a duplicate is ignored */
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 300), BUL_EV_NONE);
+	assert_int_equal(on_pba(&m, 300), BUL_EV_NONE);
 	/* refresh at 80 % of the lifetime, with the assigned set and the BID */
 	assert_int_equal(bul_deadline(&e), 200 + 800000);
 	tick(200 + 799999);
@@ -256,12 +265,12 @@ static void test_stale_and_late_pba(void **state)
 	tick(4500); /* seq 102 */
 	/* an answer to a sequence number we never sent is ignored */
 	pba(&m, PBA_ACCEPTED, 99, 1000, "fd00:100::", NULL, 1);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 5000), BUL_EV_NONE);
+	assert_int_equal(on_pba(&m, 5000), BUL_EV_NONE);
 	pba(&m, PBA_ACCEPTED, 103, 1000, "fd00:100::", NULL, 1);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 5000), BUL_EV_NONE);
+	assert_int_equal(on_pba(&m, 5000), BUL_EV_NONE);
 	/* a late answer to the first transmission of this exchange is good */
 	pba(&m, PBA_ACCEPTED, 100, 1000, "fd00:100::", NULL, 1);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 5000), BUL_EV_REGISTERED);
+	assert_int_equal(on_pba(&m, 5000), BUL_EV_REGISTERED);
 }
 
 static void test_seq_out_of_window(void **state)
@@ -271,12 +280,12 @@ static void test_seq_out_of_window(void **state)
 
 	bul_start(&ctx, &e, 0);
 	pba(&m, PBA_SEQ_OUT_OF_WINDOW, 5000, 0, NULL, NULL, 0);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 10), BUL_EV_NONE);
+	assert_int_equal(on_pba(&m, 10), BUL_EV_NONE);
 	assert_int_equal(ncap, 2);
 	assert_int_equal(cap[1].seq, 5001);
 	assert_int_equal(e.state, BUL_REGISTERING);
 	pba(&m, PBA_ACCEPTED, 5001, 1000, "fd00:100::", NULL, 1);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 20), BUL_EV_REGISTERED);
+	assert_int_equal(on_pba(&m, 20), BUL_EV_REGISTERED);
 }
 
 static void test_reject_backs_off(void **state)
@@ -299,7 +308,7 @@ static void test_reject_backs_off(void **state)
 		setup(NULL);
 		bul_start(&ctx, &e, 0);
 		pba(&m, statuses[i], 100, 0, NULL, NULL, 0);
-		assert_int_equal(bul_on_pba(&ctx, &e, &m, 10), BUL_EV_REJECTED);
+		assert_int_equal(on_pba(&m, 10), BUL_EV_REJECTED);
 		assert_int_equal(e.last_status, statuses[i]);
 		assert_int_equal(e.state, BUL_REGISTERING);
 		/* nothing until the 32 s back-off, then a fresh ::/0 registration */
@@ -322,16 +331,16 @@ static void test_timestamp_and_prefix_mismatch(void **state)
 	bul_start(&ctx, &e, 0);
 	/* 157: keep the back-off schedule */
 	pba(&m, PBA_TIMESTAMP_LOWER, 100, 0, NULL, NULL, 0);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 10), BUL_EV_NONE);
+	assert_int_equal(on_pba(&m, 10), BUL_EV_NONE);
 	assert_int_equal(ncap, 1);
 	assert_int_equal(bul_deadline(&e), 1500);
 	/* registered, then 159 on an update: start over from ::/0 at once */
 	pba(&m, PBA_ACCEPTED, 100, 1000, "fd00:100::", NULL, 2);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 20), BUL_EV_REGISTERED);
+	assert_int_equal(on_pba(&m, 20), BUL_EV_REGISTERED);
 	assert_int_equal(bul_update(&ctx, &e, NULL, 0, 30), 0);
 	assert_int_equal(ncap, 2);
 	pba(&m, PBA_BCE_PBU_PREFIX_MISMATCH, 101, 0, NULL, NULL, 0);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 40), BUL_EV_NONE);
+	assert_int_equal(on_pba(&m, 40), BUL_EV_NONE);
 	assert_int_equal(ncap, 3);
 	assert_int_equal(mh_opt_find(&cap[2], MH_OPT_HNP, 0)->hnp.plen, 0);
 }
@@ -344,14 +353,14 @@ static void test_update_with_new_set(void **state)
 
 	bul_start(&ctx, &e, 0);
 	pba(&m, PBA_ACCEPTED, 100, 1000, "fd00:100::", NULL, 2);
-	bul_on_pba(&ctx, &e, &m, 10);
+	on_pba(&m, 10);
 	assert_int_equal(bul_update(&ctx, &e, set, 2, 20), 0);
 	assert_int_equal(ncap, 2);
 	assert_memory_equal(&mh_opt_find(&cap[1], MH_OPT_HNP, 1)->hnp.prefix, &set[1].addr, 16);
 	/* no flow requests after the first accepted registration */
 	assert_null(mh_opt_find(&cap[1], MH_OPT_FLOW_ID, 0));
 	pba(&m, PBA_ACCEPTED, 101, 1000, "fd00:100:0:9::", NULL, 2);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 30), BUL_EV_REGISTERED);
+	assert_int_equal(on_pba(&m, 30), BUL_EV_REGISTERED);
 	assert_int_equal(e.n_prefixes, 1);
 	assert_false(e.pending_set);
 }
@@ -363,7 +372,7 @@ static void test_deregistration(void **state)
 
 	bul_start(&ctx, &e, 0);
 	pba(&m, PBA_ACCEPTED, 100, 1000, "fd00:100::", NULL, 2);
-	bul_on_pba(&ctx, &e, &m, 10);
+	on_pba(&m, 10);
 	assert_int_equal(bul_stop(&ctx, &e, 20), 0);
 	assert_int_equal(e.state, BUL_DEREGISTERING);
 	assert_int_equal(ncap, 2);
@@ -371,7 +380,7 @@ static void test_deregistration(void **state)
 	assert_int_equal(mh_opt_find(&cap[1], MH_OPT_HNP, 0)->hnp.plen, 64);
 	assert_int_equal(mh_opt_find(&cap[1], MH_OPT_BID, 0)->bid.bid, 2);
 	pba(&m, PBA_ACCEPTED, 101, 0, NULL, NULL, 0);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 30), BUL_EV_DEREGISTERED);
+	assert_int_equal(on_pba(&m, 30), BUL_EV_DEREGISTERED);
 	assert_int_equal(e.state, BUL_IDLE);
 	assert_int_equal(bul_deadline(&e), BUL_NO_DEADLINE);
 
@@ -380,7 +389,7 @@ static void test_deregistration(void **state)
 	setup(NULL);
 	bul_start(&ctx, &e, 0);
 	pba(&m, PBA_ACCEPTED, 100, 1000, "fd00:100::", NULL, 2);
-	bul_on_pba(&ctx, &e, &m, 0);
+	on_pba(&m, 0);
 	bul_stop(&ctx, &e, 0);
 	enum bul_event ev = BUL_EV_NONE;
 	uint64_t t = 0;
