@@ -872,6 +872,67 @@ static void test_reload_table_matches_docs(void **state)
 				 fm_cfg_keys[i].key);
 }
 
+/* docs/configuration.md's timer tables state the defaults fm_config_defaults fills. */
+static void test_timer_defaults_match_docs(void **state)
+{
+	static const struct {
+		const char *key;
+		const uint32_t *val;
+	} keys[] = {
+	    {"lma.min-delay-before-bce-delete",
+	     &fm_cfg_lma_timers_default.min_delay_before_bce_delete_ms},
+	    {"lma.max-delay-before-new-bce-assign",
+	     &fm_cfg_lma_timers_default.max_delay_before_new_bce_assign_ms},
+	    {"lma.timestamp-window", &fm_cfg_lma_timers_default.timestamp_window_ms},
+	    {"lma.heartbeat-interval", &fm_cfg_lma_timers_default.heartbeat_interval_s},
+	    {"lma.heartbeat-missed", &fm_cfg_lma_timers_default.heartbeat_missed},
+	    {"lma.retransmit-initial", &fm_cfg_lma_timers_default.retransmit_initial_ms},
+	    {"lma.retransmit-max", &fm_cfg_lma_timers_default.retransmit_max_ms},
+	    {"lma.max-lifetime", &fm_cfg_lma_timers_default.max_lifetime_s},
+	    {"mag.retransmit-initial", &fm_cfg_mag_timers_default.retransmit_initial_ms},
+	    {"mag.retransmit-max", &fm_cfg_mag_timers_default.retransmit_max_ms},
+	    {"mag.lifetime", &fm_cfg_mag_timers_default.lifetime_s},
+	    {"mag.ra-interval", &fm_cfg_mag_timers_default.ra_interval_s},
+	    {"mag.idle-timeout", &fm_cfg_mag_timers_default.idle_timeout_s},
+	    {"mag.heartbeat-interval", &fm_cfg_mag_timers_default.heartbeat_interval_s},
+	    {"mag.heartbeat-missed", &fm_cfg_mag_timers_default.heartbeat_missed},
+	};
+	FILE *f = fopen("docs/configuration.md", "r");
+	char line[1024], sect[4] = "";
+	unsigned seen = 0;
+
+	(void)state;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char key[96], def[32];
+
+		if (!strncmp(line, "`lma.timers`:", 13) || !strncmp(line, "`mag.timers`:", 13)) {
+			snprintf(sect, sizeof(sect), "%.3s", line + 1);
+			continue;
+		}
+		if (line[0] != '|') {
+			if (line[0] != '\n')
+				sect[0] = '\0';
+			continue;
+		}
+		if (!sect[0] ||
+		    sscanf(line, "| `%80[^`]` | %*[^|] | %30[^ |] |", key + 4, def) != 2)
+			continue;
+		memcpy(key, sect, 3);
+		key[3] = '.';
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			if (strcmp(keys[i].key, key))
+				continue;
+			if (strtoul(def, NULL, 10) != *keys[i].val)
+				fail_msg("docs: %s defaults to %s, config.c to %u", key, def,
+					 *keys[i].val);
+			seen |= 1u << i;
+		}
+	}
+	fclose(f);
+	assert_int_equal(seen, (1u << (sizeof(keys) / sizeof(keys[0]))) - 1);
+}
+
 static void test_missing_file(void **state)
 {
 	(void)state;
@@ -922,6 +983,7 @@ int main(void)
 	    cmocka_unit_test(test_reload_filter_mag),
 	    cmocka_unit_test(test_reload_filter_lma),
 	    cmocka_unit_test(test_reload_table_matches_docs),
+	    cmocka_unit_test(test_timer_defaults_match_docs),
 	};
 	const size_t nf = sizeof(fixed) / sizeof(fixed[0]);
 	const size_t nb = sizeof(bad_files) / sizeof(bad_files[0]);
