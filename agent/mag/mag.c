@@ -20,24 +20,6 @@
 #include "mh/view.h"
 #include "proto/seq.h"
 
-static const char *const kind_names[] = {
-    [MH_PBU] = "pbu",
-    [MH_PBA] = "pba",
-    [MH_BRI] = "bri",
-    [MH_BRA] = "bra",
-    [MH_HEARTBEAT] = "heartbeat",
-    [MH_BE] = "be",
-    [MH_FMI] = "fmi",
-    [MH_FMA] = "fma",
-    [MH_UPN] = "upn",
-    [MH_UPA] = "upa",
-};
-
-static const char *kname(enum mh_kind k)
-{
-	return (unsigned)k <= MH_UPA && kind_names[k] ? kind_names[k] : "?";
-}
-
 static double wall_now(void)
 {
 	struct timespec ts;
@@ -74,11 +56,11 @@ static int send_mh(struct mag *m, const struct mh_msg *msg)
 {
 	int ret;
 
-	if ((unsigned)msg->kind <= MH_UPA)
+	if ((unsigned)msg->kind < MH_KIND_COUNT)
 		m->c.tx[msg->kind]++;
 	ret = m->h.send_mh ? m->h.send_mh(m->h.ctx, msg, &m->cfg->lma) : 0;
 	if (ret < 0)
-		pr_warn("mag: sending %s to the LMA failed (%d)", kname(msg->kind), ret);
+		pr_warn("mag: sending %s to the LMA failed (%d)", mh_kind_name(msg->kind), ret);
 	return ret;
 }
 
@@ -294,9 +276,10 @@ static bool route_needed(struct mag *m, const struct fm_prefix *p, const struct 
 static void route_set(struct mag *m, struct mag_binding *b, const struct fm_prefix *p)
 {
 	char buf[64];
-	int ret = m->h.route_set
-		      ? m->h.route_set(m->h.ctx, &p->addr, p->plen,
-				       m->cfg->access_ifaces[b->iface].name, b->mn->mac, b->mn->idx)
+	int ret = m->h.dp && m->h.dp->mag_route_set
+		      ? m->h.dp->mag_route_set(m->h.dp_ctx, &p->addr, p->plen,
+					       m->cfg->access_ifaces[b->iface].name, b->mn->mac,
+					       b->mn->idx)
 		      : 0;
 
 	if (ret < 0)
@@ -306,7 +289,9 @@ static void route_set(struct mag *m, struct mag_binding *b, const struct fm_pref
 static void route_del(struct mag *m, const struct fm_prefix *p)
 {
 	char buf[64];
-	int ret = m->h.route_del ? m->h.route_del(m->h.ctx, &p->addr, p->plen) : 0;
+	int ret = m->h.dp && m->h.dp->mag_route_del
+		      ? m->h.dp->mag_route_del(m->h.dp_ctx, &p->addr, p->plen)
+		      : 0;
 
 	if (ret < 0 && ret != -ENOENT)
 		pr_warn("mag: removing route %s: %d", pfx_str(p, buf, sizeof(buf)), ret);
@@ -1115,10 +1100,11 @@ void mag_rx_mh(struct mag *m, const struct mh_msg *msg, const struct in6_addr *s
 {
 	if (memcmp(src, &m->cfg->lma, sizeof(*src))) {
 		m->c.rx_not_lma++;
-		pr_debug("mag: %s from a node that is not our LMA ignored", kname(msg->kind));
+		pr_debug("mag: %s from a node that is not our LMA ignored",
+			 mh_kind_name(msg->kind));
 		return;
 	}
-	if ((unsigned)msg->kind <= MH_UPA)
+	if ((unsigned)msg->kind < MH_KIND_COUNT)
 		m->c.rx[msg->kind]++;
 	switch (msg->kind) {
 	case MH_PBA:
@@ -1141,7 +1127,7 @@ void mag_rx_mh(struct mag *m, const struct mh_msg *msg, const struct in6_addr *s
 		break;
 	default:
 		m->c.rx_unexpected++;
-		pr_debug("mag: unexpected %s from the LMA", kname(msg->kind));
+		pr_debug("mag: unexpected %s from the LMA", mh_kind_name(msg->kind));
 		break;
 	}
 }
@@ -1218,7 +1204,8 @@ static bool idle_check(struct mag *m, struct mag_binding *b, uint64_t now)
 		return false;
 	if (now >= b->next_check_ms) {
 		b->next_check_ms = now + 1000;
-		if (m->h.mn_counters && m->h.mn_counters(m->h.ctx, b->mn->idx, &c) == 0 &&
+		if (m->h.dp && m->h.dp->mn_counters &&
+		    m->h.dp->mn_counters(m->h.dp_ctx, b->mn->idx, &c) == 0 &&
 		    (c.packets != b->last_ctr.packets || c.bytes != b->last_ctr.bytes)) {
 			b->last_ctr = c;
 			b->last_activity_ms = now;
@@ -1525,9 +1512,9 @@ static json_t *by_kind(const uint64_t *v)
 {
 	json_t *o = json_object();
 
-	for (int k = MH_PBU; k <= MH_UPA; k++)
+	for (int k = MH_PBU; k < MH_KIND_COUNT; k++)
 		if (v[k])
-			json_object_set_new(o, kname(k), json_integer((json_int_t)v[k]));
+			json_object_set_new(o, mh_kind_name(k), json_integer((json_int_t)v[k]));
 	return o;
 }
 
@@ -1551,8 +1538,8 @@ json_t *mag_ctl_stats(void *ctx, const json_t *req, char *err, size_t errlen)
 	(void)req;
 	(void)err;
 	(void)errlen;
-	if (m->h.dp_stats)
-		dp = m->h.dp_stats(m->h.ctx);
+	if (m->h.dp && m->h.dp->stats_json)
+		dp = m->h.dp->stats_json(m->h.dp_ctx);
 	status_into(st, "pba", m->c.pba_status);
 	status_into(st, "fma", m->c.fma_status);
 	status_into(st, "bra", m->c.bra_status);

@@ -241,7 +241,7 @@ int upn_view_build(struct upn_view *v, const struct mh_msg *m)
 		return -1;
 	scan(&s, m);
 	v->seq = (uint16_t)m->seq;
-	v->flags = (uint8_t)m->flags;
+	v->flags = m->flags;
 	v->reason = m->reason;
 	v->lifetime = m->lifetime;
 	take_mn_id(&v->mn_id, s.mn_id);

@@ -126,8 +126,8 @@ struct fma_view {
 /* Update Notification (RFC 7077) and its acknowledgement. */
 struct upn_view {
 	uint16_t seq;
-	uint8_t flags; /* MH_UPN_A, D */
-	uint8_t reason;
+	uint16_t flags; /* MH_UPN_A, D */
+	uint16_t reason;
 	uint32_t lifetime;
 	struct mh_view_mn_id mn_id;
 	uint8_t n_hnp; /* the MN's new prefix set, when named */

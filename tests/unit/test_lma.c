@@ -146,7 +146,8 @@ static struct fpfx *fps(const char *s)
 	return x;
 }
 
-static int f_prefix_set(void *c, const struct in6_addr *p, uint8_t plen, uint32_t mn, uint16_t bid)
+static int f_prefix_set(struct fm_dp *c, const struct in6_addr *p, uint8_t plen, uint32_t mn,
+			uint16_t bid)
 {
 	struct fpfx *x = fp(p);
 
@@ -158,7 +159,7 @@ static int f_prefix_set(void *c, const struct in6_addr *p, uint8_t plen, uint32_
 	return 0;
 }
 
-static int f_prefix_del(void *c, const struct in6_addr *p, uint8_t plen)
+static int f_prefix_del(struct fm_dp *c, const struct in6_addr *p, uint8_t plen)
 {
 	struct fpfx *x = fp(p);
 
@@ -171,7 +172,7 @@ static int f_prefix_del(void *c, const struct in6_addr *p, uint8_t plen)
 	return 0;
 }
 
-static int f_binding_set(void *c, uint32_t mn, uint16_t bid, const struct fm_dp_binding *b)
+static int f_binding_set(struct fm_dp *c, uint32_t mn, uint16_t bid, const struct fm_dp_binding *b)
 {
 	struct fbind *x = fb(mn, bid);
 
@@ -183,7 +184,7 @@ static int f_binding_set(void *c, uint32_t mn, uint16_t bid, const struct fm_dp_
 	return 0;
 }
 
-static int f_binding_del(void *c, uint32_t mn, uint16_t bid)
+static int f_binding_del(struct fm_dp *c, uint32_t mn, uint16_t bid)
 {
 	struct fbind *x = fb(mn, bid);
 
@@ -195,7 +196,7 @@ static int f_binding_del(void *c, uint32_t mn, uint16_t bid)
 	return 0;
 }
 
-static int f_peer_set(void *c, const struct in6_addr *a)
+static int f_peer_set(struct fm_dp *c, const struct in6_addr *a)
 {
 	(void)c;
 	for (int i = 0; i < dp.n_peers; i++)
@@ -205,7 +206,7 @@ static int f_peer_set(void *c, const struct in6_addr *a)
 	return 0;
 }
 
-static int f_peer_del(void *c, const struct in6_addr *a)
+static int f_peer_del(struct fm_dp *c, const struct in6_addr *a)
 {
 	(void)c;
 	for (int i = 0; i < dp.n_peers; i++)
@@ -216,7 +217,7 @@ static int f_peer_del(void *c, const struct in6_addr *a)
 	return -ENOENT;
 }
 
-static int f_rules_set(void *c, uint32_t mn, const struct fm_dp_rule *r, unsigned n)
+static int f_rules_set(struct fm_dp *c, uint32_t mn, const struct fm_dp_rule *r, unsigned n)
 {
 	(void)c;
 	dp.rules_calls++;
@@ -226,7 +227,7 @@ static int f_rules_set(void *c, uint32_t mn, const struct fm_dp_rule *r, unsigne
 	return 0;
 }
 
-static int f_mn_del(void *c, uint32_t mn)
+static int f_mn_del(struct fm_dp *c, uint32_t mn)
 {
 	(void)c;
 	(void)mn;
@@ -234,7 +235,7 @@ static int f_mn_del(void *c, uint32_t mn)
 	return 0;
 }
 
-static int f_bindings_foreach(void *c, fm_dp_binding_cb cb, void *arg)
+static int f_bindings_foreach(struct fm_dp *c, fm_dp_binding_cb cb, void *arg)
 {
 	struct fbind copy[64];
 
@@ -246,7 +247,7 @@ static int f_bindings_foreach(void *c, fm_dp_binding_cb cb, void *arg)
 	return 0;
 }
 
-static int f_prefixes_foreach(void *c, fm_dp_prefix_cb cb, void *arg)
+static int f_prefixes_foreach(struct fm_dp *c, fm_dp_prefix_cb cb, void *arg)
 {
 	struct fpfx copy[64];
 
@@ -258,7 +259,7 @@ static int f_prefixes_foreach(void *c, fm_dp_prefix_cb cb, void *arg)
 	return 0;
 }
 
-static const struct lma_dp_ops fake_ops = {
+static const struct fm_dp_ops fake_ops = {
     .prefix_set = f_prefix_set,
     .prefix_del = f_prefix_del,
     .binding_set = f_binding_set,
@@ -1247,6 +1248,44 @@ static void test_move_upn(void **st)
 	lma_free(l);
 }
 
+/* RFC 7077 §4.1: D is clear on the first UPN and set on every retransmission (same
+ * sequence number); RFC 6089 §4.1: the BID option never carries BID-PRI 0. */
+static void test_upn_retransmission_d_flag(void **st)
+{
+	struct lma *l;
+	char err[128];
+	uint32_t seq;
+
+	(void)st;
+	cfg->lma.flow_signaling = FM_SIG_UPN;
+	l = new_lma();
+	reg(l, &MAG1, 4, 1, 1);
+	reg(l, &MAG2, 8, 1, 1);
+	json_decref(call(lma_cmd_flow_add, l,
+			 req("{\"mn\":\"%s\",\"fid\":2,\"priority\":10,\"selector\":{\"next_"
+			     "header\":[17]},\"bid\":1}",
+			     NAI),
+			 err));
+	ack_all(l);
+	clear_sent();
+	json_decref(
+	    call(lma_cmd_flow_move, l, req("{\"mn\":\"%s\",\"fid\":2,\"bid\":2}", NAI), err));
+	assert_int_equal(n_sent, 1);
+	assert_int_equal(sent[0].m.kind, MH_UPN);
+	assert_int_equal(sent[0].m.flags, MH_UPN_A);
+	assert_int_not_equal(mh_opt_find(&sent[0].m, MH_OPT_BID, 0)->bid.priority, 0);
+	seq = sent[0].m.seq;
+	advance(l, 1500);
+	assert_int_equal(n_sent, 2);
+	assert_int_equal(sent[1].m.kind, MH_UPN);
+	assert_int_equal(sent[1].m.seq, seq);
+	assert_int_equal(sent[1].m.flags, MH_UPN_A | MH_UPN_D);
+	advance(l, 3000);
+	assert_int_equal(n_sent, 3);
+	assert_int_equal(sent[2].m.flags, MH_UPN_A | MH_UPN_D);
+	lma_free(l);
+}
+
 static void test_prefix_move_on_attach_bri(void **st)
 {
 	struct lma *l = new_lma();
@@ -1710,6 +1749,7 @@ int main(void)
 	    T(test_move_fmi),
 	    T(test_fma_statuses),
 	    T(test_move_upn),
+	    T(test_upn_retransmission_d_flag),
 	    T(test_prefix_move_on_attach_bri),
 	    T(test_pbu_flow_id_requests),
 	    T(test_heartbeat_and_peer_down),
