@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 
 #include "core/list.h"
+#include "core/prefix.h"
 #include "core/timer.h"
 #include "daemon/config.h"
 #include "lma/fmc.h"
@@ -23,11 +24,6 @@
 #define BCE_MAX_PREFIXES  8
 #define BCE_MAX_MNS	  65536
 #define BCE_POOL_MAX_BITS 20 /* at most 2^20 /64s are managed from a pool */
-
-struct fm_prefix {
-	struct in6_addr addr;
-	uint8_t plen;
-};
 
 enum bce_state {
 	BCE_ACTIVE = 0,
@@ -123,11 +119,6 @@ int bce_pool_alloc(struct bce *c, struct fm_prefix *out);
 int bce_pool_take(struct bce *c, const struct fm_prefix *p);
 void bce_pool_free(struct bce *c, const struct fm_prefix *p);
 bool bce_pool_contains(const struct bce *c, const struct fm_prefix *p);
-
-bool fm_prefix_eq(const struct fm_prefix *a, const struct fm_prefix *b);
-/* "fd00:100::/64" */
-int fm_prefix_fmt(const struct fm_prefix *p, char *buf, size_t len);
-int fm_prefix_parse(const char *s, struct fm_prefix *out);
 
 const char *bce_state_name(enum bce_state s);
 

@@ -99,7 +99,7 @@ struct lma *lma_new(const struct fm_config *cfg, const struct lma_hooks *hooks)
 
 	if (!l)
 		return NULL;
-	if (bce_init(&l->bce, &cfg->lma.prefix_pool, cfg->lma.prefix_pool_len)) {
+	if (bce_init(&l->bce, &cfg->lma.prefix_pool.addr, cfg->lma.prefix_pool.plen)) {
 		free(l);
 		return NULL;
 	}
