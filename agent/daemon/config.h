@@ -17,6 +17,7 @@
 
 #include "core/prefix.h"
 #include "dp/dataplane.h"
+#include "mh/auth.h"
 #include "mh/ts.h"
 
 #define FM_CFG_MAX_IFACES   FM_DP_MAX_IFACES
@@ -90,6 +91,8 @@ struct fm_cfg_lma {
 	enum fm_flow_signaling flow_signaling;
 	struct in6_addr mags[FM_CFG_MAX_MAGS];
 	int n_mags;
+	/* lma.mag-keys: RFC 4285 key of mags[i] (len 0: none), read from its key-file */
+	struct mh_auth_key mag_keys[FM_CFG_MAX_MAGS];
 	struct fm_cfg_policy policies[FM_CFG_MAX_POLICIES];
 	int n_policies;
 	struct fm_cfg_lma_mn mobile_nodes[FM_CFG_MAX_MNS];
@@ -125,6 +128,7 @@ struct fm_cfg_mag_timers {
 struct fm_cfg_mag {
 	struct in6_addr address; /* Proxy-CoA */
 	struct in6_addr lma;
+	struct mh_auth_key lma_key; /* mag.lma-spi, mag.lma-key-file (len 0: none) */
 	char lma_interface[IF_NAMESIZE];
 	enum fm_dp_mode dataplane;
 	enum fm_dp_mode lma_interface_mode; /* mag.interface-modes, 0 = dataplane */

@@ -139,6 +139,8 @@ json_t *lma_flow_json(struct lma *l, const struct bce_mn *mn, const struct fmc_f
 
 /* Counts m (tx and, for answers, its status) and sends it through hooks.send. */
 void lma_send_msg(struct lma *l, const struct mh_msg *m, const struct in6_addr *dst);
+/* The MAG at peer signs its messages (RFC 4285) and the MH socket verified them. */
+bool lma_peer_authenticated(const struct lma *l, const struct in6_addr *peer);
 /* Option builders for the messages the LMA sends. */
 void lma_add_mn_id(struct mh_msg *m, const char *nai);
 void lma_add_hnp(struct mh_msg *m, const struct fm_prefix *p);
