@@ -91,6 +91,7 @@ struct lma {
 	uint64_t rx[MH_KIND_COUNT], tx[MH_KIND_COUNT];
 	uint64_t status[MH_KIND_COUNT][256];
 	uint64_t rx_ignored;
+	uint64_t pbu_retransmissions; /* exact duplicates answered with the earlier PBA */
 };
 
 /* Calls hooks.dp->fn(hooks.dp_ctx, ...) when the data plane has it; 0 otherwise. */

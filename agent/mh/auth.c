@@ -134,6 +134,18 @@ void mh_auth_strip(struct mh_msg *m)
 	m->n_opts = (uint8_t)w;
 }
 
+int mh_msg_digest(const struct mh_msg *m, uint8_t out[32])
+{
+	uint8_t buf[4096];
+	struct mh_err err;
+	unsigned int n = 0;
+	int len = mh_encode(m, buf, sizeof(buf), &err);
+
+	if (len < 0 || !EVP_Digest(buf, (size_t)len, out, &n, EVP_sha256(), NULL))
+		return -1;
+	return n == 32 ? 0 : -1;
+}
+
 static int hexval(int c)
 {
 	if (c >= '0' && c <= '9')

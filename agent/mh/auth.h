@@ -65,6 +65,9 @@ const char *mh_auth_result_name(enum mh_auth_result r);
 /* Remove the Authentication option from a decoded message (the roles never see it). */
 void mh_auth_strip(struct mh_msg *m);
 
+/* SHA-256 of a message's encoding (what tells an exact duplicate). 0 or -1. */
+int mh_msg_digest(const struct mh_msg *m, uint8_t out[32]);
+
 /* Read a key file: hex digits (whitespace ignored), 16 to 64 octets; refused when the
  * file is readable or writable by group or others. 0, or -1 with err set. */
 int mh_auth_key_file(const char *path, struct mh_auth_key *k, char *err, size_t errlen);

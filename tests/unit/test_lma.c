@@ -1907,6 +1907,103 @@ static void test_ev_loop_timers(void **st)
 	ev_loop_destroy(loop);
 }
 
+/* ---- hostile identifiers and duplicates (issue 11 point 7) ------------------------------- */
+
+/* An MN-ID that is not an RFC 7542 NAI (a control character, not UTF-8, over 253 octets,
+ * no realm label) is refused with PBA 129 and leaves no MN behind. */
+static void test_pbu_bad_nai_refused(void **st)
+{
+	static const char *const bad[] = {
+	    "mn1@example.net\n<3>flowmobd: error: forged",
+	    "\xff\xfe@example.net",
+	    "mn 1@example.net",
+	    "mn1@example",
+	};
+	char big[255];
+	struct lma *l = new_lma();
+	struct mh_msg *m;
+
+	(void)st;
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_reject(l, pbu(bad[i], 4, 1, 3600, 1), &MAG1, PBA_ADMIN_PROHIBITED);
+	memset(big, 'a', sizeof(big));
+	memcpy(big + 254 - 12, "@example.net", 12);
+	big[254] = 0; /* 254 octets: one more than RFC 7542 allows */
+	expect_reject(l, pbu(big, 4, 1, 3600, 1), &MAG1, PBA_ADMIN_PROHIBITED);
+	/* a NUL inside is not an NAI either */
+	m = pbu(NAI, 4, 1, 3600, 1);
+	m->opts[0].mn_id.id[3] = 0;
+	expect_reject(l, m, &MAG1, PBA_ADMIN_PROHIBITED);
+	assert_int_equal(lma_bce(l)->n_bindings, 0);
+	/* the reject event still names the MN, escaped */
+	expect_reject(l, pbu(bad[0], 4, 1, 3600, 1), &MAG1, PBA_ADMIN_PROHIBITED);
+	assert_true(find_event("reject") >= 0);
+	assert_string_equal(json_string_value(json_object_get(evfields[n_events - 1], "mn")),
+			    "mn1@example.net\\x0a<3>flowmobd: error: forged");
+	/* a UTF-8 NAI is fine */
+	lma_rx(l, pbu("m\xc3\xbcller@example.net", 4, 1, 3600, 1), &MAG1, now_ms);
+	assert_int_equal(last_to(&MAG1, MH_PBA)->status, 0);
+	lma_free(l);
+}
+
+/* RFC 5213 §5.3: an exact duplicate of the last accepted PBU (a retransmission: same
+ * contents, same sequence number, inside the timestamp window) is answered with the
+ * earlier PBA again and changes nothing. */
+static void dup_case(enum fm_ordering ord)
+{
+	static struct mh_msg first, pba1;
+	struct bce_binding *b;
+	uint64_t exp;
+	int ev;
+	struct lma *l;
+
+	cfg->lma.ordering = ord;
+	l = new_lma();
+	first = *pbu_full(NAI, 4, 1, 3600, 5, ord == FM_ORDER_SEQUENCE ? O_ALL & ~O_TS : O_ALL, 0);
+	clear_sent();
+	lma_rx(l, &first, &MAG1, now_ms);
+	assert_int_equal(n_sent, 1);
+	pba1 = sent[0].m;
+	assert_int_equal(pba1.status, 0);
+	b = binding(l, pba_bid(&pba1));
+	assert_non_null(b);
+	exp = b->expires_ms;
+	ev = n_events;
+	advance(l, 100);
+	clear_sent();
+	lma_rx(l, &first, &MAG1, now_ms);
+	assert_int_equal(n_sent, 1);
+	assert_int_equal(sent[0].m.kind, MH_PBA);
+	assert_int_equal(sent[0].m.status, 0);
+	assert_int_equal(sent[0].m.seq, pba1.seq);
+	assert_int_equal(sent[0].m.lifetime, pba1.lifetime);
+	assert_int_equal(sent[0].m.n_opts, pba1.n_opts);
+	assert_memory_equal(sent[0].m.opts, pba1.opts, pba1.n_opts * sizeof(pba1.opts[0]));
+	assert_int_equal(b->expires_ms, exp); /* not refreshed */
+	assert_int_equal(n_events, ev);	      /* no registration event */
+	assert_int_equal(lma_bce(l)->n_bindings, 1);
+	/* after the window it is a replay again, not a retransmission */
+	advance(l, 2000);
+	clear_sent();
+	lma_rx(l, &first, &MAG1, now_ms);
+	assert_int_equal(n_sent, 1);
+	assert_int_not_equal(sent[0].m.status, 0);
+	assert_int_equal(b->expires_ms, exp);
+	lma_free(l);
+}
+
+static void test_pbu_duplicate_timestamp(void **st)
+{
+	(void)st;
+	dup_case(FM_ORDER_TIMESTAMP);
+}
+
+static void test_pbu_duplicate_sequence(void **st)
+{
+	(void)st;
+	dup_case(FM_ORDER_SEQUENCE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1915,6 +2012,9 @@ int main(void)
 	    T(test_pba_echo_order),
 	    T(test_pba_rejects),
 	    T(test_timestamp_ordering),
+	    T(test_pbu_bad_nai_refused),
+	    T(test_pbu_duplicate_timestamp),
+	    T(test_pbu_duplicate_sequence),
 	    T(test_sequence_ordering),
 	    T(test_refresh_dereg_and_delete),
 	    T(test_expiry),
