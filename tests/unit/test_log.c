@@ -5,7 +5,9 @@
  * with spaces quoted, NULL values left out), levels filtered, targets parsed;
  * identical rate-limited messages are swallowed inside the window and reported
  * as "(repeated N times)" after it (on the next one or by the flush), different
- * fields are different messages; status codes by name for PBA/FMA/BRA/UPA/FID.
+ * fields are different messages; status codes by name for PBA/FMA/BRA/UPA/FID;
+ * journal entries (a fake journal socket in a private mount namespace) carry
+ * MESSAGE, PRIORITY, FLOWMOB_INSTANCE and the fields as FLOWMOB_<KEY>.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -148,6 +157,47 @@ static void test_status_names(void **state)
 		assert_non_null(mh_status_name(MH_PBA, pba[i]));
 }
 
+static void test_journal_fields(void **state)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char buf[4096];
+	ssize_t n;
+	int fd;
+
+	(void)state;
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+		skip();
+		return;
+	}
+	mkdir("/run/systemd", 0755);
+	assert_int_equal(mount("tmpfs", "/run/systemd", "tmpfs", 0, NULL), 0);
+	assert_int_equal(mkdir("/run/systemd/journal", 0755), 0);
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	strcpy(sa.sun_path, "/run/systemd/journal/socket");
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+
+	fm_log_set_ident("flowmobd", "lma1");
+	fm_log_set_target(FM_LOG_TO_JOURNAL);
+	assert_int_equal(fm_log_get_target(), FM_LOG_TO_JOURNAL);
+	pr_warn_kv(FM_FIELDS({"mn", "mn1@example.net"}, {"bid", "2"},
+			     {"status", "154 MAG not authorized"}),
+		   "PBU rejected");
+	n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "MESSAGE=PBU rejected\n"));
+	assert_non_null(strstr(buf, "PRIORITY=4\n"));
+	assert_non_null(strstr(buf, "SYSLOG_IDENTIFIER=flowmobd\n"));
+	assert_non_null(strstr(buf, "FLOWMOB_INSTANCE=lma1\n"));
+	assert_non_null(strstr(buf, "FLOWMOB_MN=mn1@example.net\n"));
+	assert_non_null(strstr(buf, "FLOWMOB_BID=2\n"));
+	assert_non_null(strstr(buf, "FLOWMOB_STATUS=154 MAG not authorized\n"));
+	close(fd);
+	umount2("/run/systemd", MNT_DETACH);
+	fm_log_set_target(FM_LOG_TO_STDERR);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +205,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_target_parse, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status_names, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_journal_fields, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
