@@ -24,11 +24,14 @@
 
 #include <linux/magic.h>
 
+#include <bpf/libbpf.h>
+
 #include "daemon/config.h"
 #include "core/ctl.h"
 #include "daemon/daemon.h"
 #include "dp/dataplane.h"
 #include "core/log.h"
+#include "core/service.h"
 #include "core/state.h"
 #include "core/version.h"
 
@@ -67,7 +70,7 @@ static const char help_text[] =
     "                           state directory and control socket, and exit. Refused while\n"
     "                           the instance is running.\n"
     "    -h, --help             this text.\n"
-    "    -V, --version          print the version.\n"
+    "    -V, --version          print the version and the libbpf version.\n"
     "\n"
     "SIGNALS\n"
     "    SIGTERM, SIGINT  stop: the role saves its state; programs stay attached and maps\n"
@@ -90,7 +93,7 @@ static const char help_text[] =
     "    2  bad command line\n"
     "\n"
     "SEE ALSO\n"
-    "    flowmobctl(8), docs/configuration.md, docs/control-protocol.md, docs/flowmobd.8.md\n";
+    "    flowmobctl(8), flowmob.yaml(5), flowmob-mh(1), flowmobd@.service (systemd unit)\n";
 
 struct opts {
 	const char *config;
@@ -148,7 +151,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			fputs(help_text, stdout);
 			return 0;
 		case 'V':
-			printf("flowmobd %s\n", FLOWMOB_VERSION);
+			printf("flowmobd %s (libbpf %u.%u)\n", FLOWMOB_VERSION,
+			       libbpf_major_version(), libbpf_minor_version());
 			return 0;
 		case ':':
 			fprintf(stderr, "flowmobd: option '%s' needs an argument\n%s",
@@ -438,12 +442,15 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 
 	(void)revents;
 	if (w->signum == SIGHUP) {
+		fm_service_reloading();
 		reload(a);
+		fm_service_ready(NULL);
 		return;
 	}
 	if (a->stopping)
 		return;
 	a->stopping = true;
+	fm_service_stopping();
 	pr_info("%s: stopping (programs stay attached, maps pinned)", strsignal(w->signum));
 	ev_break(loop, EVBREAK_ALL);
 }
@@ -474,6 +481,7 @@ int main(int argc, char **argv)
 	}
 	if (a.o.log_level < 0)
 		fm_log_set_level((enum fm_log_level)cfg->log_level);
+	fm_log_set_ident("flowmobd", cfg->instance);
 	if (a.o.netns) {
 		if (!*a.o.netns || strlen(a.o.netns) >= sizeof(cfg->netns)) {
 			fprintf(stderr, "flowmobd: --netns: bad name '%s'\n%s", a.o.netns,
@@ -549,9 +557,19 @@ int main(int argc, char **argv)
 	if (fm_ctl_publish(a.d.ctl))
 		goto out_role;
 	pr_info("flowmobd %s: %s %s running", FLOWMOB_VERSION, role_name(cfg->role), cfg->instance);
+	/* systemd: serving now (the control socket answers); watchdog from the loop */
+	fm_service_start(loop);
+	{
+		char status[320];
+
+		snprintf(status, sizeof(status), "%s %s serving on %s", role_name(cfg->role),
+			 cfg->instance, cfg->control_socket);
+		fm_service_ready(status);
+	}
 
 	ev_run(loop, 0);
 	ret = 0;
+	fm_service_stop(loop);
 	pr_info("stopped");
 out_role:
 	if (a.ops->stop)

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/libbpf.h>
 #include <jansson.h>
 
 #include "mh/mh_json.h"
@@ -64,7 +65,7 @@ static const char help_text[] =
     "                           one event object per line.\n"
     "    -t, --timeout SECONDS  how long to wait for a reply (default 10; monitor waits\n"
     "                           forever).\n"
-    "    -h, --help             this text.   -V, --version  the version.\n"
+    "    -h, --help             this text.   -V, --version  the version (and libbpf's).\n"
     "\n"
     "COMMANDS\n"
     "    bindings       LMA binding cache: MN, BID, access technology, MAG, prefixes,\n"
@@ -112,7 +113,7 @@ static const char help_text[] =
     "    flowmobctl -i mag1 attach mn1@example.net mag1-mn\n"
     "\n"
     "SEE ALSO\n"
-    "    flowmobd(8), docs/cli.md, docs/control-protocol.md\n";
+    "    flowmobd(8), flowmob.yaml(5), flowmob-mh(1)\n";
 
 static struct {
 	const char *socket;
@@ -844,7 +845,8 @@ int main(int argc, char **argv)
 			fputs(help_text, stdout);
 			return 0;
 		case 'V':
-			printf("flowmobctl %s\n", FLOWMOB_VERSION);
+			printf("flowmobctl %s (libbpf %u.%u)\n", FLOWMOB_VERSION,
+			       libbpf_major_version(), libbpf_minor_version());
 			return 0;
 		case ':':
 			usage_error("option '%s' needs a value", argv[optind - 1]);
