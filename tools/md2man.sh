@@ -24,7 +24,8 @@ trap 'rm -f "$tmp"' EXIT
 		printf '## NAME\n\n%s \\- %s\n\n' "$name" "$desc"
 	fi
 	# drop the document's own first heading; [text](other.md#x) -> text
-	sed -e '1{/^# /d}' \
+	# whatis wants "name \- description" in NAME
+	sed -e '1{/^# /d}' -e 's/^\([A-Za-z0-9._-]*\) — /\1 \\- /' \
 		-e 's/\[\([^]]*\)\]([^)]*\.md\(#[^)]*\)\{0,1\})/\1/g' \
 		-e 's/\[\([^]]*\)\](\(examples\/[^)]*\))/\1/g' "$src"
 } >"$tmp"
