@@ -31,6 +31,8 @@
 #include "daemon/daemon.h"
 #include "dp/dataplane.h"
 #include "core/log.h"
+#include "core/metrics.h"
+#include "mh/mh_status.h"
 #include "core/service.h"
 #include "core/state.h"
 #include "core/version.h"
@@ -108,6 +110,7 @@ struct app {
 	struct fm_daemon d;
 	const struct fm_role_ops *ops;
 	ev_signal sig_term, sig_int, sig_hup;
+	struct fm_metrics *metrics;
 	bool stopping;
 };
 
@@ -345,6 +348,7 @@ static void keep_restart_only(const struct fm_config *cur, struct fm_config *nex
 	KEEP(bpffs, "bpffs");
 	KEEP(netns, "netns");
 	KEEP(state_dir, "state-dir");
+	KEEP(metrics, "metrics");
 	if (cur->role == FM_ROLE_LMA) {
 		KEEP(lma.address, "lma.address");
 		if (next->lma.n_core != cur->lma.n_core ||
@@ -455,6 +459,38 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* Status names for the metrics' status label: "pba", 154 -> "MAG not authorized". */
+static const char *metrics_status_name(const char *kind, unsigned code)
+{
+	static const struct {
+		const char *name;
+		enum mh_kind kind;
+	} kinds[] = {{"pba", MH_PBA}, {"fma", MH_FMA}, {"bra", MH_BRA}, {"upa", MH_UPA}};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kind, kinds[i].name))
+			return mh_status_name(kinds[i].kind, code);
+	return NULL;
+}
+
+static int start_metrics(struct app *a)
+{
+	const struct fm_config *cfg = a->d.cfg;
+	char libbpf[32];
+	struct fm_metrics_opts mo = {
+	    .listen = cfg->metrics.listen,
+	    .per_flow = cfg->metrics.per_flow,
+	    .role = role_name(cfg->role),
+	    .instance = cfg->instance,
+	    .version = FLOWMOB_VERSION,
+	    .libbpf = libbpf,
+	    .status_name = metrics_status_name,
+	};
+
+	snprintf(libbpf, sizeof(libbpf), "%u.%u", libbpf_major_version(), libbpf_minor_version());
+	return fm_metrics_start(a->d.loop, a->d.ctl, &mo, &a->metrics);
+}
+
 int main(int argc, char **argv)
 {
 	struct app a = {0};
@@ -553,6 +589,10 @@ int main(int argc, char **argv)
 	ev_signal_start(loop, &a.sig_term);
 	ev_signal_start(loop, &a.sig_int);
 	ev_signal_start(loop, &a.sig_hup);
+	fm_ctl_set_info(a.d.ctl, json_pack("{s:s,s:s}", "role", role_name(cfg->role), "instance",
+					   cfg->instance));
+	if (cfg->metrics.listen[0] && start_metrics(&a))
+		goto out_role;
 	/* the control socket appears only now: its presence means "ready" */
 	if (fm_ctl_publish(a.d.ctl))
 		goto out_role;
@@ -572,6 +612,7 @@ int main(int argc, char **argv)
 	fm_service_stop(loop);
 	pr_info("stopped");
 out_role:
+	fm_metrics_stop(a.metrics);
 	if (a.ops->stop)
 		a.ops->stop(&a.d);
 out_ctl:

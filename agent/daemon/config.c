@@ -23,6 +23,7 @@
 
 #include "daemon/config.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/num.h"
 
 /* ---- raw (as loaded by libcyaml) ------------------------------------------ */
@@ -132,6 +133,11 @@ struct raw_mag {
 	unsigned *tunnel_mtu;
 };
 
+struct raw_metrics {
+	char *listen;
+	int per_flow; /* 0 absent, 1 true, 2 false */
+};
+
 struct raw_config {
 	char *instance;
 	int role;
@@ -142,6 +148,7 @@ struct raw_config {
 	char *state_dir;
 	struct raw_lma *lma;
 	struct raw_mag *mag;
+	struct raw_metrics *metrics;
 };
 
 /* ---- schema ---------------------------------------------------------------- */
@@ -282,6 +289,12 @@ static const cyaml_schema_field_t mag_fields[] = {
     UINT_PTR("tunnel-mtu", struct raw_mag, tunnel_mtu),
     CYAML_FIELD_END};
 
+static const cyaml_schema_field_t metrics_fields[] = {
+    STR_PTR("listen", 0, struct raw_metrics, listen),
+    ENUM_F("per-flow", OPT, struct raw_metrics, per_flow, bool_strv),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t top_fields[] = {
     STR_PTR("instance", 0, struct raw_config, instance),
     ENUM_F("role", 0, struct raw_config, role, role_strv),
@@ -293,6 +306,7 @@ static const cyaml_schema_field_t top_fields[] = {
     STR_PTR("state-dir", OPT, struct raw_config, state_dir),
     CYAML_FIELD_MAPPING_PTR("lma", OPT | PTR, struct raw_config, lma, lma_fields),
     CYAML_FIELD_MAPPING_PTR("mag", OPT | PTR, struct raw_config, mag, mag_fields),
+    CYAML_FIELD_MAPPING_PTR("metrics", OPT | PTR, struct raw_config, metrics, metrics_fields),
     CYAML_FIELD_END};
 
 static const cyaml_schema_value_t top_schema = {
@@ -1117,6 +1131,18 @@ static int load_top(struct vctx *v, const struct raw_config *r, struct fm_config
 			return -1;
 	} else {
 		snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/flowmob/%s", c->instance);
+	}
+
+	if (r->metrics) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		char e[160] = "longer than 63 characters";
+
+		if (fm_metrics_parse_listen(r->metrics->listen, &ss, &sl, e, sizeof(e)) ||
+		    strlen(r->metrics->listen) >= sizeof(c->metrics.listen))
+			return verr(v, "metrics.listen", "%s", e);
+		strcpy(c->metrics.listen, r->metrics->listen);
+		c->metrics.per_flow = r->metrics->per_flow == 1;
 	}
 
 	if (c->role == FM_ROLE_LMA) {

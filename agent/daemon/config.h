@@ -137,6 +137,12 @@ struct fm_cfg_mag {
 	uint16_t tunnel_mtu;
 };
 
+/* metrics: the Prometheus endpoint (core/metrics.h); listen empty: off. */
+struct fm_cfg_metrics {
+	char listen[64];
+	bool per_flow;
+};
+
 struct fm_config {
 	char instance[64];
 	enum fm_role role;
@@ -147,6 +153,7 @@ struct fm_config {
 	char state_dir[256];	  /* default /var/lib/flowmob/<instance> */
 	struct fm_cfg_lma lma;	  /* role: lma */
 	struct fm_cfg_mag mag;	  /* role: mag */
+	struct fm_cfg_metrics metrics;
 };
 
 /* Load and validate; returns 0, or -1 with a message naming the key in err. */

@@ -162,3 +162,23 @@ def test_journal_entries_have_fields(tmp_path):
     assert "PRIORITY=3\n" in out
     assert "SYSLOG_IDENTIFIER=flowmobd\n" in out
     assert re.search(r"^MESSAGE=.*bogus-key", out, re.M), out
+
+
+@pytest.mark.parametrize("block,ok", [
+    ('metrics: {listen: "[::1]:9460"}', True),
+    ('metrics: {listen: "127.0.0.1:9460", per-flow: true}', True),
+    ('metrics: {listen: ":9460", per-flow: no}', True),
+    ('metrics: {listen: "::1:9460"}', False),
+    ('metrics: {listen: "[::1]:0"}', False),
+    ('metrics: {per-flow: true}', False),
+    ('metrics: {listen: "[::1]:9460", per-flow: maybe}', False),
+    ('metrics: {listen: "[::1]:9460", bogus: 1}', False),
+])
+def test_metrics_config(tmp_path, block, ok):
+    base = open(os.path.join(ROOT, "docs", "examples", "lma.yaml")).read()
+    cfg = tmp_path / "lma.yaml"
+    cfg.write_text(base + block + "\n")
+    r = subprocess.run([FMD, "-c", str(cfg), "--check"], capture_output=True, text=True)
+    assert (r.returncode == 0) == ok, r.stderr
+    if not ok:
+        assert r.returncode == 1 and "metrics" in r.stderr, r.stderr
