@@ -100,8 +100,9 @@ $(BUILD)/flowmobd: $(BUILD)/obj/agent/main.o $(LIB)
 $(BUILD)/flowmobctl: $(CTL_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# flowmob-mh alone reads and writes captures, through libpcap (pcap and pcapng).
 $(BUILD)/flowmob-mh: $(MH_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpcap
 
 # ---- tests ----------------------------------------------------------------
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(LIB)
@@ -149,7 +150,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Iagent \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
 # Each target's agent sources: FUZZ_DEPS_<name> for tests/fuzz/fuzz_<name>.c.
-FUZZ_DEPS_mh := agent/mh/mh.c agent/mh/ts.c agent/mh/mh_json.c
+FUZZ_DEPS_mh := agent/mh/mh.c agent/mh/ts.c agent/mh/mh_json.c agent/core/num.c
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard agent/*/*.c) $(wildcard agent/*/*.h)
 	@mkdir -p $(@D)

@@ -50,7 +50,7 @@ void lma_send_msg(struct lma *l, const struct mh_msg *m, const struct in6_addr *
 {
 	char b[INET6_ADDRSTRLEN];
 
-	if (m->kind <= MH_UPA) {
+	if (m->kind < MH_KIND_COUNT) {
 		l->tx[m->kind]++;
 		if (m->kind == MH_PBA || m->kind == MH_BRA || m->kind == MH_FMA ||
 		    m->kind == MH_UPA)
@@ -505,8 +505,10 @@ static bool seq_newer(uint16_t seq, uint16_t last)
 
 static void pba_init(struct mh_msg *pba, const struct mh_msg *pbu)
 {
-	static const uint8_t copy[] = {MH_OPT_MN_ID, MH_OPT_HNP,       MH_OPT_HI,     MH_OPT_ATT,
-				       MH_OPT_LL_ID, MH_OPT_TIMESTAMP, MH_OPT_GRE_KEY};
+	/* RFC 5213 §8.2: the PBA carries the PBU's MN-ID, HNP, HI, ATT, LL-ID, Link-local
+	 * Address and Timestamp options */
+	static const uint8_t copy[] = {MH_OPT_MN_ID, MH_OPT_HNP, MH_OPT_HI,	   MH_OPT_ATT,
+				       MH_OPT_LL_ID, MH_OPT_LLA, MH_OPT_TIMESTAMP, MH_OPT_GRE_KEY};
 
 	memset(pba, 0, sizeof(*pba));
 	pba->kind = MH_PBA;
@@ -1073,7 +1075,7 @@ void lma_rx(struct lma *l, const struct mh_msg *m, const struct in6_addr *src, u
 {
 	struct lma_peer *p = peer_find(l, src);
 
-	if (m->kind <= MH_UPA)
+	if (m->kind < MH_KIND_COUNT)
 		l->rx[m->kind]++;
 	if (p && p->up && m->kind != MH_HEARTBEAT)
 		p->last_seen_ms = now;
@@ -1292,12 +1294,12 @@ uint32_t lma_restart_counter(const struct lma *l)
 
 uint64_t lma_counter(const struct lma *l, enum lma_dir dir, enum mh_kind kind)
 {
-	if (kind > MH_UPA)
+	if (kind >= MH_KIND_COUNT)
 		return 0;
 	return dir == LMA_RX ? l->rx[kind] : l->tx[kind];
 }
 
 uint64_t lma_status_counter(const struct lma *l, enum mh_kind kind, uint8_t status)
 {
-	return kind > MH_UPA ? 0 : l->status[kind][status];
+	return kind >= MH_KIND_COUNT ? 0 : l->status[kind][status];
 }

@@ -99,7 +99,7 @@ json_t *lma_cmd_stats(void *lp, const json_t *req, char *err, size_t errlen)
 	(void)req;
 	(void)err;
 	(void)errlen;
-	for (int k = MH_PBU; k <= MH_UPA; k++) {
+	for (int k = MH_PBU; k < MH_KIND_COUNT; k++) {
 		json_object_set_new(rx, mh_kind_name(k), json_integer((json_int_t)l->rx[k]));
 		json_object_set_new(tx, mh_kind_name(k), json_integer((json_int_t)l->tx[k]));
 		for (int s = 0; s < 256; s++)

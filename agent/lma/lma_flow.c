@@ -88,6 +88,8 @@ static void txn_timeout(void *lp, void *obj, uint64_t now)
 	}
 	t->tries++;
 	t->rto_ms = t->rto_ms * 2 > max ? max : t->rto_ms * 2;
+	if (t->msg->kind == MH_UPN)
+		t->msg->flags |= MH_UPN_D; /* RFC 7077 §4.1: set on every retransmission */
 	lma_send_msg(l, t->msg, &t->dst);
 	lma_timer_set(l, &t->timer, now + t->rto_ms, now);
 }
@@ -144,8 +146,10 @@ void lma_add_bid(struct mh_msg *m, uint16_t bid)
 {
 	struct mh_opt *o = mh_opt_add(m, MH_OPT_BID);
 
-	if (o)
+	if (o) {
 		o->bid.bid = bid;
+		o->bid.priority = MH_BID_PRI_DEFAULT; /* RFC 6089 §4.1: 0 is reserved */
+	}
 }
 
 uint32_t lma_binding_left_s(const struct bce_binding *b, uint64_t now)

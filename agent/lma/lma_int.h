@@ -75,8 +75,8 @@ struct lma {
 	uint32_t restart_counter;
 	uint16_t seq;	 /* FMI, BRI, UPN */
 	uint32_t hb_seq; /* heartbeat */
-	uint64_t rx[MH_UPA + 1], tx[MH_UPA + 1];
-	uint64_t status[MH_UPA + 1][256];
+	uint64_t rx[MH_KIND_COUNT], tx[MH_KIND_COUNT];
+	uint64_t status[MH_KIND_COUNT][256];
 	uint64_t rx_ignored;
 	/* set while a PBU is processed: flow moves add to this PBA instead of signaling */
 	struct mh_msg *cur_pba;

@@ -112,6 +112,7 @@ int bul_build_pbu(const struct bul_ctx *c, const struct bul_entry *e, uint32_t l
 		if (!(o = mh_opt_add(m, MH_OPT_BID)))
 			return -1;
 		o->bid.bid = e->bid;
+		o->bid.priority = MH_BID_PRI_DEFAULT; /* RFC 6089 §4.1: 0 is reserved */
 	}
 	if (lifetime_s && !e->flow_req_done) {
 		for (int i = 0; i < e->n_flow_req; i++) {

@@ -18,24 +18,6 @@
 #include "mag/mag.h"
 #include "mh/mh_json.h"
 
-static const char *const kind_names[] = {
-    [MH_PBU] = "pbu",
-    [MH_PBA] = "pba",
-    [MH_BRI] = "bri",
-    [MH_BRA] = "bra",
-    [MH_HEARTBEAT] = "heartbeat",
-    [MH_BE] = "be",
-    [MH_FMI] = "fmi",
-    [MH_FMA] = "fma",
-    [MH_UPN] = "upn",
-    [MH_UPA] = "upa",
-};
-
-static const char *kname(enum mh_kind k)
-{
-	return (unsigned)k <= MH_UPA && kind_names[k] ? kind_names[k] : "?";
-}
-
 static double wall_now(void)
 {
 	struct timespec ts;
@@ -88,11 +70,11 @@ static int send_mh(struct mag *m, const struct mh_msg *msg)
 {
 	int ret;
 
-	if ((unsigned)msg->kind <= MH_UPA)
+	if ((unsigned)msg->kind < MH_KIND_COUNT)
 		m->c.tx[msg->kind]++;
 	ret = m->h.send_mh ? m->h.send_mh(m->h.ctx, msg, &m->cfg->lma) : 0;
 	if (ret < 0)
-		pr_warn("mag: sending %s to the LMA failed (%d)", kname(msg->kind), ret);
+		pr_warn("mag: sending %s to the LMA failed (%d)", mh_kind_name(msg->kind), ret);
 	return ret;
 }
 
@@ -1086,10 +1068,11 @@ void mag_rx_mh(struct mag *m, const struct mh_msg *msg, const struct in6_addr *s
 {
 	if (memcmp(src, &m->cfg->lma, sizeof(*src))) {
 		m->c.rx_not_lma++;
-		pr_debug("mag: %s from a node that is not our LMA ignored", kname(msg->kind));
+		pr_debug("mag: %s from a node that is not our LMA ignored",
+			 mh_kind_name(msg->kind));
 		return;
 	}
-	if ((unsigned)msg->kind <= MH_UPA)
+	if ((unsigned)msg->kind < MH_KIND_COUNT)
 		m->c.rx[msg->kind]++;
 	switch (msg->kind) {
 	case MH_PBA:
@@ -1112,7 +1095,7 @@ void mag_rx_mh(struct mag *m, const struct mh_msg *msg, const struct in6_addr *s
 		break;
 	default:
 		m->c.rx_unexpected++;
-		pr_debug("mag: unexpected %s from the LMA", kname(msg->kind));
+		pr_debug("mag: unexpected %s from the LMA", mh_kind_name(msg->kind));
 		break;
 	}
 }
@@ -1526,9 +1509,9 @@ static json_t *by_kind(const uint64_t *v)
 {
 	json_t *o = json_object();
 
-	for (int k = MH_PBU; k <= MH_UPA; k++)
+	for (int k = MH_PBU; k < MH_KIND_COUNT; k++)
 		if (v[k])
-			json_object_set_new(o, kname(k), json_integer((json_int_t)v[k]));
+			json_object_set_new(o, mh_kind_name(k), json_integer((json_int_t)v[k]));
 	return o;
 }
 

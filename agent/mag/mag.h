@@ -100,7 +100,7 @@ struct mag_binding {
 };
 
 struct mag_counters {
-	uint64_t rx[MH_UPA + 1], tx[MH_UPA + 1]; /* by enum mh_kind */
+	uint64_t rx[MH_KIND_COUNT], tx[MH_KIND_COUNT]; /* by enum mh_kind */
 	uint64_t rx_not_lma, rx_unexpected;
 	uint64_t pba_status[256], fma_status[256], bra_status[256], upa_status[256];
 	uint64_t rs, ra, ns, na, nd_bad, unknown_mac;

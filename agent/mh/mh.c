@@ -23,8 +23,9 @@ uint8_t mh_fm_type = MH_FM_TYPE_DEFAULT;
 #define MH_HDR_LEN	  6    /* Payload Proto, Header Len, MH Type, Reserved, Checksum */
 #define MH_MAX_LEN	  2048 /* (255 + 1) * 8 */
 #define MH_PAYLOAD_NONE	  59   /* IPPROTO_NONE */
-#define TS_FLOW_LABEL_LEN 3    /* bytes per flow label field in the IPv6 binary selector */
-#define TS_FLAGS_LEN	  4    /* flags + reserved word that starts a binary selector */
+#define TS_FLOW_LABEL_LEN 4 /* RFC 6088 §3.2 Figure 2: 32-bit field, 20-bit label right-aligned */
+#define TS_FLAGS_LEN	  4 /* flags + reserved word that starts a binary selector */
+#define TS_HDR_LEN	  4 /* sub-option Type, Length, TS Format, Reserved */
 
 /* ---- errors ---------------------------------------------------------------- */
 
@@ -42,69 +43,84 @@ __attribute__((format(printf, 3, 4))) static int fail(struct mh_err *err, size_t
 	return -1;
 }
 
-/* ---- names ------------------------------------------------------------------- */
+/* ---- the tables of mh.h ------------------------------------------------------------ */
+
+#define AL_ROW_(n, x, y, src) [MH_AL_##n] = {x, y, src},
+const struct mh_align_rule mh_align_rules[MH_AL_COUNT] = {MH_ALIGN_LIST(AL_ROW_)};
+#undef AL_ROW_
+
+#define UNPAREN_(...) __VA_ARGS__
+#define KF_(id, o, b)                                                                              \
+	{                                                                                          \
+		MF_##id, o, b                                                                      \
+	}
+#define KL_(c, b)                                                                                  \
+	{                                                                                          \
+		c, b                                                                               \
+	}
+#define KD_(o, m, v, what) o, m, v, what
+#define KN_()		   0, 0, 0, NULL
+#define KIND_ROW_(e, n, t, disc, body, fields, flags)                                              \
+	[MH_##e] = {MH_##e, n, t, disc, body, {UNPAREN_ fields}, {UNPAREN_ flags}},
+static const struct mh_kind_desc kinds[MH_KIND_COUNT] = {
+    MH_KIND_LIST(KIND_ROW_, KF_, KL_, KD_, KN_)};
+#undef KIND_ROW_
+#undef KF_
+#undef KL_
+#undef KD_
+#undef KN_
+
+const struct mh_kind_desc *mh_kind_desc(enum mh_kind k)
+{
+	if ((unsigned int)k >= MH_KIND_COUNT || !kinds[k].name)
+		return NULL;
+	return &kinds[k];
+}
+
+uint16_t mh_kind_flag_mask(const struct mh_kind_desc *d)
+{
+	uint16_t m = 0;
+
+	for (int i = 0; i < MH_MAX_FLAGS && d->flags[i].letter; i++)
+		m |= d->flags[i].bit;
+	return m;
+}
 
 const char *mh_kind_name(enum mh_kind k)
 {
-	switch (k) {
-	case MH_PBU:
-		return "pbu";
-	case MH_PBA:
-		return "pba";
-	case MH_BRI:
-		return "bri";
-	case MH_BRA:
-		return "bra";
-	case MH_HEARTBEAT:
-		return "heartbeat";
-	case MH_BE:
-		return "be";
-	case MH_FMI:
-		return "fmi";
-	case MH_FMA:
-		return "fma";
-	case MH_UPN:
-		return "upn";
-	case MH_UPA:
-		return "upa";
-	}
-	return "unknown";
+	const struct mh_kind_desc *d = mh_kind_desc(k);
+
+	return d ? d->name : "unknown";
 }
 
-static const char *opt_name(uint8_t type)
+struct wr;
+typedef void enc_fn(struct wr *w, const struct mh_opt *o, size_t start);
+typedef int dec_fn(const uint8_t *p, uint8_t l, size_t off, struct mh_opt *o, struct mh_err *err);
+
+struct opt_desc {
+	const char *name;
+	enum mh_align align;
+	enc_fn *enc;
+	dec_fn *dec;
+	bool known;
+};
+
+#define OPT_PROTO_(e, t, stem, jn, dn, al)                                                         \
+	static enc_fn enc_##stem;                                                                  \
+	static dec_fn dec_##stem;
+MH_OPT_LIST(OPT_PROTO_)
+#undef OPT_PROTO_
+
+#define OPT_ROW_(e, t, stem, jn, dn, al) [t] = {dn, MH_AL_##al, enc_##stem, dec_##stem, true},
+static const struct opt_desc opts[256] = {MH_OPT_LIST(OPT_ROW_)};
+#undef OPT_ROW_
+
+const char *mh_opt_name(uint8_t type)
 {
-	switch (type) {
-	case MH_OPT_PAD1:
-		return "Pad1";
-	case MH_OPT_PADN:
-		return "PadN";
-	case MH_OPT_MN_ID:
-		return "MN-ID";
-	case MH_OPT_HNP:
-		return "Home Network Prefix";
-	case MH_OPT_HI:
-		return "Handoff Indicator";
-	case MH_OPT_ATT:
-		return "Access Technology Type";
-	case MH_OPT_LL_ID:
-		return "MN Link-layer ID";
-	case MH_OPT_LLA:
-		return "Link-local Address";
-	case MH_OPT_TIMESTAMP:
-		return "Timestamp";
-	case MH_OPT_RESTART_COUNTER:
-		return "Restart Counter";
-	case MH_OPT_GRE_KEY:
-		return "GRE Key";
-	case MH_OPT_BID:
-		return "Binding Identifier";
-	case MH_OPT_FLOW_SUMMARY:
-		return "Flow Summary";
-	case MH_OPT_FLOW_ID:
-		return "Flow Identification";
-	}
-	return "unknown";
+	return opts[type].known ? opts[type].name : "unknown";
 }
+
+#define opt_name mh_opt_name
 
 /* ---- options list helpers ------------------------------------------------------ */
 
@@ -118,7 +134,7 @@ const struct mh_opt *mh_opt_find(const struct mh_msg *m, uint8_t type, int nth)
 
 /* mh_msg_init clears everything before opts: keep the option array last. */
 _Static_assert(offsetof(struct mh_msg, opts) + sizeof(((struct mh_msg *)0)->opts) ==
-		       sizeof(struct mh_msg),
+		   sizeof(struct mh_msg),
 	       "struct mh_msg: opts must be the last member");
 
 void mh_msg_init(struct mh_msg *m, enum mh_kind k)
@@ -246,41 +262,6 @@ static void pad_to(struct wr *w, unsigned int x, unsigned int y)
 	}
 }
 
-/* Alignment rule xn+y of each option (RFC 6275 §6.2 notation); x = 0: none. */
-static void opt_align(uint8_t type, unsigned int *x, unsigned int *y)
-{
-	*x = 0;
-	*y = 0;
-	switch (type) {
-	case MH_OPT_HNP: /* RFC 5213 §8.3 */
-		*x = 8;
-		*y = 4;
-		break;
-	case MH_OPT_LLA: /* RFC 5213 §8.6 */
-		*x = 8;
-		*y = 6;
-		break;
-	case MH_OPT_TIMESTAMP: /* RFC 5213 §8.8 */
-	case MH_OPT_LL_ID:     /* RFC 5213 §8.6 */
-		*x = 8;
-		*y = 2;
-		break;
-	case MH_OPT_GRE_KEY:	     /* RFC 5845 §3.1 */
-	case MH_OPT_RESTART_COUNTER: /* RFC 5847 §5.2 */
-		*x = 4;
-		*y = 2;
-		break;
-	case MH_OPT_BID:	  /* RFC 5648 §6.1 */
-	case MH_OPT_FLOW_SUMMARY: /* RFC 6089 §4.1 */
-	case MH_OPT_FLOW_ID:	  /* RFC 6089 §4.2 */
-		*x = 2;
-		*y = 0;
-		break;
-	default:
-		break;
-	}
-}
-
 /* Start of an option: returns the position of its Length byte. */
 static size_t opt_begin(struct wr *w, uint8_t type)
 {
@@ -292,7 +273,7 @@ static size_t opt_begin(struct wr *w, uint8_t type)
 	return lpos;
 }
 
-static void opt_end(struct wr *w, size_t lpos, size_t start)
+static void opt_end(struct wr *w, size_t lpos, size_t start, const char *what)
 {
 	size_t l;
 
@@ -300,23 +281,33 @@ static void opt_end(struct wr *w, size_t lpos, size_t start)
 		return;
 	l = w->pos - lpos - 1;
 	if (l > 255) {
-		fail(w->err, start, "%s option too long (%zu octets, at most 255)",
-		     opt_name(w->buf[start]), l);
+		fail(w->err, start, "%s too long (%zu octets, at most 255)", what, l);
 		w->failed = true;
 		return;
 	}
 	w->buf[lpos] = (uint8_t)l;
 }
 
+__attribute__((format(printf, 3, 4))) static void wfail(struct wr *w, size_t off, const char *fmt,
+							...)
+{
+	va_list ap;
+
+	if (w->err) {
+		w->err->offset = off;
+		va_start(ap, fmt);
+		vsnprintf(w->err->msg, sizeof(w->err->msg), fmt, ap);
+		va_end(ap);
+	}
+	w->failed = true;
+}
+
 static void put_ts_num(struct wr *w, enum ts_field f, uint32_t v)
 {
 	switch (f) {
 	case TS_SPI:
+	case TS_FLOW_LABEL: /* RFC 6088 Figure 2: 32 bits, the 20-bit label right-aligned */
 		put32(w, v);
-		break;
-	case TS_FLOW_LABEL:
-		put8(w, (v >> 16) & 0xff);
-		put16(w, v & 0xffff);
 		break;
 	case TS_SRC_PORT:
 	case TS_DST_PORT:
@@ -333,6 +324,24 @@ static bool ts_field_in_format(enum ts_field f, uint8_t fmt)
 	return !(fmt == TS_FMT_IPV4 && f == TS_FLOW_LABEL);
 }
 
+/* RFC 6088 §3.1/§3.2: the alignment row of a Traffic Selector sub-option, chosen by
+ * the widest field it carries, so that the first selector field is on its natural
+ * boundary (the field follows the 8-octet sub-option header and flags word). */
+static enum mh_align ts_align(const struct fm_ts *ts)
+{
+	bool addr = ts->f[TS_SRC_ADDR].n || ts->f[TS_DST_ADDR].n;
+	bool w4 = ts->f[TS_SPI].n || (ts->format != TS_FMT_IPV4 && ts->f[TS_FLOW_LABEL].n);
+
+	if (ts->format == TS_FMT_IPV4)
+		return addr || w4 ? MH_AL_TS4_ADDR_SPI : MH_AL_TS4_OTHER;
+	return addr ? MH_AL_TS6_ADDR : w4 ? MH_AL_TS6_SPI_FL : MH_AL_TS6_OTHER;
+}
+
+static void pad_rule(struct wr *w, enum mh_align a)
+{
+	pad_to(w, mh_align_rules[a].x, mh_align_rules[a].y);
+}
+
 static void enc_ts(struct wr *w, const struct fm_ts *ts, size_t start)
 {
 	char msg[120];
@@ -341,8 +350,7 @@ static void enc_ts(struct wr *w, const struct fm_ts *ts, size_t start)
 	enum ts_field f;
 
 	if (!ts_valid(ts, msg, sizeof(msg))) {
-		fail(w->err, start, "traffic selector: %s", msg);
-		w->failed = true;
+		wfail(w, start, "traffic selector: %s", msg);
 		return;
 	}
 	for (f = 0; f < TS_NFIELDS; f++) {
@@ -375,39 +383,136 @@ static void enc_ts(struct wr *w, const struct fm_ts *ts, size_t start)
 	}
 }
 
-static void enc_flowid(struct wr *w, const struct mh_flowid *fi, size_t start)
+/* ---- one encoder per option (MH_OPT_LIST); w->pos is after Type and Length ---------- */
+
+static void enc_pad(struct wr *w, const struct mh_opt *o, size_t start)
 {
+	(void)w, (void)o, (void)start; /* padding is the encoder's business */
+}
+
+static void enc_mn_id(struct wr *w, const struct mh_opt *o, size_t start)
+{
+	if (o->mn_id.len == 0 || o->mn_id.len > sizeof(o->mn_id.id))
+		return wfail(w, start, "MN-ID: identifier length %u (1 to %zu)", o->mn_id.len,
+			     sizeof(o->mn_id.id));
+	put8(w, o->mn_id.subtype);
+	putn(w, o->mn_id.id, o->mn_id.len);
+}
+
+static void enc_hnp(struct wr *w, const struct mh_opt *o, size_t start)
+{
+	if (o->hnp.plen > 128)
+		return wfail(w, start, "Home Network Prefix: prefix length %u > 128", o->hnp.plen);
+	put8(w, 0);
+	put8(w, o->hnp.plen);
+	putn(w, o->hnp.prefix.s6_addr, 16);
+}
+
+static void enc_hi(struct wr *w, const struct mh_opt *o, size_t start)
+{
+	(void)start;
+	put8(w, 0);
+	put8(w, o->hi);
+}
+
+static void enc_att(struct wr *w, const struct mh_opt *o, size_t start)
+{
+	(void)start;
+	put8(w, 0);
+	put8(w, o->att);
+}
+
+static void enc_ll_id(struct wr *w, const struct mh_opt *o, size_t start)
+{
+	if (o->ll_id.len == 0 || o->ll_id.len > sizeof(o->ll_id.id))
+		return wfail(w, start, "MN Link-layer ID: length %u (1 to %zu)", o->ll_id.len,
+			     sizeof(o->ll_id.id));
+	put16(w, 0);
+	putn(w, o->ll_id.id, o->ll_id.len);
+}
+
+static void enc_lla(struct wr *w, const struct mh_opt *o, size_t start)
+{
+	(void)start;
+	putn(w, o->lla.s6_addr, 16);
+}
+
+static void enc_timestamp(struct wr *w, const struct mh_opt *o, size_t start)
+{
+	if (o->timestamp.seconds >> 48)
+		return wfail(w, start, "Timestamp: seconds do not fit in 48 bits");
+	put16(w, (uint16_t)(o->timestamp.seconds >> 32));
+	put32(w, (uint32_t)o->timestamp.seconds);
+	put16(w, o->timestamp.fraction);
+}
+
+static void enc_restart_counter(struct wr *w, const struct mh_opt *o, size_t start)
+{
+	(void)start;
+	put32(w, o->restart_counter);
+}
+
+static void enc_gre_key(struct wr *w, const struct mh_opt *o, size_t start)
+{
+	(void)start;
+	put16(w, 0);
+	put32(w, o->gre_key);
+}
+
+static void enc_bid(struct wr *w, const struct mh_opt *o, size_t start)
+{
+	if (o->bid.coa_len != 0 && o->bid.coa_len != 4 && o->bid.coa_len != 16)
+		return wfail(w, start, "Binding Identifier: CoA length %u (0, 4 or 16)",
+			     o->bid.coa_len);
+	if (o->bid.priority > 127)
+		return wfail(w, start, "Binding Identifier: priority %u > 127", o->bid.priority);
+	put16(w, o->bid.bid);
+	put8(w, o->bid.status);
+	put8(w, (uint8_t)((o->bid.h ? 0x80 : 0) | o->bid.priority));
+	putn(w, o->bid.coa, o->bid.coa_len);
+}
+
+static void enc_flow_summary(struct wr *w, const struct mh_opt *o, size_t start)
+{
+	if (o->flow_summary.n == 0 || o->flow_summary.n > MH_MAX_FIDS)
+		return wfail(w, start, "Flow Summary: %u FIDs (1 to %d)", o->flow_summary.n,
+			     MH_MAX_FIDS);
+	for (int i = 0; i < o->flow_summary.n; i++)
+		put16(w, o->flow_summary.fids[i]);
+}
+
+static void enc_flow_id(struct wr *w, const struct mh_opt *o, size_t start)
+{
+	const struct mh_flowid *fi = &o->flow_id;
 	size_t lpos;
 
+	if (fi->n_bids > MH_MAX_BIDREF)
+		return wfail(w, start, "Flow Identification: too many BIDs (%u, at most %d)",
+			     fi->n_bids, MH_MAX_BIDREF);
+	if (fi->n_raw > MH_MAX_RAW_SUBS)
+		return wfail(w, start, "Flow Identification: too many raw sub-options");
 	put16(w, fi->fid);
 	put16(w, fi->priority);
 	put8(w, 0);
 	put8(w, fi->status);
-	if (fi->n_bids > MH_MAX_BIDREF) {
-		fail(w->err, start, "Flow Identification: too many BIDs (%u, at most %d)",
-		     fi->n_bids, MH_MAX_BIDREF);
-		w->failed = true;
-		return;
-	}
 	if (fi->n_bids) {
 		size_t s = w->pos;
 
 		lpos = opt_begin(w, MH_FIDSUB_BID_REF);
 		for (int i = 0; i < fi->n_bids; i++)
 			put16(w, fi->bids[i]);
-		opt_end(w, lpos, s);
+		opt_end(w, lpos, s, "BID Reference sub-option");
 	}
 	if (fi->has_ts) {
-		size_t s = w->pos;
+		size_t s;
 
+		/* RFC 6089 §4.2.1: sub-options on their natural boundaries, padded with the
+		 * Pad1/PadN sub-options (same codes as the options) */
+		pad_rule(w, ts_align(&fi->ts));
+		s = w->pos;
 		lpos = opt_begin(w, MH_FIDSUB_TS);
 		enc_ts(w, &fi->ts, s);
-		opt_end(w, lpos, s);
-	}
-	if (fi->n_raw > MH_MAX_RAW_SUBS) {
-		fail(w->err, start, "Flow Identification: too many raw sub-options");
-		w->failed = true;
-		return;
+		opt_end(w, lpos, s, "Traffic Selector sub-option");
 	}
 	for (int i = 0; i < fi->n_raw; i++) {
 		put8(w, fi->raw[i].type);
@@ -416,274 +521,123 @@ static void enc_flowid(struct wr *w, const struct mh_flowid *fi, size_t start)
 	}
 }
 
+static void enc_raw(struct wr *w, const struct mh_opt *o, size_t start)
+{
+	if (o->raw.type != o->type)
+		return wfail(w, start, "raw option: type %u does not match raw.type %u", o->type,
+			     o->raw.type);
+	putn(w, o->raw.data, o->raw.len);
+}
+
+static enum mh_align opt_align(const struct mh_opt *o)
+{
+	if (!opts[o->type].known)
+		return MH_AL_NONE;
+	if (o->type == MH_OPT_BID && o->bid.coa_len)
+		return MH_AL_BID_COA;
+	return opts[o->type].align;
+}
+
 static void enc_opt(struct wr *w, const struct mh_opt *o)
 {
-	unsigned int x, y;
 	size_t start, lpos;
 
 	if (o->type == MH_OPT_PAD1 || o->type == MH_OPT_PADN)
 		return; /* padding is the encoder's business */
-	opt_align(o->type, &x, &y);
-	pad_to(w, x, y);
+	pad_rule(w, opt_align(o));
 	start = w->pos;
 	lpos = opt_begin(w, o->type);
-	switch (o->type) {
-	case MH_OPT_MN_ID:
-		if (o->mn_id.len == 0 || o->mn_id.len > sizeof(o->mn_id.id)) {
-			fail(w->err, start, "MN-ID: identifier length %u (1 to %zu)", o->mn_id.len,
-			     sizeof(o->mn_id.id));
-			w->failed = true;
-			return;
-		}
-		put8(w, o->mn_id.subtype);
-		putn(w, o->mn_id.id, o->mn_id.len);
+	(opts[o->type].known ? opts[o->type].enc : enc_raw)(w, o, start);
+	opt_end(w, lpos, start, mh_opt_name(o->type));
+}
+
+/* ---- fixed fields (MH_KIND_LIST) --------------------------------------------------------- */
+
+static void store(uint8_t *p, unsigned int bits, uint32_t v)
+{
+	for (int i = (int)bits / 8 - 1; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static int enc_field(const struct mh_kind_desc *d, const struct mh_field *f, const struct mh_msg *m,
+		     uint8_t *buf, struct mh_err *err)
+{
+	uint64_t v, max = f->bits >= 32 ? 0xffffffffull : (1ull << f->bits) - 1;
+
+	switch (f->id) {
+	case MF_SEQ:
+		v = m->seq;
+		if (v > max)
+			return fail(err, f->off, "%s: sequence number %u does not fit in %u bits",
+				    d->name, m->seq, f->bits);
 		break;
-	case MH_OPT_HNP:
-		if (o->hnp.plen > 128) {
-			fail(w->err, start, "Home Network Prefix: prefix length %u > 128",
-			     o->hnp.plen);
-			w->failed = true;
-			return;
-		}
-		put8(w, 0);
-		put8(w, o->hnp.plen);
-		putn(w, o->hnp.prefix.s6_addr, 16);
+	case MF_FLAGS:
+		v = m->flags;
+		if (v & ~(uint64_t)mh_kind_flag_mask(d))
+			return fail(err, f->off, "%s: flags 0x%x are not all %s flags (0x%x)",
+				    d->name, m->flags, d->name, mh_kind_flag_mask(d));
 		break;
-	case MH_OPT_HI:
-		put8(w, 0);
-		put8(w, o->hi);
+	case MF_STATUS:
+		v = m->status;
 		break;
-	case MH_OPT_ATT:
-		put8(w, 0);
-		put8(w, o->att);
+	case MF_TRIGGER:
+		v = m->trigger;
 		break;
-	case MH_OPT_LL_ID:
-		if (o->ll_id.len == 0 || o->ll_id.len > sizeof(o->ll_id.id)) {
-			fail(w->err, start, "MN Link-layer ID: length %u (1 to %zu)", o->ll_id.len,
-			     sizeof(o->ll_id.id));
-			w->failed = true;
-			return;
-		}
-		put16(w, 0);
-		putn(w, o->ll_id.id, o->ll_id.len);
+	case MF_REASON:
+		v = m->reason;
 		break;
-	case MH_OPT_LLA:
-		putn(w, o->lla.s6_addr, 16);
+	case MF_LIFE4:
+		if (m->lifetime % 4)
+			return fail(err, f->off,
+				    "%s: lifetime %u s is not a multiple of 4 s (the wire unit is "
+				    "4 s)",
+				    d->name, m->lifetime);
+		v = m->lifetime / 4;
+		if (v > max)
+			return fail(err, f->off, "%s: lifetime %u s is above the maximum of %u s",
+				    d->name, m->lifetime, (unsigned int)max * 4);
 		break;
-	case MH_OPT_TIMESTAMP:
-		if (o->timestamp.seconds >> 48) {
-			fail(w->err, start, "Timestamp: seconds do not fit in 48 bits");
-			w->failed = true;
-			return;
-		}
-		put16(w, (uint16_t)(o->timestamp.seconds >> 32));
-		put32(w, (uint32_t)o->timestamp.seconds);
-		put16(w, o->timestamp.fraction);
+	case MF_LIFE1:
+		v = m->lifetime;
+		if (v > max)
+			return fail(err, f->off,
+				    "%s: lifetime %u s is above 65535 (65535 = infinite)", d->name,
+				    m->lifetime);
 		break;
-	case MH_OPT_RESTART_COUNTER:
-		put32(w, o->restart_counter);
-		break;
-	case MH_OPT_GRE_KEY:
-		put16(w, 0);
-		put32(w, o->gre_key);
-		break;
-	case MH_OPT_BID:
-		if (o->bid.coa_len != 0 && o->bid.coa_len != 4 && o->bid.coa_len != 16) {
-			fail(w->err, start, "Binding Identifier: CoA length %u (0, 4 or 16)",
-			     o->bid.coa_len);
-			w->failed = true;
-			return;
-		}
-		if (o->bid.priority > 127) {
-			fail(w->err, start, "Binding Identifier: priority %u > 127",
-			     o->bid.priority);
-			w->failed = true;
-			return;
-		}
-		put16(w, o->bid.bid);
-		put8(w, o->bid.status);
-		put8(w, (uint8_t)((o->bid.h ? 0x80 : 0) | o->bid.priority));
-		putn(w, o->bid.coa, o->bid.coa_len);
-		break;
-	case MH_OPT_FLOW_SUMMARY:
-		if (o->flow_summary.n == 0 || o->flow_summary.n > MH_MAX_FIDS) {
-			fail(w->err, start, "Flow Summary: %u FIDs (1 to %d)", o->flow_summary.n,
-			     MH_MAX_FIDS);
-			w->failed = true;
-			return;
-		}
-		for (int i = 0; i < o->flow_summary.n; i++)
-			put16(w, o->flow_summary.fids[i]);
-		break;
-	case MH_OPT_FLOW_ID:
-		enc_flowid(w, &o->flow_id, start);
-		break;
+	case MF_HOA:
+		memcpy(buf + f->off, m->home_address.s6_addr, 16);
+		return 0;
 	default:
-		if (o->raw.type != o->type) {
-			fail(w->err, start, "raw option: type %u does not match raw.type %u",
-			     o->type, o->raw.type);
-			w->failed = true;
-			return;
-		}
-		putn(w, o->raw.data, o->raw.len);
-		break;
+		return 0;
 	}
-	opt_end(w, lpos, start);
-}
-
-static int enc_seq16(struct wr *w, const struct mh_msg *m)
-{
-	if (m->seq > 0xffff)
-		return fail(w->err, 6, "%s: sequence number %u does not fit in 16 bits",
-			    mh_kind_name(m->kind), m->seq);
-	put16(w, (uint16_t)m->seq);
-	return 0;
-}
-
-static int enc_life4(struct wr *w, const struct mh_msg *m)
-{
-	if (m->lifetime % 4)
-		return fail(w->err, 10,
-			    "%s: lifetime %u s is not a multiple of 4 s (the wire unit is 4 s)",
-			    mh_kind_name(m->kind), m->lifetime);
-	if (m->lifetime / 4 > 0xffff)
-		return fail(w->err, 10, "%s: lifetime %u s is above the maximum of %u s",
-			    mh_kind_name(m->kind), m->lifetime, 0xffffu * 4);
-	put16(w, (uint16_t)(m->lifetime / 4));
-	return 0;
-}
-
-static int enc_life1(struct wr *w, const struct mh_msg *m)
-{
-	if (m->lifetime > 0xffff)
-		return fail(w->err, 10, "%s: lifetime %u s is above 65535 (65535 = infinite)",
-			    mh_kind_name(m->kind), m->lifetime);
-	put16(w, (uint16_t)m->lifetime);
+	store(buf + f->off, f->bits, (uint32_t)v);
 	return 0;
 }
 
 int mh_encode(const struct mh_msg *m, uint8_t *buf, size_t len, struct mh_err *err)
 {
 	struct wr w = {.buf = buf, .len = len, .err = err};
-	uint8_t type;
-	size_t pad;
+	const struct mh_kind_desc *d = mh_kind_desc(m->kind);
 
-	switch (m->kind) {
-	case MH_PBU:
-	case MH_PBA:
-		type = m->kind == MH_PBU ? MH_TYPE_BU : MH_TYPE_BA;
-		break;
-	case MH_BRI:
-	case MH_BRA:
-		type = MH_TYPE_BR;
-		break;
-	case MH_HEARTBEAT:
-		type = MH_TYPE_HEARTBEAT;
-		break;
-	case MH_BE:
-		type = MH_TYPE_BE;
-		break;
-	case MH_FMI:
-	case MH_FMA:
-		type = mh_fm_type;
-		break;
-	case MH_UPN:
-		type = MH_TYPE_UPN;
-		break;
-	case MH_UPA:
-		type = MH_TYPE_UPA;
-		break;
-	default:
+	if (!d)
 		return fail(err, 0, "unknown message kind %d", (int)m->kind);
-	}
 	if (m->n_opts > MH_MAX_OPTS)
 		return fail(err, 0, "too many options (%u, at most %d)", m->n_opts, MH_MAX_OPTS);
-
-	put8(&w, MH_PAYLOAD_NONE);
-	put8(&w, 0); /* Header Len, filled below */
-	put8(&w, type);
-	put8(&w, 0);
-	put16(&w, 0); /* checksum */
-	if (w.failed)
+	if (!wr_room(&w, d->body))
 		return -1;
-
-	switch (m->kind) {
-	case MH_PBU:
-		if (enc_seq16(&w, m))
+	memset(buf, 0, d->body); /* reserved fields and bits are sent as zero */
+	buf[0] = MH_PAYLOAD_NONE;
+	buf[2] = d->type ? d->type : mh_fm_type;
+	for (int i = 0; i < MH_MAX_FIXED && d->fields[i].id; i++)
+		if (enc_field(d, &d->fields[i], m, buf, err))
 			return -1;
-		put16(&w, m->flags);
-		if (enc_life4(&w, m))
-			return -1;
-		break;
-	case MH_PBA:
-		if (m->flags > 0xff)
-			return fail(err, 7, "pba: flags 0x%x do not fit in 8 bits", m->flags);
-		put8(&w, m->status);
-		put8(&w, (uint8_t)m->flags);
-		if (enc_seq16(&w, m))
-			return -1;
-		if (enc_life4(&w, m))
-			return -1;
-		break;
-	case MH_BRI:
-	case MH_BRA:
-		put8(&w, m->kind == MH_BRI ? MH_BR_TYPE_BRI : MH_BR_TYPE_BRA);
-		put8(&w, m->kind == MH_BRI ? m->trigger : m->status);
-		if (enc_seq16(&w, m))
-			return -1;
-		put16(&w, m->flags);
-		break;
-	case MH_HEARTBEAT:
-		if (m->flags > 0xff)
-			return fail(err, 7, "heartbeat: flags 0x%x do not fit in 8 bits", m->flags);
-		put8(&w, 0);
-		put8(&w, (uint8_t)m->flags);
-		put32(&w, m->seq);
-		break;
-	case MH_BE:
-		put8(&w, m->status);
-		put8(&w, 0);
-		putn(&w, m->home_address.s6_addr, 16);
-		break;
-	case MH_FMI:
-		if (enc_seq16(&w, m))
-			return -1;
-		put16(&w, m->flags | MH_FMI_I);
-		if (enc_life1(&w, m))
-			return -1;
-		break;
-	case MH_FMA:
-		if (enc_seq16(&w, m))
-			return -1;
-		put8(&w, 0); /* I = 0, reserved */
-		put8(&w, m->status);
-		if (enc_life1(&w, m))
-			return -1;
-		break;
-	case MH_UPN:
-		if (m->flags > 0xff)
-			return fail(err, 9, "upn: flags 0x%x do not fit in 8 bits", m->flags);
-		if (enc_seq16(&w, m))
-			return -1;
-		put8(&w, m->reason);
-		put8(&w, (uint8_t)m->flags);
-		put16(&w, 0);
-		break;
-	case MH_UPA:
-		if (enc_seq16(&w, m))
-			return -1;
-		put8(&w, m->status);
-		put8(&w, 0);
-		put16(&w, 0);
-		break;
-	}
+	if (d->disc_what)
+		buf[d->disc_off] = (uint8_t)((buf[d->disc_off] & ~d->disc_mask) | d->disc_val);
+	w.pos = d->body;
 
 	for (int i = 0; i < m->n_opts && !w.failed; i++)
 		enc_opt(&w, &m->opts[i]);
-	if (w.failed)
-		return -1;
-	pad = (8 - w.pos % 8) % 8;
-	if (pad)
+	if (!w.failed)
 		pad_to(&w, 8, 0);
 	if (w.failed)
 		return -1;
@@ -725,7 +679,7 @@ static size_t ts_wire_len(enum ts_field f, uint8_t fmt)
 /* p points at TS Format; len counts from there to the sub-option's end; off = MH offset of p. */
 static int dec_ts(const uint8_t *p, size_t len, size_t off, struct fm_ts *ts, struct mh_err *err)
 {
-	uint32_t flags, known = 0;
+	uint32_t flags;
 	size_t pos;
 	int bit = 31;
 	enum ts_field f;
@@ -738,19 +692,9 @@ static int dec_ts(const uint8_t *p, size_t len, size_t off, struct fm_ts *ts, st
 			    len, 2 + TS_FLAGS_LEN);
 	memset(ts, 0, sizeof(*ts));
 	ts->format = p[0];
+	/* p[1] and the flag bits past the last field are reserved: ignored (RFC 6088 §3) */
 	flags = get32(p + 2);
-	for (f = 0; f < TS_NFIELDS; f++) {
-		if (!ts_field_in_format(f, ts->format))
-			continue;
-		known |= 3u << (bit - 1);
-		bit -= 2;
-	}
-	if (flags & ~known)
-		return fail(err, off + 2,
-			    "Traffic Selector: reserved flag bits set (0x%08x) in the %s format",
-			    flags & ~known, ts->format == TS_FMT_IPV4 ? "IPv4" : "IPv6");
 	pos = 2 + TS_FLAGS_LEN;
-	bit = 31;
 	for (f = 0; f < TS_NFIELDS; f++) {
 		struct ts_val *v = &ts->f[f];
 		bool start, end;
@@ -783,10 +727,11 @@ static int dec_ts(const uint8_t *p, size_t len, size_t off, struct fm_ts *ts, st
 				} else {
 					memcpy(v->addr[i].s6_addr, p + pos, 16);
 				}
+			} else if (f == TS_FLOW_LABEL) {
+				/* the 12 bits above the 20-bit label are not part of it */
+				v->num[i] = get32(p + pos) & ts_field_max(TS_FLOW_LABEL);
 			} else if (fl == 4) {
 				v->num[i] = get32(p + pos);
-			} else if (fl == 3) {
-				v->num[i] = (uint32_t)p[pos] << 16 | get16(p + pos + 1);
 			} else if (fl == 2) {
 				v->num[i] = get16(p + pos);
 			} else {
@@ -804,19 +749,134 @@ static int dec_ts(const uint8_t *p, size_t len, size_t off, struct fm_ts *ts, st
 	return 0;
 }
 
-/* p points at the option's body (after Type and Length), off is its MH offset. */
-static int dec_flowid(const uint8_t *p, size_t len, size_t off, struct mh_flowid *fi,
-		      struct mh_err *err)
+/* ---- one decoder per option (MH_OPT_LIST): p at the body, l its Length, off the MH
+ * offset of the Type byte; o comes zeroed with its type set ------------------------- */
+
+#define WANT_LEN(cond, what)                                                                       \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			return fail(err, off + 1, "%s option: length %u invalid (%s)",             \
+				    mh_opt_name(o->type), l, what);                                \
+	} while (0)
+
+static int dec_pad(const uint8_t *p, uint8_t l, size_t off, struct mh_opt *o, struct mh_err *err)
 {
-	size_t pos = 6;
+	(void)p, (void)l, (void)off, (void)o, (void)err;
+	return 0;
+}
+
+static int dec_mn_id(const uint8_t *p, uint8_t l, size_t off, struct mh_opt *o, struct mh_err *err)
+{
+	WANT_LEN(l >= 2, "a subtype and at least one identifier octet");
+	o->mn_id.subtype = p[0];
+	o->mn_id.len = l - 1;
+	memcpy(o->mn_id.id, p + 1, l - 1);
+	return 0;
+}
+
+static int dec_hnp(const uint8_t *p, uint8_t l, size_t off, struct mh_opt *o, struct mh_err *err)
+{
+	WANT_LEN(l == 18, "must be 18");
+	if (p[1] > 128)
+		return fail(err, off + 3, "Home Network Prefix: prefix length %u > 128", p[1]);
+	o->hnp.plen = p[1];
+	memcpy(o->hnp.prefix.s6_addr, p + 2, 16);
+	return 0;
+}
+
+static int dec_hi(const uint8_t *p, uint8_t l, size_t off, struct mh_opt *o, struct mh_err *err)
+{
+	WANT_LEN(l == 2, "must be 2");
+	o->hi = p[1];
+	return 0;
+}
+
+static int dec_att(const uint8_t *p, uint8_t l, size_t off, struct mh_opt *o, struct mh_err *err)
+{
+	WANT_LEN(l == 2, "must be 2");
+	o->att = p[1];
+	return 0;
+}
+
+static int dec_ll_id(const uint8_t *p, uint8_t l, size_t off, struct mh_opt *o, struct mh_err *err)
+{
+	WANT_LEN(l >= 3, "2 reserved octets and at least one identifier octet");
+	o->ll_id.len = l - 2;
+	memcpy(o->ll_id.id, p + 2, l - 2);
+	return 0;
+}
+
+static int dec_lla(const uint8_t *p, uint8_t l, size_t off, struct mh_opt *o, struct mh_err *err)
+{
+	WANT_LEN(l == 16, "must be 16");
+	memcpy(o->lla.s6_addr, p, 16);
+	return 0;
+}
+
+static int dec_timestamp(const uint8_t *p, uint8_t l, size_t off, struct mh_opt *o,
+			 struct mh_err *err)
+{
+	WANT_LEN(l == 8, "must be 8");
+	o->timestamp.seconds = (uint64_t)get16(p) << 32 | get32(p + 2);
+	o->timestamp.fraction = get16(p + 6);
+	return 0;
+}
+
+static int dec_restart_counter(const uint8_t *p, uint8_t l, size_t off, struct mh_opt *o,
+			       struct mh_err *err)
+{
+	WANT_LEN(l == 4, "must be 4");
+	o->restart_counter = get32(p);
+	return 0;
+}
+
+static int dec_gre_key(const uint8_t *p, uint8_t l, size_t off, struct mh_opt *o,
+		       struct mh_err *err)
+{
+	WANT_LEN(l == 6, "must be 6");
+	o->gre_key = get32(p + 2);
+	return 0;
+}
+
+static int dec_bid(const uint8_t *p, uint8_t l, size_t off, struct mh_opt *o, struct mh_err *err)
+{
+	WANT_LEN(l == 4 || l == 8 || l == 20, "4, 8 with an IPv4 CoA, or 20 with an IPv6 CoA");
+	o->bid.bid = get16(p);
+	o->bid.status = p[2];
+	o->bid.h = p[3] & 0x80;
+	o->bid.priority = p[3] & 0x7f;
+	o->bid.coa_len = l - 4;
+	memcpy(o->bid.coa, p + 4, l - 4);
+	return 0;
+}
+
+static int dec_flow_summary(const uint8_t *p, uint8_t l, size_t off, struct mh_opt *o,
+			    struct mh_err *err)
+{
+	WANT_LEN(l >= 2 && l % 2 == 0, "a non-zero multiple of 2");
+	if (l / 2 > MH_MAX_FIDS)
+		return fail(err, off + 1, "Flow Summary option: %u FIDs (at most %d)", l / 2,
+			    MH_MAX_FIDS);
+	o->flow_summary.n = l / 2;
+	for (int i = 0; i < o->flow_summary.n; i++)
+		o->flow_summary.fids[i] = get16(p + 2 * i);
+	return 0;
+}
+
+static int dec_flow_id(const uint8_t *p, uint8_t l, size_t off, struct mh_opt *o,
+		       struct mh_err *err)
+{
+	struct mh_flowid *fi = &o->flow_id;
+	size_t pos = 6, len = l;
 	bool seen_bids = false;
 
+	off += 2; /* from here on: the MH offset of p */
 	if (len < 6)
 		return fail(err, off - 1,
 			    "Flow Identification option: length %zu too small (at least 6)", len);
 	fi->fid = get16(p);
 	fi->priority = get16(p + 2);
-	fi->status = p[5];
+	fi->status = p[5]; /* p[4] is reserved: ignored */
 	while (pos < len) {
 		uint8_t st = p[pos], sl;
 
@@ -887,95 +947,7 @@ static int dec_flowid(const uint8_t *p, size_t len, size_t off, struct mh_flowid
 	}
 	return 0;
 }
-
-/* One option: p at its body, l its Length, off the MH offset of its Type byte. */
-static int dec_opt(uint8_t type, const uint8_t *p, uint8_t l, size_t off, struct mh_opt *o,
-		   struct mh_err *err)
-{
-	const char *name = opt_name(type);
-
-#define WANT_LEN(cond, what)                                                                       \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			return fail(err, off + 1, "%s option: length %u invalid (%s)", name, l,    \
-				    what);                                                         \
-	} while (0)
-
-	switch (type) {
-	case MH_OPT_MN_ID:
-		WANT_LEN(l >= 2, "a subtype and at least one identifier octet");
-		o->mn_id.subtype = p[0];
-		o->mn_id.len = l - 1;
-		memcpy(o->mn_id.id, p + 1, l - 1);
-		break;
-	case MH_OPT_HNP:
-		WANT_LEN(l == 18, "must be 18");
-		if (p[1] > 128)
-			return fail(err, off + 3, "Home Network Prefix: prefix length %u > 128",
-				    p[1]);
-		o->hnp.plen = p[1];
-		memcpy(o->hnp.prefix.s6_addr, p + 2, 16);
-		break;
-	case MH_OPT_HI:
-		WANT_LEN(l == 2, "must be 2");
-		o->hi = p[1];
-		break;
-	case MH_OPT_ATT:
-		WANT_LEN(l == 2, "must be 2");
-		o->att = p[1];
-		break;
-	case MH_OPT_LL_ID:
-		WANT_LEN(l >= 3, "2 reserved octets and at least one identifier octet");
-		o->ll_id.len = l - 2;
-		memcpy(o->ll_id.id, p + 2, l - 2);
-		break;
-	case MH_OPT_LLA:
-		WANT_LEN(l == 16, "must be 16");
-		memcpy(o->lla.s6_addr, p, 16);
-		break;
-	case MH_OPT_TIMESTAMP:
-		WANT_LEN(l == 8, "must be 8");
-		o->timestamp.seconds = (uint64_t)get16(p) << 32 | get32(p + 2);
-		o->timestamp.fraction = get16(p + 6);
-		break;
-	case MH_OPT_RESTART_COUNTER:
-		WANT_LEN(l == 4, "must be 4");
-		o->restart_counter = get32(p);
-		break;
-	case MH_OPT_GRE_KEY:
-		WANT_LEN(l == 6, "must be 6");
-		o->gre_key = get32(p + 2);
-		break;
-	case MH_OPT_BID:
-		WANT_LEN(l == 4 || l == 8 || l == 20,
-			 "4, 8 with an IPv4 CoA, or 20 with an IPv6 CoA");
-		o->bid.bid = get16(p);
-		o->bid.status = p[2];
-		o->bid.h = p[3] & 0x80;
-		o->bid.priority = p[3] & 0x7f;
-		o->bid.coa_len = l - 4;
-		memcpy(o->bid.coa, p + 4, l - 4);
-		break;
-	case MH_OPT_FLOW_SUMMARY:
-		WANT_LEN(l >= 2 && l % 2 == 0, "a non-zero multiple of 2");
-		if (l / 2 > MH_MAX_FIDS)
-			return fail(err, off + 1, "Flow Summary option: %u FIDs (at most %d)",
-				    l / 2, MH_MAX_FIDS);
-		o->flow_summary.n = l / 2;
-		for (int i = 0; i < o->flow_summary.n; i++)
-			o->flow_summary.fids[i] = get16(p + 2 * i);
-		break;
-	case MH_OPT_FLOW_ID:
-		return dec_flowid(p, l, off + 2, &o->flow_id, err);
-	default:
-		o->raw.type = type;
-		o->raw.len = l;
-		memcpy(o->raw.data, p, l);
-		break;
-	}
 #undef WANT_LEN
-	return 0;
-}
 
 static int dec_opts(const uint8_t *buf, size_t len, size_t pos, struct mh_msg *m,
 		    struct mh_err *err)
@@ -998,11 +970,17 @@ static int dec_opts(const uint8_t *buf, size_t len, size_t pos, struct mh_msg *m
 				    "(%zu octets left)",
 				    opt_name(type), type, l, len - pos - 2);
 		if (type != MH_OPT_PADN) {
-			o = mh_opt_add(m, type);
+			o = mh_opt_add(m, type); /* zeroes this one option */
 			if (!o)
 				return fail(err, pos, "too many options (at most %d)", MH_MAX_OPTS);
-			if (dec_opt(type, buf + pos + 2, l, pos, o, err))
-				return -1;
+			if (opts[type].known) {
+				if (opts[type].dec(buf + pos + 2, l, pos, o, err))
+					return -1;
+			} else {
+				o->raw.type = type;
+				o->raw.len = l;
+				memcpy(o->raw.data, buf + pos + 2, l);
+			}
 		}
 		pos += 2 + (size_t)l;
 	}
@@ -1011,17 +989,51 @@ static int dec_opts(const uint8_t *buf, size_t len, size_t pos, struct mh_msg *m
 
 bool mh_type_known(uint8_t type)
 {
-	return type == mh_fm_type || type == MH_TYPE_BU || type == MH_TYPE_BA ||
-	       type == MH_TYPE_BR || type == MH_TYPE_HEARTBEAT || type == MH_TYPE_BE ||
-	       type == MH_TYPE_UPN || type == MH_TYPE_UPA;
+	for (int k = 1; k < MH_KIND_COUNT; k++)
+		if ((kinds[k].type ? kinds[k].type : mh_fm_type) == type)
+			return true;
+	return false;
+}
+
+/* The kind of a message of MH type `type`: the FMI/FMA reading wins when mh_fm_type
+ * is also the number of another message. NULL with *what set when a discriminator
+ * (B.R. Type) has a value no kind uses. */
+static const struct mh_kind_desc *kind_of(const uint8_t *buf, uint8_t type, const char **what)
+{
+	bool fm = type == mh_fm_type;
+
+	*what = NULL;
+	for (int k = 1; k < MH_KIND_COUNT; k++) {
+		const struct mh_kind_desc *d = &kinds[k];
+
+		if (fm ? d->type != 0 : d->type != type)
+			continue;
+		if (!d->disc_what || (buf[d->disc_off] & d->disc_mask) == d->disc_val)
+			return d;
+		*what = d->disc_what;
+	}
+	return NULL;
+}
+
+static uint32_t load(const uint8_t *p, unsigned int bits)
+{
+	uint32_t v = 0;
+
+	for (unsigned int i = 0; i < bits / 8; i++)
+		v = v << 8 | p[i];
+	return v;
 }
 
 int mh_decode(const uint8_t *buf, size_t len, struct mh_msg *m, struct mh_err *err)
 {
-	size_t mhlen, body;
+	const struct mh_kind_desc *d;
+	const char *what;
+	size_t mhlen;
 	uint8_t type;
 
-	memset(m, 0, sizeof(*m));
+	/* The fixed part only (not the 32 option slots): each option is zeroed as it is
+	 * added. */
+	mh_msg_init(m, MH_KIND_NONE);
 	if (len < 8)
 		return fail(err, len,
 			    "message truncated: %zu octets, a Mobility Header has at "
@@ -1043,84 +1055,44 @@ int mh_decode(const uint8_t *buf, size_t len, struct mh_msg *m, struct mh_err *e
 	if (mhlen < 16)
 		return fail(err, 1, "Header Len %u: %zu octets cannot hold the %s fixed fields",
 			    buf[1], mhlen, type == mh_fm_type ? "FMI/FMA" : "message's");
+	d = kind_of(buf, type, &what);
+	if (!d)
+		return fail(err, 6, "MH type %u: unknown %s %u", type, what ? what : "kind",
+			    buf[6]);
+	if (mhlen < d->body)
+		return fail(err, 1, "%s: %zu octets, the message needs at least %u", d->name, mhlen,
+			    d->body);
+	m->kind = d->kind;
+	for (int i = 0; i < MH_MAX_FIXED && d->fields[i].id; i++) {
+		const struct mh_field *f = &d->fields[i];
+		uint32_t v = f->id == MF_HOA ? 0 : load(buf + f->off, f->bits);
 
-	if (type == mh_fm_type) {
-		body = 12;
-		m->seq = get16(buf + 6);
-		m->lifetime = get16(buf + 10);
-		if (buf[8] & 0x80) {
-			m->kind = MH_FMI;
-			m->flags = get16(buf + 8) & ~MH_FMI_I;
-		} else {
-			m->kind = MH_FMA;
-			m->status = buf[9];
+		switch (f->id) {
+		case MF_SEQ:
+			m->seq = v;
+			break;
+		case MF_FLAGS: /* reserved bits, and the discriminator, ignored */
+			m->flags = (uint16_t)(v & mh_kind_flag_mask(d));
+			break;
+		case MF_STATUS:
+			m->status = (uint8_t)v;
+			break;
+		case MF_TRIGGER:
+			m->trigger = (uint8_t)v;
+			break;
+		case MF_REASON:
+			m->reason = (uint16_t)v;
+			break;
+		case MF_LIFE4:
+			m->lifetime = v * 4;
+			break;
+		case MF_LIFE1:
+			m->lifetime = v;
+			break;
+		case MF_HOA:
+			memcpy(m->home_address.s6_addr, buf + f->off, 16);
+			break;
 		}
-		return dec_opts(buf, mhlen, body, m, err);
 	}
-
-	switch (type) {
-	case MH_TYPE_BU:
-		m->kind = MH_PBU;
-		m->seq = get16(buf + 6);
-		m->flags = get16(buf + 8);
-		m->lifetime = (uint32_t)get16(buf + 10) * 4;
-		body = 12;
-		break;
-	case MH_TYPE_BA:
-		m->kind = MH_PBA;
-		m->status = buf[6];
-		m->flags = buf[7];
-		m->seq = get16(buf + 8);
-		m->lifetime = (uint32_t)get16(buf + 10) * 4;
-		body = 12;
-		break;
-	case MH_TYPE_BR:
-		if (buf[6] == MH_BR_TYPE_BRI) {
-			m->kind = MH_BRI;
-			m->trigger = buf[7];
-		} else if (buf[6] == MH_BR_TYPE_BRA) {
-			m->kind = MH_BRA;
-			m->status = buf[7];
-		} else {
-			return fail(err, 6,
-				    "Binding Revocation: unknown B.R. Type %u (1 BRI, 2 BRA)",
-				    buf[6]);
-		}
-		m->seq = get16(buf + 8);
-		m->flags = get16(buf + 10);
-		body = 12;
-		break;
-	case MH_TYPE_HEARTBEAT:
-		m->kind = MH_HEARTBEAT;
-		m->flags = buf[7];
-		m->seq = get32(buf + 8);
-		body = 12;
-		break;
-	case MH_TYPE_BE:
-		m->kind = MH_BE;
-		body = 24;
-		if (mhlen < body)
-			return fail(err, 1,
-				    "Binding Error: %zu octets, the message needs at least 24",
-				    mhlen);
-		m->status = buf[6];
-		memcpy(m->home_address.s6_addr, buf + 8, 16);
-		break;
-	case MH_TYPE_UPN:
-		m->kind = MH_UPN;
-		m->seq = get16(buf + 6);
-		m->reason = buf[8];
-		m->flags = buf[9];
-		body = 12;
-		break;
-	case MH_TYPE_UPA:
-		m->kind = MH_UPA;
-		m->seq = get16(buf + 6);
-		m->status = buf[8];
-		body = 12;
-		break;
-	default:
-		return fail(err, 2, "unsupported MH Type %u", type);
-	}
-	return dec_opts(buf, mhlen, body, m, err);
+	return dec_opts(buf, mhlen, d->body, m, err);
 }

@@ -6,101 +6,41 @@
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mh/mh_json.h"
 
-/* ---- flag letters --------------------------------------------------------------- */
+/* ---- message kinds: the one table of mh.h --------------------------------------------- */
 
-struct flag_letter {
-	char c;
-	uint16_t bit;
-};
-
-static const struct flag_letter pbu_flags[] = {
-    {'A', MH_PBU_A}, {'H', MH_PBU_H}, {'L', MH_PBU_L}, {'K', MH_PBU_K},
-    {'M', MH_PBU_M}, {'R', MH_PBU_R}, {'P', MH_PBU_P}, {'F', MH_PBU_F},
-    {'T', MH_PBU_T}, {'B', MH_PBU_B}, {0, 0},
-};
-static const struct flag_letter pba_flags[] = {
-    {'K', MH_PBA_K}, {'R', MH_PBA_R}, {'P', MH_PBA_P}, {'T', MH_PBA_T}, {'B', MH_PBA_B}, {0, 0},
-};
-static const struct flag_letter br_flags[] = {
-    {'P', MH_BR_P},
-    {'V', MH_BR_V},
-    {'G', MH_BR_G},
-    {0, 0},
-};
-static const struct flag_letter hb_flags[] = {
-    {'U', MH_HB_U},
-    {'R', MH_HB_R},
-    {0, 0},
-};
-static const struct flag_letter fmi_flags[] = {
-    {'C', MH_FMI_C},
-    {'R', MH_FMI_R},
-    {0, 0},
-};
-static const struct flag_letter upn_flags[] = {
-    {'A', MH_UPN_A},
-    {0, 0},
-};
-
-/* Which keys each message kind has. */
-enum {
-	K_SEQ = 1 << 0,
-	K_FLAGS = 1 << 1,
-	K_LIFE = 1 << 2,
-	K_STATUS = 1 << 3,
-	K_TRIGGER = 1 << 4,
-	K_REASON = 1 << 5,
-	K_HOA = 1 << 6,
-};
-
-struct kind_info {
-	enum mh_kind kind;
-	const char *name;
-	unsigned int keys;
-	const struct flag_letter *flags;
-};
-
-static const struct kind_info kinds[] = {
-    {MH_PBU, "pbu", K_SEQ | K_FLAGS | K_LIFE, pbu_flags},
-    {MH_PBA, "pba", K_SEQ | K_STATUS | K_FLAGS | K_LIFE, pba_flags},
-    {MH_BRI, "bri", K_SEQ | K_TRIGGER | K_FLAGS, br_flags},
-    {MH_BRA, "bra", K_SEQ | K_STATUS | K_FLAGS, br_flags},
-    {MH_HEARTBEAT, "heartbeat", K_SEQ | K_FLAGS, hb_flags},
-    {MH_BE, "be", K_STATUS | K_HOA, NULL},
-    {MH_FMI, "fmi", K_SEQ | K_FLAGS | K_LIFE, fmi_flags},
-    {MH_FMA, "fma", K_SEQ | K_STATUS | K_LIFE, NULL},
-    {MH_UPN, "upn", K_SEQ | K_REASON | K_FLAGS, upn_flags},
-    {MH_UPA, "upa", K_SEQ | K_STATUS, NULL},
-};
-
-static const struct kind_info *kind_by_kind(enum mh_kind k)
+static const struct mh_kind_desc *kind_by_name(const char *n)
 {
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (kinds[i].kind == k)
-			return &kinds[i];
+	for (int k = 1; k < MH_KIND_COUNT; k++) {
+		const struct mh_kind_desc *d = mh_kind_desc(k);
+
+		if (d && !strcmp(d->name, n))
+			return d;
+	}
 	return NULL;
 }
 
-static const struct kind_info *kind_by_name(const char *n)
+static const struct mh_field *kind_field(const struct mh_kind_desc *d, enum mh_field_id id)
 {
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (!strcmp(kinds[i].name, n))
-			return &kinds[i];
+	for (int i = 0; i < MH_MAX_FIXED && d->fields[i].id; i++)
+		if (d->fields[i].id == id || (id == MF_LIFE4 && d->fields[i].id == MF_LIFE1))
+			return &d->fields[i];
 	return NULL;
 }
 
-static void flags_to_str(const struct flag_letter *fl, uint16_t flags, char *buf)
+static void flags_to_str(const struct mh_kind_desc *d, uint16_t flags, char *buf)
 {
 	int n = 0;
 
-	for (; fl && fl->c; fl++)
-		if (flags & fl->bit)
-			buf[n++] = fl->c;
+	for (int i = 0; i < MH_MAX_FLAGS && d->flags[i].letter; i++)
+		if (flags & d->flags[i].bit)
+			buf[n++] = d->flags[i].letter;
 	buf[n] = 0;
 }
 
@@ -375,7 +315,7 @@ int ts_from_json(const json_t *obj, enum ts_format fmt, struct fm_ts *out, char 
 	return ts_from_json_e(&e, obj, fmt, out);
 }
 
-/* ---- options ----------------------------------------------------------------------- */
+/* ---- options: one pair of functions per entry of MH_OPT_LIST ----------------------------- */
 
 static bool printable(const uint8_t *p, size_t n)
 {
@@ -385,168 +325,336 @@ static bool printable(const uint8_t *p, size_t n)
 	return true;
 }
 
-static json_t *opt_to_json(const struct mh_opt *o)
+#define SET(key, val) json_object_set_new(j, key, val)
+
+/* Keys an option object may have besides "type". */
+#define KEYS(...)                                                                                  \
+	do {                                                                                       \
+		static const char *const k_[] = {"type", __VA_ARGS__, NULL};                       \
+		if (check_keys(e, j, k_))                                                          \
+			return -1;                                                                 \
+	} while (0)
+
+static void pad_to_json(const struct mh_opt *o, json_t *j)
 {
-	json_t *j = json_object();
+	(void)o, (void)j; /* never decoded into the message */
+}
+
+static int pad_from_json(struct jerr *e, const json_t *j, struct mh_opt *o)
+{
+	(void)e, (void)j, (void)o;
+	return 0;
+}
+
+static void mn_id_to_json(const struct mh_opt *o, json_t *j)
+{
+	char buf[256];
+
+	SET("subtype", json_integer(o->mn_id.subtype));
+	if (o->mn_id.subtype == 1 && printable(o->mn_id.id, o->mn_id.len)) {
+		memcpy(buf, o->mn_id.id, o->mn_id.len);
+		buf[o->mn_id.len] = 0;
+		SET("id", json_string(buf));
+	} else {
+		SET("data", hex_json(o->mn_id.id, o->mn_id.len));
+	}
+}
+
+static int mn_id_from_json(struct jerr *e, const json_t *j, struct mh_opt *o)
+{
+	json_t *id;
+	size_t n;
+
+	KEYS("subtype", "id", "data");
+	if (GET(e, j, "subtype", 0xff, NULL, o->mn_id.subtype))
+		return -1;
+	id = json_object_get(j, "id");
+	if (id && json_object_get(j, "data"))
+		return jfail(e, "id", "give either id (text) or data (hex), not both");
+	if (id) {
+		const char *s;
+
+		if (get_str(e, j, "id", &s))
+			return -1;
+		n = strlen(s);
+		if (n == 0 || n > sizeof(o->mn_id.id))
+			return jfail(e, "id", "length %zu (1 to %zu)", n, sizeof(o->mn_id.id));
+		memcpy(o->mn_id.id, s, n);
+	} else {
+		if (get_hex(e, j, "data", o->mn_id.id, sizeof(o->mn_id.id), &n))
+			return -1;
+		if (n == 0)
+			return jfail(e, "data", "empty identifier");
+	}
+	o->mn_id.len = (uint8_t)n;
+	return 0;
+}
+
+static void hnp_to_json(const struct mh_opt *o, json_t *j)
+{
+	char a[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 8];
+
+	inet_ntop(AF_INET6, &o->hnp.prefix, a, sizeof(a));
+	snprintf(buf, sizeof(buf), "%s/%u", a, o->hnp.plen);
+	SET("prefix", json_string(buf));
+}
+
+static int hnp_from_json(struct jerr *e, const json_t *j, struct mh_opt *o)
+{
+	const char *s, *slash;
+	char a[INET6_ADDRSTRLEN];
+	uint64_t plen = 0;
+	char *end = NULL;
+
+	KEYS("prefix");
+	if (get_str(e, j, "prefix", &s))
+		return -1;
+	slash = strchr(s, '/');
+	if (!slash || (size_t)(slash - s) >= sizeof(a))
+		return jfail(e, "prefix", "'%s' is not ADDRESS/LENGTH", s);
+	memcpy(a, s, (size_t)(slash - s));
+	a[slash - s] = 0;
+	if (slash[1])
+		plen = strtoull(slash + 1, &end, 10);
+	if (inet_pton(AF_INET6, a, &o->hnp.prefix) != 1 || !slash[1] || *end || plen > 128)
+		return jfail(e, "prefix", "'%s' is not an IPv6 prefix", s);
+	o->hnp.plen = (uint8_t)plen;
+	return 0;
+}
+
+static void hi_to_json(const struct mh_opt *o, json_t *j)
+{
+	SET("value", json_integer(o->hi));
+}
+
+static int hi_from_json(struct jerr *e, const json_t *j, struct mh_opt *o)
+{
+	KEYS("value");
+	return GET(e, j, "value", 0xff, NULL, o->hi);
+}
+
+static void att_to_json(const struct mh_opt *o, json_t *j)
+{
+	SET("value", json_integer(o->att));
+}
+
+static int att_from_json(struct jerr *e, const json_t *j, struct mh_opt *o)
+{
+	KEYS("value");
+	return GET(e, j, "value", 0xff, NULL, o->att);
+}
+
+static void ll_id_to_json(const struct mh_opt *o, json_t *j)
+{
 	char buf[3 * 253 + 1];
 
-	switch (o->type) {
-	case MH_OPT_MN_ID:
-		json_object_set_new(j, "type", json_string("mn-id"));
-		json_object_set_new(j, "subtype", json_integer(o->mn_id.subtype));
-		if (o->mn_id.subtype == 1 && printable(o->mn_id.id, o->mn_id.len)) {
-			memcpy(buf, o->mn_id.id, o->mn_id.len);
-			buf[o->mn_id.len] = 0;
-			json_object_set_new(j, "id", json_string(buf));
-		} else {
-			json_object_set_new(j, "data", hex_json(o->mn_id.id, o->mn_id.len));
-		}
-		break;
-	case MH_OPT_HNP: {
-		char a[INET6_ADDRSTRLEN];
-
-		inet_ntop(AF_INET6, &o->hnp.prefix, a, sizeof(a));
-		snprintf(buf, sizeof(buf), "%s/%u", a, o->hnp.plen);
-		json_object_set_new(j, "type", json_string("hnp"));
-		json_object_set_new(j, "prefix", json_string(buf));
-		break;
+	for (int i = 0; i < o->ll_id.len; i++) {
+		buf[3 * i] = hexdig[o->ll_id.id[i] >> 4];
+		buf[3 * i + 1] = hexdig[o->ll_id.id[i] & 15];
+		buf[3 * i + 2] = ':';
 	}
-	case MH_OPT_HI:
-		json_object_set_new(j, "type", json_string("hi"));
-		json_object_set_new(j, "value", json_integer(o->hi));
-		break;
-	case MH_OPT_ATT:
-		json_object_set_new(j, "type", json_string("att"));
-		json_object_set_new(j, "value", json_integer(o->att));
-		break;
-	case MH_OPT_LL_ID:
-		for (int i = 0; i < o->ll_id.len; i++) {
-			buf[3 * i] = hexdig[o->ll_id.id[i] >> 4];
-			buf[3 * i + 1] = hexdig[o->ll_id.id[i] & 15];
-			buf[3 * i + 2] = ':';
-		}
-		buf[o->ll_id.len ? 3 * o->ll_id.len - 1 : 0] = 0;
-		json_object_set_new(j, "type", json_string("ll-id"));
-		json_object_set_new(j, "id", json_string(buf));
-		break;
-	case MH_OPT_LLA:
-		json_object_set_new(j, "type", json_string("lla"));
-		json_object_set_new(j, "address", addr_json(&o->lla));
-		break;
-	case MH_OPT_TIMESTAMP:
-		json_object_set_new(j, "type", json_string("timestamp"));
-		json_object_set_new(j, "seconds", json_integer((json_int_t)o->timestamp.seconds));
-		json_object_set_new(j, "fraction", json_integer(o->timestamp.fraction));
-		break;
-	case MH_OPT_RESTART_COUNTER:
-		json_object_set_new(j, "type", json_string("restart-counter"));
-		json_object_set_new(j, "value", json_integer(o->restart_counter));
-		break;
-	case MH_OPT_GRE_KEY:
-		json_object_set_new(j, "type", json_string("gre-key"));
-		json_object_set_new(j, "key", json_integer(o->gre_key));
-		break;
-	case MH_OPT_BID:
-		json_object_set_new(j, "type", json_string("bid"));
-		json_object_set_new(j, "bid", json_integer(o->bid.bid));
-		json_object_set_new(j, "status", json_integer(o->bid.status));
-		json_object_set_new(j, "h", json_boolean(o->bid.h));
-		json_object_set_new(j, "priority", json_integer(o->bid.priority));
-		if (o->bid.coa_len == 16)
-			json_object_set_new(j, "coa",
-					    addr_json((const struct in6_addr *)o->bid.coa));
-		else if (o->bid.coa_len == 4)
-			json_object_set_new(j, "coa", addr4_json(o->bid.coa));
-		break;
-	case MH_OPT_FLOW_SUMMARY: {
+	buf[o->ll_id.len ? 3 * o->ll_id.len - 1 : 0] = 0;
+	SET("id", json_string(buf));
+}
+
+static int ll_id_from_json(struct jerr *e, const json_t *j, struct mh_opt *o)
+{
+	const char *s;
+	size_t n = 0;
+
+	KEYS("id");
+	if (get_str(e, j, "id", &s))
+		return -1;
+	for (;;) {
+		int hi = hexval(s[0]), lo = hi >= 0 ? hexval(s[1]) : -1;
+
+		if (hi < 0 || lo < 0 || n >= sizeof(o->ll_id.id))
+			return jfail(e, "id",
+				     "'%s' is not a link-layer ID (hex octets separated by ':', 1 "
+				     "to %zu)",
+				     s, sizeof(o->ll_id.id));
+		o->ll_id.id[n++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+		if (!*s)
+			break;
+		if (*s != ':')
+			return jfail(e, "id", "octets must be separated by ':'");
+		s++;
+	}
+	o->ll_id.len = (uint8_t)n;
+	return 0;
+}
+
+static void lla_to_json(const struct mh_opt *o, json_t *j)
+{
+	SET("address", addr_json(&o->lla));
+}
+
+static int lla_from_json(struct jerr *e, const json_t *j, struct mh_opt *o)
+{
+	KEYS("address");
+	return get_addr6(e, j, "address", &o->lla);
+}
+
+static void timestamp_to_json(const struct mh_opt *o, json_t *j)
+{
+	SET("seconds", json_integer((json_int_t)o->timestamp.seconds));
+	SET("fraction", json_integer(o->timestamp.fraction));
+}
+
+static int timestamp_from_json(struct jerr *e, const json_t *j, struct mh_opt *o)
+{
+	KEYS("seconds", "fraction");
+	return GET(e, j, "seconds", 0xffffffffffffull, NULL, o->timestamp.seconds) ||
+	       GET(e, j, "fraction", 0xffff, &zero, o->timestamp.fraction);
+}
+
+static void restart_counter_to_json(const struct mh_opt *o, json_t *j)
+{
+	SET("value", json_integer(o->restart_counter));
+}
+
+static int restart_counter_from_json(struct jerr *e, const json_t *j, struct mh_opt *o)
+{
+	KEYS("value");
+	return GET(e, j, "value", 0xffffffffu, NULL, o->restart_counter);
+}
+
+static void gre_key_to_json(const struct mh_opt *o, json_t *j)
+{
+	SET("key", json_integer(o->gre_key));
+}
+
+static int gre_key_from_json(struct jerr *e, const json_t *j, struct mh_opt *o)
+{
+	KEYS("key");
+	return GET(e, j, "key", 0xffffffffu, NULL, o->gre_key);
+}
+
+static void bid_to_json(const struct mh_opt *o, json_t *j)
+{
+	SET("bid", json_integer(o->bid.bid));
+	SET("status", json_integer(o->bid.status));
+	SET("h", json_boolean(o->bid.h));
+	SET("priority", json_integer(o->bid.priority));
+	if (o->bid.coa_len == 16)
+		SET("coa", addr_json((const struct in6_addr *)o->bid.coa));
+	else if (o->bid.coa_len == 4)
+		SET("coa", addr4_json(o->bid.coa));
+}
+
+static int bid_from_json(struct jerr *e, const json_t *j, struct mh_opt *o)
+{
+	static const uint64_t pri_default = MH_BID_PRI_DEFAULT;
+	json_t *h, *coa;
+
+	KEYS("bid", "status", "h", "priority", "coa");
+	/* BID-PRI 0 is reserved (RFC 6089 §4.1): left out, the priority is 1; an explicit
+	 * 0 is kept so that a captured RFC 5648-only option can be reproduced */
+	if (GET(e, j, "bid", 0xffff, NULL, o->bid.bid) ||
+	    GET(e, j, "status", 0xff, &zero, o->bid.status) ||
+	    GET(e, j, "priority", 127, &pri_default, o->bid.priority))
+		return -1;
+	h = json_object_get(j, "h");
+	if (h && !json_is_boolean(h))
+		return jfail(e, "h", "must be true or false");
+	o->bid.h = h && json_is_true(h);
+	coa = json_object_get(j, "coa");
+	if (coa) {
+		const char *s = json_string_value(coa);
+
+		if (!s)
+			return jfail(e, "coa", "must be a string");
+		if (inet_pton(AF_INET6, s, o->bid.coa) == 1)
+			o->bid.coa_len = 16;
+		else if (inet_pton(AF_INET, s, o->bid.coa) == 1)
+			o->bid.coa_len = 4;
+		else
+			return jfail(e, "coa", "'%s' is not an IPv6 or IPv4 address", s);
+	}
+	return 0;
+}
+
+static void flow_summary_to_json(const struct mh_opt *o, json_t *j)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < o->flow_summary.n; i++)
+		json_array_append_new(a, json_integer(o->flow_summary.fids[i]));
+	SET("fids", a);
+}
+
+static int flow_summary_from_json(struct jerr *e, const json_t *j, struct mh_opt *o)
+{
+	json_t *a;
+	size_t n;
+
+	KEYS("fids");
+	a = json_object_get(j, "fids");
+	if (!a)
+		return jfail(e, "fids", "missing");
+	n = json_is_array(a) ? json_array_size(a) : 0;
+	if (n == 0 || n > MH_MAX_FIDS)
+		return jfail(e, "fids", "must be a list of 1 to %d FIDs", MH_MAX_FIDS);
+	for (size_t i = 0; i < n; i++) {
+		json_t *x = json_array_get(a, i);
+
+		if (!json_is_integer(x) || json_integer_value(x) < 0 ||
+		    json_integer_value(x) > 0xffff)
+			return jfail(e, "fids", "element %zu is not a FID (0 to 65535)", i);
+		o->flow_summary.fids[i] = (uint16_t)json_integer_value(x);
+	}
+	o->flow_summary.n = (uint8_t)n;
+	return 0;
+}
+
+static void flow_id_to_json(const struct mh_opt *o, json_t *j)
+{
+	const struct mh_flowid *fi = &o->flow_id;
+
+	SET("fid", json_integer(fi->fid));
+	SET("priority", json_integer(fi->priority));
+	SET("status", json_integer(fi->status));
+	if (fi->n_bids) {
 		json_t *a = json_array();
 
-		for (int i = 0; i < o->flow_summary.n; i++)
-			json_array_append_new(a, json_integer(o->flow_summary.fids[i]));
-		json_object_set_new(j, "type", json_string("flow-summary"));
-		json_object_set_new(j, "fids", a);
-		break;
+		for (int i = 0; i < fi->n_bids; i++)
+			json_array_append_new(a, json_integer(fi->bids[i]));
+		SET("bids", a);
 	}
-	case MH_OPT_FLOW_ID: {
-		const struct mh_flowid *fi = &o->flow_id;
+	if (fi->has_ts) {
+		json_t *ts = json_object();
+		json_t *fields = ts_to_json(&fi->ts);
 
-		json_object_set_new(j, "type", json_string("flow-id"));
-		json_object_set_new(j, "fid", json_integer(fi->fid));
-		json_object_set_new(j, "priority", json_integer(fi->priority));
-		json_object_set_new(j, "status", json_integer(fi->status));
-		if (fi->n_bids) {
-			json_t *a = json_array();
-
-			for (int i = 0; i < fi->n_bids; i++)
-				json_array_append_new(a, json_integer(fi->bids[i]));
-			json_object_set_new(j, "bids", a);
-		}
-		if (fi->has_ts) {
-			json_t *ts = json_object();
-			json_t *fields = ts_to_json(&fi->ts);
-
-			json_object_set_new(
-			    ts, "format",
-			    json_string(fi->ts.format == TS_FMT_IPV4 ? "ipv4" : "ipv6"));
-			json_object_update(ts, fields);
-			json_decref(fields);
-			json_object_set_new(j, "ts", ts);
-		}
-		if (fi->n_raw) {
-			json_t *a = json_array();
-
-			for (int i = 0; i < fi->n_raw && i < MH_MAX_RAW_SUBS; i++) {
-				json_t *s = json_object();
-
-				json_object_set_new(s, "sub", json_integer(fi->raw[i].type));
-				json_object_set_new(s, "data",
-						    hex_json(fi->raw[i].data, fi->raw[i].len));
-				json_array_append_new(a, s);
-			}
-			json_object_set_new(j, "subs", a);
-		}
-		break;
+		json_object_set_new(ts, "format",
+				    json_string(fi->ts.format == TS_FMT_IPV4 ? "ipv4" : "ipv6"));
+		json_object_update(ts, fields);
+		json_decref(fields);
+		SET("ts", ts);
 	}
-	default:
-		json_object_set_new(j, "type", json_string("unknown"));
-		json_object_set_new(j, "otype", json_integer(o->raw.type));
-		json_object_set_new(j, "data", hex_json(o->raw.data, o->raw.len));
-		break;
+	if (fi->n_raw) {
+		json_t *a = json_array();
+
+		for (int i = 0; i < fi->n_raw && i < MH_MAX_RAW_SUBS; i++) {
+			json_t *s = json_object();
+
+			json_object_set_new(s, "sub", json_integer(fi->raw[i].type));
+			json_object_set_new(s, "data", hex_json(fi->raw[i].data, fi->raw[i].len));
+			json_array_append_new(a, s);
+		}
+		SET("subs", a);
 	}
-	return j;
 }
 
-static bool known_opt_type(unsigned int t)
+static int flow_id_from_json(struct jerr *e, const json_t *j, struct mh_opt *o)
 {
-	switch (t) {
-	case MH_OPT_PAD1:
-	case MH_OPT_PADN:
-	case MH_OPT_MN_ID:
-	case MH_OPT_HNP:
-	case MH_OPT_HI:
-	case MH_OPT_ATT:
-	case MH_OPT_LL_ID:
-	case MH_OPT_LLA:
-	case MH_OPT_TIMESTAMP:
-	case MH_OPT_RESTART_COUNTER:
-	case MH_OPT_GRE_KEY:
-	case MH_OPT_BID:
-	case MH_OPT_FLOW_SUMMARY:
-	case MH_OPT_FLOW_ID:
-		return true;
-	}
-	return false;
-}
-
-static int flowid_from_json(struct jerr *e, const json_t *j, struct mh_flowid *fi)
-{
-	static const char *const keys[] = {"type", "fid", "priority", "status",
-					   "bids", "ts",  "subs",     NULL};
+	struct mh_flowid *fi = &o->flow_id;
 	json_t *v;
 	size_t n;
 	char saved[sizeof(e->path)];
 
-	if (check_keys(e, j, keys) || GET(e, j, "fid", 0xffff, NULL, fi->fid) ||
+	KEYS("fid", "priority", "status", "bids", "ts", "subs");
+	if (GET(e, j, "fid", 0xffff, NULL, fi->fid) ||
 	    GET(e, j, "priority", 0xffff, &zero, fi->priority) ||
 	    GET(e, j, "status", 0xff, &zero, fi->status))
 		return -1;
@@ -633,6 +741,33 @@ static int flowid_from_json(struct jerr *e, const json_t *j, struct mh_flowid *f
 	return 0;
 }
 
+struct jopt {
+	const char *name; /* NULL: not in the JSON form (padding) */
+	bool known;
+	void (*to_json)(const struct mh_opt *o, json_t *j);
+	int (*from_json)(struct jerr *e, const json_t *j, struct mh_opt *o);
+};
+
+#define JOPT_ROW_(e, t, stem, jn, dn, al) [t] = {jn, true, stem##_to_json, stem##_from_json},
+static const struct jopt jopts[256] = {MH_OPT_LIST(JOPT_ROW_)};
+#undef JOPT_ROW_
+
+static json_t *opt_to_json(const struct mh_opt *o)
+{
+	json_t *j = json_object();
+	const struct jopt *d = &jopts[o->type];
+
+	if (d->known && d->name) {
+		SET("type", json_string(d->name));
+		d->to_json(o, j);
+	} else {
+		SET("type", json_string("unknown"));
+		SET("otype", json_integer(o->raw.type));
+		SET("data", hex_json(o->raw.data, o->raw.len));
+	}
+	return j;
+}
+
 static int opt_from_json(struct jerr *e, const json_t *j, struct mh_msg *m)
 {
 	const char *t;
@@ -643,222 +778,90 @@ static int opt_from_json(struct jerr *e, const json_t *j, struct mh_msg *m)
 		return jfail(e, "", "an option must be an object");
 	if (get_str(e, j, "type", &t))
 		return -1;
-
-#define KEYS(...)                                                                                  \
-	do {                                                                                       \
-		static const char *const k_[] = {"type", __VA_ARGS__, NULL};                       \
-		if (check_keys(e, j, k_))                                                          \
-			return -1;                                                                 \
-	} while (0)
-#define ADD(tp)                                                                                    \
-	do {                                                                                       \
-		o = mh_opt_add(m, tp);                                                             \
-		if (!o)                                                                            \
-			return jfail(e, "", "too many options (at most %d)", MH_MAX_OPTS);         \
-	} while (0)
-
-	if (!strcmp(t, "mn-id")) {
-		json_t *id;
-
-		KEYS("subtype", "id", "data");
-		ADD(MH_OPT_MN_ID);
-		if (GET(e, j, "subtype", 0xff, NULL, o->mn_id.subtype))
-			return -1;
-		id = json_object_get(j, "id");
-		if (id && json_object_get(j, "data"))
-			return jfail(e, "id", "give either id (text) or data (hex), not both");
-		if (id) {
-			const char *s;
-
-			if (get_str(e, j, "id", &s))
-				return -1;
-			n = strlen(s);
-			if (n == 0 || n > sizeof(o->mn_id.id))
-				return jfail(e, "id", "length %zu (1 to %zu)", n,
-					     sizeof(o->mn_id.id));
-			memcpy(o->mn_id.id, s, n);
-		} else {
-			if (get_hex(e, j, "data", o->mn_id.id, sizeof(o->mn_id.id), &n))
-				return -1;
-			if (n == 0)
-				return jfail(e, "data", "empty identifier");
-		}
-		o->mn_id.len = (uint8_t)n;
-	} else if (!strcmp(t, "hnp")) {
-		const char *s, *slash;
-		char a[INET6_ADDRSTRLEN];
-		uint64_t plen = 0;
-		char *end;
-
-		KEYS("prefix");
-		ADD(MH_OPT_HNP);
-		if (get_str(e, j, "prefix", &s))
-			return -1;
-		slash = strchr(s, '/');
-		if (!slash || (size_t)(slash - s) >= sizeof(a))
-			return jfail(e, "prefix", "'%s' is not ADDRESS/LENGTH", s);
-		memcpy(a, s, (size_t)(slash - s));
-		a[slash - s] = 0;
-		if (slash[1])
-			plen = strtoull(slash + 1, &end, 10);
-		if (inet_pton(AF_INET6, a, &o->hnp.prefix) != 1 || !slash[1] || *end || plen > 128)
-			return jfail(e, "prefix", "'%s' is not an IPv6 prefix", s);
-		o->hnp.plen = (uint8_t)plen;
-	} else if (!strcmp(t, "hi")) {
-		KEYS("value");
-		ADD(MH_OPT_HI);
-		if (GET(e, j, "value", 0xff, NULL, o->hi))
-			return -1;
-	} else if (!strcmp(t, "att")) {
-		KEYS("value");
-		ADD(MH_OPT_ATT);
-		if (GET(e, j, "value", 0xff, NULL, o->att))
-			return -1;
-	} else if (!strcmp(t, "ll-id")) {
-		const char *s;
-
-		KEYS("id");
-		ADD(MH_OPT_LL_ID);
-		if (get_str(e, j, "id", &s))
-			return -1;
-		n = 0;
-		for (;;) {
-			int hi = hexval(s[0]), lo = hi >= 0 ? hexval(s[1]) : -1;
-
-			if (hi < 0 || lo < 0 || n >= sizeof(o->ll_id.id))
-				return jfail(e, "id",
-					     "'%s' is not a link-layer ID (hex octets separated "
-					     "by ':', 1 to %zu)",
-					     s, sizeof(o->ll_id.id));
-			o->ll_id.id[n++] = (uint8_t)(hi << 4 | lo);
-			s += 2;
-			if (!*s)
-				break;
-			if (*s != ':')
-				return jfail(e, "id", "octets must be separated by ':'");
-			s++;
-		}
-		o->ll_id.len = (uint8_t)n;
-	} else if (!strcmp(t, "lla")) {
-		KEYS("address");
-		ADD(MH_OPT_LLA);
-		if (get_addr6(e, j, "address", &o->lla))
-			return -1;
-	} else if (!strcmp(t, "timestamp")) {
-		KEYS("seconds", "fraction");
-		ADD(MH_OPT_TIMESTAMP);
-		if (GET(e, j, "seconds", 0xffffffffffffull, NULL, o->timestamp.seconds) ||
-		    GET(e, j, "fraction", 0xffff, &zero, o->timestamp.fraction))
-			return -1;
-	} else if (!strcmp(t, "restart-counter")) {
-		KEYS("value");
-		ADD(MH_OPT_RESTART_COUNTER);
-		if (GET(e, j, "value", 0xffffffffu, NULL, o->restart_counter))
-			return -1;
-	} else if (!strcmp(t, "gre-key")) {
-		KEYS("key");
-		ADD(MH_OPT_GRE_KEY);
-		if (GET(e, j, "key", 0xffffffffu, NULL, o->gre_key))
-			return -1;
-	} else if (!strcmp(t, "bid")) {
-		json_t *h, *coa;
-
-		KEYS("bid", "status", "h", "priority", "coa");
-		ADD(MH_OPT_BID);
-		if (GET(e, j, "bid", 0xffff, NULL, o->bid.bid) ||
-		    GET(e, j, "status", 0xff, &zero, o->bid.status) ||
-		    GET(e, j, "priority", 127, &zero, o->bid.priority))
-			return -1;
-		h = json_object_get(j, "h");
-		if (h && !json_is_boolean(h))
-			return jfail(e, "h", "must be true or false");
-		o->bid.h = h && json_is_true(h);
-		coa = json_object_get(j, "coa");
-		if (coa) {
-			const char *s = json_string_value(coa);
-
-			if (!s)
-				return jfail(e, "coa", "must be a string");
-			if (inet_pton(AF_INET6, s, o->bid.coa) == 1)
-				o->bid.coa_len = 16;
-			else if (inet_pton(AF_INET, s, o->bid.coa) == 1)
-				o->bid.coa_len = 4;
-			else
-				return jfail(e, "coa", "'%s' is not an IPv6 or IPv4 address", s);
-		}
-	} else if (!strcmp(t, "flow-summary")) {
-		json_t *a;
-
-		KEYS("fids");
-		ADD(MH_OPT_FLOW_SUMMARY);
-		a = json_object_get(j, "fids");
-		if (!a)
-			return jfail(e, "fids", "missing");
-		n = json_is_array(a) ? json_array_size(a) : 0;
-		if (n == 0 || n > MH_MAX_FIDS)
-			return jfail(e, "fids", "must be a list of 1 to %d FIDs", MH_MAX_FIDS);
-		for (size_t i = 0; i < n; i++) {
-			json_t *x = json_array_get(a, i);
-
-			if (!json_is_integer(x) || json_integer_value(x) < 0 ||
-			    json_integer_value(x) > 0xffff)
-				return jfail(e, "fids", "element %zu is not a FID (0 to 65535)", i);
-			o->flow_summary.fids[i] = (uint16_t)json_integer_value(x);
-		}
-		o->flow_summary.n = (uint8_t)n;
-	} else if (!strcmp(t, "flow-id")) {
-		ADD(MH_OPT_FLOW_ID);
-		return flowid_from_json(e, j, &o->flow_id);
-	} else if (!strcmp(t, "unknown")) {
+	if (!strcmp(t, "unknown")) {
 		uint8_t ot = 0;
 
 		KEYS("otype", "data");
 		if (GET(e, j, "otype", 0xff, NULL, ot))
 			return -1;
-		if (known_opt_type(ot))
+		if (jopts[ot].known)
 			return jfail(e, "otype", "%u is a known option type (use its own form)",
 				     ot);
-		ADD(ot);
+		o = mh_opt_add(m, ot);
+		if (!o)
+			return jfail(e, "", "too many options (at most %d)", MH_MAX_OPTS);
 		o->raw.type = ot;
 		if (get_hex(e, j, "data", o->raw.data, sizeof(o->raw.data), &n))
 			return -1;
 		o->raw.len = (uint8_t)n;
-	} else {
-		return jfail(e, "type", "unknown option type '%s'", t);
+		return 0;
 	}
-#undef KEYS
-#undef ADD
-	return 0;
+	for (int i = 0; i < 256; i++) {
+		if (!jopts[i].name || strcmp(jopts[i].name, t))
+			continue;
+		o = mh_opt_add(m, (uint8_t)i);
+		if (!o)
+			return jfail(e, "", "too many options (at most %d)", MH_MAX_OPTS);
+		return jopts[i].from_json(e, j, o);
+	}
+	return jfail(e, "type", "unknown option type '%s'", t);
 }
+#undef KEYS
+#undef SET
 
 /* ---- messages ----------------------------------------------------------------------- */
 
+/* The JSON keys of the fixed fields, in output order. */
+static const struct {
+	const char *key;
+	enum mh_field_id id;
+} fkeys[] = {
+    {"seq", MF_SEQ},	 {"status", MF_STATUS},	 {"trigger", MF_TRIGGER},  {"reason", MF_REASON},
+    {"flags", MF_FLAGS}, {"lifetime", MF_LIFE4}, {"home_address", MF_HOA},
+};
+#define N_FKEYS (sizeof(fkeys) / sizeof(fkeys[0]))
+
 json_t *mh_to_json(const struct mh_msg *m)
 {
-	const struct kind_info *k = kind_by_kind(m->kind);
+	const struct mh_kind_desc *d = mh_kind_desc(m->kind);
 	json_t *j, *opts;
-	char fl[20];
+	char fl[MH_MAX_FLAGS + 1];
 
-	if (!k)
+	if (!d)
 		return NULL;
 	j = json_object();
-	json_object_set_new(j, "type", json_string(k->name));
-	if (k->keys & K_SEQ)
-		json_object_set_new(j, "seq", json_integer(m->seq));
-	if (k->keys & K_STATUS)
-		json_object_set_new(j, "status", json_integer(m->status));
-	if (k->keys & K_TRIGGER)
-		json_object_set_new(j, "trigger", json_integer(m->trigger));
-	if (k->keys & K_REASON)
-		json_object_set_new(j, "reason", json_integer(m->reason));
-	if (k->keys & K_FLAGS) {
-		flags_to_str(k->flags, m->flags, fl);
-		json_object_set_new(j, "flags", json_string(fl));
+	json_object_set_new(j, "type", json_string(d->name));
+	for (size_t i = 0; i < N_FKEYS; i++) {
+		json_t *v;
+
+		if (!kind_field(d, fkeys[i].id))
+			continue;
+		switch (fkeys[i].id) {
+		case MF_SEQ:
+			v = json_integer(m->seq);
+			break;
+		case MF_STATUS:
+			v = json_integer(m->status);
+			break;
+		case MF_TRIGGER:
+			v = json_integer(m->trigger);
+			break;
+		case MF_REASON:
+			v = json_integer(m->reason);
+			break;
+		case MF_FLAGS:
+			flags_to_str(d, m->flags, fl);
+			v = json_string(fl);
+			break;
+		case MF_HOA:
+			v = addr_json(&m->home_address);
+			break;
+		default:
+			v = json_integer(m->lifetime);
+			break;
+		}
+		json_object_set_new(j, fkeys[i].key, v);
 	}
-	if (k->keys & K_LIFE)
-		json_object_set_new(j, "lifetime", json_integer(m->lifetime));
-	if (k->keys & K_HOA)
-		json_object_set_new(j, "home_address", addr_json(&m->home_address));
 	opts = json_array();
 	for (int i = 0; i < m->n_opts && i < MH_MAX_OPTS; i++)
 		json_array_append_new(opts, opt_to_json(&m->opts[i]));
@@ -869,57 +872,69 @@ json_t *mh_to_json(const struct mh_msg *m)
 int mh_from_json(const json_t *obj, struct mh_msg *m, char *err, size_t errlen)
 {
 	struct jerr e = {.buf = err, .len = errlen};
-	const struct kind_info *k;
+	const struct mh_kind_desc *k;
+	const struct mh_field *f;
 	const char *t, *key;
 	json_t *v;
-	uint64_t max_seq;
 
-	memset(m, 0, sizeof(*m));
+	mh_msg_init(m, MH_KIND_NONE);
 	if (!json_is_object(obj))
 		return jfail(&e, "", "a message must be a JSON object");
 	if (get_str(&e, obj, "type", &t))
 		return -1;
 	k = kind_by_name(t);
-	if (!k)
-		return jfail(&e, "type",
-			     "unknown message type '%s' (pbu pba bri bra heartbeat be fmi fma upn "
-			     "upa)",
-			     t);
+	if (!k) {
+		char all[128] = "";
+
+		for (int i = 1; i < MH_KIND_COUNT; i++)
+			snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s",
+				 i > 1 ? " " : "", mh_kind_name(i));
+		return jfail(&e, "type", "unknown message type '%s' (%s)", t, all);
+	}
 	m->kind = k->kind;
 	json_object_foreach((json_t *)obj, key, v)
 	{
-		unsigned int need = 0;
+		size_t i;
 
 		if (!strcmp(key, "type") || !strcmp(key, "options"))
 			continue;
-		if (!strcmp(key, "seq"))
-			need = K_SEQ;
-		else if (!strcmp(key, "flags"))
-			need = K_FLAGS;
-		else if (!strcmp(key, "lifetime"))
-			need = K_LIFE;
-		else if (!strcmp(key, "status"))
-			need = K_STATUS;
-		else if (!strcmp(key, "trigger"))
-			need = K_TRIGGER;
-		else if (!strcmp(key, "reason"))
-			need = K_REASON;
-		else if (!strcmp(key, "home_address"))
-			need = K_HOA;
-		if (!(k->keys & need))
+		for (i = 0; i < N_FKEYS; i++)
+			if (!strcmp(key, fkeys[i].key))
+				break;
+		if (i == N_FKEYS || !kind_field(k, fkeys[i].id))
 			return jfail(&e, key, "not a key of a %s message", k->name);
 	}
-	max_seq = m->kind == MH_HEARTBEAT ? 0xffffffffu : 0xffff;
-	if (GET(&e, obj, "seq", max_seq, &zero, m->seq) ||
-	    GET(&e, obj, "status", 0xff, &zero, m->status) ||
-	    GET(&e, obj, "trigger", 0xff, &zero, m->trigger) ||
-	    GET(&e, obj, "reason", 0xff, &zero, m->reason))
-		return -1;
-	if (k->keys & K_LIFE) {
-		uint64_t max = (m->kind == MH_PBU || m->kind == MH_PBA) ? 0xffffu * 4 : 0xffff;
+	for (size_t i = 0; i < N_FKEYS; i++) {
+		uint64_t max;
 
-		if (GET(&e, obj, "lifetime", max, &zero, m->lifetime))
-			return -1;
+		f = kind_field(k, fkeys[i].id);
+		if (!f || fkeys[i].id == MF_FLAGS || fkeys[i].id == MF_HOA)
+			continue;
+		max = f->bits >= 32 ? 0xffffffffull : (1ull << f->bits) - 1;
+		if (f->id == MF_LIFE4)
+			max *= 4;
+		switch (f->id) {
+		case MF_SEQ:
+			if (GET(&e, obj, "seq", max, &zero, m->seq))
+				return -1;
+			break;
+		case MF_STATUS:
+			if (GET(&e, obj, "status", max, &zero, m->status))
+				return -1;
+			break;
+		case MF_TRIGGER:
+			if (GET(&e, obj, "trigger", max, &zero, m->trigger))
+				return -1;
+			break;
+		case MF_REASON:
+			if (GET(&e, obj, "reason", max, &zero, m->reason))
+				return -1;
+			break;
+		default: /* lifetime */
+			if (GET(&e, obj, "lifetime", max, &zero, m->lifetime))
+				return -1;
+			break;
+		}
 	}
 	if ((v = json_object_get(obj, "flags"))) {
 		const char *s = json_string_value(v);
@@ -927,22 +942,22 @@ int mh_from_json(const json_t *obj, struct mh_msg *m, char *err, size_t errlen)
 		if (!s)
 			return jfail(&e, "flags", "must be a string of flag letters");
 		for (; *s; s++) {
-			const struct flag_letter *fl;
+			int i;
 
-			for (fl = k->flags; fl && fl->c; fl++)
-				if (fl->c == *s)
+			for (i = 0; i < MH_MAX_FLAGS && k->flags[i].letter; i++)
+				if (k->flags[i].letter == *s)
 					break;
-			if (!fl || !fl->c) {
-				char all[20];
+			if (i == MH_MAX_FLAGS || !k->flags[i].letter) {
+				char all[MH_MAX_FLAGS + 1];
 
-				flags_to_str(k->flags, 0xffff, all);
+				flags_to_str(k, 0xffff, all);
 				return jfail(&e, "flags", "'%c' is not a %s flag (%s)", *s, k->name,
 					     all);
 			}
-			m->flags |= fl->bit;
+			m->flags |= k->flags[i].bit;
 		}
 	}
-	if ((k->keys & K_HOA) && json_object_get(obj, "home_address") &&
+	if (kind_field(k, MF_HOA) && json_object_get(obj, "home_address") &&
 	    get_addr6(&e, obj, "home_address", &m->home_address))
 		return -1;
 	if ((v = json_object_get(obj, "options"))) {

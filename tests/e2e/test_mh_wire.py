@@ -42,7 +42,9 @@ def test_flow_mobility_messages_on_the_wire(topo):
     ts = bytes([3, 2 + 4 + 4, 2, 0]) + struct.pack("!HH", 0x0030, 0) + struct.pack("!HH", 5000, 5999)
     fid = bytes([45, 6 + 4 + len(ts)]) + struct.pack("!HHBB", 7, 70, 0, 0) + bytes([2, 2, 0, 2]) + ts
     fmi = frame(11, struct.pack("!HHH", 41, 0x8000, 600) + mnid + fid)
-    upn = frame(19, struct.pack("!HBB", 42, 8, 0x80) + mnid + fid)
+    # RFC 7077 section 4.1 Figure 3: Seq# | Notification Reason(16) | A 0x8000 ... (this
+    # packed an 8-bit reason and 8-bit flags before: the old, wrong layout)
+    upn = frame(19, struct.pack("!HHH", 42, 8, 0x8000) + mnid + fid)
     fma = frame(11, struct.pack("!HBBH", 41, 0, 0, 600) + mnid + fid)
 
     lst = nslib.mh_listener(topo.mag1)

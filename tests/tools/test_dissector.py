@@ -84,7 +84,9 @@ def bidref(bids):
     return sub(2, b"".join(struct.pack("!H", b) for b in bids))
 
 
-TS6_LAYOUT = [("a", 16), ("b", 16), ("c", 16), ("d", 16), ("e", 4), ("f", 4), ("g", 3), ("h", 3),
+# RFC 6088 section 3.2 Figure 2: the flow label fields (G, H) are 32 bits, the 20-bit label
+# right-aligned (they were 3 octets here before: the old, wrong layout)
+TS6_LAYOUT = [("a", 16), ("b", 16), ("c", 16), ("d", 16), ("e", 4), ("f", 4), ("g", 4), ("h", 4),
               ("i", 2), ("j", 2), ("k", 2), ("l", 2), ("m", 1), ("n", 1), ("o", 1), ("p", 1)]
 TS4_LAYOUT = [("a", 4), ("b", 4), ("c", 4), ("d", 4), ("e", 4), ("f", 4), ("g", 2), ("h", 2),
               ("i", 2), ("j", 2), ("k", 1), ("l", 1), ("m", 1), ("n", 1)]
@@ -118,11 +120,15 @@ def fma(seq, status, lifetime, options=b"", i_byte=0):
 
 
 def upn(seq, reason, flags, options=b""):
-    return mh(19, struct.pack("!HBB", seq, reason, flags), options)
+    """RFC 7077 section 4.1 Figure 3: Sequence #(16) | Notification Reason(16) |
+    A D + 14 reserved bits(16) | options at 12 (the old, wrong layout here had an
+    8-bit reason and 8-bit flags, options at 10)."""
+    return mh(19, struct.pack("!HHH", seq, reason, flags), options)
 
 
-def upa(seq, status, options=b""):
-    return mh(20, struct.pack("!HBB", seq, status, 0), options)
+def upa(seq, status, options=b"", reserved=0):
+    """RFC 7077 section 4.2 Figure 4: Sequence #(16) | Status(8) | Reserved(24) | options at 12."""
+    return mh(20, struct.pack("!HB", seq, status) + reserved.to_bytes(3, "big"), options)
 
 
 def pbu(seq, options):
@@ -151,15 +157,19 @@ MESSAGES = {
     "fmi_cancel_ts6_all": fmi(7, 0xC000, 0, mnid() + flow_id(2, 20, 0, ts(2, TS6_ALL))),
     "fma": fma(0x1234, 0, 300, mnid() + flow_id(1, 10, 0, bidref([2]))),
     "fma_reject": fma(8, 131, 0),
-    "upn": upn(99, 8, 0x80, mnid() + flow_id(
+    "upn": upn(99, 8, 0x8000, mnid() + flow_id(
         3, 30, 0, bidref([1]) + ts(1, {"a": "10.0.0.1", "i": 5060, "m": 17}))),
     "upa": upa(99, 0),
     "upn_ts4_all": upn(100, 8, 0x00, flow_summary([1, 2, 3]) + flow_id(
         4, 40, 133, b"\x00" + sub(1, b"\0\0") + ts(1, TS4_ALL))),
+    # a retransmission (D), a reason above 255 and reserved bits set; a UPA with
+    # non-zero reserved octets: decoded, reserved shown, nothing flagged
+    "upn_retx": upn(101, 0x0108, 0xc000 | 0x0005, mnid()),
+    "upa_reserved": upa(101, 132, mnid(), reserved=0xabcdef),
     "pbu": pbu(1, STD_PBU_OPTS + flow_summary([5, 6])),
     "pba": pba(1, 0, mnid() + HNP + flow_id(5, 50, 0, bidref([1]))),
 }
-SWAPPED = {"fma", "fma_reject", "upa", "pbu"}  # sent MAG -> LMA
+SWAPPED = {"fma", "fma_reject", "upa", "upa_reserved", "pbu"}  # sent MAG -> LMA
 
 
 def build_pcap(path, extra=()):
@@ -325,8 +335,9 @@ def test_upn_upa(decoded):
     assert d["flowmob.msg"] == ["UPN"] and d["flowmob.mh.type"] == ["19"]
     assert d["flowmob.mh.checksum.status"] == ["good"]
     assert d["flowmob.upn.seq"] == ["99"] and d["flowmob.upn.reason"] == ["8"]
-    assert d["flowmob.upn.flags"] == ["0x80"] and d["flowmob.upn.a"] == ["1"]
-    assert d["flowmob.upn.reserved"] == ["0x00"]
+    assert d["flowmob.upn.flags"] == ["0x8000"] and d["flowmob.upn.a"] == ["1"]
+    assert d["flowmob.upn.d"] == ["0"]
+    assert d["flowmob.upn.reserved"] == ["0x0000"]
     assert d["flowmob.fid.fid"] == ["3"] and d["flowmob.fid.pri"] == ["30"]
     assert d["flowmob.bidref.bid"] == ["1"]
     assert d["flowmob.ts.format"] == ["1"]
@@ -340,8 +351,20 @@ def test_upn_upa(decoded):
     a = only_flowmob(decoded[0]["upa"])
     assert a["flowmob.msg"] == ["UPA"] and a["flowmob.mh.type"] == ["20"]
     assert a["flowmob.upa.seq"] == ["99"] and a["flowmob.upa.status"] == ["0"]
-    assert a["flowmob.upa.reserved"] == ["0x00"]
+    assert a["flowmob.upa.reserved"] == ["0x000000"]
     assert a["flowmob.mh.checksum.status"] == ["good"]
+
+
+def test_upn_retransmission_and_reserved_bits(decoded):
+    d = only_flowmob(decoded[0]["upn_retx"])
+    assert d["flowmob.msg"] == ["UPN"] and d["flowmob.upn.seq"] == ["101"]
+    assert d["flowmob.upn.reason"] == [str(0x0108)]
+    assert d["flowmob.upn.a"] == ["1"] and d["flowmob.upn.d"] == ["1"]
+    assert d["flowmob.upn.reserved"] == ["0x0005"]
+    assert decoded[0]["upn_retx"]["mip6.mnid.identifier"] == [NAI.decode()]
+    a = only_flowmob(decoded[0]["upa_reserved"])
+    assert a["flowmob.upa.status"] == ["132"] and a["flowmob.upa.reserved"] == ["0xabcdef"]
+    assert decoded[0]["upa_reserved"]["mip6.mnid.identifier"] == [NAI.decode()]
 
 
 def test_every_ipv4_selector_field_and_padding(decoded):
@@ -400,7 +423,7 @@ def test_builtin_alone_cannot_decode_these(decoded):
     _, path = decoded
     out = subprocess.run(["tshark", "-n", "-r", path, "-T", "fields", "-e", "mip6.mhtype"],
                          capture_output=True, text=True, check=True).stdout.split()
-    assert out == ["11", "11", "11", "11", "19", "20", "19", "5", "6"]
+    assert out == ["11", "11", "11", "11", "19", "20", "19", "19", "20", "5", "6"]
 
 
 def test_fm_type_preference(tmp_path):
@@ -445,3 +468,24 @@ def test_bad_input_is_flagged_not_fatal(tmp_path):
     text = verbose(path)
     assert "Lua Error" not in text
     assert "Bad Mobility Header checksum" in text
+
+
+def test_malformed_builtin_message_is_expert_info_not_lua_error(tmp_path):
+    """A malformed PBU or BRI handed to the built-in dissector used to raise
+    "Dissector_call: Malformed frame" from Lua; now it is expert info and the
+    packets after it decode."""
+    bad_pbu = mh(5, struct.pack("!HHH", 1, 0x8200, 60), mnid(), hlen=7)[:24]
+    bad_bri = mh(16, struct.pack("!BBHH", 1, 1, 7, 0x8000), opt(35, b"\x00\x01"), hlen=5)[:16]
+    pkts = [packet(bad_pbu), packet(bad_bri), packet(MESSAGES["fmi"]), packet(MESSAGES["pba"])]
+    path = str(tmp_path / "malformed.pcap")
+    wrpcap(path, pkts)
+    out = subprocess.run(["tshark", "-n", "-X", f"lua_script:{LUA}", "-r", path, "-V"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "Lua Error" not in out.stdout and "Dissector_call" not in out.stdout, out.stdout
+    assert "Lua" not in out.stderr, out.stderr
+    d = decode(path)
+    for i in (0, 1):
+        assert "_ws.expert" in d[i] or "_ws.malformed" in d[i], (i, d[i])
+    assert d[2]["flowmob.msg"] == ["FMI"] and d[2]["flowmob.fmi.seq"] == ["4660"]
+    assert d[3]["mip6.ba.status"] == ["0"] and d[3]["flowmob.fid.fid"] == ["5"]

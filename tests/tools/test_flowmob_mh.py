@@ -47,6 +47,22 @@ def decode_hex(lines, extra=()):
     return [json.loads(l) for l in out.stdout.decode().splitlines()]
 
 
+CAPTURE_KEYS = ("frame", "time", "src", "dst")
+
+
+def decode_pcap(path, extra=()):
+    """decode --pcap: (messages without the capture keys, [capture keys]); every line
+    must name its frame number, time, source and destination."""
+    out = run(["decode", "--pcap", str(path), *extra], check=True).stdout.decode().splitlines()
+    msgs, metas = [], []
+    for line in out:
+        m = json.loads(line)
+        assert all(k in m for k in CAPTURE_KEYS), m
+        metas.append({k: m.pop(k) for k in CAPTURE_KEYS})
+        msgs.append(m)
+    return msgs, metas
+
+
 # ---- the JSON examples (issue 2 point 4), in their full canonical form -------------------
 
 OPTION_EXAMPLES = [
@@ -94,6 +110,7 @@ MESSAGE_EXAMPLES = [
      "options": [OPTION_EXAMPLES[0], OPTION_EXAMPLES[14]]},
     {"type": "upn", "seq": 9, "reason": 8, "flags": "A",
      "options": [OPTION_EXAMPLES[0], OPTION_EXAMPLES[12], OPTION_EXAMPLES[13]]},
+    {"type": "upn", "seq": 10, "reason": 300, "flags": "AD", "options": [OPTION_EXAMPLES[0]]},
     {"type": "upa", "seq": 9, "status": 0, "options": []},
 ]
 
@@ -144,8 +161,55 @@ def test_round_trip_pcap_array_and_lines(tmp_path):
     run(["encode", "--pcap", str(lines)],
         "\n".join(json.dumps(m) for m in MESSAGE_EXAMPLES).encode(), check=True)
     assert arr.read_bytes() == lines.read_bytes()
-    out = run(["decode", "--pcap", str(arr)], check=True)
-    assert [json.loads(l) for l in out.stdout.decode().splitlines()] == MESSAGE_EXAMPLES
+    msgs, metas = decode_pcap(arr)
+    assert msgs == MESSAGE_EXAMPLES
+    assert metas == [{"frame": i + 1, "time": f"{1764162000 + i}.000000000",
+                      "src": "fd00:11::2", "dst": "fd00:11::1"}
+                     for i in range(len(MESSAGE_EXAMPLES))]
+    # the decode output, capture keys included, encodes back to the same capture
+    again = tmp_path / "again.pcap"
+    run(["encode", "--pcap", str(again)], run(["decode", "--pcap", str(arr)]).stdout, check=True)
+    assert again.read_bytes() == arr.read_bytes()
+
+
+def test_capture_keys_set_addresses_and_time(tmp_path):
+    m = dict(MESSAGE_EXAMPLES[4], frame=7, time="1700000000.250000000", src="fd00:12::2",
+             dst="fd00:11::1")
+    p = tmp_path / "k.pcap"
+    run(["encode", "--pcap", str(p)], json.dumps(m).encode(), check=True)
+    msgs, metas = decode_pcap(p)
+    assert msgs == [MESSAGE_EXAMPLES[4]]
+    assert metas == [{"frame": 1, "time": "1700000000.250000000", "src": "fd00:12::2",
+                      "dst": "fd00:11::1"}]
+    bad = run(["encode", "--pcap", str(p)], json.dumps(dict(m, src="nope")).encode())
+    assert bad.returncode == 1 and b"src: not an IPv6 address" in bad.stderr
+
+
+@pytest.mark.skipif(shutil.which("editcap") is None, reason="editcap (wireshark) missing")
+def test_pcapng_input(tmp_path):
+    """dumpcap writes pcapng: flowmob-mh reads it through libpcap (it used to refuse)."""
+    p = tmp_path / "a.pcap"
+    ng = tmp_path / "a.pcapng"
+    run(["encode", "--ethernet", "--pcap", str(p)], json.dumps(MESSAGE_EXAMPLES).encode(),
+        check=True)
+    subprocess.run(["editcap", "-F", "pcapng", str(p), str(ng)], check=True)
+    assert ng.read_bytes()[:4] == b"\x0a\x0d\x0d\x0a"
+    msgs, metas = decode_pcap(ng)
+    assert msgs == MESSAGE_EXAMPLES
+    assert [m["frame"] for m in metas] == list(range(1, len(MESSAGE_EXAMPLES) + 1))
+    assert metas == decode_pcap(p)[1]
+    # and tshark agrees on frame number, time, source and destination
+    rows = tshark_fields(ng, ["frame.number", "frame.time_epoch", "ipv6.src", "ipv6.dst"])
+    assert [(int(r["frame.number"]), r["frame.time_epoch"], r["ipv6.src"], r["ipv6.dst"])
+            for r in rows] == [(m["frame"], m["time"], m["src"], m["dst"]) for m in metas]
+
+
+def test_version():
+    p = run(["--version"], check=True)
+    version = open(os.path.join(ROOT, "agent", "core", "version.h")).read().split(
+        "FLOWMOB_VERSION \"", 1)[1].split("\"", 1)[0]
+    assert p.stdout.decode() == f"flowmob-mh {version}\n"
+    assert run(["-V"], check=True).stdout == p.stdout
 
 
 def test_ethernet_pcap(tmp_path):
@@ -154,8 +218,7 @@ def test_ethernet_pcap(tmp_path):
         check=True)
     data = p.read_bytes()
     assert struct.unpack("<I", data[20:24])[0] == 1  # LINKTYPE_ETHERNET
-    out = run(["decode", "--pcap", str(p)], check=True)
-    assert [json.loads(l) for l in out.stdout.decode().splitlines()] == MESSAGE_EXAMPLES[:3]
+    assert decode_pcap(p)[0] == MESSAGE_EXAMPLES[:3]
 
 
 def test_fm_type_option():
@@ -405,7 +468,7 @@ def test_tshark_reads_every_example_without_error(tmp_path):
     assert [r["ipv6.nxt"] for r in rows] == ["135"] * len(MESSAGE_EXAMPLES)
     assert [r["mip6.proto"] for r in rows] == ["59"] * len(MESSAGE_EXAMPLES)
     assert [r["mip6.mhtype"] for r in rows] == ["5", "5", "6", "16", "16", "13", "7", "11", "11",
-                                                "19", "20"]
+                                                "19", "19", "20"]
 
 
 # ---- command-line errors ------------------------------------------------------------------
@@ -503,11 +566,12 @@ def test_bad_pcap(tmp_path):
     junk = tmp_path / "junk.pcap"
     junk.write_bytes(b"hello world, not a capture file")
     p = run(["decode", "--pcap", str(junk)])
-    assert p.returncode == 1 and b"not a pcap file" in p.stderr
+    assert p.returncode == 1 and b"not a readable pcap or pcapng file" in p.stderr
+    # a broken pcapng (bad Section Header Block) is refused too
     ng = tmp_path / "x.pcapng"
     ng.write_bytes(b"\x0a\x0d\x0d\x0a" + b"\0" * 40)
     p = run(["decode", "--pcap", str(ng)])
-    assert p.returncode == 1 and b"pcapng" in p.stderr
+    assert p.returncode == 1 and b"not a readable pcap or pcapng file" in p.stderr
     # a truncated record
     good = tmp_path / "g.pcap"
     run(["encode", "--pcap", str(good)], json.dumps(MESSAGE_EXAMPLES[:2]).encode(), check=True)
@@ -547,8 +611,7 @@ def test_doc_examples_round_trip(tmp_path):
     assert decode_hex(encode_hex(msgs)) == msgs
     p = tmp_path / "doc.pcap"
     run(["encode", "--pcap", str(p)], json.dumps(msgs).encode(), check=True)
-    out = run(["decode", "--pcap", str(p)], check=True).stdout.decode().splitlines()
-    assert [json.loads(l) for l in out] == msgs
+    assert decode_pcap(p)[0] == msgs
 
 
 LUA = os.path.join(ROOT, "tools", "wireshark", "flowmob.lua")
@@ -566,6 +629,7 @@ def test_lua_dissector_agrees(tmp_path):
     fields = ["flowmob.mh.checksum.status", "flowmob.fmi.seq", "flowmob.fmi.c",
               "flowmob.fmi.r", "flowmob.fmi.lifetime", "flowmob.fma.status",
               "flowmob.fma.lifetime", "flowmob.upn.seq", "flowmob.upn.reason", "flowmob.upn.a",
+              "flowmob.upn.d",
               "flowmob.upa.status", "flowmob.fid.fid", "flowmob.fid.pri", "flowmob.fid.status",
               "flowmob.bidref.bid", "flowmob.ts.selector", "flowmob.fsum.fid", "_ws.expert"]
     cmd = [TSHARK, "-n", "-X", f"lua_script:{LUA}", "-r", str(p), "-T", "fields",
@@ -590,7 +654,8 @@ def test_lua_dissector_agrees(tmp_path):
         elif t == "upn":
             assert r["flowmob.upn.seq"] == str(m["seq"])
             assert r["flowmob.upn.reason"] == str(m["reason"])
-            assert r["flowmob.upn.a"] == "1"
+            assert r["flowmob.upn.a"] == b(m["flags"], "A")
+            assert r["flowmob.upn.d"] == b(m["flags"], "D")
         else:
             assert r["flowmob.upa.status"] == str(m["status"])
         fids = [o for o in m["options"] if o["type"] == "flow-id"]
@@ -601,3 +666,132 @@ def test_lua_dissector_agrees(tmp_path):
         assert sels == [{k: v for k, v in o["ts"].items() if k != "format"} for o in fids]
         fs = [o for o in m["options"] if o["type"] == "flow-summary"]
         assert r["flowmob.fsum.fid"] == "|".join(str(x) for o in fs for x in o["fids"])
+
+
+# ---- hand-written vectors from the RFC figures (issue 9 point 9) -------------------------
+# Each: the bytes as the figure lays them out (never produced by the encoder), the JSON
+# they must decode to, and the canonical bytes flowmob-mh must encode that JSON to
+# (None: the same bytes). The pcap of the hand-written bytes is then read by tshark
+# (with the dissector for what tshark 4.0 cannot decode).
+
+MNID3 = "08 04 01 6d6e31"  # MN-ID, NAI "mn1"
+RFC_VECTORS = [
+    # RFC 7077 section 4.1 Figure 3: Sequence # | Notification Reason (16) | A D reserved(14)
+    ("upn", "3b 02 13 00 0000 | 0009 | 0008 | 8000 |" + MNID3 + "| 01 04 00000000",
+     {"type": "upn", "seq": 9, "reason": 8, "flags": "A",
+      "options": [{"type": "mn-id", "subtype": 1, "id": "mn1"}]}, None,
+     {"flowmob.upn.seq": "9", "flowmob.upn.reason": "8", "flowmob.upn.a": "1",
+      "flowmob.upn.d": "0", "mip6.mnid.identifier": "mn1"}),
+    # Figure 3, a retransmission (D) with reserved bits set: ignored on receipt
+    ("upn_d", "3b 02 13 00 0000 | 0009 | 0108 | c00f |" + MNID3 + "| 01 04 00000000",
+     {"type": "upn", "seq": 9, "reason": 264, "flags": "AD",
+      "options": [{"type": "mn-id", "subtype": 1, "id": "mn1"}]},
+     "3b 02 13 00 0000 | 0009 | 0108 | c000 |" + MNID3 + "| 01 04 00000000",
+     {"flowmob.upn.reason": "264", "flowmob.upn.a": "1", "flowmob.upn.d": "1",
+      "flowmob.upn.reserved": "0x000f"}),
+    # RFC 7077 section 4.2 Figure 4: Sequence # | Status | Reserved (24), non-zero here
+    ("upa", "3b 02 14 00 0000 | 0009 | 84 | abcdef |" + MNID3 + "| 01 04 00000000",
+     {"type": "upa", "seq": 9, "status": 132,
+      "options": [{"type": "mn-id", "subtype": 1, "id": "mn1"}]},
+     "3b 02 14 00 0000 | 0009 | 84 | 000000 |" + MNID3 + "| 01 04 00000000",
+     {"flowmob.upa.status": "132", "flowmob.upa.reserved": "0xabcdef",
+      "mip6.mnid.identifier": "mn1"}),
+    # RFC 6088 section 3.2 Figure 2 in an FMI (seed 4.1): flow label (G) alone, a 32-bit
+    # field with the 20-bit label right-aligned; E-H only: the sub-option at 4n (20)
+    ("ts6_flow_label", "3b 03 0b 00 0000 | 0001 8000 001e |"
+     " 2d 12 0001 0001 00 00 | 03 0a 02 00 02000000 00012345",
+     {"type": "fmi", "seq": 1, "flags": "", "lifetime": 30,
+      "options": [{"type": "flow-id", "fid": 1, "priority": 1, "status": 0,
+                   "ts": {"format": "ipv6", "flow_label": [74565]}}]}, None,
+     {"flowmob.ts6.flow_label.start": "74565", "flowmob.fid.fid": "1"}),
+    # the same with reserved flag bits, the TS Reserved octet and the FID Reserved octet
+    # set (RFC 6088 section 3, RFC 6089 section 4.2): ignored on receipt
+    ("ts6_reserved", "3b 03 0b 00 0000 | 0001 8000 001e |"
+     " 2d 12 0001 0001 ff 00 | 03 0a 02 ff 0200ffff 00012345",
+     {"type": "fmi", "seq": 1, "flags": "", "lifetime": 30,
+      "options": [{"type": "flow-id", "fid": 1, "priority": 1, "status": 0,
+                   "ts": {"format": "ipv6", "flow_label": [74565]}}]},
+     "3b 03 0b 00 0000 | 0001 8000 001e | 2d 12 0001 0001 00 00 | 03 0a 02 00 02000000 00012345",
+     {"flowmob.ts6.flow_label.start": "74565"}),
+    # RFC 6088 section 3.2 / RFC 6089 section 4.2.1: a selector with an address (C) starts
+    # at 8n: PadN sub-option after the BID Reference (26 -> 32)
+    ("ts6_addr_aligned", "3b 06 0b 00 0000 | 0002 8000 001e |"
+     " 2d 2a 0002 0001 00 00 | 02 04 0001 0002 | 01 04 00000000 |"
+     " 03 16 02 00 20000000 fd000000 00000000 00000000 00000002",
+     {"type": "fmi", "seq": 2, "flags": "", "lifetime": 30,
+      "options": [{"type": "flow-id", "fid": 2, "priority": 1, "status": 0, "bids": [1, 2],
+                   "ts": {"format": "ipv6", "dst_addr": ["fd00::2"]}}]}, None,
+     {"flowmob.ts6.dst_addr.start": "fd00::2", "flowmob.bidref.bid": "1|2"}),
+    # RFC 6088 section 3.1: an IPv4 selector with an address at 4n: PadN(0) sub-option
+    # after the BID Reference (26 -> 28)
+    ("ts4_addr_aligned", "3b 04 0b 00 0000 | 0003 8000 001e |"
+     " 2d 1a 0003 0001 00 00 | 02 04 0001 0002 | 01 00 | 03 0a 01 00 80000000 0a000001",
+     {"type": "fmi", "seq": 3, "flags": "", "lifetime": 30,
+      "options": [{"type": "flow-id", "fid": 3, "priority": 1, "status": 0, "bids": [1, 2],
+                   "ts": {"format": "ipv4", "src_addr": ["10.0.0.1"]}}]}, None,
+     {"flowmob.ts4.src_addr.start": "10.0.0.1", "flowmob.bidref.bid": "1|2"}),
+    # RFC 5648 section 4.3: a Binding Identifier with a care-of address at 8n+2 (18);
+    # BID-PRI 1 (0 is reserved, RFC 6089 section 4.1)
+    ("bid_coa", "3b 04 05 00 0000 | 0001 8200 0000 | 01 04 00000000 |"
+     " 23 14 0001 00 01 fd000011 00000000 00000000 00000002",
+     {"type": "pbu", "seq": 1, "flags": "AP", "lifetime": 0,
+      "options": [{"type": "bid", "bid": 1, "status": 0, "h": False, "priority": 1,
+                   "coa": "fd00:11::2"}]}, None,
+     {"mip6.bi.bid": "1", "mip6.bi.coa_ipv6": "fd00:11::2", "mip6.bu.seqnr": "1"}),
+    # seed draft section 4.2: FMA status 0 with the MN-ID then a Flow Identification option
+    ("fma", "3b 03 0b 00 0000 | 0005 | 00 | 00 | 001e |" + MNID3 +
+     "| 2d 06 0001 0001 00 00 | 01 04 00000000",
+     {"type": "fma", "seq": 5, "status": 0, "lifetime": 30,
+      "options": [{"type": "mn-id", "subtype": 1, "id": "mn1"},
+                  {"type": "flow-id", "fid": 1, "priority": 1, "status": 0}]}, None,
+     {"flowmob.fma.status": "0", "flowmob.fma.i": "0", "flowmob.fid.fid": "1",
+      "mip6.mnid.identifier": "mn1"}),
+]
+
+
+def unspaced(h):
+    return h.replace(" ", "").replace("|", "")
+
+
+def write_raw_pcap(path, mhs, src="fd00:11::2", dst="fd00:11::1"):
+    """Classic pcap, LINKTYPE_RAW, each MH in an IPv6 packet with its checksum (RFC 1071)."""
+    s, d = ipaddress.IPv6Address(src).packed, ipaddress.IPv6Address(dst).packed
+    out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101)
+    for i, mh in enumerate(mhs):
+        mh = bytearray(mh)
+        mh[4:6] = b"\0\0"
+        ph = s + d + struct.pack(">I", len(mh)) + b"\0\0\0\x87"
+        mh[4:6] = struct.pack(">H", (~rfc1071(ph + bytes(mh))) & 0xFFFF)
+        pkt = struct.pack(">IHBB", 0x60000000, len(mh), 135, 64) + s + d + bytes(mh)
+        out += struct.pack("<IIII", 1764162000 + i, 0, len(pkt), len(pkt)) + pkt
+    open(path, "wb").write(out)
+
+
+@pytest.mark.parametrize("name,wire,want,canon,_", RFC_VECTORS, ids=[v[0] for v in RFC_VECTORS])
+def test_rfc_vector_decode_encode(name, wire, want, canon, _):
+    assert decode_hex([unspaced(wire)]) == [want]
+    assert encode_hex([want]) == [unspaced(canon or wire)]
+
+
+@pytest.mark.skipif(TSHARK is None or not os.path.exists(LUA),
+                    reason="tshark or tools/wireshark/flowmob.lua missing")
+def test_rfc_vectors_agreed_by_tshark(tmp_path):
+    p = tmp_path / "rfc.pcap"
+    write_raw_pcap(p, [bytes.fromhex(unspaced(v[1])) for v in RFC_VECTORS])
+    fields = sorted({f for v in RFC_VECTORS for f in v[4]} | {"_ws.expert", "_ws.malformed"})
+    cmd = [TSHARK, "-n", "-X", f"lua_script:{LUA}", "-r", str(p), "-T", "fields",
+           "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=|"]
+    for f in fields:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, capture_output=True, timeout=60, check=True)
+    assert b"Lua" not in out.stderr, out.stderr
+    rows = [dict(zip(fields, l.split("\t"))) for l in out.stdout.decode().splitlines()]
+    assert len(rows) == len(RFC_VECTORS)
+    for v, r in zip(RFC_VECTORS, rows):
+        assert r["_ws.expert"] == "" and r["_ws.malformed"] == "", (v[0], r)
+        for k, want in v[4].items():
+            assert r[k] == want, (v[0], k, r[k])
+    # flowmob-mh reads the same capture: every vector, frame numbers in order
+    msgs, metas = decode_pcap(p)
+    assert msgs == [v[2] for v in RFC_VECTORS]
+    assert [m["frame"] for m in metas] == list(range(1, len(RFC_VECTORS) + 1))

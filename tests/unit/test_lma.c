@@ -1247,6 +1247,44 @@ static void test_move_upn(void **st)
 	lma_free(l);
 }
 
+/* RFC 7077 §4.1: D is clear on the first UPN and set on every retransmission (same
+ * sequence number); RFC 6089 §4.1: the BID option never carries BID-PRI 0. */
+static void test_upn_retransmission_d_flag(void **st)
+{
+	struct lma *l;
+	char err[128];
+	uint32_t seq;
+
+	(void)st;
+	cfg->lma.flow_signaling = FM_SIG_UPN;
+	l = new_lma();
+	reg(l, &MAG1, 4, 1, 1);
+	reg(l, &MAG2, 8, 1, 1);
+	json_decref(call(lma_cmd_flow_add, l,
+			 req("{\"mn\":\"%s\",\"fid\":2,\"priority\":10,\"selector\":{\"next_"
+			     "header\":[17]},\"bid\":1}",
+			     NAI),
+			 err));
+	ack_all(l);
+	clear_sent();
+	json_decref(
+	    call(lma_cmd_flow_move, l, req("{\"mn\":\"%s\",\"fid\":2,\"bid\":2}", NAI), err));
+	assert_int_equal(n_sent, 1);
+	assert_int_equal(sent[0].m.kind, MH_UPN);
+	assert_int_equal(sent[0].m.flags, MH_UPN_A);
+	assert_int_not_equal(mh_opt_find(&sent[0].m, MH_OPT_BID, 0)->bid.priority, 0);
+	seq = sent[0].m.seq;
+	advance(l, 1500);
+	assert_int_equal(n_sent, 2);
+	assert_int_equal(sent[1].m.kind, MH_UPN);
+	assert_int_equal(sent[1].m.seq, seq);
+	assert_int_equal(sent[1].m.flags, MH_UPN_A | MH_UPN_D);
+	advance(l, 3000);
+	assert_int_equal(n_sent, 3);
+	assert_int_equal(sent[2].m.flags, MH_UPN_A | MH_UPN_D);
+	lma_free(l);
+}
+
 static void test_prefix_move_on_attach_bri(void **st)
 {
 	struct lma *l = new_lma();
@@ -1710,6 +1748,7 @@ int main(void)
 	    T(test_move_fmi),
 	    T(test_fma_statuses),
 	    T(test_move_upn),
+	    T(test_upn_retransmission_d_flag),
 	    T(test_prefix_move_on_attach_bri),
 	    T(test_pbu_flow_id_requests),
 	    T(test_heartbeat_and_peer_down),

@@ -332,10 +332,20 @@ static void test_fma_upn_upa(void **state)
 	m->seq = 9;
 	m->reason = MH_UPN_REASON_FLOW_MOBILITY;
 	m->flags = MH_UPN_A;
-	d = check_vector(m, "3b 01 13 00 0000 | 0009 | 08 | 80 | 0000 | 01 02 0000");
+	/* RFC 7077 §4.1 Figure 3: Sequence # | Notification Reason (16 bits) | A D + 14
+	 * reserved bits | options at 12 (this vector used to carry an 8-bit reason at 8 and
+	 * the flags at 9: the old, wrong layout) */
+	d = check_vector(m, "3b 01 13 00 0000 | 0009 | 0008 | 8000 | 01 02 0000");
 	assert_int_equal(d->kind, MH_UPN);
 	assert_int_equal(d->reason, 8);
 	assert_int_equal(d->flags, MH_UPN_A);
+	free(d);
+	/* a retransmission: D (0x4000) with A; a reason above 255 needs the 16 bits */
+	m->flags = MH_UPN_A | MH_UPN_D;
+	m->reason = 0x0102;
+	d = check_vector(m, "3b 01 13 00 0000 | 0009 | 0102 | c000 | 01 02 0000");
+	assert_int_equal(d->reason, 0x0102);
+	assert_int_equal(d->flags, MH_UPN_A | MH_UPN_D);
 	free(d);
 
 	memset(m, 0, sizeof(*m));
@@ -518,7 +528,10 @@ static void test_opt_bid(void **state)
 	o->bid.priority = 5;
 	o->bid.coa_len = 4;
 	memcpy(o->bid.coa, "\x0a\x00\x00\x01", 4);
-	d = check_vector(m, PBU_HDR("02") "23 08 0102 80 85 0a000001 | 01 00");
+	/* RFC 5648 §4.3: with a care-of address the option is 8n+2 (the CoA 8-aligned):
+	 * PadN(4) at 12, the option at 18 */
+	d = check_vector(m,
+			 PBU_HDR("03") "01 04 00000000 | 23 08 0102 80 85 0a000001 | 01 02 0000");
 	assert_true(d->opts[0].bid.h);
 	assert_int_equal(d->opts[0].bid.priority, 5);
 	assert_int_equal(d->opts[0].bid.status, 0x80);
@@ -536,7 +549,7 @@ static void test_opt_bid(void **state)
 	}
 	d = check_vector(
 	    m,
-	    PBU_HDR("04") "23 14 0102 00 7f fd000011 00000000 00000000 00000002 | 01 04 00000000");
+	    PBU_HDR("04") "01 04 00000000 | 23 14 0102 00 7f fd000011 00000000 00000000 00000002");
 	assert_false(d->opts[0].bid.h);
 	assert_int_equal(d->opts[0].bid.priority, 127);
 	assert_int_equal(d->opts[0].bid.coa_len, 16);
@@ -585,15 +598,18 @@ static void test_opt_flow_id_ipv6(void **state)
 	fi->ts.f[TS_NEXT_HEADER].num[0] = 17;
 	/*
 	 * FID 0001, FID-PRI 000a, Reserved 00, Status 00 (6) + BID Reference 02 04 0001 0002 (6)
+	 * + PadN sub-option (6): RFC 6088 §3.2 / RFC 6089 §4.2.1, a selector with A-D
+	 * starts at 8n (MH offset 32) so its addresses sit on 8-octet boundaries
 	 * + Traffic Selector 03 2b: format 02, reserved 00, flags A B K L O = c0320000,
-	 * src start/end, dst port 1388 176f, next header 11 (45) = option length 57 (0x39);
-	 * 12 + 59 = 71, Pad1 to 72.
+	 * src start/end, dst port 1388 176f, next header 11 (45) = option length 63 (0x3f);
+	 * 12 + 65 = 77, PadN(3) to 80.
 	 */
-	d = check_vector(m, PBU_HDR("08") "2d 39 0001 000a 00 00 | 02 04 0001 0002 |"
+	d = check_vector(m, PBU_HDR("09") "2d 3f 0001 000a 00 00 | 02 04 0001 0002 |"
+					  " 01 04 00000000 |"
 					  " 03 2b 02 00 c0320000"
 					  " fd000000 00000000 00000000 00000001"
 					  " fd000000 00000000 00000000 000000ff"
-					  " 1388 176f 11 | 00");
+					  " 1388 176f 11 | 01 01 00");
 	fi = &d->opts[0].flow_id;
 	assert_int_equal(fi->fid, 1);
 	assert_int_equal(fi->priority, 10);
@@ -634,13 +650,16 @@ static void test_opt_flow_id_ipv6_every_field(void **state)
 	ts->f[TS_TC].num[0] = 0xb8;
 	ts->f[TS_NEXT_HEADER].n = TS_EXACT;
 	ts->f[TS_NEXT_HEADER].num[0] = 6;
-	/* TS: 2 + 4 + 16 + 16 + 4 + 3 + 2 + 2 + 1 + 1 = 51 (0x33); option 6 + 53 = 59 (0x3b);
-	 * 12 + 61 = 73, PadN(5) to 80 */
-	d = check_vector(m, PBU_HDR("09") "2d 3b 0002 0000 00 00 |"
-					  " 03 33 02 00 aaaa0000"
+	/* RFC 6088 §3.2 Figure 2: the flow label fields are 32 bits, the 20-bit label
+	 * right-aligned (this vector used to carry 3-octet labels: the old, wrong layout).
+	 * PadN(2) sub-option so that the selector starts at 8n (24);
+	 * TS: 2 + 4 + 16 + 16 + 4 + 4 + 2 + 2 + 1 + 1 = 52 (0x34); option 6 + 4 + 54 = 64
+	 * (0x40); 12 + 66 = 78, PadN(0) to 80 */
+	d = check_vector(m, PBU_HDR("09") "2d 40 0002 0000 00 00 | 01 02 0000 |"
+					  " 03 34 02 00 aaaa0000"
 					  " fd000000 00000000 00000000 00000001"
 					  " fd000000 00000000 00000000 00000002"
-					  " 01020304 0fffff 0001 0002 b8 06 | 01 05 0000000000");
+					  " 01020304 000fffff 0001 0002 b8 06 | 01 00");
 	assert_true(ts_equal(&d->opts[0].flow_id.ts, ts));
 	assert_int_equal(d->opts[0].flow_id.n_bids, 0);
 	free(d);
@@ -664,17 +683,17 @@ static void test_opt_flow_id_ipv6_every_field(void **state)
 	ts->f[TS_TC].num[1] = 0xff;
 	ts->f[TS_NEXT_HEADER].n = TS_RANGE;
 	ts->f[TS_NEXT_HEADER].num[1] = 17;
-	/* TS: 2 + 4 + 32 + 32 + 8 + 6 + 4 + 4 + 2 + 2 = 96 (0x60); option 6 + 98 = 104 (0x68);
-	 * 12 + 106 = 118, PadN(0) to 120 */
-	d = check_vector(m,
-			 PBU_HDR("0e") "2d 68 0002 0000 00 00 |"
-				       " 03 60 02 00 ffff0000"
-				       " fd000000 00000000 00000000 00000001"
-				       " fd000000 00000000 00000000 00000003"
-				       " fd000000 00000000 00000000 00000002"
-				       " fd000000 00000000 00000000 00000004"
-				       " 01020304 01020305 012345 023456 0001 0400 0002 ffff 00 ff"
-				       " 06 11 | 01 00");
+	/* TS: 2 + 4 + 32 + 32 + 8 + 8 + 4 + 4 + 2 + 2 = 98 (0x62); option 6 + 4 + 100 = 110
+	 * (0x6e); 12 + 112 = 124, PadN(2) to 128 */
+	d = check_vector(
+	    m, PBU_HDR("0f") "2d 6e 0002 0000 00 00 | 01 02 0000 |"
+			     " 03 62 02 00 ffff0000"
+			     " fd000000 00000000 00000000 00000001"
+			     " fd000000 00000000 00000000 00000003"
+			     " fd000000 00000000 00000000 00000002"
+			     " fd000000 00000000 00000000 00000004"
+			     " 01020304 01020305 00012345 00023456 0001 0400 0002 ffff 00 ff"
+			     " 06 11 | 01 02 0000");
 	assert_true(ts_equal(&d->opts[0].flow_id.ts, ts));
 	free(m);
 	free(d);
@@ -943,14 +962,31 @@ static void test_bad_flow_id(void **state)
 		assert_memory_equal(o->flow_id.raw[0].data, body, 6);
 		free(m);
 	}
-	/* TS: reserved flag bits */
-	expect_decode_error(
-	    PBU_HDR("03") "2d 0e 0001 000a 00 00 | 03 06 02 00 00008000 | 00 00 00 00", 24,
-	    "reserved flag bits");
-	/* IPv4: bits past N are reserved */
-	expect_decode_error(
-	    PBU_HDR("03") "2d 0e 0001 000a 00 00 | 03 06 01 00 00020000 | 00 00 00 00", 24,
-	    "reserved flag bits");
+	/* TS: reserved flag bits, the Reserved octet and the FID Reserved octet are ignored
+	 * on receipt (RFC 6088 §3, RFC 6089 §4.2): decoded, not rejected (this used to be an
+	 * error) */
+	{
+		struct mh_msg *m = decode_ok(PBU_HDR("03") "2d 0e 0001 000a ff 00 | 03 06 02 ff "
+							   "0000ffff | 00 00 00 00");
+		const struct mh_opt *o = mh_opt_find(m, MH_OPT_FLOW_ID, 0);
+
+		assert_non_null(o);
+		assert_true(o->flow_id.has_ts);
+		assert_int_equal(o->flow_id.ts.format, TS_FMT_IPV6);
+		for (int f = 0; f < TS_NFIELDS; f++)
+			assert_int_equal(o->flow_id.ts.f[f].n, TS_ABSENT);
+		free(m);
+		/* IPv4: the 18 bits past N */
+		m = decode_ok(PBU_HDR("03") "2d 0e 0001 000a 00 00 | 03 06 01 00 0003ffff |"
+					    " 00 00 00 00");
+		o = mh_opt_find(m, MH_OPT_FLOW_ID, 0);
+		assert_non_null(o);
+		assert_true(o->flow_id.has_ts);
+		assert_int_equal(o->flow_id.ts.format, TS_FMT_IPV4);
+		for (int f = 0; f < TS_NFIELDS; f++)
+			assert_int_equal(o->flow_id.ts.f[f].n, TS_ABSENT);
+		free(m);
+	}
 	/* TS: end without start (B without A) */
 	expect_decode_error(PBU_HDR("05") "2d 1e 0001 000a 00 00 | 03 16 02 00 40000000"
 					  " fd000000 00000000 00000000 00000001 | 00 00 00 00",
@@ -967,10 +1003,10 @@ static void test_bad_flow_id(void **state)
 	expect_decode_error(
 	    PBU_HDR("03") "2d 10 0001 000a 00 00 | 03 08 02 00 00030000 11 06 | 00 00", 22,
 	    "range start");
-	/* TS: flow label above 20 bits */
+	/* TS: a 3-octet flow label (the old layout) is now a field crossing the end */
 	expect_decode_error(
-	    PBU_HDR("03") "2d 11 0001 000a 00 00 | 03 09 02 00 02000000 100000 | 00", 22,
-	    "flow_label");
+	    PBU_HDR("03") "2d 11 0001 000a 00 00 | 03 09 02 00 02000000 0fffff | 00", 28,
+	    "flow_label crosses");
 	/* duplicate TS */
 	expect_decode_error(PBU_HDR("04") "2d 16 0001 000a 00 00 | 03 06 02 00 00000000 |"
 					  " 03 06 02 00 00000000 | 00 00 00 00",
@@ -1169,6 +1205,55 @@ static void test_opt_add_find(void **state)
 	free(m);
 }
 
+/* The one alignment table (RFC 6275 §6.2 notation) and the kind table. */
+static void test_tables(void **state)
+{
+	(void)state;
+	assert_int_equal(mh_align_rules[MH_AL_HNP].x, 8);
+	assert_int_equal(mh_align_rules[MH_AL_HNP].y, 4);
+	assert_int_equal(mh_align_rules[MH_AL_BID].x, 2); /* RFC 5648 §4.3 */
+	assert_int_equal(mh_align_rules[MH_AL_BID_COA].x, 8);
+	assert_int_equal(mh_align_rules[MH_AL_BID_COA].y, 2);
+	assert_int_equal(mh_align_rules[MH_AL_TS6_ADDR].x, 8); /* RFC 6088 §3.2 */
+	assert_int_equal(mh_align_rules[MH_AL_TS6_SPI_FL].x, 4);
+	assert_int_equal(mh_align_rules[MH_AL_TS6_OTHER].x, 2);
+	assert_int_equal(mh_align_rules[MH_AL_TS4_ADDR_SPI].x, 4); /* RFC 6088 §3.1 */
+	assert_int_equal(mh_align_rules[MH_AL_TS4_OTHER].x, 2);
+	for (int a = 0; a < MH_AL_COUNT; a++)
+		assert_non_null(mh_align_rules[a].source);
+	assert_int_equal(MH_KIND_COUNT, MH_UPA + 1);
+	for (int k = 1; k < MH_KIND_COUNT; k++) {
+		const struct mh_kind_desc *d = mh_kind_desc(k);
+
+		assert_non_null(d);
+		assert_int_equal(d->kind, k);
+		assert_string_equal(d->name, mh_kind_name(k));
+	}
+	assert_null(mh_kind_desc(MH_KIND_COUNT));
+	assert_null(mh_kind_desc(MH_KIND_NONE));
+	assert_int_equal(mh_kind_flag_mask(mh_kind_desc(MH_UPN)), MH_UPN_A | MH_UPN_D);
+	assert_string_equal(mh_opt_name(MH_OPT_FLOW_ID), "Flow Identification");
+	assert_string_equal(mh_opt_name(200), "unknown");
+}
+
+/* A UPA with non-zero reserved octets and a UPN with reserved flag bits decode
+ * (RFC 7077 §4.1/§4.2: reserved, ignored on receipt). */
+static void test_reserved_ignored(void **state)
+{
+	(void)state;
+	struct mh_msg *m = decode_ok("3b 01 14 00 0000 | 0009 | 00 | ffffff | 01 02 0000");
+
+	assert_int_equal(m->kind, MH_UPA);
+	assert_int_equal(m->seq, 9);
+	assert_int_equal(m->status, 0);
+	free(m);
+	m = decode_ok("3b 01 13 00 0000 | 0009 | 0008 | 3fff | 01 02 0000");
+	assert_int_equal(m->kind, MH_UPN);
+	assert_int_equal(m->reason, 8);
+	assert_int_equal(m->flags, 0);
+	free(m);
+}
+
 static void test_kind_names(void **state)
 {
 	(void)state;
@@ -1240,6 +1325,8 @@ int main(void)
 	    cmocka_unit_test(test_padding_options_skipped_on_encode),
 	    cmocka_unit_test(test_opt_add_find),
 	    cmocka_unit_test(test_kind_names),
+	    cmocka_unit_test(test_tables),
+	    cmocka_unit_test(test_reserved_ignored),
 	    cmocka_unit_test(test_checksum),
 	};
 

@@ -112,8 +112,26 @@ static void test_messages(void **state)
 	assert_int_equal(m->kind, MH_UPN);
 	assert_int_equal(m->reason, 8);
 	assert_int_equal(m->flags, MH_UPN_A);
+	/* RFC 7077 §4.1: a 16-bit reason and the D (retransmission) flag */
+	m = round_trip(
+	    "{\"type\":\"upn\",\"seq\":9,\"reason\":65535,\"flags\":\"AD\",\"options\":[]}");
+	assert_int_equal(m->reason, 0xffff);
+	assert_int_equal(m->flags, MH_UPN_A | MH_UPN_D);
 	m = round_trip("{\"type\":\"upa\",\"seq\":9,\"status\":0,\"options\":[]}");
 	assert_int_equal(m->kind, MH_UPA);
+}
+
+/* RFC 6089 §4.1: BID-PRI 0 is reserved; a BID option written without a priority gets 1. */
+static void test_bid_priority_default(void **state)
+{
+	(void)state;
+	json_t *in = parse("{\"type\":\"pbu\",\"options\":[{\"type\":\"bid\",\"bid\":4}]}");
+	char err[128];
+
+	assert_int_equal(mh_from_json(in, &msg, err, sizeof(err)), 0);
+	assert_int_equal(msg.opts[0].bid.priority, MH_BID_PRI_DEFAULT);
+	assert_int_not_equal(MH_BID_PRI_DEFAULT, 0);
+	json_decref(in);
 }
 
 static void test_defaults_and_flag_order(void **state)
@@ -372,9 +390,13 @@ static void test_decoded_to_json(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_messages), cmocka_unit_test(test_defaults_and_flag_order),
-	    cmocka_unit_test(test_options),  cmocka_unit_test(test_errors_name_the_key),
-	    cmocka_unit_test(test_ts_json),  cmocka_unit_test(test_decoded_to_json),
+	    cmocka_unit_test(test_messages),
+	    cmocka_unit_test(test_defaults_and_flag_order),
+	    cmocka_unit_test(test_options),
+	    cmocka_unit_test(test_errors_name_the_key),
+	    cmocka_unit_test(test_ts_json),
+	    cmocka_unit_test(test_decoded_to_json),
+	    cmocka_unit_test(test_bid_priority_default),
 	};
 
 	return cmocka_run_group_tests_name("mh_json", tests, NULL, NULL);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * flowmob-mh — encode JSON Mobility Header messages to wire bytes (hex or a pcap of
- * IPv6 packets with a correct MH checksum) and decode hex or pcap back to JSON, one
- * object per line. The JSON form is documented in docs/mh-json.md; the codec is
- * agent/mh/mh.c, the JSON mapping agent/mh/mh_json.c.
+ * IPv6 packets with a correct MH checksum) and decode hex, pcap or pcapng back to JSON,
+ * one object per line; captures are read and written through libpcap. The JSON form is documented
+ * in docs/mh-json.md; the codec is agent/mh/mh.c, the JSON mapping agent/mh/mh_json.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,24 +14,28 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <pcap/pcap.h>
 
+#include "core/version.h"
 #include "mh/mh.h"
 #include "mh/mh_json.h"
 
-#define PROG		   "flowmob-mh"
-#define LINKTYPE_ETHERNET  1
-#define LINKTYPE_RAW	   101
-#define LINKTYPE_LINUX_SLL 113
-#define IP6_HLEN	   40
-#define ETH_HLEN	   14
-#define PCAP_TS_BASE	   1764162000u
+#define PROG	     "flowmob-mh"
+#define IP6_HLEN     40
+#define ETH_HLEN     14
+#define SLL_HLEN     16
+#define SLL2_HLEN    20
+#define PCAP_TS_BASE 1764162000u
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2 276
+#endif
 
 static const char usage_text[] =
     "Usage:\n"
     "  " PROG " encode [--src ADDR] [--dst ADDR] [--fm-type N] [--ethernet] (--hex | --pcap "
     "FILE)\n"
     "  " PROG " decode [--fm-type N] (--hex | --pcap FILE)\n"
-    "  " PROG " --help\n";
+    "  " PROG " --help | --version\n";
 
 static const char help_text[] =
     "\n"
@@ -48,8 +52,11 @@ static const char help_text[] =
     "  Options are padded to their alignment and the message to 8 octets.\n"
     "  --hex         write each message as one line of lowercase hex on standard output;\n"
     "                the checksum field is filled only when --src and --dst are given\n"
-    "  --pcap FILE   write a pcap file of IPv6 packets (next header 135) with a correct\n"
-    "                MH checksum; '-' is standard output\n"
+    "  --pcap FILE   write a pcap file (through libpcap) of IPv6 packets (next header\n"
+    "                135) with a correct MH checksum; '-' is standard output. A message\n"
+    "                may carry the capture keys that decode prints (\"src\", \"dst\",\n"
+    "                \"time\"; \"frame\" is ignored): they set that packet's addresses\n"
+    "                and time, so a decoded capture encodes back to the same packets\n"
     "  --src ADDR    IPv6 source for the checksum and the packets (default fd00:11::2)\n"
     "  --dst ADDR    IPv6 destination (default fd00:11::1)\n"
     "  --ethernet    pcap link type Ethernet (02:00:00:00:00:01 -> :02) instead of raw IPv6\n"
@@ -59,13 +66,18 @@ static const char help_text[] =
     "  --hex         read hex messages, one per line, on standard input (spaces and ':'\n"
     "                inside a line are ignored; empty lines and lines starting with '#'\n"
     "                are skipped)\n"
-    "  --pcap FILE   read IPv6 packets from a pcap file (raw IPv6, Ethernet or Linux\n"
-    "                cooked capture; '-' is standard input); packets without a Mobility\n"
-    "                Header are skipped; a wrong MH checksum is reported on stderr\n"
+    "  --pcap FILE   read IPv6 packets from a pcap or pcapng file through libpcap (raw\n"
+    "                IPv6, Ethernet or Linux cooked capture v1/v2; '-' is standard\n"
+    "                input); packets without a Mobility Header are skipped; a wrong MH\n"
+    "                checksum is reported on stderr. Each object also names its packet:\n"
+    "                \"frame\" (1-based number in the capture), \"time\" (seconds since\n"
+    "                1970 as a string, nanosecond digits), \"src\" and \"dst\" (the IPv6\n"
+    "                addresses)\n"
     "\n"
     "common\n"
     "  --fm-type N   the MH type of FMI/FMA (default 11, the experimental MH type)\n"
     "  -h, --help    this text\n"
+    "  -V, --version print the version\n"
     "\n"
     "A PBU or PBA lifetime must be a multiple of 4 seconds (the wire unit); FMI/FMA\n"
     "lifetimes are whole seconds, 65535 meaning infinite.\n"
@@ -86,56 +98,40 @@ static void usage_err(const char *fmt, const char *arg)
 	exit(2);
 }
 
-/* ---- output: pcap ------------------------------------------------------------------- */
+/* ---- output: pcap (libpcap) ------------------------------------------------------------ */
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = v & 0xff;
-	p[1] = (v >> 8) & 0xff;
-	p[2] = (v >> 16) & 0xff;
-	p[3] = v >> 24;
-}
+struct pkt_meta {
+	bool have_src, have_dst, have_time;
+	struct in6_addr src, dst;
+	uint64_t sec;
+	uint32_t usec;
+};
 
-static void put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = v & 0xff;
-	p[1] = v >> 8;
-}
-
-static int pcap_write_header(FILE *f, uint32_t linktype)
-{
-	uint8_t h[24];
-
-	put_le32(h, 0xa1b2c3d4);
-	put_le16(h + 4, 2);
-	put_le16(h + 6, 4);
-	put_le32(h + 8, 0);
-	put_le32(h + 12, 0);
-	put_le32(h + 16, 65535);
-	put_le32(h + 20, linktype);
-	return fwrite(h, sizeof(h), 1, f) == 1 ? 0 : -1;
-}
-
-static int pcap_write_packet(FILE *f, uint32_t idx, bool eth, const struct in6_addr *src,
-			     const struct in6_addr *dst, const uint8_t *mh, size_t mhlen)
+static int pcap_write_packet(pcap_dumper_t *d, uint32_t idx, bool eth, const struct pkt_meta *pm,
+			     const uint8_t *mh, size_t mhlen)
 {
 	static const uint8_t ethhdr[ETH_HLEN] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x86, 0xdd};
-	uint8_t rec[16], ip6[IP6_HLEN] = {0x60};
+	uint8_t pkt[ETH_HLEN + IP6_HLEN + 2048], *ip6 = pkt + (eth ? ETH_HLEN : 0);
+	struct pcap_pkthdr h = {0};
 	size_t caplen = (eth ? ETH_HLEN : 0) + IP6_HLEN + mhlen;
 
-	put_le32(rec, PCAP_TS_BASE + idx);
-	put_le32(rec + 4, 0);
-	put_le32(rec + 8, (uint32_t)caplen);
-	put_le32(rec + 12, (uint32_t)caplen);
+	if (mhlen > 2048)
+		return -1;
+	if (eth)
+		memcpy(pkt, ethhdr, ETH_HLEN);
+	memset(ip6, 0, IP6_HLEN);
+	ip6[0] = 0x60;
 	ip6[4] = (uint8_t)(mhlen >> 8);
 	ip6[5] = (uint8_t)mhlen;
 	ip6[6] = MH_PROTO;
 	ip6[7] = 64;
-	memcpy(ip6 + 8, src, 16);
-	memcpy(ip6 + 24, dst, 16);
-	if (fwrite(rec, sizeof(rec), 1, f) != 1 || (eth && fwrite(ethhdr, ETH_HLEN, 1, f) != 1) ||
-	    fwrite(ip6, IP6_HLEN, 1, f) != 1 || fwrite(mh, mhlen, 1, f) != 1)
-		return -1;
+	memcpy(ip6 + 8, &pm->src, 16);
+	memcpy(ip6 + 24, &pm->dst, 16);
+	memcpy(ip6 + IP6_HLEN, mh, mhlen);
+	h.ts.tv_sec = pm->have_time ? (time_t)pm->sec : (time_t)(PCAP_TS_BASE + idx);
+	h.ts.tv_usec = pm->have_time ? (suseconds_t)pm->usec : 0;
+	h.caplen = h.len = (bpf_u_int32)caplen;
+	pcap_dump((u_char *)d, &h, pkt);
 	return 0;
 }
 
@@ -149,17 +145,75 @@ struct opts {
 	struct in6_addr src, dst;
 };
 
-static int encode_one(const json_t *j, size_t idx, const struct opts *o, FILE *out)
+/* The capture keys decode adds ("frame", "time", "src", "dst"): taken off a copy of
+ * the message object, the addresses and time kept for the packet. */
+static int take_capture_keys(json_t *j, struct pkt_meta *pm, char *msg, size_t len)
 {
-	struct mh_msg *m = calloc(1, sizeof(*m));
+	static const char *const addr_keys[] = {"src", "dst"};
+	json_t *v;
+
+	for (int i = 0; i < 2; i++) {
+		struct in6_addr *a = i ? &pm->dst : &pm->src;
+		const char *s;
+
+		if (!(v = json_object_get(j, addr_keys[i])))
+			continue;
+		s = json_string_value(v);
+		if (!s || inet_pton(AF_INET6, s, a) != 1) {
+			snprintf(msg, len, "%s: not an IPv6 address", addr_keys[i]);
+			return -1;
+		}
+		*(i ? &pm->have_dst : &pm->have_src) = true;
+		json_object_del(j, addr_keys[i]);
+	}
+	if ((v = json_object_get(j, "time"))) {
+		const char *s = json_string_value(v);
+		unsigned long long sec = 0;
+		char frac[16] = "";
+		int n = 0;
+
+		if (!s || sscanf(s, "%llu%n", &sec, &n) != 1 ||
+		    (s[n] && (s[n] != '.' || sscanf(s + n + 1, "%15[0-9]", frac) != 1 ||
+			      strlen(frac) != strlen(s + n + 1)))) {
+			snprintf(msg, len, "time: not \"SECONDS[.FRACTION]\" (a string)");
+			return -1;
+		}
+		pm->sec = sec;
+		pm->usec = 0;
+		for (int i = 0; i < 6; i++)
+			pm->usec =
+			    pm->usec * 10 + (frac[i] && i < (int)strlen(frac) ? frac[i] - '0' : 0);
+		pm->have_time = true;
+		json_object_del(j, "time");
+	}
+	if ((v = json_object_get(j, "frame"))) {
+		if (!json_is_integer(v)) {
+			snprintf(msg, len, "frame: must be an integer");
+			return -1;
+		}
+		json_object_del(j, "frame");
+	}
+	return 0;
+}
+
+static int encode_one(const json_t *j0, size_t idx, const struct opts *o, pcap_dumper_t *dump,
+		      FILE *out)
+{
+	struct mh_msg *m = malloc(sizeof(*m));
+	struct pkt_meta pm = {.src = o->src, .dst = o->dst};
+	json_t *j = json_is_object(j0) ? json_copy((json_t *)j0) : json_incref((json_t *)j0);
 	uint8_t buf[2048];
 	struct mh_err err = {0};
 	char msg[256];
 	int len, rc = -1;
 
-	if (!m) {
+	if (!m || !j) {
 		fprintf(stderr, PROG ": out of memory\n");
-		return -1;
+		goto out;
+	}
+	if (json_is_object(j) && take_capture_keys(j, &pm, msg, sizeof(msg))) {
+		fprintf(stderr, PROG ": message %zu: %s\n", idx + 1, msg);
+		goto out;
 	}
 	if (mh_from_json(j, m, msg, sizeof(msg))) {
 		fprintf(stderr, PROG ": message %zu: %s\n", idx + 1, msg);
@@ -170,8 +224,8 @@ static int encode_one(const json_t *j, size_t idx, const struct opts *o, FILE *o
 		fprintf(stderr, PROG ": message %zu: cannot encode: %s\n", idx + 1, err.msg);
 		goto out;
 	}
-	if (o->pcap || (o->have_src && o->have_dst)) {
-		uint16_t c = mh_checksum(&o->src, &o->dst, buf, (size_t)len);
+	if (o->pcap || (o->have_src && o->have_dst) || (pm.have_src && pm.have_dst)) {
+		uint16_t c = mh_checksum(&pm.src, &pm.dst, buf, (size_t)len);
 
 		buf[4] = (uint8_t)(c >> 8);
 		buf[5] = (uint8_t)c;
@@ -180,13 +234,13 @@ static int encode_one(const json_t *j, size_t idx, const struct opts *o, FILE *o
 		for (int i = 0; i < len; i++)
 			fprintf(out, "%02x", buf[i]);
 		fputc('\n', out);
-	} else if (pcap_write_packet(out, (uint32_t)idx, o->eth, &o->src, &o->dst, buf,
-				     (size_t)len)) {
-		fprintf(stderr, PROG ": %s: write failed: %s\n", o->pcap, strerror(errno));
+	} else if (pcap_write_packet(dump, (uint32_t)idx, o->eth, &pm, buf, (size_t)len)) {
+		fprintf(stderr, PROG ": %s: write failed\n", o->pcap);
 		goto out;
 	}
 	rc = 0;
 out:
+	json_decref(j);
 	free(m);
 	return rc;
 }
@@ -219,24 +273,22 @@ static int cmd_encode(const struct opts *o)
 {
 	size_t len, pos = 0, idx = 0;
 	char *in = read_all(stdin, &len);
-	FILE *out = stdout;
+	pcap_t *dead = NULL;
+	pcap_dumper_t *dump = NULL;
 	int rc = 1;
 
 	if (!in) {
 		fprintf(stderr, PROG ": cannot read standard input\n");
 		return 1;
 	}
-	if (o->pcap && strcmp(o->pcap, "-")) {
-		out = fopen(o->pcap, "wb");
-		if (!out) {
-			fprintf(stderr, PROG ": %s: %s\n", o->pcap, strerror(errno));
-			free(in);
-			return 1;
+	if (o->pcap) {
+		dead = pcap_open_dead(o->eth ? DLT_EN10MB : DLT_RAW, 65535);
+		dump = dead ? pcap_dump_open(dead, o->pcap) : NULL;
+		if (!dump) {
+			fprintf(stderr, PROG ": %s: %s\n", o->pcap,
+				dead ? pcap_geterr(dead) : "cannot create a pcap writer");
+			goto out;
 		}
-	}
-	if (o->pcap && pcap_write_header(out, o->eth ? LINKTYPE_ETHERNET : LINKTYPE_RAW)) {
-		fprintf(stderr, PROG ": %s: write failed\n", o->pcap);
-		goto out;
 	}
 	for (;;) {
 		json_error_t jerr;
@@ -259,12 +311,12 @@ static int cmd_encode(const struct opts *o)
 
 			json_array_foreach(j, i, e)
 			{
-				if (encode_one(e, idx++, o, out)) {
+				if (encode_one(e, idx++, o, dump, stdout)) {
 					json_decref(j);
 					goto out;
 				}
 			}
-		} else if (encode_one(j, idx++, o, out)) {
+		} else if (encode_one(j, idx++, o, dump, stdout)) {
 			json_decref(j);
 			goto out;
 		}
@@ -276,23 +328,40 @@ static int cmd_encode(const struct opts *o)
 	}
 	rc = 0;
 out:
-	if (out != stdout) {
-		if (fclose(out) && rc == 0) {
-			fprintf(stderr, PROG ": %s: %s\n", o->pcap, strerror(errno));
+	if (dump) {
+		if (pcap_dump_flush(dump) && rc == 0) {
+			fprintf(stderr, PROG ": %s: write failed: %s\n", o->pcap, strerror(errno));
 			rc = 1;
 		}
-	} else {
-		fflush(out);
+		pcap_dump_close(dump);
 	}
+	if (dead)
+		pcap_close(dead);
+	fflush(stdout);
 	free(in);
 	return rc;
 }
 
 /* ---- decode ---------------------------------------------------------------------------- */
 
-static int print_msg(const uint8_t *mh, size_t len, const char *where)
+/* Where a message came from in a capture (NULL for hex input). */
+struct pkt_where {
+	size_t frame;
+	char time[40];
+	struct in6_addr src, dst;
+};
+
+static json_t *addr_str(const struct in6_addr *a)
 {
-	struct mh_msg *m = calloc(1, sizeof(*m));
+	char s[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, a, s, sizeof(s));
+	return json_string(s);
+}
+
+static int print_msg(const uint8_t *mh, size_t len, const char *where, const struct pkt_where *pw)
+{
+	struct mh_msg *m = malloc(sizeof(*m));
 	struct mh_err err = {0};
 	json_t *j;
 	char *s;
@@ -306,6 +375,12 @@ static int print_msg(const uint8_t *mh, size_t len, const char *where)
 		return -1;
 	}
 	j = mh_to_json(m);
+	if (j && pw) {
+		json_object_set_new(j, "frame", json_integer((json_int_t)pw->frame));
+		json_object_set_new(j, "time", json_string(pw->time));
+		json_object_set_new(j, "src", addr_str(&pw->src));
+		json_object_set_new(j, "dst", addr_str(&pw->dst));
+	}
 	s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	if (s)
 		puts(s);
@@ -369,7 +444,7 @@ static int cmd_decode_hex(void)
 			goto out;
 		}
 		n++;
-		if (print_msg(buf, blen, where)) {
+		if (print_msg(buf, blen, where, NULL)) {
 			rc = 1;
 			goto out;
 		}
@@ -381,12 +456,6 @@ static int cmd_decode_hex(void)
 out:
 	free(line);
 	return rc;
-}
-
-static uint32_t rd32(const uint8_t *p, bool swap)
-{
-	return swap ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
-		    : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
 /* Finds the MH in an IPv6 packet; returns its offset or -1 (not MH), -2 (malformed). */
@@ -419,74 +488,60 @@ static long find_mh(const uint8_t *p, size_t len, size_t *mhlen)
 	return -1;
 }
 
+/* Offset of the IPv6 header for a link type, or -1 when the frame is not IPv6. */
+static long l2_offset(int dlt, const uint8_t *p, size_t caplen)
+{
+	switch (dlt) {
+	case DLT_RAW:
+	case DLT_IPV6:
+		return 0;
+	case DLT_EN10MB:
+		if (caplen >= ETH_HLEN + 4 && p[12] == 0x81 && p[13] == 0x00 && p[16] == 0x86 &&
+		    p[17] == 0xdd)
+			return ETH_HLEN + 4; /* one 802.1Q tag */
+		return caplen >= ETH_HLEN && p[12] == 0x86 && p[13] == 0xdd ? ETH_HLEN : -1;
+	case DLT_LINUX_SLL:
+		return caplen >= SLL_HLEN && p[14] == 0x86 && p[15] == 0xdd ? SLL_HLEN : -1;
+	case DLT_LINUX_SLL2:
+		return caplen >= SLL2_HLEN && p[0] == 0x86 && p[1] == 0xdd ? SLL2_HLEN : -1;
+	}
+	return -1;
+}
+
 static int cmd_decode_pcap(const char *path)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	uint8_t gh[24], rec[16], *pkt = NULL;
-	uint32_t linktype, snap;
-	bool swap;
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *pc =
+	    pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	struct pcap_pkthdr *h;
+	const u_char *pkt;
 	size_t idx = 0, n = 0;
-	int rc = 1;
+	int dlt, r, rc = 1;
 
-	if (!f) {
-		fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
+	if (!pc) {
+		fprintf(stderr, PROG ": %s: not a readable pcap or pcapng file: %s\n", path, ebuf);
 		return 1;
 	}
-	if (fread(gh, sizeof(gh), 1, f) != 1) {
-		fprintf(stderr, PROG ": %s: not a pcap file (too short)\n", path);
-		goto out;
-	}
-	if (!memcmp(gh, "\xd4\xc3\xb2\xa1", 4) || !memcmp(gh, "\x4d\x3c\xb2\xa1", 4))
-		swap = false;
-	else if (!memcmp(gh, "\xa1\xb2\xc3\xd4", 4) || !memcmp(gh, "\xa1\xb2\x3c\x4d", 4))
-		swap = true;
-	else if (!memcmp(gh, "\x0a\x0d\x0d\x0a", 4)) {
+	dlt = pcap_datalink(pc);
+	if (dlt != DLT_RAW && dlt != DLT_IPV6 && dlt != DLT_EN10MB && dlt != DLT_LINUX_SLL &&
+	    dlt != DLT_LINUX_SLL2) {
 		fprintf(stderr,
-			PROG ": %s: pcapng is not supported; convert it with "
-			     "'editcap -F pcap IN OUT'\n",
-			path);
-		goto out;
-	} else {
-		fprintf(stderr, PROG ": %s: not a pcap file (bad magic)\n", path);
+			PROG ": %s: unsupported link type %s (raw IPv6, Ethernet, Linux cooked)\n",
+			path,
+			pcap_datalink_val_to_name(dlt) ? pcap_datalink_val_to_name(dlt) : "?");
 		goto out;
 	}
-	linktype = rd32(gh + 20, swap) & 0xffff;
-	snap = rd32(gh + 16, swap);
-	if (linktype != LINKTYPE_RAW && linktype != LINKTYPE_ETHERNET &&
-	    linktype != LINKTYPE_LINUX_SLL && linktype != 229 /* LINKTYPE_IPV6 */) {
-		fprintf(stderr, PROG ": %s: unsupported link type %u (raw IPv6, Ethernet, SLL)\n",
-			path, linktype);
-		goto out;
-	}
-	(void)snap;
-	pkt = malloc(262144);
-	if (!pkt)
-		goto out;
-	while (fread(rec, sizeof(rec), 1, f) == 1) {
-		uint32_t caplen = rd32(rec + 8, swap);
-		size_t l2 = 0, mhlen = 0;
-		long off;
+	while ((r = pcap_next_ex(pc, &h, &pkt)) == 1) {
+		size_t mhlen = 0, caplen = h->caplen;
+		long l2, off;
 		char where[PATH_MAX + 32]; /* "<path>: packet N", never cut */
+		struct pkt_where pw;
 
 		idx++;
-		if (caplen > 262144) {
-			fprintf(stderr, PROG ": %s: packet %zu: capture length %u too large\n",
-				path, idx, caplen);
-			goto out;
-		}
-		if (fread(pkt, 1, caplen, f) != caplen) {
-			fprintf(stderr, PROG ": %s: packet %zu truncated\n", path, idx);
-			goto out;
-		}
-		if (linktype == LINKTYPE_ETHERNET)
-			l2 = ETH_HLEN;
-		else if (linktype == LINKTYPE_LINUX_SLL)
-			l2 = 16;
-		if (caplen < l2)
+		l2 = l2_offset(dlt, pkt, caplen);
+		if (l2 < 0)
 			continue;
-		if (l2 && (pkt[l2 - 2] != 0x86 || pkt[l2 - 1] != 0xdd))
-			continue;
-		off = find_mh(pkt + l2, caplen - l2, &mhlen);
+		off = find_mh(pkt + l2, caplen - (size_t)l2, &mhlen);
 		snprintf(where, sizeof(where), "%s: packet %zu", path, idx);
 		if (off == -2) {
 			fprintf(stderr, PROG ": %s: malformed IPv6 packet\n", where);
@@ -495,17 +550,19 @@ static int cmd_decode_pcap(const char *path)
 		if (off < 0)
 			continue;
 		n++;
-		{
-			const uint8_t *ip = pkt + l2;
-			uint16_t c =
-			    mh_checksum((const struct in6_addr *)(ip + 8),
-					(const struct in6_addr *)(ip + 24), ip + off, mhlen);
-
-			if (c != 0)
-				fprintf(stderr, PROG ": %s: warning: wrong MH checksum\n", where);
-		}
-		if (print_msg(pkt + l2 + off, mhlen, where))
+		pw.frame = idx;
+		snprintf(pw.time, sizeof(pw.time), "%lld.%09ld", (long long)h->ts.tv_sec,
+			 (long)h->ts.tv_usec);
+		memcpy(&pw.src, pkt + l2 + 8, 16);
+		memcpy(&pw.dst, pkt + l2 + 24, 16);
+		if (mh_checksum(&pw.src, &pw.dst, pkt + l2 + off, mhlen) != 0)
+			fprintf(stderr, PROG ": %s: warning: wrong MH checksum\n", where);
+		if (print_msg(pkt + l2 + off, mhlen, where, &pw))
 			goto out;
+	}
+	if (r == PCAP_ERROR) {
+		fprintf(stderr, PROG ": %s: packet %zu: %s\n", path, idx + 1, pcap_geterr(pc));
+		goto out;
 	}
 	if (!n) {
 		fprintf(stderr, PROG ": %s: no Mobility Header messages\n", path);
@@ -513,9 +570,7 @@ static int cmd_decode_pcap(const char *path)
 	}
 	rc = 0;
 out:
-	free(pkt);
-	if (f != stdin)
-		fclose(f);
+	pcap_close(pc);
 	return rc;
 }
 
@@ -524,10 +579,15 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-	    {"hex", no_argument, NULL, 'x'},	       {"pcap", required_argument, NULL, 'p'},
-	    {"src", required_argument, NULL, 's'},     {"dst", required_argument, NULL, 'd'},
-	    {"fm-type", required_argument, NULL, 'f'}, {"ethernet", no_argument, NULL, 'e'},
-	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
+	    {"hex", no_argument, NULL, 'x'},
+	    {"pcap", required_argument, NULL, 'p'},
+	    {"src", required_argument, NULL, 's'},
+	    {"dst", required_argument, NULL, 'd'},
+	    {"fm-type", required_argument, NULL, 'f'},
+	    {"ethernet", no_argument, NULL, 'e'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct opts o = {0};
 	const char *cmd;
@@ -539,6 +599,10 @@ int main(int argc, char **argv)
 		fputs(help_text, stdout);
 		return 0;
 	}
+	if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
+		printf(PROG " %s\n", FLOWMOB_VERSION);
+		return 0;
+	}
 	if (argc < 2)
 		usage_err("%s", "missing command (encode or decode)");
 	cmd = argv[1];
@@ -548,7 +612,7 @@ int main(int argc, char **argv)
 	inet_pton(AF_INET6, "fd00:11::1", &o.dst);
 	optind = 2;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'x':
 			o.hex = true;
@@ -582,6 +646,9 @@ int main(int argc, char **argv)
 		case 'h':
 			fputs(usage_text, stdout);
 			fputs(help_text, stdout);
+			return 0;
+		case 'V':
+			printf(PROG " %s\n", FLOWMOB_VERSION);
 			return 0;
 		case ':':
 			usage_err("option '%s' needs an argument", argv[optind - 1]);

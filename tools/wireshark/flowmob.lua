@@ -26,9 +26,9 @@ local OPT_FLOW_SUMMARY = 44
 local OPT_FLOW_ID = 45
 local SUB_PAD1, SUB_PADN, SUB_BIDREF, SUB_TS = 0, 1, 2, 3
 local TS_FMT_IPV4, TS_FMT_IPV6 = 1, 2
--- RFC 6088 flow label fields: 20-bit value carried in this many octets,
--- right-aligned. The one place to correct if the layout turns out otherwise.
-local FLOW_LABEL_OCTETS = 3
+-- RFC 6088 section 3.2 (Figure 2): each flow label field is 32 bits, the 20-bit
+-- label right-aligned (the upper 12 bits are not part of it).
+local FLOW_LABEL_OCTETS = 4
 
 local band = bit32.band
 
@@ -93,15 +93,19 @@ field("fma.reserved", ProtoField.uint8, "Reserved", base.HEX, nil, 0x7f)
 field("fma.status", ProtoField.uint8, "Status", base.DEC, vs_fma_status)
 field("fma.lifetime", ProtoField.uint16, "Lifetime (seconds, 65535 = infinity)", base.DEC)
 
+-- RFC 7077 section 4.1 (Figure 3): Sequence #(16) | Notification Reason(16) |
+-- A D + 14 reserved bits | options at 12
 field("upn.seq", ProtoField.uint16, "Sequence number", base.DEC)
-field("upn.reason", ProtoField.uint8, "Notification Reason", base.DEC, vs_upn_reason)
-field("upn.flags", ProtoField.uint8, "Flags", base.HEX)
-field("upn.a", ProtoField.bool, "Acknowledgement requested (A)", 8, nil, 0x80)
-field("upn.reserved", ProtoField.uint8, "Reserved", base.HEX, nil, 0x7f)
+field("upn.reason", ProtoField.uint16, "Notification Reason", base.DEC, vs_upn_reason)
+field("upn.flags", ProtoField.uint16, "Flags", base.HEX)
+field("upn.a", ProtoField.bool, "Acknowledgement requested (A)", 16, nil, 0x8000)
+field("upn.d", ProtoField.bool, "Retransmission (D)", 16, nil, 0x4000)
+field("upn.reserved", ProtoField.uint16, "Reserved", base.HEX, nil, 0x3fff)
 
+-- RFC 7077 section 4.2 (Figure 4): Sequence #(16) | Status(8) | Reserved(24) | options at 12
 field("upa.seq", ProtoField.uint16, "Sequence number", base.DEC)
 field("upa.status", ProtoField.uint8, "Status", base.DEC, vs_upa_status)
-field("upa.reserved", ProtoField.uint8, "Reserved", base.HEX)
+field("upa.reserved", ProtoField.uint24, "Reserved", base.HEX)
 
 field("opt.type", ProtoField.uint8, "Option type", base.DEC, vs_opt)
 field("opt.len", ProtoField.uint8, "Option length", base.DEC)
@@ -168,11 +172,11 @@ local function ts_fields(prefix, list, flagbits)
 		local key = prefix .. "." .. name .. "." .. which
 		if name:find("addr") then
 			field(key, size == 16 and ProtoField.ipv6 or ProtoField.ipv4, label)
+		elseif name == "flow_label" then
+			-- flow label: 20-bit value right-aligned in the 32-bit field
+			field(key, ProtoField.uint32, label, base.DEC, nil, 0x000fffff)
 		elseif size == 4 then
 			field(key, ProtoField.uint32, label, base.DEC)
-		elseif size == 3 then
-			-- flow label: 20-bit value right-aligned in the field
-			field(key, ProtoField.uint24, label, base.DEC, nil, 0x0fffff)
 		elseif size == 2 then
 			field(key, ProtoField.uint16, label, base.DEC)
 		else
@@ -193,8 +197,9 @@ local ef = {
 	checksum = ProtoExpert.new("flowmob.bad_checksum", "Bad Mobility Header checksum", expert.group.CHECKSUM, expert.severity.ERROR),
 	end_only = ProtoExpert.new("flowmob.ts.end_without_start", "End value without its start value", expert.group.PROTOCOL, expert.severity.WARN),
 	ts_format = ProtoExpert.new("flowmob.ts.unknown_format", "Unknown traffic selector format", expert.group.UNDECODED, expert.severity.NOTE),
+	malformed = ProtoExpert.new("flowmob.malformed", "Malformed Mobility Header message", expert.group.MALFORMED, expert.severity.ERROR),
 }
-p.experts = { ef.truncated, ef.badlen, ef.checksum, ef.end_only, ef.ts_format }
+p.experts = { ef.truncated, ef.badlen, ef.checksum, ef.end_only, ef.ts_format, ef.malformed }
 
 local f_ipv6_src = Field.new("ipv6.src")
 local f_ipv6_dst = Field.new("ipv6.dst")
@@ -429,9 +434,14 @@ local function dissect_options(tvb, off, stop, tree, pinfo)
 				local ot = tree:add(f["pad"], tvb(off, 2 + len))
 				ot:set_text(string.format("PadN (%d octets)", len + 2))
 			elseif mip6_opts:get_dissector(t) then
-				-- a standard option: the built-in mip6 option dissector decodes it
+				-- a standard option: the built-in mip6 option dissector decodes it; a
+				-- malformed one becomes expert info, never a Lua error
 				local ot = item(tree, "option", tvb(off, 2 + len), (vs_opt[t] or ("Option " .. t)))
-				mip6_opts:try(t, otvb, pinfo, ot)
+				local ok = pcall(function() mip6_opts:try(t, otvb, pinfo, ot) end)
+				if not ok then
+					ot:add_proto_expert_info(ef.malformed, string.format(
+						"option %d malformed (the built-in mip6 option dissector failed)", t))
+				end
 			else
 				local ot = item(tree, "option", tvb(off, 2 + len), "Unknown option " .. t)
 				ot:add(f["opt.type"], tvb(off, 1))
@@ -509,20 +519,22 @@ local function dissect_mine(tvb, pinfo, tree, mhtype)
 
 	local name, info, body
 	if mhtype == MH_UPN then
-		if mhlen < 10 then
+		if mhlen < 12 then
 			t:add_proto_expert_info(ef.truncated, "UPN shorter than its fixed part")
 			return tvb:len()
 		end
 		name = "UPN"
-		info = string.format("Update Notification (UPN) seq=%d reason=%d", tvb(6, 2):uint(), tvb(8, 1):uint())
+		info = string.format("Update Notification (UPN) seq=%d reason=%d", tvb(6, 2):uint(), tvb(8, 2):uint())
 		t:add(f["upn.seq"], tvb(6, 2))
-		t:add(f["upn.reason"], tvb(8, 1))
-		local ft = t:add(f["upn.flags"], tvb(9, 1))
-		ft:add(f["upn.a"], tvb(9, 1))
-		ft:add(f["upn.reserved"], tvb(9, 1))
-		body = 10
+		t:add(f["upn.reason"], tvb(8, 2))
+		local ft = t:add(f["upn.flags"], tvb(10, 2))
+		ft:add(f["upn.a"], tvb(10, 2))
+		ft:add(f["upn.d"], tvb(10, 2))
+		ft:add(f["upn.reserved"], tvb(10, 2))
+		if band(tvb(10, 2):uint(), 0x4000) ~= 0 then info = info .. " retransmission" end
+		body = 12
 	elseif mhtype == MH_UPA then
-		if mhlen < 10 then
+		if mhlen < 12 then
 			t:add_proto_expert_info(ef.truncated, "UPA shorter than its fixed part")
 			return tvb:len()
 		end
@@ -530,8 +542,8 @@ local function dissect_mine(tvb, pinfo, tree, mhtype)
 		info = string.format("Update Notification Acknowledgement (UPA) seq=%d status=%d", tvb(6, 2):uint(), tvb(8, 1):uint())
 		t:add(f["upa.seq"], tvb(6, 2))
 		t:add(f["upa.status"], tvb(8, 1))
-		t:add(f["upa.reserved"], tvb(9, 1))
-		body = 10
+		t:add(f["upa.reserved"], tvb(9, 3))
+		body = 12
 	else
 		if mhlen < 12 then
 			t:add_proto_expert_info(ef.truncated, "FMI/FMA shorter than its fixed part")
@@ -572,15 +584,32 @@ local function dissect_mine(tvb, pinfo, tree, mhtype)
 	return tvb:len()
 end
 
+-- A malformed message never raises a Lua error (which would stop the dissection
+-- with "Dissector_call: Malformed frame"): it gets expert info on a flowmob item
+-- and the rest of the capture decodes.
+local function malformed(tvb, pinfo, tree, who)
+	local t = tree:add(p, tvb(0, tvb:len()))
+	local mhtype = tvb:len() >= 3 and tvb(2, 1):uint() or -1
+	t:add_proto_expert_info(ef.malformed, string.format(
+		"Malformed Mobility Header (MH type %d): %s", mhtype, who))
+	pinfo.cols.protocol = "MIPv6"
+	return tvb:len()
+end
+
 function p.dissector(tvb, pinfo, tree)
 	if tvb:len() >= 8 then
 		local mhtype = tvb(2, 1):uint()
 		if mhtype == p.prefs.fm_type or mhtype == MH_UPN or mhtype == MH_UPA then
-			return dissect_mine(tvb, pinfo, tree, mhtype)
+			local ok, r = pcall(dissect_mine, tvb, pinfo, tree, mhtype)
+			if ok then return r end
+			return malformed(tvb, pinfo, tree, "a field crosses the end of the message")
 		end
 	end
 	if mip6_handle then
-		return mip6_handle:call(tvb, pinfo, tree)
+		-- the built-in dissector throws on a malformed PBU, BRI ...: catch it
+		local ok, r = pcall(function() return mip6_handle:call(tvb, pinfo, tree) end)
+		if ok then return r end
+		return malformed(tvb, pinfo, tree, "the built-in mip6 dissector found it malformed")
 	end
 	return 0
 end
