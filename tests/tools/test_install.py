@@ -59,15 +59,16 @@ def test_man_page_renders(man, page):
 
 
 def test_help_names_pages_and_version_has_libbpf():
-    for b in (FMD, CTL):
+    for b in (FMD, CTL, os.path.join(BUILD, "flowmob-mh")):
         r = subprocess.run([b, "--help"], capture_output=True, text=True)
         assert r.returncode == 0
         for ref in ("flowmobd(8)" if b == CTL else "flowmobctl(8)", "flowmob.yaml(5)",
-                    "flowmob-mh(1)"):
+                    "flowmob-mh(1)" if b != CTL else "flowmobd(8)"):
             assert ref in r.stdout, (b, ref)
         r = subprocess.run([b, "--version"], capture_output=True, text=True)
         assert r.returncode == 0
-        assert re.fullmatch(r"flowmob(d|ctl) \d+\.\d+\.\d+ \(libbpf \d+\.\d+\)\n", r.stdout), \
+        assert re.fullmatch(r"flowmob(d|ctl|-mh) \d+\.\d+\.\d+ \(libbpf \d+\.\d+\)\n",
+                            r.stdout), \
             r.stdout
 
 
