@@ -5,6 +5,7 @@ arrives only once the control socket answers; with WATCHDOG_USEC set, WATCHDOG=1
 comes from the event loop at half that period; SIGHUP gives RELOADING=1 then
 READY=1; SIGTERM gives STOPPING=1. Without NOTIFY_SOCKET the other e2e tests
 run it as before."""
+import json
 import os
 import signal
 import socket
@@ -107,7 +108,9 @@ def test_notify_ready_watchdog_reload_stop(daemon):
 
 
 def test_no_notify_socket_no_watchdog(daemon):
-    """Without systemd nothing is sent and no watchdog timer runs."""
+    """Without systemd nothing is sent and no watchdog timer runs. The real
+    daemon's version reply names its role and instance, so flowmobctl says when a
+    command belongs to the other role; top samples it."""
     d, n = daemon
     env = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC")}
     d.bg = nslib.Bg(None, [FLOWMOBD, "-c", d.cfg], log=str(d.tmp / "lma-plain.out"), env=env)
@@ -115,5 +118,17 @@ def test_no_notify_socket_no_watchdog(daemon):
     assert d.bg.alive(), d.bg.output()
     time.sleep(0.5)
     assert n.msgs == [] and "watchdog" not in d.bg.output()
+    v = d.ctl("version")
+    assert v["role"] == "lma" and v["instance"] == d.inst
+    p = subprocess.run([FLOWMOBCTL, "-s", d.sock, "mag-bindings"], capture_output=True,
+                       text=True, timeout=10)
+    assert p.returncode == 1
+    assert p.stderr.strip() == (f"flowmobctl: 'mag-bindings' is a MAG command; this socket "
+                                f"belongs to LMA {d.inst}")
+    p = subprocess.run([FLOWMOBCTL, "-s", d.sock, "-j", "top", "-n", "0.2", "--count", "1"],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 0, p.stderr
+    sample = json.loads(p.stdout)
+    assert sample["role"] == "lma" and sample["mags"] == [] and "signaling" in sample
     d.bg.proc.send_signal(signal.SIGTERM)
     assert d.bg.proc.wait(timeout=10) == 0
