@@ -26,6 +26,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "daemon/anchor.h"
 #include "daemon/config.h"
 #include "core/ctl.h"
 #include "daemon/daemon.h"
@@ -111,6 +112,7 @@ struct app {
 	const struct fm_role_ops *ops;
 	ev_signal sig_term, sig_int, sig_hup;
 	struct fm_metrics *metrics;
+	struct fm_anchor *anchor;
 	bool stopping;
 };
 
@@ -313,6 +315,11 @@ static int do_cleanup(const struct fm_config *cfg)
 		pr_err("cleanup: data plane of %s: %s", cfg->instance, strerror(-r));
 		ret = 1;
 	}
+	r = fm_anchor_cleanup(cfg);
+	if (r) {
+		pr_err("cleanup: routes in table %u: %s", cfg->routes.table, strerror(-r));
+		ret = 1;
+	}
 	r = fm_state_remove_all(cfg->state_dir);
 	if (r) {
 		pr_err("cleanup: state directory %s: %s", cfg->state_dir, strerror(-r));
@@ -349,6 +356,7 @@ static void keep_restart_only(const struct fm_config *cur, struct fm_config *nex
 	KEEP(netns, "netns");
 	KEEP(state_dir, "state-dir");
 	KEEP(metrics, "metrics");
+	KEEP(routes, "routes");
 	if (cur->role == FM_ROLE_LMA) {
 		KEEP(lma.address, "lma.address");
 		if (next->lma.n_core != cur->lma.n_core ||
@@ -593,6 +601,8 @@ int main(int argc, char **argv)
 					   cfg->instance));
 	if (cfg->metrics.listen[0] && start_metrics(&a))
 		goto out_role;
+	if (fm_anchor_start(loop, a.d.ctl, cfg, &a.anchor))
+		goto out_role;
 	/* the control socket appears only now: its presence means "ready" */
 	if (fm_ctl_publish(a.d.ctl))
 		goto out_role;
@@ -612,6 +622,7 @@ int main(int argc, char **argv)
 	fm_service_stop(loop);
 	pr_info("stopped");
 out_role:
+	fm_anchor_stop(a.anchor); /* the routes stay: a restart goes on announcing */
 	fm_metrics_stop(a.metrics);
 	if (a.ops->stop)
 		a.ops->stop(&a.d);

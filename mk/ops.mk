@@ -9,8 +9,8 @@
 # The BPF objects are not installed: flowmobd embeds them (bpftool skeletons).
 
 # libsystemd: sd_notify and the journal (core/service.c, core/log.c); libmicrohttpd:
-# the metrics endpoint (core/metrics.c).
-LDLIBS      += -lsystemd -lmicrohttpd
+# the metrics endpoint (core/metrics.c); libmnl: anchored-prefix routes (dp/routes.c).
+LDLIBS      += -lsystemd -lmicrohttpd -lmnl
 
 PREFIX      ?= /usr/local
 DESTDIR     ?=

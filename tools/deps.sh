@@ -12,7 +12,7 @@ PKGS=(
   libev-dev libcyaml-dev libjansson-dev libcmocka-dev libpcap-dev
   iproute2 ethtool nftables procps
   python3-pytest python3-scapy tshark
-  go-md2man libsystemd-dev libmicrohttpd-dev prometheus
+  go-md2man libsystemd-dev libmicrohttpd-dev libmnl-dev prometheus bird2
 )
 [ $# -gt 0 ] && PKGS=("$@")
 

@@ -72,6 +72,8 @@ struct fm_ctl {
 	int n_clients;
 	struct ctl_client *busy; /* the client whose request is being handled */
 	json_t *info;		 /* fm_ctl_set_info: added to the "version" reply */
+	fm_ctl_event_hook hook;
+	void *hook_ctx;
 };
 
 static void client_free(struct ctl_client *c)
@@ -583,6 +585,14 @@ int fm_ctl_publish(struct fm_ctl *ctl)
 	return 0;
 }
 
+void fm_ctl_set_event_hook(struct fm_ctl *ctl, fm_ctl_event_hook fn, void *ctx)
+{
+	if (!ctl)
+		return;
+	ctl->hook = fn;
+	ctl->hook_ctx = ctx;
+}
+
 void fm_ctl_set_info(struct fm_ctl *ctl, json_t *info)
 {
 	if (!ctl) {
@@ -666,6 +676,8 @@ void fm_ctl_event(struct fm_ctl *ctl, const char *event, json_t *fields)
 	}
 	json_decref(fields);
 	pr_debug("ctl: event %s", event);
+	if (ctl->hook)
+		ctl->hook(ctl->hook_ctx, event ? event : "unknown", obj);
 	s = json_dumps(obj, JSON_COMPACT);
 	json_decref(obj);
 	if (!s)

@@ -36,6 +36,11 @@ json_t *fm_ctl_call(struct fm_ctl *ctl, const char *cmd, char *err, size_t errle
  * (flowmobctl names the role of a socket with them); steals the reference. */
 void fm_ctl_set_info(struct fm_ctl *ctl, json_t *info);
 
+/* In-process observer of every event (after the monitors got it); fields are
+ * borrowed. One hook; NULL removes it. */
+typedef void (*fm_ctl_event_hook)(void *ctx, const char *event, const json_t *fields);
+void fm_ctl_set_event_hook(struct fm_ctl *ctl, fm_ctl_event_hook fn, void *ctx);
+
 /* Publish an event to every monitor connection; steals the reference to fields. */
 void fm_ctl_event(struct fm_ctl *ctl, const char *event, json_t *fields);
 

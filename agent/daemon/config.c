@@ -138,6 +138,12 @@ struct raw_metrics {
 	int per_flow; /* 0 absent, 1 true, 2 false */
 };
 
+struct raw_routes {
+	unsigned table;
+	unsigned *proto;
+	int home_prefixes; /* 0 absent, 1 true, 2 false */
+};
+
 struct raw_config {
 	char *instance;
 	int role;
@@ -149,6 +155,7 @@ struct raw_config {
 	struct raw_lma *lma;
 	struct raw_mag *mag;
 	struct raw_metrics *metrics;
+	struct raw_routes *routes;
 };
 
 /* ---- schema ---------------------------------------------------------------- */
@@ -295,6 +302,13 @@ static const cyaml_schema_field_t metrics_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t routes_fields[] = {
+    CYAML_FIELD_UINT("table", CYAML_FLAG_DEFAULT, struct raw_routes, table),
+    UINT_PTR("proto", struct raw_routes, proto),
+    ENUM_F("home-prefixes", OPT, struct raw_routes, home_prefixes, bool_strv),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t top_fields[] = {
     STR_PTR("instance", 0, struct raw_config, instance),
     ENUM_F("role", 0, struct raw_config, role, role_strv),
@@ -307,6 +321,7 @@ static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_MAPPING_PTR("lma", OPT | PTR, struct raw_config, lma, lma_fields),
     CYAML_FIELD_MAPPING_PTR("mag", OPT | PTR, struct raw_config, mag, mag_fields),
     CYAML_FIELD_MAPPING_PTR("metrics", OPT | PTR, struct raw_config, metrics, metrics_fields),
+    CYAML_FIELD_MAPPING_PTR("routes", OPT | PTR, struct raw_config, routes, routes_fields),
     CYAML_FIELD_END};
 
 static const cyaml_schema_value_t top_schema = {
@@ -1143,6 +1158,25 @@ static int load_top(struct vctx *v, const struct raw_config *r, struct fm_config
 			return verr(v, "metrics.listen", "%s", e);
 		strcpy(c->metrics.listen, r->metrics->listen);
 		c->metrics.per_flow = r->metrics->per_flow == 1;
+	}
+
+	if (r->routes) {
+		const struct raw_routes *rr = r->routes;
+
+		if (c->role != FM_ROLE_LMA)
+			return verr(v, "routes",
+				    "only for role lma (it announces the LMA's prefixes)");
+		if (!rr->table || rr->table == 253 || rr->table == 254 || rr->table == 255)
+			return verr(v, "routes.table",
+				    "%u is not a table for flowmob's routes (1-4294967295, not 253 "
+				    "default, 254 main, 255 local)",
+				    rr->table);
+		if (rr->proto && (*rr->proto < 1 || *rr->proto > 255))
+			return verr(v, "routes.proto", "%u is not a route protocol (1-255)",
+				    *rr->proto);
+		c->routes.table = rr->table;
+		c->routes.proto = rr->proto ? (uint8_t)*rr->proto : FM_ROUTES_PROTO;
+		c->routes.home_prefixes = rr->home_prefixes != 2;
 	}
 
 	if (c->role == FM_ROLE_LMA) {

@@ -143,6 +143,14 @@ struct fm_cfg_metrics {
 	bool per_flow;
 };
 
+/* routes: anchored prefixes as kernel routes (dp/routes.h); table 0: off. LMA only. */
+struct fm_cfg_routes {
+	uint32_t table;
+	uint8_t proto;	    /* default FM_ROUTES_PROTO */
+	bool home_prefixes; /* also one route per home network prefix in use (default) */
+};
+#define FM_ROUTES_PROTO 200
+
 struct fm_config {
 	char instance[64];
 	enum fm_role role;
@@ -154,6 +162,7 @@ struct fm_config {
 	struct fm_cfg_lma lma;	  /* role: lma */
 	struct fm_cfg_mag mag;	  /* role: mag */
 	struct fm_cfg_metrics metrics;
+	struct fm_cfg_routes routes;
 };
 
 /* Load and validate; returns 0, or -1 with a message naming the key in err. */

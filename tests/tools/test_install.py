@@ -174,12 +174,22 @@ def test_journal_entries_have_fields(tmp_path):
     ('metrics: {per-flow: true}', False),
     ('metrics: {listen: "[::1]:9460", per-flow: maybe}', False),
     ('metrics: {listen: "[::1]:9460", bogus: 1}', False),
+    ("routes: {table: 100}", True),
+    ("routes: {table: 4000, proto: 12, home-prefixes: false}", True),
+    ("routes: {table: 254}", False),
+    ("routes: {table: 0}", False),
+    ("routes: {proto: 12}", False),
+    ("routes: {table: 100, proto: 256}", False),
+    ("routes: {table: 100}", "mag"),
 ])
-def test_metrics_config(tmp_path, block, ok):
-    base = open(os.path.join(ROOT, "docs", "examples", "lma.yaml")).read()
+def test_metrics_and_routes_config(tmp_path, block, ok):
+    role = "lma"
+    if ok == "mag":  # routes: is for an LMA only
+        role, ok = "mag1", False
+    base = open(os.path.join(ROOT, "docs", "examples", role + ".yaml")).read()
     cfg = tmp_path / "lma.yaml"
     cfg.write_text(base + block + "\n")
     r = subprocess.run([FMD, "-c", str(cfg), "--check"], capture_output=True, text=True)
     assert (r.returncode == 0) == ok, r.stderr
     if not ok:
-        assert r.returncode == 1 and "metrics" in r.stderr, r.stderr
+        assert r.returncode == 1 and block.split(":")[0] in r.stderr, r.stderr
