@@ -7,14 +7,15 @@
  *   every map by name under <bpffs>/flowmob/<instance>/<layout>/ (an existing pin
  *   is reused: a restart keeps forwarding state), loads the role's XDP and TC
  *   programs and attaches one to each interface in that interface's mode
- *   (core_modes/access_modes, else mode) through netlink (XDP, replacing our own
- *   earlier program atomically) or a TC filter with BPF_TC_F_REPLACE; both
- *   outlive us. Our attachment of another mode on the interface is removed.
+ *   (core_modes/access_modes, else mode) as a BPF link (XDP native or generic, or
+ *   tcx) pinned next to the maps: the pins outlive us and are the only record of
+ *   what is ours. A restart swaps the new program into the pinned links; our link
+ *   of another mode on the interface, or on an interface no longer listed, goes.
  * - typed calls translate prefixes, bindings, peers and RFC 6088 selectors into
  *   map entries. Rule sets are compiled, deduplicated by content (MNs sharing a
  *   placement policy share one rule set) and switched per MN with the two-slot
  *   scheme: write the inactive slot, then one 8-byte {slot, epoch} store.
- * - fm_dp_cleanup(): detaches our programs from the named interfaces and unpins.
+ * - fm_dp_cleanup(): detaches every pinned link of the instance and unpins.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -45,9 +46,6 @@
 #include "fm_dp_maps.h"
 #include "fm_stats.h"
 #include "flowmob.skel.h"
-
-#define FM_TC_HANDLE 0xf10b
-#define FM_TC_PRIO   0xf10b
 
 #define DEF_MAX_MNS	 65536
 #define DEF_MAX_RULESETS 1024
@@ -161,6 +159,18 @@ static int pin_dir_of(const struct fm_dp_opts *o, char *buf, size_t len)
 	return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
 }
 
+/* Remove the pin directory and, when empty, its parents up to <bpffs>/flowmob. */
+static void rmdir_up(const struct fm_dp_opts *o, const char *dir)
+{
+	char path[PATH_MAX];
+
+	rmdir(dir);
+	snprintf(path, sizeof(path), "%s/flowmob/%s", bpffs_root(o), o->instance);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/flowmob", bpffs_root(o));
+	rmdir(path); /* only when empty */
+}
+
 static int iface_index(const char *name)
 {
 	unsigned int idx = if_nametoindex(name);
@@ -212,113 +222,209 @@ int fm_dp_prog_fd(struct fm_dp *dp, bool tc)
 	return bpf_program__fd(role_prog(dp->skel, dp->role, tc));
 }
 
-static bool libbpf_quiet; /* during probing calls whose failure is expected */
+/* ---- attach / detach ------------------------------------------------------------- *
+ * Every attachment is a BPF link (XDP: BPF_XDP with the native or generic mode flag;
+ * TC: a tcx ingress link, Linux 6.6+) pinned in the instance's pin directory as
+ * link_<kind>_<ifname>. The pin is the ownership record: what the kernel holds there
+ * is ours, nothing else is (no program names are compared). A restart swaps the new
+ * program into the pinned link (BPF_LINK_UPDATE, atomic); cleanup detaches every
+ * pinned link. */
 
-/* ---- attach / detach ------------------------------------------------------------- */
+/* enum bpf_attach_type / bpf_link_type values of Linux 6.6 (tcx) that the 6.1 uapi
+ * headers of Debian 12 do not have; libbpf 1.1's bpf_link_create passes them through. */
+#define FM_BPF_TCX_INGRESS   46
+#define FM_BPF_LINK_TYPE_TCX 11
 
-/* Name of the program with this id, "" when unknown. */
-static void prog_name_by_id(uint32_t id, char *name, size_t len)
+enum lk_kind { LK_XDP, LK_XDP_GENERIC, LK_TC, LK_N };
+static const char *const lk_tag[LK_N] = {"xdp", "xdpgeneric", "tc"};
+#define LINK_PIN_PREFIX "link_"
+
+static enum lk_kind kind_of(enum fm_dp_mode m)
 {
-	struct bpf_prog_info info = {};
-	uint32_t ilen = sizeof(info);
+	return m == FM_DP_MODE_TC ? LK_TC : m == FM_DP_MODE_XDP_GENERIC ? LK_XDP_GENERIC : LK_XDP;
+}
+
+static int link_pin_path(const char *dir, enum lk_kind k, const char *ifname, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/" LINK_PIN_PREFIX "%s_%s", dir, lk_tag[k], ifname);
+
+	return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
+}
+
+/* The interface name of a link pin's file name, NULL when it is not one. */
+static const char *link_pin_ifname(const char *fname)
+{
+	const char *p;
+
+	if (strncmp(fname, LINK_PIN_PREFIX, strlen(LINK_PIN_PREFIX)))
+		return NULL;
+	p = strchr(fname + strlen(LINK_PIN_PREFIX), '_');
+	return p && p[1] ? p + 1 : NULL;
+}
+
+/* Detach the pinned link (whoever else may hold it) and remove the pin. */
+static void link_remove(const char *path)
+{
+	int fd = bpf_obj_get(path);
+
+	if (fd >= 0) {
+		bpf_link_detach(fd);
+		close(fd);
+	}
+	if (unlink(path) && errno != ENOENT)
+		pr_warn("dataplane: unpin %s: %s", path, strerror(errno));
+}
+
+/* The pinned link at path when it is still attached to ifindex (its fd, and its
+ * program's id); a pin whose link lost its interface is removed. -ENOENT: none. */
+static int link_open_pinned(const char *path, int ifindex, uint32_t *prog_id)
+{
+	struct bpf_link_info info = {};
+	uint32_t len = sizeof(info);
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return -ENOENT;
+	/* xdp.ifindex and tcx.ifindex are the same first word of the union */
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    (info.type != BPF_LINK_TYPE_XDP && info.type != FM_BPF_LINK_TYPE_TCX) ||
+	    info.xdp.ifindex != (uint32_t)ifindex) {
+		close(fd);
+		link_remove(path);
+		return -ENOENT;
+	}
+	*prog_id = info.prog_id;
+	return fd;
+}
+
+static int link_create(enum lk_kind k, int prog_fd, int ifindex)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lo);
+	enum bpf_attach_type at = BPF_XDP;
 	int fd;
 
-	name[0] = 0;
-	fd = bpf_prog_get_fd_by_id(id);
-	if (fd < 0)
+	if (k == LK_XDP)
+		lo.flags = XDP_FLAGS_DRV_MODE;
+	else if (k == LK_XDP_GENERIC)
+		lo.flags = XDP_FLAGS_SKB_MODE;
+	else
+		at = (enum bpf_attach_type)FM_BPF_TCX_INGRESS;
+	fd = bpf_link_create(prog_fd, ifindex, at, &lo);
+	return fd < 0 ? (errno ? -errno : fd) : fd;
+}
+
+/* What attaching one interface did, to undo it when a later one fails. */
+struct attach_undo {
+	int link_fd;	 /* -1: nothing to undo */
+	int old_prog_fd; /* updated link: the program it ran before, else -1 */
+	char path[PATH_MAX + 64];
+};
+
+static void undo_one(struct attach_undo *u, bool rollback)
+{
+	if (u->link_fd < 0)
 		return;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &ilen))
-		snprintf(name, len, "%s", info.name);
-	close(fd);
-}
-
-static bool ours(const char *name)
-{
-	return !strncmp(name, "fm_lma_", 7) || !strncmp(name, "fm_mag_", 7);
-}
-
-static int xdp_detach_ours(int ifindex, uint32_t mode_flag)
-{
-	struct bpf_xdp_query_opts q = {.sz = sizeof(q)};
-	char name[BPF_OBJ_NAME_LEN];
-	uint32_t id;
-
-	if (bpf_xdp_query(ifindex, 0, &q))
-		return 0;
-	id = mode_flag == XDP_FLAGS_SKB_MODE ? q.skb_prog_id : q.drv_prog_id;
-	if (!id)
-		return 0;
-	prog_name_by_id(id, name, sizeof(name));
-	if (!ours(name))
-		return 0;
-	return bpf_xdp_detach(ifindex, mode_flag, NULL);
-}
-
-static int attach_xdp(int ifindex, const char *ifname, int prog_fd, bool generic)
-{
-	uint32_t mode = generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-	uint32_t other = generic ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
-	struct bpf_xdp_query_opts q = {.sz = sizeof(q)};
-	char name[BPF_OBJ_NAME_LEN] = "";
-	uint32_t cur = 0;
-	int old_fd = -1, rc;
-
-	xdp_detach_ours(ifindex, other);
-	if (!bpf_xdp_query(ifindex, 0, &q))
-		cur = generic ? q.skb_prog_id : q.drv_prog_id;
-	if (cur) {
-		prog_name_by_id(cur, name, sizeof(name));
-		if (!ours(name)) {
-			pr_err("dataplane: %s already runs XDP program %u (%s), not ours", ifname,
-			       cur, name);
-			return -EBUSY;
-		}
-		old_fd = bpf_prog_get_fd_by_id(cur);
+	if (rollback && u->old_prog_fd >= 0) {
+		if (bpf_link_update(u->link_fd, u->old_prog_fd, NULL))
+			pr_warn("dataplane: %s: cannot restore the earlier program", u->path);
+	} else if (rollback) {
+		bpf_link_detach(u->link_fd);
+		unlink(u->path);
 	}
-	if (old_fd >= 0) {
-		LIBBPF_OPTS(bpf_xdp_attach_opts, ao, .old_prog_fd = old_fd);
+	if (u->old_prog_fd >= 0)
+		close(u->old_prog_fd);
+	close(u->link_fd);
+	u->link_fd = u->old_prog_fd = -1;
+}
 
-		rc = bpf_xdp_attach(ifindex, prog_fd, mode | XDP_FLAGS_REPLACE, &ao);
-		close(old_fd);
-	} else {
-		rc = bpf_xdp_attach(ifindex, prog_fd, mode | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+/* Attach prog_fd to ifindex as a link of kind k: the pinned link of an earlier run gets
+ * the new program (atomic swap); otherwise a new link is created and pinned. Our links
+ * of the other kinds on this interface (an earlier run's other mode) go first: they
+ * would see the packets before (XDP) or as well (TC), and native and generic XDP
+ * exclude each other. */
+static int attach_one(const char *dir, const char *ifname, int ifindex, enum lk_kind k, int prog_fd,
+		      struct attach_undo *u)
+{
+	char other[PATH_MAX + 64];
+	uint32_t old_id = 0;
+	int fd, rc;
+
+	u->link_fd = u->old_prog_fd = -1;
+	for (int o = 0; o < LK_N; o++) {
+		if (o == (int)k)
+			continue;
+		rc = link_pin_path(dir, (enum lk_kind)o, ifname, other, sizeof(other));
+		if (rc)
+			return rc;
+		if (!access(other, F_OK))
+			link_remove(other);
 	}
+	rc = link_pin_path(dir, k, ifname, u->path, sizeof(u->path));
 	if (rc)
-		pr_err("dataplane: attach %s XDP to %s: %s", generic ? "generic" : "native", ifname,
-		       strerror(-rc));
-	return rc;
-}
+		return rc;
+	fd = link_open_pinned(u->path, ifindex, &old_id);
+	if (fd >= 0) {
+		int old = bpf_prog_get_fd_by_id(old_id);
 
-static int attach_tc(int ifindex, const char *ifname, int prog_fd)
-{
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, to, .handle = FM_TC_HANDLE, .priority = FM_TC_PRIO,
-		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
-	int rc;
-
-	rc = bpf_tc_hook_create(&hook);
-	if (rc && rc != -EEXIST) {
-		pr_err("dataplane: clsact on %s: %s", ifname, strerror(-rc));
+		if (!bpf_link_update(fd, prog_fd, NULL)) {
+			u->link_fd = fd;
+			u->old_prog_fd = old;
+			return 0;
+		}
+		pr_warn("dataplane: %s: update of the pinned link failed (%s), attaching anew",
+			ifname, strerror(errno));
+		if (old >= 0)
+			close(old);
+		close(fd);
+		link_remove(u->path);
+	}
+	fd = link_create(k, prog_fd, ifindex);
+	if (fd < 0) {
+		if (fd == -EBUSY || fd == -EEXIST)
+			pr_err("dataplane: attach %s to %s: %s: another program is attached there "
+			       "(not by this instance)",
+			       lk_tag[k], ifname, strerror(-fd));
+		else if (k == LK_TC && (fd == -EINVAL || fd == -EOPNOTSUPP))
+			pr_err("dataplane: attach tc to %s: %s: tc mode needs tcx links "
+			       "(Linux 6.6 or later); use xdp or xdp-generic",
+			       ifname, strerror(-fd));
+		else
+			pr_err("dataplane: attach %s to %s: %s", lk_tag[k], ifname, strerror(-fd));
+		return fd;
+	}
+	if (bpf_obj_pin(fd, u->path)) {
+		rc = -errno;
+		pr_err("dataplane: pin %s: %s", u->path, strerror(-rc));
+		close(fd); /* the only reference: the link goes, detached */
 		return rc;
 	}
-	rc = bpf_tc_attach(&hook, &to);
-	if (rc)
-		pr_err("dataplane: attach TC to %s: %s", ifname, strerror(-rc));
-	return rc;
+	u->link_fd = fd;
+	return 0;
 }
 
-static void tc_detach_ours(int ifindex);
-
-/* Whatever of ours is attached, in any mode. */
-static void detach_iface(const char *ifname)
+/* Remove every pinned link of dir whose interface is not in keep[] (NULL: all). */
+static void links_remove_except(const char *dir, const char *const *keep, int n_keep)
 {
-	int ifindex = (int)if_nametoindex(ifname);
+	char path[PATH_MAX + 300];
+	struct dirent *de;
+	DIR *d = opendir(dir);
 
-	if (!ifindex)
+	if (!d)
 		return;
-	xdp_detach_ours(ifindex, XDP_FLAGS_DRV_MODE);
-	xdp_detach_ours(ifindex, XDP_FLAGS_SKB_MODE);
-	tc_detach_ours(ifindex);
+	while ((de = readdir(d))) {
+		const char *ifn = link_pin_ifname(de->d_name);
+		bool kept = false;
+
+		if (!ifn)
+			continue;
+		for (int i = 0; i < n_keep && !kept; i++)
+			kept = keep[i] && !strcmp(keep[i], ifn);
+		if (kept)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		link_remove(path);
+	}
+	closedir(d);
 }
 
 /* ---- rule-set registry ---------------------------------------------------------- */
@@ -539,53 +645,47 @@ static int check_opts(const struct fm_dp_opts *o)
 	return 0;
 }
 
-/* Remove our TC filter from an interface (ENOENT when there is none: fine). */
-static void tc_detach_ours(int ifindex)
-{
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, to, .handle = FM_TC_HANDLE, .priority = FM_TC_PRIO);
-
-	libbpf_quiet = true;
-	bpf_tc_detach(&hook, &to);
-	libbpf_quiet = false;
-}
-
-/* Attach every interface in its own mode (per-interface, else o->mode). An
- * attachment of ours in another mode (an earlier run configured differently)
- * is removed first: it would see the packets before (XDP) or as well (TC). */
+/* Attach every interface in its own mode (per-interface, else o->mode). All or
+ * nothing: when one fails, the links created so far are removed and the updated ones
+ * get their earlier program back. Then links of interfaces no longer listed go. */
 static int attach_all(struct fm_dp *dp, const struct fm_dp_opts *o)
 {
-	for (int i = 0; i < o->n_core + o->n_access; i++) {
-		const char *n = i < o->n_core ? o->core_ifaces[i] : o->access_ifaces[i - o->n_core];
+	struct attach_undo u[2 * FM_DP_MAX_IFACES];
+	const char *names[2 * FM_DP_MAX_IFACES];
+	int n = o->n_core + o->n_access, done = 0, rc = 0;
+
+	for (int i = 0; i < n; i++) {
+		const char *name =
+		    i < o->n_core ? o->core_ifaces[i] : o->access_ifaces[i - o->n_core];
 		enum fm_dp_mode m =
 		    i < o->n_core ? o->core_modes[i] : o->access_modes[i - o->n_core];
 		bool tc;
-		int idx, rc;
+		int idx;
 
-		if (!n)
+		names[i] = name;
+		if (!name)
 			continue;
 		if (!m)
 			m = o->mode;
 		tc = m == FM_DP_MODE_TC;
-		idx = iface_index(n);
-		if (idx < 0)
-			return idx;
-		if (tc) {
-			xdp_detach_ours(idx, XDP_FLAGS_DRV_MODE);
-			xdp_detach_ours(idx, XDP_FLAGS_SKB_MODE);
-			rc = attach_tc(idx, n, fm_dp_prog_fd(dp, true));
-		} else {
-			tc_detach_ours(idx);
-			/* removes ours of the other XDP mode itself */
-			rc = attach_xdp(idx, n, fm_dp_prog_fd(dp, false),
-					m == FM_DP_MODE_XDP_GENERIC);
+		idx = iface_index(name);
+		if (idx < 0) {
+			rc = idx;
+			break;
 		}
+		rc =
+		    attach_one(dp->pin_dir, name, idx, kind_of(m), fm_dp_prog_fd(dp, tc), &u[done]);
 		if (rc)
-			return rc;
+			break;
+		done++;
 		pr_info("dataplane: %s attached to %s (%s)",
-			bpf_program__name(role_prog(dp->skel, dp->role, tc)), n, mode_name(m));
+			bpf_program__name(role_prog(dp->skel, dp->role, tc)), name, mode_name(m));
 	}
-	return 0;
+	for (int i = 0; i < done; i++)
+		undo_one(&u[i], rc != 0);
+	if (!rc)
+		links_remove_except(dp->pin_dir, names, n);
+	return rc;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -593,8 +693,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	char buf[512];
 	size_t n;
 
-	if (libbpf_quiet)
-		return 0;
 	if (level == LIBBPF_DEBUG && fm_log_get_level() < FM_LOG_DEBUG)
 		return 0;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -716,7 +814,7 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 						  (enum fm_dp_role)role == o->role);
 
 	/* FM_DP_VERIFIER_STATS=1: log the verifier's instruction counts. */
-	static char vlog[4][4096];
+	static char vlog[2][1 << 20];
 	bool vstats = getenv("FM_DP_VERIFIER_STATS") != NULL;
 
 	if (vstats)
@@ -764,14 +862,20 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 	}
 
 	rc = attach_all(dp, o);
-	if (rc)
+	if (rc) {
+		/* a first start leaves nothing behind: the maps it pinned go too */
+		if (!dp->reused)
+			bpf_object__unpin_maps(dp->skel->obj, NULL);
 		goto err;
+	}
 	pr_info("dataplane: %s instance %s %s (pins %s, tunnel MTU %d)",
 		o->role == FM_DP_LMA ? "LMA" : "MAG", o->instance,
 		dp->reused ? "reused" : "created", dp->pin_dir, mtu);
 	*out = dp;
 	return 0;
 err:
+	if (!dp->reused && dp->pin_dir[0])
+		rmdir_up(o, dp->pin_dir);
 	fm_dp_close(dp);
 	return rc;
 }
@@ -804,15 +908,10 @@ int fm_dp_cleanup(const struct fm_dp_opts *o)
 		return -EINVAL;
 	}
 	libbpf_set_print(libbpf_print);
-	for (int i = 0; i < o->n_core; i++)
-		if (o->core_ifaces[i])
-			detach_iface(o->core_ifaces[i]);
-	for (int i = 0; i < o->n_access; i++)
-		if (o->access_ifaces[i])
-			detach_iface(o->access_ifaces[i]);
 	rc = pin_dir_of(o, dir, sizeof(dir));
 	if (rc)
 		return rc;
+	links_remove_except(dir, NULL, 0); /* detaches: our attachments are these links */
 	d = opendir(dir);
 	if (d) {
 		while ((de = readdir(d))) {
@@ -823,12 +922,8 @@ int fm_dp_cleanup(const struct fm_dp_opts *o)
 				pr_warn("dataplane: unpin %s: %s", path, strerror(errno));
 		}
 		closedir(d);
-		rmdir(dir);
 	}
-	snprintf(path, sizeof(path), "%s/flowmob/%s", bpffs_root(o), o->instance);
-	rmdir(path);
-	snprintf(path, sizeof(path), "%s/flowmob", bpffs_root(o));
-	rmdir(path); /* only when empty */
+	rmdir_up(o, dir);
 	pr_info("dataplane: instance %s cleaned up", o->instance);
 	return 0;
 }

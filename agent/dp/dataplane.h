@@ -6,7 +6,9 @@
  *
  * Lifetime: fm_dp_open() loads the programs or reuses the maps and programs
  * pinned by an earlier run of the same instance (a restart is hitless), attaches
- * them so that they outlive the process, and fm_dp_close() only frees memory.
+ * them as BPF links pinned with the maps, so that they outlive the process (a
+ * restart swaps its programs into the pinned links), and fm_dp_close() only frees
+ * memory. A failed open leaves behind nothing it created.
  * fm_dp_cleanup() detaches and unpins an instance for good.
  *
  * Every call returns 0 or a negative errno, and logs what failed.
@@ -30,7 +32,7 @@ enum fm_dp_role {
 enum fm_dp_mode {
 	FM_DP_MODE_XDP = 1,	/* native XDP (veth and most NICs) */
 	FM_DP_MODE_XDP_GENERIC, /* SKB-mode XDP */
-	FM_DP_MODE_TC,		/* TC clsact ingress */
+	FM_DP_MODE_TC,		/* TC ingress: a tcx link (Linux 6.6+) */
 };
 
 #define FM_DP_MAX_IFACES 16
@@ -64,8 +66,9 @@ struct fm_dp_opts {
 
 int fm_dp_open(const struct fm_dp_opts *opts, struct fm_dp **out);
 void fm_dp_close(struct fm_dp *dp);
-/* Detach the instance's programs from the named interfaces (ours, in any mode:
- * native or generic XDP, TC) and unpin its maps. The modes in opts are ignored. */
+/* Detach the instance's programs (every BPF link pinned in its pin directory,
+ * whatever the interface and mode) and unpin its maps. Only opts->instance and
+ * opts->bpffs are used. */
 int fm_dp_cleanup(const struct fm_dp_opts *opts);
 /* True when fm_dp_open found and reused pinned state of an earlier run. */
 bool fm_dp_reused(const struct fm_dp *dp);
@@ -162,5 +165,39 @@ typedef void (*fm_dp_prefix_cb)(const struct in6_addr *prefix, uint8_t plen, uin
 				uint16_t default_bid, void *arg);
 int fm_dp_bindings_foreach(struct fm_dp *dp, fm_dp_binding_cb cb, void *arg);
 int fm_dp_prefixes_foreach(struct fm_dp *dp, fm_dp_prefix_cb cb, void *arg);
+
+/* ---- the roles' view: one ops table --------------------------------------------
+ * The roles (lma, mag) reach the data plane only through this table and the
+ * struct fm_dp * it is called with, so their unit tests substitute a fake table
+ * (any pointer serves as the context there). fm_dp_ops points at the fm_dp_*
+ * functions above; a NULL member means "not available". */
+struct json_t;
+struct fm_dp_ops {
+	/* LMA */
+	int (*prefix_set)(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t plen,
+			  uint32_t mn, uint16_t default_bid);
+	int (*prefix_del)(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t plen);
+	int (*binding_set)(struct fm_dp *dp, uint32_t mn, uint16_t bid,
+			   const struct fm_dp_binding *b);
+	int (*binding_del)(struct fm_dp *dp, uint32_t mn, uint16_t bid);
+	int (*peer_set)(struct fm_dp *dp, const struct in6_addr *mag);
+	int (*peer_del)(struct fm_dp *dp, const struct in6_addr *mag);
+	int (*rules_set)(struct fm_dp *dp, uint32_t mn, const struct fm_dp_rule *rules, unsigned n);
+	int (*mn_del)(struct fm_dp *dp, uint32_t mn);
+	int (*binding_counters)(struct fm_dp *dp, uint32_t mn, uint16_t bid,
+				struct fm_dp_counters *c);
+	int (*fid_counters)(struct fm_dp *dp, uint32_t mn, uint16_t fid, struct fm_dp_counters *c);
+	int (*bindings_foreach)(struct fm_dp *dp, fm_dp_binding_cb cb, void *arg);
+	int (*prefixes_foreach)(struct fm_dp *dp, fm_dp_prefix_cb cb, void *arg);
+	/* MAG */
+	int (*mag_route_set)(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t plen,
+			     const char *access_iface, const uint8_t mn_mac[6], uint32_t mn);
+	int (*mag_route_del)(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t plen);
+	int (*mn_counters)(struct fm_dp *dp, uint32_t mn, struct fm_dp_counters *c);
+	/* both: the global counters as a JSON object {name: count} (new reference, NULL on error)
+	 */
+	struct json_t *(*stats_json)(struct fm_dp *dp);
+};
+extern const struct fm_dp_ops fm_dp_ops;
 
 #endif /* FLOWMOB_DATAPLANE_H */

@@ -23,34 +23,12 @@
 #include "dp/dataplane.h"
 #include "mh/mh.h"
 
-/* The data-plane calls the LMA makes (ctx: the struct fm_dp, or a test recorder). */
-struct lma_dp_ops {
-	int (*prefix_set)(void *ctx, const struct in6_addr *p, uint8_t plen, uint32_t mn,
-			  uint16_t default_bid);
-	int (*prefix_del)(void *ctx, const struct in6_addr *p, uint8_t plen);
-	int (*binding_set)(void *ctx, uint32_t mn, uint16_t bid, const struct fm_dp_binding *b);
-	int (*binding_del)(void *ctx, uint32_t mn, uint16_t bid);
-	int (*peer_set)(void *ctx, const struct in6_addr *mag);
-	int (*peer_del)(void *ctx, const struct in6_addr *mag);
-	int (*rules_set)(void *ctx, uint32_t mn, const struct fm_dp_rule *r, unsigned n);
-	int (*mn_del)(void *ctx, uint32_t mn);
-	/* optional */
-	int (*binding_counters)(void *ctx, uint32_t mn, uint16_t bid, struct fm_dp_counters *c);
-	int (*fid_counters)(void *ctx, uint32_t mn, uint16_t fid, struct fm_dp_counters *c);
-	json_t *(*stats_json)(void *ctx);
-	int (*bindings_foreach)(void *ctx, fm_dp_binding_cb cb, void *arg);
-	int (*prefixes_foreach)(void *ctx, fm_dp_prefix_cb cb, void *arg);
-};
-
-/* fm_dp_* behind the ops table above (ctx = struct fm_dp *). */
-extern const struct lma_dp_ops lma_dp_fm;
-
 struct lma_hooks {
 	int (*send)(void *ctx, const struct mh_msg *m, const struct in6_addr *dst);
 	void (*event)(void *ctx, const char *name, json_t *fields); /* steals fields */
 	void *ctx;
-	const struct lma_dp_ops *dp; /* NULL: no data plane */
-	void *dp_ctx;
+	const struct fm_dp_ops *dp; /* fm_dp_ops, a test's fake, or NULL: no data plane */
+	struct fm_dp *dp_ctx;
 	struct ev_loop *loop; /* NULL: timers only fire from lma_tick() */
 };
 

@@ -2,7 +2,7 @@
 /*
  * lma_daemon.c — wires the LMA logic (lma.c) into flowmobd: lma_ops (start, reload,
  * stop), the raw MH socket, the control commands and monitor events, and the
- * fm_dp_* data plane behind struct lma_dp_ops.
+ * data plane (fm_dp_ops, exported by agent/dp).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,106 +17,6 @@ struct lma_daemon {
 	struct lma *lma;
 	struct fm_mhsock *sock;
 	struct fm_daemon *d;
-};
-
-/* ---- fm_dp_* as lma_dp_ops ------------------------------------------------------ */
-
-static int w_prefix_set(void *c, const struct in6_addr *p, uint8_t plen, uint32_t mn, uint16_t bid)
-{
-	return fm_dp_prefix_set(c, p, plen, mn, bid);
-}
-
-static int w_prefix_del(void *c, const struct in6_addr *p, uint8_t plen)
-{
-	return fm_dp_prefix_del(c, p, plen);
-}
-
-static int w_binding_set(void *c, uint32_t mn, uint16_t bid, const struct fm_dp_binding *b)
-{
-	return fm_dp_binding_set(c, mn, bid, b);
-}
-
-static int w_binding_del(void *c, uint32_t mn, uint16_t bid)
-{
-	return fm_dp_binding_del(c, mn, bid);
-}
-
-static int w_peer_set(void *c, const struct in6_addr *a)
-{
-	return fm_dp_peer_set(c, a);
-}
-
-static int w_peer_del(void *c, const struct in6_addr *a)
-{
-	return fm_dp_peer_del(c, a);
-}
-
-static int w_rules_set(void *c, uint32_t mn, const struct fm_dp_rule *r, unsigned n)
-{
-	return fm_dp_rules_set(c, mn, r, n);
-}
-
-static int w_mn_del(void *c, uint32_t mn)
-{
-	return fm_dp_mn_del(c, mn);
-}
-
-static int w_binding_counters(void *c, uint32_t mn, uint16_t bid, struct fm_dp_counters *out)
-{
-	return fm_dp_binding_counters(c, mn, bid, out);
-}
-
-static int w_fid_counters(void *c, uint32_t mn, uint16_t fid, struct fm_dp_counters *out)
-{
-	return fm_dp_fid_counters(c, mn, fid, out);
-}
-
-static json_t *w_stats_json(void *c)
-{
-	int n = fm_dp_stats_count();
-	uint64_t *v;
-	json_t *o;
-
-	if (n <= 0)
-		return NULL;
-	v = calloc((size_t)n, sizeof(*v));
-	if (!v)
-		return NULL;
-	if (fm_dp_stats(c, v, n) < 0) {
-		free(v);
-		return NULL;
-	}
-	o = json_object();
-	for (int i = 0; i < n; i++)
-		json_object_set_new(o, fm_dp_stat_name(i), json_integer((json_int_t)v[i]));
-	free(v);
-	return o;
-}
-
-static int w_bindings_foreach(void *c, fm_dp_binding_cb cb, void *arg)
-{
-	return fm_dp_bindings_foreach(c, cb, arg);
-}
-
-static int w_prefixes_foreach(void *c, fm_dp_prefix_cb cb, void *arg)
-{
-	return fm_dp_prefixes_foreach(c, cb, arg);
-}
-
-const struct lma_dp_ops lma_dp_fm = {
-    .prefix_set = w_prefix_set,
-    .prefix_del = w_prefix_del,
-    .binding_set = w_binding_set,
-    .binding_del = w_binding_del,
-    .peer_set = w_peer_set,
-    .peer_del = w_peer_del,
-    .rules_set = w_rules_set,
-    .mn_del = w_mn_del,
-    .binding_counters = w_binding_counters,
-    .fid_counters = w_fid_counters,
-    .stats_json = w_stats_json,
-    .bindings_foreach = w_bindings_foreach,
-    .prefixes_foreach = w_prefixes_foreach,
 };
 
 /* ---- sockets -------------------------------------------------------------------------- */
@@ -172,7 +72,7 @@ static int lma_start_d(struct fm_daemon *d)
 	h.send = d_send;
 	h.event = d_event;
 	h.ctx = ld;
-	h.dp = d->dp ? &lma_dp_fm : NULL;
+	h.dp = d->dp ? &fm_dp_ops : NULL;
 	h.dp_ctx = d->dp;
 	h.loop = d->loop;
 	ld->lma = lma_new(d->cfg, &h);

@@ -265,9 +265,10 @@ static bool route_needed(struct mag *m, const struct bul_prefix *p, const struct
 static void route_set(struct mag *m, struct mag_binding *b, const struct bul_prefix *p)
 {
 	char buf[64];
-	int ret = m->h.route_set
-		      ? m->h.route_set(m->h.ctx, &p->prefix, p->plen,
-				       m->cfg->access_ifaces[b->iface].name, b->mn->mac, b->mn->idx)
+	int ret = m->h.dp && m->h.dp->mag_route_set
+		      ? m->h.dp->mag_route_set(m->h.dp_ctx, &p->prefix, p->plen,
+					       m->cfg->access_ifaces[b->iface].name, b->mn->mac,
+					       b->mn->idx)
 		      : 0;
 
 	if (ret < 0)
@@ -277,7 +278,9 @@ static void route_set(struct mag *m, struct mag_binding *b, const struct bul_pre
 static void route_del(struct mag *m, const struct bul_prefix *p)
 {
 	char buf[64];
-	int ret = m->h.route_del ? m->h.route_del(m->h.ctx, &p->prefix, p->plen) : 0;
+	int ret = m->h.dp && m->h.dp->mag_route_del
+		      ? m->h.dp->mag_route_del(m->h.dp_ctx, &p->prefix, p->plen)
+		      : 0;
 
 	if (ret < 0 && ret != -ENOENT)
 		pr_warn("mag: removing route %s: %d", pfx_str(p, buf, sizeof(buf)), ret);
@@ -1150,7 +1153,8 @@ static void idle_tick(struct mag *m, struct mag_binding *b, uint64_t now)
 		return;
 	if (now >= b->next_check_ms) {
 		b->next_check_ms = now + 1000;
-		if (m->h.mn_counters && m->h.mn_counters(m->h.ctx, b->mn->idx, &c) == 0 &&
+		if (m->h.dp && m->h.dp->mn_counters &&
+		    m->h.dp->mn_counters(m->h.dp_ctx, b->mn->idx, &c) == 0 &&
 		    (c.packets != b->last_ctr.packets || c.bytes != b->last_ctr.bytes)) {
 			b->last_ctr = c;
 			b->last_activity_ms = now;
@@ -1535,8 +1539,8 @@ json_t *mag_ctl_stats(void *ctx, const json_t *req, char *err, size_t errlen)
 	(void)req;
 	(void)err;
 	(void)errlen;
-	if (m->h.dp_stats)
-		dp = m->h.dp_stats(m->h.ctx);
+	if (m->h.dp && m->h.dp->stats_json)
+		dp = m->h.dp->stats_json(m->h.dp_ctx);
 	status_into(st, "pba", m->c.pba_status);
 	status_into(st, "fma", m->c.fma_status);
 	status_into(st, "bra", m->c.bra_status);

@@ -42,13 +42,12 @@ struct mag_hooks {
 		       const struct nd_ra *ra);
 	int (*send_ns)(void *ctx, int iface, const uint8_t dst_mac[6], const struct in6_addr *dst,
 		       const struct in6_addr *target);
-	int (*route_set)(void *ctx, const struct in6_addr *prefix, uint8_t plen, const char *iface,
-			 const uint8_t mac[6], uint32_t mn);
-	int (*route_del)(void *ctx, const struct in6_addr *prefix, uint8_t plen);
-	int (*mn_counters)(void *ctx, uint32_t mn, struct fm_dp_counters *c);
 	int (*link_running)(void *ctx, const char *iface);	    /* 1, 0, or <0: unknown */
 	void (*event)(void *ctx, const char *name, json_t *fields); /* steals fields */
-	json_t *(*dp_stats)(void *ctx);				    /* new reference or NULL */
+	/* the data plane: routes (mag_route_set/del), per-MN counters, stats_json;
+	 * fm_dp_ops, a test's fake, or NULL: no data plane */
+	const struct fm_dp_ops *dp;
+	struct fm_dp *dp_ctx;
 };
 
 struct mag_flow {

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mag_daemon.c — mag_ops: wires the MAG logic (mag.c) to the daemon: the raw MH
- * socket, one AF_PACKET ND socket per access interface, the data plane's MAG
- * routes and per-MN counters, the control commands and monitor events, one libev
- * timer armed at mag_deadline(), and the persisted restart counter (RFC 5847).
+ * socket, one AF_PACKET ND socket per access interface, the data plane (the
+ * fm_dp_ops table of agent/dp: MAG routes, per-MN counters, stats), the control
+ * commands and monitor events, one libev timer armed at mag_deadline(), and the
+ * persisted restart counter (RFC 5847).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -120,28 +121,6 @@ static int h_send_ns(void *ctx, int iface, const uint8_t dst_mac[6], const struc
 			  nd_build_ns(target, md->nd[iface].mac, body, sizeof(body)));
 }
 
-static int h_route_set(void *ctx, const struct in6_addr *prefix, uint8_t plen, const char *iface,
-		       const uint8_t mac[6], uint32_t mn)
-{
-	struct mag_daemon *md = ctx;
-
-	return md->d->dp ? fm_dp_mag_route_set(md->d->dp, prefix, plen, iface, mac, mn) : 0;
-}
-
-static int h_route_del(void *ctx, const struct in6_addr *prefix, uint8_t plen)
-{
-	struct mag_daemon *md = ctx;
-
-	return md->d->dp ? fm_dp_mag_route_del(md->d->dp, prefix, plen) : 0;
-}
-
-static int h_mn_counters(void *ctx, uint32_t mn, struct fm_dp_counters *c)
-{
-	struct mag_daemon *md = ctx;
-
-	return md->d->dp ? fm_dp_mn_counters(md->d->dp, mn, c) : -ENODEV;
-}
-
 static int h_link_running(void *ctx, const char *iface)
 {
 	(void)ctx;
@@ -156,26 +135,6 @@ static void h_event(void *ctx, const char *name, json_t *fields)
 		fm_ctl_event(md->d->ctl, name, fields);
 	else
 		json_decref(fields);
-}
-
-static json_t *h_dp_stats(void *ctx)
-{
-	struct mag_daemon *md = ctx;
-	int n = fm_dp_stats_count();
-	uint64_t *v;
-	json_t *o;
-
-	if (!md->d->dp || n <= 0)
-		return NULL;
-	v = calloc((size_t)n, sizeof(*v));
-	if (!v)
-		return NULL;
-	o = json_object();
-	if (fm_dp_stats(md->d->dp, v, n) >= 0)
-		for (int i = 0; i < n; i++)
-			json_object_set_new(o, fm_dp_stat_name(i), json_integer((json_int_t)v[i]));
-	free(v);
-	return o;
 }
 
 /* ---- persisted state: <state-dir>/mag.json ------------------------------------------
@@ -257,12 +216,8 @@ static int mag_start(struct fm_daemon *d)
 	    .send_mh = h_send_mh,
 	    .send_ra = h_send_ra,
 	    .send_ns = h_send_ns,
-	    .route_set = h_route_set,
-	    .route_del = h_route_del,
-	    .mn_counters = h_mn_counters,
 	    .link_running = h_link_running,
 	    .event = h_event,
-	    .dp_stats = h_dp_stats,
 	};
 	uint32_t mtu;
 	json_t *st;
@@ -272,6 +227,8 @@ static int mag_start(struct fm_daemon *d)
 		return -ENOMEM;
 	md->d = d;
 	h.ctx = md;
+	h.dp = d->dp ? &fm_dp_ops : NULL;
+	h.dp_ctx = d->dp;
 	for (int i = 0; i < FM_CFG_MAX_IFACES; i++)
 		md->nd[i].fd = -1;
 	st = state_load(d->cfg);

@@ -12,6 +12,9 @@
  * Actions: prefix P/LEN MN DEFAULT_BID | binding MN BID COA ATT | peer ADDR
  *          | rule MN FID PRI BID|0:ATT PROTO DPORT_LO DPORT_HI | norules MN
  *          | route P/LEN IFACE MAC MN | stats | bcount MN BID | reused | hold | cleanup
+ *          | progs (name, verified_insns, xlated size of the role's programs)
+ *          | netlinkxdp IFACE (attach the XDP program through netlink, as a foreign
+ *            tool would: not a link of this instance)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,6 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "dp/dataplane.h"
 
@@ -253,6 +260,29 @@ int dpctl_main(int argc, char **argv)
 			printf("reused=%d\n", fm_dp_reused(dp));
 		} else if (!strcmp(a, "pindir")) {
 			printf("pindir=%s\n", fm_dp_pin_dir(dp));
+		} else if (!strcmp(a, "netlinkxdp")) {
+			/* someone else's XDP program named like ours: this instance's XDP
+			 * program attached to IFACE through netlink, not as a link */
+			unsigned int idx;
+
+			NEED(1);
+			idx = if_nametoindex(argv[i + 1]);
+			rc = idx ? bpf_xdp_attach((int)idx, fm_dp_prog_fd(dp, false),
+						  XDP_FLAGS_DRV_MODE, NULL)
+				 : -ENODEV;
+			i += 1;
+		} else if (!strcmp(a, "progs")) {
+			/* the verifier's figures of the role's two loaded programs */
+			for (int tc = 0; tc < 2 && !rc; tc++) {
+				struct bpf_prog_info info = {0};
+				uint32_t len = sizeof(info);
+
+				rc = bpf_obj_get_info_by_fd(fm_dp_prog_fd(dp, tc), &info, &len);
+				if (!rc)
+					printf("prog=%s verified_insns=%u xlated_insns=%u\n",
+					       info.name, info.verified_insns,
+					       info.xlated_prog_len / 8);
+			}
 		} else if (!strcmp(a, "hold")) {
 			printf("holding\n");
 			fflush(stdout);

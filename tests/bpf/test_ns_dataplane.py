@@ -15,7 +15,9 @@ import time
 import pytest
 
 import nslib
-from dpdriver import FIXTURES, LMA_ADDR, LMA_STATE, MAG2_STATE, MAG_STATE, Dataplane
+from attachments import attachments as kernel_attachments
+from dpdriver import (FIXTURES, LMA_ADDR, LMA_STATE, MAG2_STATE, MAG_STATE, PIN_ROOT,
+                      Dataplane)
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists(FIXTURES),
                                 reason="needs root and build/tests/bpf_fixtures")
@@ -161,19 +163,13 @@ def test_forwarding_survives_agent_kill_and_restart(dp):
 
 
 def attachments(dp, node):
-    """`bpftool net show` inside the node's namespace: {ifname: (kind, detail)}, where
-    kind is "xdp" (detail: driver/generic, the program's name) or "tc" (detail: the
-    clsact hook and the program's name). A second attachment of an interface fails."""
-    out = dp.topo.run(node, "bpftool -j net show").stdout
-    net = json.loads(out)[0]
+    """The kernel's attachments in the node's namespace (tests/attachments.py):
+    {ifname: (kind, detail, program name)}, kind "xdp" (driver/generic) or "tcx"
+    (ingress). A second attachment of an interface fails."""
     got = {}
-    for x in net["xdp"]:
-        prog = json.loads(nslib.run(None, f"bpftool -j prog show id {x['id']}").stdout)
-        assert x["devname"] not in got, net
-        got[x["devname"]] = ("xdp", x["mode"], prog["name"])
-    for x in net["tc"]:
-        assert x["devname"] not in got, net
-        got[x["devname"]] = ("tc", x["kind"], x["name"].split(":")[0])
+    for ifname, xs in kernel_attachments(lambda argv: dp.topo.run(node, argv)).items():
+        assert len(xs) == 1, (ifname, xs)
+        got[ifname] = xs[0]
     return got
 
 
@@ -188,7 +184,7 @@ def test_attach_mode_per_interface(dp):
     dp.dpctl(f"{lma} {LMA_STATE}")
     dp.dpctl(f"{dp.mag_opts('xdp')} {MAG_STATE}")
     assert attachments(dp, "lma") == {
-        "lma-cn": ("tc", "clsact/ingress", "fm_lma_tc"),
+        "lma-cn": ("tcx", "ingress", "fm_lma_tc"),
         "lma-mag1": ("xdp", "driver", "fm_lma_xdp"),
         "lma-mag2": ("xdp", "driver", "fm_lma_xdp"),
     }
@@ -206,14 +202,14 @@ def test_attach_mode_per_interface(dp):
     assert attachments(dp, "lma") == {
         "lma-cn": ("xdp", "driver", "fm_lma_xdp"),
         "lma-mag1": ("xdp", "generic", "fm_lma_xdp"),
-        "lma-mag2": ("tc", "clsact/ingress", "fm_lma_tc"),
+        "lma-mag2": ("tcx", "ingress", "fm_lma_tc"),
     }
     assert dp.echo(count=3)[0] == 3
 
     # Back to the first layout: the XDP programs leave lma-cn, lma-mag1 changes XDP mode.
     dp.dpctl(lma)
     assert attachments(dp, "lma") == {
-        "lma-cn": ("tc", "clsact/ingress", "fm_lma_tc"),
+        "lma-cn": ("tcx", "ingress", "fm_lma_tc"),
         "lma-mag1": ("xdp", "driver", "fm_lma_xdp"),
         "lma-mag2": ("xdp", "driver", "fm_lma_xdp"),
     }
@@ -223,3 +219,92 @@ def test_attach_mode_per_interface(dp):
     dp.dpctl(f"{base} -m xdp -c lma-cn -a lma-mag1 -a lma-mag2 cleanup")
     assert attachments(dp, "lma") == {}
     assert dp.echo(count=1)[0] == 0
+
+
+def prog_ids(dp, node):
+    """{ifname: program id} of the node's attachments (one per interface)."""
+    got = kernel_attachments(lambda argv: dp.topo.run(node, argv), ids=True)
+    assert all(len(xs) == 1 for xs in got.values()), got
+    return {k: xs[0][2] for k, xs in got.items()}
+
+
+def link_pins(path):
+    return sorted(f for f in os.listdir(path) if f.startswith("link_"))
+
+
+def test_program_named_like_ours_is_not_ours(dp):
+    """Ownership is the instance's pinned links, not a program name: an XDP program
+    called fm_lma_xdp that someone else attached (through netlink), or that another
+    instance attached (its link), is never replaced or detached. The open fails, and
+    a failed first open leaves nothing it created: no link on the interfaces attached
+    before the failing one, no pins."""
+    foreign = f"-n {dp.topo.lma} -i {dp.topo.tag}-foreign -r lma -m xdp -l {LMA_ADDR}"
+    other = f"-n {dp.topo.lma} -i {dp.topo.tag}-other -r lma -m tc -l {LMA_ADDR} -c lma-cn:xdp"
+    mine = os.path.join(PIN_ROOT, dp.instance("lma"))
+    try:
+        dp.dpctl(f"{foreign} netlinkxdp lma-mag2")
+        dp.dpctl(f"{foreign} cleanup")  # its pins go, the netlink attachment stays
+        before = prog_ids(dp, "lma")
+        assert attachments(dp, "lma") == {"lma-mag2": ("xdp", "driver", "fm_lma_xdp")}
+        # native XDP on lma-mag2 (the last interface: lma-cn and lma-mag1 come first)
+        p = dp.dpctl(f"{dp.lma_opts('xdp')} {LMA_STATE}", check=False)
+        assert p.returncode != 0 and "not by this instance" in p.stderr, p.stderr
+        assert prog_ids(dp, "lma") == before
+        assert not os.path.exists(mine)
+        # TC everywhere: our tcx links go beside it; the XDP program is not removed
+        # as "ours in another mode"
+        dp.dpctl(f"{dp.lma_opts('tc')} {LMA_STATE}")
+        got = kernel_attachments(lambda argv: dp.topo.run("lma", argv), ids=True)
+        assert ("xdp", "driver", before["lma-mag2"]) in got["lma-mag2"]
+        assert sorted(x[0] for x in got["lma-mag2"]) == ["tcx", "xdp"]
+        dp.dpctl(f"{dp.lma_opts('tc')} cleanup")
+        assert prog_ids(dp, "lma") == before
+        dp.topo.run("lma", "ip link set dev lma-mag2 xdp off")
+
+        # another instance's link on lma-cn: same program name, not ours either
+        dp.dpctl(other)
+        before = prog_ids(dp, "lma")
+        p = dp.dpctl(f"{dp.lma_opts('xdp')} {LMA_STATE}", check=False)
+        assert p.returncode != 0 and "not by this instance" in p.stderr, p.stderr
+        assert prog_ids(dp, "lma") == before and not os.path.exists(mine)
+        dp.dpctl(f"{other} cleanup")
+        assert attachments(dp, "lma") == {}
+        dp.dpctl(f"{dp.lma_opts('xdp')} {LMA_STATE}")
+        dp.dpctl(f"{dp.mag_opts('xdp')} {MAG_STATE}")
+        assert dp.echo(count=2)[0] == 2
+    finally:
+        dp.topo.run("lma", "ip link set dev lma-mag2 xdp off", check=False)
+        dp.dpctl(f"{foreign} cleanup", check=False)
+        dp.dpctl(f"{other} cleanup", check=False)
+
+
+def test_restart_swaps_programs_in_pinned_links(dp):
+    """A restart swaps its programs into the links pinned by the earlier run (new
+    program ids, the same link pins, forwarding throughout); a restart that fails on
+    one interface gives every updated link its earlier program back and creates
+    nothing; an interface no longer listed loses its link; cleanup needs no
+    interface list: it detaches every pinned link."""
+    dp.dpctl(f"{dp.lma_opts('xdp')} {LMA_STATE}")
+    dp.dpctl(f"{dp.mag_opts('xdp')} {MAG_STATE}")
+    pin = dp.pindir(dp.lma_opts("xdp"))
+    assert link_pins(pin) == ["link_xdp_lma-cn", "link_xdp_lma-mag1", "link_xdp_lma-mag2"]
+    first = prog_ids(dp, "lma")
+    assert "reused=1" in dp.dpctl(f"{dp.lma_opts('xdp')} reused").stdout
+    second = prog_ids(dp, "lma")
+    assert set(second) == set(first) and all(second[k] != first[k] for k in first)
+    assert dp.echo(count=2)[0] == 2
+
+    p = dp.dpctl(f"{dp.lma_opts('xdp')} -a fm-absent0", check=False)
+    assert p.returncode != 0
+    assert prog_ids(dp, "lma") == second
+    assert link_pins(pin) == ["link_xdp_lma-cn", "link_xdp_lma-mag1", "link_xdp_lma-mag2"]
+    assert dp.echo(count=2)[0] == 2
+
+    base = f"-n {dp.topo.lma} -i {dp.instance('lma')} -r lma -l {LMA_ADDR}"
+    dp.dpctl(f"{base} -m xdp -c lma-cn -a lma-mag1")
+    assert set(attachments(dp, "lma")) == {"lma-cn", "lma-mag1"}
+    assert link_pins(pin) == ["link_xdp_lma-cn", "link_xdp_lma-mag1"]
+    assert dp.echo(count=2)[0] == 2
+
+    dp.dpctl(f"{base} -m xdp cleanup")
+    assert attachments(dp, "lma") == {} and not os.path.exists(pin)

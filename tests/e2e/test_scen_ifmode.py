@@ -2,16 +2,16 @@
 """Attach mode per interface (lma/mag `interface-modes:`, docs/configuration.md)
 with the real daemons: an LMA whose core interface runs the TC program while its
 access interfaces run native XDP (the instance default), and a MAG the other way
-round. Traffic flows both ways; `bpftool net show` in each namespace shows exactly
+round. Traffic flows both ways; the kernel's attachments in each namespace show exactly
 one attachment of ours per interface, in its mode; a restart with other modes
 moves every attachment (none left in the old mode); `flowmobd --cleanup` leaves
 none."""
-import json
 import subprocess
 
 import pytest
 
 import nslib
+from attachments import attachments as kernel_attachments
 from fmsystem import FLOWMOBD
 from nslib import wait_for
 
@@ -19,18 +19,13 @@ PORT = 6000  # outside the example's policy: the MN's default binding
 
 
 def attachments(system, node):
-    """{ifname: (kind, mode or hook, program name)} from `bpftool net show` in node's
-    namespace; an interface attached twice fails the test."""
-    net = json.loads(system.topo.run(node, ["bpftool", "-j", "net", "show"]).stdout)[0]
+    """{ifname: (kind, mode or hook, program name)}: the kernel's attachments in node's
+    namespace (tests/attachments.py: XDP from netlink, tcx links by BPF_PROG_QUERY);
+    an interface attached twice fails the test."""
     got = {}
-    for x in net["xdp"]:
-        prog = json.loads(nslib.run(None, ["bpftool", "-j", "prog", "show", "id",
-                                           str(x["id"])]).stdout)
-        assert x["devname"] not in got, net
-        got[x["devname"]] = ("xdp", x["mode"], prog["name"])
-    for x in net["tc"]:
-        assert x["devname"] not in got, net
-        got[x["devname"]] = ("tc", x["kind"], x["name"].split(":")[0])
+    for ifname, xs in kernel_attachments(lambda argv: system.topo.run(node, argv)).items():
+        assert len(xs) == 1, (ifname, xs)
+        got[ifname] = xs[0]
     return got
 
 
@@ -45,7 +40,7 @@ def exchange(system, addr, n, tag):
         assert r == f"echo:{tag}{i}", f"no reply {tag}{i} from the MN ({r!r})"
 
 
-TC = ("tc", "clsact/ingress")
+TC = ("tcx", "ingress")
 
 
 @pytest.mark.system(start=False)

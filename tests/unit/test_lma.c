@@ -146,7 +146,8 @@ static struct fpfx *fps(const char *s)
 	return x;
 }
 
-static int f_prefix_set(void *c, const struct in6_addr *p, uint8_t plen, uint32_t mn, uint16_t bid)
+static int f_prefix_set(struct fm_dp *c, const struct in6_addr *p, uint8_t plen, uint32_t mn,
+			uint16_t bid)
 {
 	struct fpfx *x = fp(p);
 
@@ -158,7 +159,7 @@ static int f_prefix_set(void *c, const struct in6_addr *p, uint8_t plen, uint32_
 	return 0;
 }
 
-static int f_prefix_del(void *c, const struct in6_addr *p, uint8_t plen)
+static int f_prefix_del(struct fm_dp *c, const struct in6_addr *p, uint8_t plen)
 {
 	struct fpfx *x = fp(p);
 
@@ -171,7 +172,7 @@ static int f_prefix_del(void *c, const struct in6_addr *p, uint8_t plen)
 	return 0;
 }
 
-static int f_binding_set(void *c, uint32_t mn, uint16_t bid, const struct fm_dp_binding *b)
+static int f_binding_set(struct fm_dp *c, uint32_t mn, uint16_t bid, const struct fm_dp_binding *b)
 {
 	struct fbind *x = fb(mn, bid);
 
@@ -183,7 +184,7 @@ static int f_binding_set(void *c, uint32_t mn, uint16_t bid, const struct fm_dp_
 	return 0;
 }
 
-static int f_binding_del(void *c, uint32_t mn, uint16_t bid)
+static int f_binding_del(struct fm_dp *c, uint32_t mn, uint16_t bid)
 {
 	struct fbind *x = fb(mn, bid);
 
@@ -195,7 +196,7 @@ static int f_binding_del(void *c, uint32_t mn, uint16_t bid)
 	return 0;
 }
 
-static int f_peer_set(void *c, const struct in6_addr *a)
+static int f_peer_set(struct fm_dp *c, const struct in6_addr *a)
 {
 	(void)c;
 	for (int i = 0; i < dp.n_peers; i++)
@@ -205,7 +206,7 @@ static int f_peer_set(void *c, const struct in6_addr *a)
 	return 0;
 }
 
-static int f_peer_del(void *c, const struct in6_addr *a)
+static int f_peer_del(struct fm_dp *c, const struct in6_addr *a)
 {
 	(void)c;
 	for (int i = 0; i < dp.n_peers; i++)
@@ -216,7 +217,7 @@ static int f_peer_del(void *c, const struct in6_addr *a)
 	return -ENOENT;
 }
 
-static int f_rules_set(void *c, uint32_t mn, const struct fm_dp_rule *r, unsigned n)
+static int f_rules_set(struct fm_dp *c, uint32_t mn, const struct fm_dp_rule *r, unsigned n)
 {
 	(void)c;
 	dp.rules_calls++;
@@ -226,7 +227,7 @@ static int f_rules_set(void *c, uint32_t mn, const struct fm_dp_rule *r, unsigne
 	return 0;
 }
 
-static int f_mn_del(void *c, uint32_t mn)
+static int f_mn_del(struct fm_dp *c, uint32_t mn)
 {
 	(void)c;
 	(void)mn;
@@ -234,7 +235,7 @@ static int f_mn_del(void *c, uint32_t mn)
 	return 0;
 }
 
-static int f_bindings_foreach(void *c, fm_dp_binding_cb cb, void *arg)
+static int f_bindings_foreach(struct fm_dp *c, fm_dp_binding_cb cb, void *arg)
 {
 	struct fbind copy[64];
 
@@ -246,7 +247,7 @@ static int f_bindings_foreach(void *c, fm_dp_binding_cb cb, void *arg)
 	return 0;
 }
 
-static int f_prefixes_foreach(void *c, fm_dp_prefix_cb cb, void *arg)
+static int f_prefixes_foreach(struct fm_dp *c, fm_dp_prefix_cb cb, void *arg)
 {
 	struct fpfx copy[64];
 
@@ -258,7 +259,7 @@ static int f_prefixes_foreach(void *c, fm_dp_prefix_cb cb, void *arg)
 	return 0;
 }
 
-static const struct lma_dp_ops fake_ops = {
+static const struct fm_dp_ops fake_ops = {
     .prefix_set = f_prefix_set,
     .prefix_del = f_prefix_del,
     .binding_set = f_binding_set,

@@ -101,7 +101,7 @@ static int c_send_ns(void *ctx, int iface, const uint8_t mac[6], const struct in
 	return 0;
 }
 
-static int c_route_set(void *ctx, const struct in6_addr *p, uint8_t plen, const char *iface,
+static int c_route_set(struct fm_dp *ctx, const struct in6_addr *p, uint8_t plen, const char *iface,
 		       const uint8_t mac[6], uint32_t mn)
 {
 	(void)ctx;
@@ -117,7 +117,7 @@ static int c_route_set(void *ctx, const struct in6_addr *p, uint8_t plen, const 
 	return 0;
 }
 
-static int c_route_del(void *ctx, const struct in6_addr *p, uint8_t plen)
+static int c_route_del(struct fm_dp *ctx, const struct in6_addr *p, uint8_t plen)
 {
 	(void)ctx;
 	if (nroutes < MAX) {
@@ -129,7 +129,7 @@ static int c_route_del(void *ctx, const struct in6_addr *p, uint8_t plen)
 	return 0;
 }
 
-static int c_counters(void *ctx, uint32_t mn, struct fm_dp_counters *c)
+static int c_counters(struct fm_dp *ctx, uint32_t mn, struct fm_dp_counters *c)
 {
 	(void)ctx;
 	(void)mn;
@@ -156,15 +156,19 @@ static void c_event(void *ctx, const char *name, json_t *fields)
 	nev++;
 }
 
+static const struct fm_dp_ops fake_dp = {
+    .mag_route_set = c_route_set,
+    .mag_route_del = c_route_del,
+    .mn_counters = c_counters,
+};
+
 static const struct mag_hooks hooks = {
     .send_mh = c_send_mh,
     .send_ra = c_send_ra,
     .send_ns = c_send_ns,
-    .route_set = c_route_set,
-    .route_del = c_route_del,
-    .mn_counters = c_counters,
     .link_running = c_link,
     .event = c_event,
+    .dp = &fake_dp,
 };
 
 /* ---- fixture --------------------------------------------------------------------- */
