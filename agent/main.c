@@ -80,9 +80,10 @@ static const char help_text[] =
     "                     pinned (a restart is hitless); the control socket is removed; exit 0.\n"
     "    SIGHUP           reload FILE. An invalid file is refused with an error and the\n"
     "                     running configuration kept. Log level, timers, MAG list, policies\n"
-    "                     and mobile nodes change at run time; instance, role, sockets,\n"
-    "                     bpffs, netns, state-dir, addresses, interfaces and dataplane modes\n"
-    "                     need a restart (a change is logged and ignored).\n"
+    "                     and the LMA's mobile nodes change at run time; instance, role,\n"
+    "                     sockets, bpffs, netns, state-dir, addresses, interfaces, dataplane\n"
+    "                     modes and the MAG's mobile nodes need a restart (a change is logged\n"
+    "                     and ignored). docs/configuration.md's reload column has every key.\n"
     "\n"
     "FILES\n"
     "    /run/flowmob/INSTANCE.sock       control socket (control-socket:), mode 0600\n"
@@ -109,6 +110,7 @@ struct opts {
 struct app {
 	struct opts o;
 	struct fm_daemon d;
+	struct fm_config *cfg; /* the running configuration: d.cfg, writable here only */
 	const struct fm_role_ops *ops;
 	ev_signal sig_term, sig_int, sig_hup;
 	struct fm_metrics *metrics;
@@ -337,85 +339,9 @@ static int do_cleanup(const struct fm_config *cfg)
 
 /* ---- SIGHUP ------------------------------------------------------------------ */
 
-#define KEEP(field, what)                                                                          \
-	do {                                                                                       \
-		if (memcmp(&next->field, &cur->field, sizeof(cur->field))) {                       \
-			pr_warn("reload: %s changed; it needs a restart, keeping the running "     \
-				"value",                                                           \
-				what);                                                             \
-			memcpy(&next->field, &cur->field, sizeof(cur->field));                     \
-		}                                                                                  \
-	} while (0)
-
-/* Restart-only settings keep their running values (with a warning). */
-static void keep_restart_only(const struct fm_config *cur, struct fm_config *next)
-{
-	KEEP(instance, "instance");
-	KEEP(control_socket, "control-socket");
-	KEEP(bpffs, "bpffs");
-	KEEP(netns, "netns");
-	KEEP(state_dir, "state-dir");
-	KEEP(metrics, "metrics");
-	KEEP(routes, "routes");
-	if (cur->role == FM_ROLE_LMA) {
-		KEEP(lma.address, "lma.address");
-		if (next->lma.n_core != cur->lma.n_core ||
-		    memcmp(next->lma.core_ifaces, cur->lma.core_ifaces,
-			   sizeof(cur->lma.core_ifaces)))
-			pr_warn("reload: lma.core-interfaces changed; it needs a restart, keeping "
-				"the running value");
-		memcpy(next->lma.core_ifaces, cur->lma.core_ifaces, sizeof(cur->lma.core_ifaces));
-		next->lma.n_core = cur->lma.n_core;
-		if (next->lma.n_access != cur->lma.n_access ||
-		    memcmp(next->lma.access_ifaces, cur->lma.access_ifaces,
-			   sizeof(cur->lma.access_ifaces)))
-			pr_warn(
-			    "reload: lma.access-interfaces changed; it needs a restart, keeping "
-			    "the running value");
-		memcpy(next->lma.access_ifaces, cur->lma.access_ifaces,
-		       sizeof(cur->lma.access_ifaces));
-		next->lma.n_access = cur->lma.n_access;
-		KEEP(lma.dataplane, "lma.dataplane");
-		KEEP(lma.core_modes, "lma.interface-modes");
-		KEEP(lma.access_modes, "lma.interface-modes");
-		KEEP(lma.prefix_pool, "lma.prefix-pool");
-		KEEP(lma.prefix_pool_len, "lma.prefix-pool");
-		KEEP(lma.tunnel_mtu, "lma.tunnel-mtu");
-	} else {
-		KEEP(mag.address, "mag.address");
-		KEEP(mag.lma, "mag.lma");
-		KEEP(mag.lma_interface, "mag.lma-interface");
-		KEEP(mag.dataplane, "mag.dataplane");
-		KEEP(mag.link_local, "mag.link-local");
-		KEEP(mag.tunnel_mtu, "mag.tunnel-mtu");
-		bool same = next->mag.n_access == cur->mag.n_access;
-
-		for (int i = 0; same && i < cur->mag.n_access; i++)
-			same = !strcmp(next->mag.access_ifaces[i].name,
-				       cur->mag.access_ifaces[i].name);
-		if (!same) {
-			pr_warn("reload: the set of mag.access-interfaces changed; it needs a "
-				"restart, keeping the running interfaces");
-			memcpy(next->mag.access_ifaces, cur->mag.access_ifaces,
-			       sizeof(cur->mag.access_ifaces));
-			next->mag.n_access = cur->mag.n_access;
-		}
-		KEEP(mag.lma_interface_mode, "mag.interface-modes");
-		same = true;
-		for (int i = 0; i < cur->mag.n_access; i++)
-			if (next->mag.access_ifaces[i].mode != cur->mag.access_ifaces[i].mode) {
-				same = false;
-				next->mag.access_ifaces[i].mode = cur->mag.access_ifaces[i].mode;
-			}
-		if (!same)
-			pr_warn("reload: mag.interface-modes changed; it needs a restart, keeping "
-				"the running value");
-	}
-}
-
 static void reload(struct app *a)
 {
-	struct fm_config *cur = a->d.cfg, *next;
+	struct fm_config *cur = a->cfg, *next;
 	char err[512];
 
 	pr_info("reload: reading %s", a->o.config);
@@ -428,13 +354,11 @@ static void reload(struct app *a)
 		pr_err("reload: %s; keeping the running configuration", err);
 		goto out;
 	}
-	if (next->role != cur->role) {
-		pr_err("reload: role changed from %s to %s; that needs a restart, keeping the "
-		       "running configuration",
-		       role_name(cur->role), role_name(next->role));
+	/* restart-only keys keep their running values (config.c's reload table) */
+	if (fm_config_reload_filter(cur, next, err, sizeof(err)) < 0) {
+		pr_err("reload: %s; keeping the running configuration", err);
 		goto out;
 	}
-	keep_restart_only(cur, next);
 	if (a->ops->reload && a->ops->reload(&a->d, next)) {
 		pr_err("reload: the %s refused the new configuration; keeping the running one",
 		       role_name(cur->role));
@@ -562,6 +486,7 @@ int main(int argc, char **argv)
 		goto out_free;
 	}
 	a.d.loop = loop;
+	a.cfg = cfg;
 	a.d.cfg = cfg;
 
 	/* Before touching the data plane: is this instance already running? */

@@ -11,7 +11,7 @@ PKGS=(
   libbpf-dev bpftool libelf-dev zlib1g-dev
   libev-dev libcyaml-dev libjansson-dev libcmocka-dev libpcap-dev
   iproute2 ethtool nftables procps
-  python3-pytest python3-scapy tshark
+  python3-pytest python3-scapy python3-yaml tshark
   go-md2man libsystemd-dev libmicrohttpd-dev libmnl-dev prometheus bird2
 )
 [ $# -gt 0 ] && PKGS=("$@")

@@ -127,8 +127,8 @@ int fm_anchor_start(struct ev_loop *loop, struct fm_ctl *ctl, const struct fm_co
 	a->loop = loop;
 	a->ctl = ctl;
 	a->home_prefixes = cfg->routes.home_prefixes;
-	a->pool.addr = cfg->lma.prefix_pool;
-	a->pool.len = cfg->lma.prefix_pool_len;
+	a->pool.addr = cfg->lma.prefix_pool.addr;
+	a->pool.len = cfg->lma.prefix_pool.plen;
 	a->last_n = -1;
 	r = fm_routes_open(cfg->routes.table, cfg->routes.proto, &a->routes);
 	if (r) {

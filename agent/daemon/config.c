@@ -19,12 +19,56 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stddef.h>
+
 #include <cyaml/cyaml.h>
 
 #include "daemon/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/num.h"
+
+/* ---- defaults: what an absent key means ----------------------------------- */
+
+/* RFC 5213 §12 / RFC 6275 values where the RFCs give one (docs/configuration.md). */
+const struct fm_cfg_lma_timers fm_cfg_lma_timers_default = {
+    .min_delay_before_bce_delete_ms = 10000,
+    .max_delay_before_new_bce_assign_ms = 1500,
+    .timestamp_window_ms = 300,
+    .heartbeat_interval_s = 60,
+    .heartbeat_missed = 3,
+    .retransmit_initial_ms = 1500,
+    .retransmit_max_ms = 32000,
+    .max_lifetime_s = 65532,
+};
+
+const struct fm_cfg_mag_timers fm_cfg_mag_timers_default = {
+    .retransmit_initial_ms = 1500,
+    .retransmit_max_ms = 32000,
+    .lifetime_s = 3600,
+    .ra_interval_s = 10,
+    .idle_timeout_s = 0,
+    .heartbeat_interval_s = 60,
+    .heartbeat_missed = 3,
+};
+
+void fm_config_defaults(struct fm_config *c, enum fm_role role)
+{
+	memset(c, 0, sizeof(*c));
+	c->role = role;
+	c->log_level = FM_LOG_INFO;
+	snprintf(c->bpffs, sizeof(c->bpffs), "%s", FM_CFG_DEFAULT_BPFFS);
+
+	c->lma.dataplane = FM_DP_MODE_XDP;
+	c->lma.prefix_policy = FM_PP_UNIQUE;
+	c->lma.ordering = FM_ORDER_TIMESTAMP;
+	c->lma.flow_signaling = FM_SIG_FMI;
+	c->lma.timers = fm_cfg_lma_timers_default;
+
+	c->mag.dataplane = FM_DP_MODE_XDP;
+	inet_pton(AF_INET6, FM_CFG_DEFAULT_LINK_LOCAL, &c->mag.link_local);
+	c->mag.timers = fm_cfg_mag_timers_default;
+}
 
 /* ---- raw (as loaded by libcyaml) ------------------------------------------ */
 
@@ -666,6 +710,9 @@ static uint32_t opt_u32(const unsigned *p, uint32_t def)
 	return p ? *p : def;
 }
 
+/* A timer key: the file's value if given, else the default already in place. */
+#define OPT_TIMER(dst, src) ((dst) = opt_u32((src), (dst)))
+
 static int range_u32(struct vctx *v, const char *key, const unsigned *p, uint32_t lo, uint32_t hi)
 {
 	if (p && (*p < lo || *p > hi))
@@ -849,7 +896,7 @@ static int parse_policy(struct vctx *v, const char *pkey, const struct raw_polic
 	p->fid = (uint16_t)*rp->fid;
 	if (range_u32(v, K("priority"), rp->priority, 0, 65535))
 		return -1;
-	p->priority = (uint16_t)opt_u32(rp->priority, 100);
+	p->priority = (uint16_t)opt_u32(rp->priority, FM_CFG_DEFAULT_PRIORITY);
 	p->drop = rp->action == 2;
 	if (parse_selector(v, K("selector"), rp->selector, &p->selector))
 		return -1;
@@ -935,22 +982,25 @@ static int load_lma(struct vctx *v, const struct raw_lma *r, struct fm_cfg_lma *
 				return verr(v, key, "'%s' is also a core interface",
 					    l->access_ifaces[i]);
 			}
-	l->dataplane = r->dataplane ? (enum fm_dp_mode)r->dataplane : FM_DP_MODE_XDP;
-	if (parse_prefix6(v, "lma.prefix-pool", r->prefix_pool, &l->prefix_pool,
-			  &l->prefix_pool_len))
+	if (r->dataplane)
+		l->dataplane = (enum fm_dp_mode)r->dataplane;
+	if (parse_prefix6(v, "lma.prefix-pool", r->prefix_pool, &l->prefix_pool.addr,
+			  &l->prefix_pool.plen))
 		return -1;
-	if (l->prefix_pool_len > 64)
+	if (l->prefix_pool.plen > 64)
 		return verr(v, "lma.prefix-pool", "/%u is longer than the /64s handed out from it",
-			    l->prefix_pool_len);
-	if (IN6_IS_ADDR_LINKLOCAL(&l->prefix_pool) || IN6_IS_ADDR_MULTICAST(&l->prefix_pool) ||
-	    IN6_IS_ADDR_UNSPECIFIED(&l->prefix_pool))
+			    l->prefix_pool.plen);
+	if (IN6_IS_ADDR_LINKLOCAL(&l->prefix_pool.addr) ||
+	    IN6_IS_ADDR_MULTICAST(&l->prefix_pool.addr) ||
+	    IN6_IS_ADDR_UNSPECIFIED(&l->prefix_pool.addr))
 		return verr(v, "lma.prefix-pool", "'%s' is not a global or unique-local prefix",
 			    r->prefix_pool);
-	l->prefix_policy =
-	    r->prefix_policy ? (enum fm_prefix_policy)r->prefix_policy : FM_PP_UNIQUE;
-	l->ordering = r->ordering ? (enum fm_ordering)r->ordering : FM_ORDER_TIMESTAMP;
-	l->flow_signaling =
-	    r->flow_signaling ? (enum fm_flow_signaling)r->flow_signaling : FM_SIG_FMI;
+	if (r->prefix_policy)
+		l->prefix_policy = (enum fm_prefix_policy)r->prefix_policy;
+	if (r->ordering)
+		l->ordering = (enum fm_ordering)r->ordering;
+	if (r->flow_signaling)
+		l->flow_signaling = (enum fm_flow_signaling)r->flow_signaling;
 
 	for (unsigned i = 0; i < r->mags_count; i++) {
 		snprintf(key, sizeof(key), "lma.mags[%u]", i);
@@ -1000,15 +1050,14 @@ static int load_lma(struct vctx *v, const struct raw_lma *r, struct fm_cfg_lma *
 	    range_u32(v, "lma.timers.retransmit-max", t->retransmit_max, 10, 3600000) ||
 	    range_u32(v, "lma.timers.max-lifetime", t->max_lifetime, 4, 65532))
 		return -1;
-	l->timers.min_delay_before_bce_delete_ms = opt_u32(t->min_delay_before_bce_delete, 10000);
-	l->timers.max_delay_before_new_bce_assign_ms =
-	    opt_u32(t->max_delay_before_new_bce_assign, 1500);
-	l->timers.timestamp_window_ms = opt_u32(t->timestamp_window, 300);
-	l->timers.heartbeat_interval_s = opt_u32(t->heartbeat_interval, 60);
-	l->timers.heartbeat_missed = opt_u32(t->heartbeat_missed, 3);
-	l->timers.retransmit_initial_ms = opt_u32(t->retransmit_initial, 1500);
-	l->timers.retransmit_max_ms = opt_u32(t->retransmit_max, 32000);
-	l->timers.max_lifetime_s = opt_u32(t->max_lifetime, 65532);
+	OPT_TIMER(l->timers.min_delay_before_bce_delete_ms, t->min_delay_before_bce_delete);
+	OPT_TIMER(l->timers.max_delay_before_new_bce_assign_ms, t->max_delay_before_new_bce_assign);
+	OPT_TIMER(l->timers.timestamp_window_ms, t->timestamp_window);
+	OPT_TIMER(l->timers.heartbeat_interval_s, t->heartbeat_interval);
+	OPT_TIMER(l->timers.heartbeat_missed, t->heartbeat_missed);
+	OPT_TIMER(l->timers.retransmit_initial_ms, t->retransmit_initial);
+	OPT_TIMER(l->timers.retransmit_max_ms, t->retransmit_max);
+	OPT_TIMER(l->timers.max_lifetime_s, t->max_lifetime);
 	if (l->timers.retransmit_max_ms < l->timers.retransmit_initial_ms)
 		return verr(v, "lma.timers.retransmit-max", "%u is below retransmit-initial (%u)",
 			    l->timers.retransmit_max_ms, l->timers.retransmit_initial_ms);
@@ -1033,7 +1082,8 @@ static int load_mag(struct vctx *v, const struct raw_mag *r, struct fm_cfg_mag *
 		return verr(v, "mag.lma", "the LMA's address equals the MAG's own");
 	if (parse_ifname(v, "mag.lma-interface", r->lma_interface, m->lma_interface))
 		return -1;
-	m->dataplane = r->dataplane ? (enum fm_dp_mode)r->dataplane : FM_DP_MODE_XDP;
+	if (r->dataplane)
+		m->dataplane = (enum fm_dp_mode)r->dataplane;
 
 	for (unsigned i = 0; i < r->access_interfaces_count; i++) {
 		const struct raw_access *ra = &r->access_interfaces[i];
@@ -1074,8 +1124,6 @@ static int load_mag(struct vctx *v, const struct raw_mag *r, struct fm_cfg_mag *
 		if (!IN6_IS_ADDR_LINKLOCAL(&m->link_local))
 			return verr(v, "mag.link-local",
 				    "'%s' is not a link-local (fe80::/10) address", r->link_local);
-	} else {
-		inet_pton(AF_INET6, "fe80::1", &m->link_local);
 	}
 
 	for (unsigned i = 0; i < r->mobile_nodes_count; i++) {
@@ -1104,13 +1152,13 @@ static int load_mag(struct vctx *v, const struct raw_mag *r, struct fm_cfg_mag *
 	    range_u32(v, "mag.timers.heartbeat-interval", t->heartbeat_interval, 0, 86400) ||
 	    range_u32(v, "mag.timers.heartbeat-missed", t->heartbeat_missed, 1, 100))
 		return -1;
-	m->timers.retransmit_initial_ms = opt_u32(t->retransmit_initial, 1500);
-	m->timers.retransmit_max_ms = opt_u32(t->retransmit_max, 32000);
-	m->timers.lifetime_s = opt_u32(t->lifetime, 3600);
-	m->timers.ra_interval_s = opt_u32(t->ra_interval, 10);
-	m->timers.idle_timeout_s = opt_u32(t->idle_timeout, 0);
-	m->timers.heartbeat_interval_s = opt_u32(t->heartbeat_interval, 60);
-	m->timers.heartbeat_missed = opt_u32(t->heartbeat_missed, 3);
+	OPT_TIMER(m->timers.retransmit_initial_ms, t->retransmit_initial);
+	OPT_TIMER(m->timers.retransmit_max_ms, t->retransmit_max);
+	OPT_TIMER(m->timers.lifetime_s, t->lifetime);
+	OPT_TIMER(m->timers.ra_interval_s, t->ra_interval);
+	OPT_TIMER(m->timers.idle_timeout_s, t->idle_timeout);
+	OPT_TIMER(m->timers.heartbeat_interval_s, t->heartbeat_interval);
+	OPT_TIMER(m->timers.heartbeat_missed, t->heartbeat_missed);
 	if (m->timers.retransmit_max_ms < m->timers.retransmit_initial_ms)
 		return verr(v, "mag.timers.retransmit-max", "%u is below retransmit-initial (%u)",
 			    m->timers.retransmit_max_ms, m->timers.retransmit_initial_ms);
@@ -1126,7 +1174,8 @@ static int load_top(struct vctx *v, const struct raw_config *r, struct fm_config
 	if (parse_name(v, "instance", r->instance, c->instance, sizeof(c->instance)))
 		return -1;
 	c->role = (enum fm_role)r->role;
-	c->log_level = r->log_level ? *r->log_level : FM_LOG_INFO;
+	if (r->log_level)
+		c->log_level = *r->log_level;
 
 	if (r->control_socket) {
 		if (parse_path(v, "control-socket", r->control_socket, c->control_socket,
@@ -1137,7 +1186,7 @@ static int load_top(struct vctx *v, const struct raw_config *r, struct fm_config
 				    c->instance) >= sizeof(c->control_socket)) {
 		return verr(v, "instance", "too long for the default control-socket path");
 	}
-	if (parse_path(v, "bpffs", r->bpffs ? r->bpffs : "/sys/fs/bpf", c->bpffs, sizeof(c->bpffs)))
+	if (r->bpffs && parse_path(v, "bpffs", r->bpffs, c->bpffs, sizeof(c->bpffs)))
 		return -1;
 	if (r->netns && parse_name(v, "netns", r->netns, c->netns, sizeof(c->netns)))
 		return -1;
@@ -1402,11 +1451,12 @@ int fm_config_load(const char *path, struct fm_config *out, char *err, size_t er
 		goto out;
 	}
 
-	tmp = calloc(1, sizeof(*tmp));
+	tmp = malloc(sizeof(*tmp));
 	if (!tmp) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
+	fm_config_defaults(tmp, (enum fm_role)raw->role);
 	if (load_top(&v, raw, tmp) || load_modes(&v, tmp))
 		goto out;
 	memcpy(out, tmp, sizeof(*out));
@@ -1417,4 +1467,127 @@ out:
 		cyaml_free(&cc, &top_schema, raw, 0);
 	free(data);
 	return ret;
+}
+
+/* ---- SIGHUP: the reload table ----------------------------------------------------- */
+
+#define FIELD(f) offsetof(struct fm_config, f), sizeof(((struct fm_config *)0)->f)
+/* fields first..last, adjacent in struct fm_config (a list and its count) */
+#define SPAN(first, last)                                                                          \
+	offsetof(struct fm_config, first), offsetof(struct fm_config, last) +                      \
+					       sizeof(((struct fm_config *)0)->last) -             \
+					       offsetof(struct fm_config, first)
+
+/* The set of access interfaces (their names, in order) needs a restart; their att
+ * and flow requests are reloaded. A new set keeps the whole running list. */
+static bool keep_mag_access(const struct fm_config *cur, struct fm_config *next)
+{
+	bool same = next->mag.n_access == cur->mag.n_access;
+
+	for (int i = 0; same && i < cur->mag.n_access; i++)
+		same = !strcmp(next->mag.access_ifaces[i].name, cur->mag.access_ifaces[i].name);
+	if (same)
+		return false;
+	memcpy(next->mag.access_ifaces, cur->mag.access_ifaces, sizeof(cur->mag.access_ifaces));
+	next->mag.n_access = cur->mag.n_access;
+	return true;
+}
+
+/* mag.interface-modes lives in two places: the lma-interface's and each access
+ * interface's entry. */
+static bool keep_mag_modes(const struct fm_config *cur, struct fm_config *next)
+{
+	bool changed = next->mag.lma_interface_mode != cur->mag.lma_interface_mode;
+
+	next->mag.lma_interface_mode = cur->mag.lma_interface_mode;
+	for (int i = 0; i < cur->mag.n_access; i++) {
+		changed |= next->mag.access_ifaces[i].mode != cur->mag.access_ifaces[i].mode;
+		next->mag.access_ifaces[i].mode = cur->mag.access_ifaces[i].mode;
+	}
+	return changed;
+}
+
+const struct fm_cfg_key fm_cfg_keys[] = {
+    {"instance", 0, FM_CFG_RESTART, FIELD(instance), NULL},
+    {"role", 0, FM_CFG_REFUSE, FIELD(role), NULL},
+    {"log-level", 0, FM_CFG_RELOAD, 0, 0, NULL},
+    {"control-socket", 0, FM_CFG_RESTART, FIELD(control_socket), NULL},
+    {"bpffs", 0, FM_CFG_RESTART, FIELD(bpffs), NULL},
+    {"netns", 0, FM_CFG_RESTART, FIELD(netns), NULL},
+    {"state-dir", 0, FM_CFG_RESTART, FIELD(state_dir), NULL},
+    {"metrics", 0, FM_CFG_RESTART, FIELD(metrics), NULL},
+    {"routes", FM_ROLE_LMA, FM_CFG_RESTART, FIELD(routes), NULL},
+
+    {"lma.address", FM_ROLE_LMA, FM_CFG_RESTART, FIELD(lma.address), NULL},
+    {"lma.core-interfaces", FM_ROLE_LMA, FM_CFG_RESTART, SPAN(lma.core_ifaces, lma.n_core), NULL},
+    {"lma.access-interfaces", FM_ROLE_LMA, FM_CFG_RESTART, SPAN(lma.access_ifaces, lma.n_access),
+     NULL},
+    {"lma.dataplane", FM_ROLE_LMA, FM_CFG_RESTART, FIELD(lma.dataplane), NULL},
+    {"lma.interface-modes", FM_ROLE_LMA, FM_CFG_RESTART, SPAN(lma.core_modes, lma.access_modes),
+     NULL},
+    {"lma.prefix-pool", FM_ROLE_LMA, FM_CFG_RESTART, FIELD(lma.prefix_pool), NULL},
+    {"lma.prefix-policy", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
+    {"lma.ordering", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
+    {"lma.flow-signaling", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
+    {"lma.mags", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
+    {"lma.policies", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
+    {"lma.mobile-nodes", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
+    {"lma.timers", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
+    {"lma.tunnel-mtu", FM_ROLE_LMA, FM_CFG_RESTART, FIELD(lma.tunnel_mtu), NULL},
+
+    {"mag.address", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.address), NULL},
+    {"mag.lma", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.lma), NULL},
+    {"mag.lma-interface", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.lma_interface), NULL},
+    {"mag.dataplane", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.dataplane), NULL},
+    /* before interface-modes: a new set of interfaces keeps the running modes too */
+    {"mag.access-interfaces", FM_ROLE_MAG, FM_CFG_RESTART, 0, 0, keep_mag_access},
+    {"mag.access-interfaces[].att", FM_ROLE_MAG, FM_CFG_RELOAD, 0, 0, NULL},
+    {"mag.access-interfaces[].flow-requests", FM_ROLE_MAG, FM_CFG_RELOAD, 0, 0, NULL},
+    {"mag.interface-modes", FM_ROLE_MAG, FM_CFG_RESTART, 0, 0, keep_mag_modes},
+    {"mag.link-local", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.link_local), NULL},
+    /* the MAG builds its MN table at start */
+    {"mag.mobile-nodes", FM_ROLE_MAG, FM_CFG_RESTART, SPAN(mag.mobile_nodes, mag.n_mobile_nodes),
+     NULL},
+    {"mag.keep-flow-state", FM_ROLE_MAG, FM_CFG_RELOAD, 0, 0, NULL},
+    {"mag.timers", FM_ROLE_MAG, FM_CFG_RELOAD, 0, 0, NULL},
+    {"mag.tunnel-mtu", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.tunnel_mtu), NULL},
+};
+const size_t fm_cfg_n_keys = sizeof(fm_cfg_keys) / sizeof(fm_cfg_keys[0]);
+
+int fm_config_reload_filter(const struct fm_config *cur, struct fm_config *next, char *err,
+			    size_t errlen)
+{
+	int kept = 0;
+
+	for (size_t i = 0; i < fm_cfg_n_keys; i++) {
+		const struct fm_cfg_key *k = &fm_cfg_keys[i];
+		const char *a = (const char *)cur + k->off;
+		char *b = (char *)next + k->off;
+
+		if (k->reload != FM_CFG_REFUSE || !memcmp(a, b, k->len))
+			continue;
+		snprintf(err, errlen, "%s changed; that needs a restart", k->key);
+		return -1;
+	}
+	for (size_t i = 0; i < fm_cfg_n_keys; i++) {
+		const struct fm_cfg_key *k = &fm_cfg_keys[i];
+		const char *a = (const char *)cur + k->off;
+		char *b = (char *)next + k->off;
+		bool changed;
+
+		if (k->reload != FM_CFG_RESTART || (k->role && k->role != cur->role))
+			continue;
+		if (k->keep) {
+			changed = k->keep(cur, next);
+		} else {
+			changed = memcmp(a, b, k->len) != 0;
+			memcpy(b, a, k->len);
+		}
+		if (changed) {
+			pr_warn("reload: %s changed; it needs a restart, keeping the running value",
+				k->key);
+			kept++;
+		}
+	}
+	return kept;
 }

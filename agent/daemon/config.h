@@ -10,10 +10,12 @@
 #define FLOWMOB_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <net/if.h>
 #include <netinet/in.h>
 
+#include "core/prefix.h"
 #include "dp/dataplane.h"
 #include "mh/ts.h"
 
@@ -82,8 +84,7 @@ struct fm_cfg_lma {
 	/* interface-modes: the interface's own attach mode, 0 = dataplane's */
 	enum fm_dp_mode core_modes[FM_CFG_MAX_IFACES];
 	enum fm_dp_mode access_modes[FM_CFG_MAX_IFACES];
-	struct in6_addr prefix_pool;
-	uint8_t prefix_pool_len; /* /48 in the example: /64s are handed out from it */
+	struct fm_prefix prefix_pool; /* /48 in the example: /64s are handed out from it */
 	enum fm_prefix_policy prefix_policy;
 	enum fm_ordering ordering;
 	enum fm_flow_signaling flow_signaling;
@@ -165,7 +166,60 @@ struct fm_config {
 	struct fm_cfg_routes routes;
 };
 
+/* Defaults of keys that are not derived from another key (the control socket and
+ * state directory are derived from the instance name by fm_config_load). */
+#define FM_CFG_DEFAULT_BPFFS	  "/sys/fs/bpf"
+#define FM_CFG_DEFAULT_LINK_LOCAL "fe80::1"
+#define FM_CFG_DEFAULT_PRIORITY	  100 /* a policy's or flow request's priority */
+
+extern const struct fm_cfg_lma_timers fm_cfg_lma_timers_default;
+extern const struct fm_cfg_mag_timers fm_cfg_mag_timers_default;
+
+/*
+ * Every default, in one place: what each absent key means, for both sections
+ * (timers, attach mode, policies, link-local, log level, bpffs). fm_config_load
+ * starts from it; unit tests build their configs from it. The roles use the
+ * values as they are: there is no fallback at the point of use.
+ */
+void fm_config_defaults(struct fm_config *c, enum fm_role role);
+
 /* Load and validate; returns 0, or -1 with a message naming the key in err. */
 int fm_config_load(const char *path, struct fm_config *out, char *err, size_t errlen);
+
+/* ---- SIGHUP: which keys a reload may change ---------------------------------- */
+
+enum fm_cfg_reload {
+	FM_CFG_RELOAD = 1, /* applied: handed to the role, which uses the new value */
+	FM_CFG_RESTART,	   /* needs a restart: the running value is kept, with a warning */
+	FM_CFG_REFUSE,	   /* a change refuses the whole reload (role) */
+};
+
+/*
+ * One row per key of the top level and the role sections (the "reload" column of
+ * docs/configuration.md, which tests/unit/test_config.c checks against this table).
+ * A section key (lma.timers) covers everything under it; "a[].b" is key b of every
+ * entry of list a.
+ */
+struct fm_cfg_key {
+	const char *key;   /* "log-level", "lma.address", "mag.access-interfaces[].att" */
+	enum fm_role role; /* 0: top level, both roles */
+	enum fm_cfg_reload reload;
+	size_t off, len; /* RESTART, REFUSE: the bytes of struct fm_config compared and kept */
+	/* RESTART with a rule of its own instead of off/len: resets next's value to
+	 * cur's and returns true when they differed */
+	bool (*keep)(const struct fm_config *cur, struct fm_config *next);
+};
+
+extern const struct fm_cfg_key fm_cfg_keys[];
+extern const size_t fm_cfg_n_keys;
+
+/*
+ * SIGHUP, before the role sees next: a change of a REFUSE key returns -1 with a
+ * message in err (the running configuration stays); otherwise every changed
+ * RESTART key of cur's role is reset to its running value in next, with a warning
+ * naming it, and the number of keys reset is returned.
+ */
+int fm_config_reload_filter(const struct fm_config *cur, struct fm_config *next, char *err,
+			    size_t errlen);
 
 #endif /* FLOWMOB_CONFIG_H */

@@ -18,18 +18,20 @@
 
 struct fm_daemon {
 	struct ev_loop *loop;
-	struct fm_config *cfg;
+	const struct fm_config *cfg; /* the one running copy (main.c owns it); after a
+				      * reload it holds the new values in place */
 	struct fm_dp *dp;
 	struct fm_ctl *ctl;
 	void *role; /* struct lma * or struct mag * */
 };
 
 /*
- * reload: main.c has validated next and already reset its restart-only fields
- * (instance, sockets, bpffs, netns, state-dir, addresses, interfaces, dataplane
- * mode) to the running values. d->cfg still holds the running config, so the
- * role can compare; return 0 and main copies next into *d->cfg, non-zero and
- * the running config stays.
+ * reload: main.c has validated next and already reset its restart-only keys
+ * (config.c's table fm_cfg_keys: instance, sockets, bpffs, netns, state-dir,
+ * addresses, interfaces, dataplane modes, ...) to the running values. d->cfg
+ * still holds the running config, so the role can compare; return 0 and main
+ * copies next into *d->cfg (the roles keep no copy: they read d->cfg), non-zero
+ * and the running config stays.
  */
 struct fm_role_ops {
 	int (*start)(struct fm_daemon *d);

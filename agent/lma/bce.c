@@ -230,11 +230,6 @@ bool bce_binding_usable(const struct bce_binding *b)
 	return b->state == BCE_ACTIVE;
 }
 
-bool fm_prefix_eq(const struct fm_prefix *a, const struct fm_prefix *b)
-{
-	return a->plen == b->plen && !memcmp(&a->addr, &b->addr, sizeof(a->addr));
-}
-
 bool bce_binding_has_prefix(const struct bce_binding *b, const struct fm_prefix *p)
 {
 	for (unsigned i = 0; i < b->n_pfx; i++)
@@ -360,32 +355,6 @@ void bce_pool_free(struct bce *c, const struct fm_prefix *p)
 	/* hand out the lowest free prefix next: deterministic, and reuse is fine */
 	if (i < c->pool_hint)
 		c->pool_hint = i;
-}
-
-int fm_prefix_fmt(const struct fm_prefix *p, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	inet_ntop(AF_INET6, &p->addr, a, sizeof(a));
-	return snprintf(buf, len, "%s/%u", a, p->plen);
-}
-
-int fm_prefix_parse(const char *s, struct fm_prefix *out)
-{
-	char a[INET6_ADDRSTRLEN + 8];
-	const char *slash = strchr(s, '/');
-	char *end;
-	long plen;
-
-	if (!slash || (size_t)(slash - s) >= sizeof(a))
-		return -EINVAL;
-	memcpy(a, s, slash - s);
-	a[slash - s] = 0;
-	plen = strtol(slash + 1, &end, 10);
-	if (*end || plen < 0 || plen > 128 || inet_pton(AF_INET6, a, &out->addr) != 1)
-		return -EINVAL;
-	out->plen = (uint8_t)plen;
-	return 0;
 }
 
 const char *bce_state_name(enum bce_state s)

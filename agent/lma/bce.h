@@ -14,6 +14,7 @@
 #include <ev.h>
 #include <netinet/in.h>
 
+#include "core/prefix.h"
 #include "daemon/config.h"
 #include "lma/fmc.h"
 
@@ -33,11 +34,6 @@ struct fm_timer {
 	void (*fn)(void *lma, void *obj, uint64_t now);
 	void *obj;
 	struct fm_timer *prev, *next; /* the owner's list of armed timers */
-};
-
-struct fm_prefix {
-	struct in6_addr addr;
-	uint8_t plen;
 };
 
 enum bce_state {
@@ -134,11 +130,6 @@ int bce_pool_alloc(struct bce *c, struct fm_prefix *out);
 int bce_pool_take(struct bce *c, const struct fm_prefix *p);
 void bce_pool_free(struct bce *c, const struct fm_prefix *p);
 bool bce_pool_contains(const struct bce *c, const struct fm_prefix *p);
-
-bool fm_prefix_eq(const struct fm_prefix *a, const struct fm_prefix *b);
-/* "fd00:100::/64" */
-int fm_prefix_fmt(const struct fm_prefix *p, char *buf, size_t len);
-int fm_prefix_parse(const char *s, struct fm_prefix *out);
 
 const char *bce_state_name(enum bce_state s);
 

@@ -1150,7 +1150,7 @@ struct lma *lma_new(const struct fm_config *cfg, const struct lma_hooks *hooks)
 	if (!l)
 		return NULL;
 	l->cfg = malloc(sizeof(*cfg));
-	if (!l->cfg || bce_init(&l->bce, &cfg->lma.prefix_pool, cfg->lma.prefix_pool_len)) {
+	if (!l->cfg || bce_init(&l->bce, &cfg->lma.prefix_pool.addr, cfg->lma.prefix_pool.plen)) {
 		free(l->cfg);
 		free(l);
 		return NULL;

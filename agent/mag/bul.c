@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bul.c — the MAG's binding update list entries: PBU construction, retransmission
- * with exponential back-off, refresh before expiry, and PBA status handling
- * (RFC 5213 §6.9, RFC 5648/6089 BID and flow requests).
+ * with exponential back-off (proto/xact), refresh before expiry, and PBA status
+ * handling (RFC 5213 §6.9, RFC 5648/6089 BID and flow requests).
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +10,9 @@
 
 #include "mag/bul.h"
 #include "core/clock.h"
+#include "core/list.h"
 #include "core/log.h"
+#include "proto/seq.h"
 
 const char *bul_state_name(enum bul_state s)
 {
@@ -35,10 +37,17 @@ const char *bul_event_name(enum bul_event ev)
 	return (unsigned)ev < sizeof(names) / sizeof(names[0]) ? names[ev] : "?";
 }
 
-void bul_entry_init(struct bul_entry *e, const char *mn_id, const uint8_t mac[6], const char *iface,
-		    uint8_t att, const struct in6_addr *mag_ll, uint16_t seq0)
+static void again_fired(struct fm_timer *t, uint64_t now);
+static void expiry_fired(struct fm_timer *t, uint64_t now);
+
+void bul_entry_init(struct bul_entry *e, const struct bul_ctx *c, const char *mn_id,
+		    const uint8_t mac[6], const char *iface, uint8_t att,
+		    const struct in6_addr *mag_ll, uint16_t seq0)
 {
 	memset(e, 0, sizeof(*e));
+	e->ctx = c;
+	fm_timer_init(&e->again, c->wheel, again_fired);
+	fm_timer_init(&e->expiry, c->wheel, expiry_fired);
 	snprintf(e->mn_id, sizeof(e->mn_id), "%s", mn_id);
 	memcpy(e->mac, mac, 6);
 	snprintf(e->iface, sizeof(e->iface), "%s", iface);
@@ -60,7 +69,7 @@ static uint32_t lifetime_units(uint32_t s)
 int bul_build_pbu(const struct bul_ctx *c, const struct bul_entry *e, uint32_t lifetime_s,
 		  struct mh_msg *m)
 {
-	const struct bul_prefix *set = e->pending_set ? e->wanted : e->prefixes;
+	const struct fm_prefix *set = e->pending_set ? e->wanted : e->prefixes;
 	int n = e->pending_set ? e->n_wanted : e->n_prefixes;
 	struct timespec ts;
 	struct mh_opt *o;
@@ -88,7 +97,7 @@ int bul_build_pbu(const struct bul_ctx *c, const struct bul_entry *e, uint32_t l
 		if (!(o = mh_opt_add(m, MH_OPT_HNP)))
 			return -1;
 		o->hnp.plen = set[i].plen;
-		o->hnp.prefix = set[i].prefix;
+		o->hnp.prefix = set[i].addr;
 	}
 	if (!(o = mh_opt_add(m, MH_OPT_HI)))
 		return -1;
@@ -129,36 +138,103 @@ int bul_build_pbu(const struct bul_ctx *c, const struct bul_entry *e, uint32_t l
 	return 0;
 }
 
-/* Send the entry's next PBU (a new sequence number and timestamp on every try). */
-static int send_pbu(const struct bul_ctx *c, struct bul_entry *e, uint32_t lifetime_s, uint64_t now,
-		    bool new_exchange)
+static uint32_t req_lifetime(const struct bul_ctx *c)
 {
+	return lifetime_units(c->t->lifetime_s);
+}
+
+/* One try of the outstanding PBU: a new sequence number and timestamp every time. */
+static void pbu_try(struct fm_xact *x, unsigned try, uint64_t now)
+{
+	struct bul_entry *e = fm_container_of(x, struct bul_entry, tx);
+	const struct bul_ctx *c = e->ctx;
 	struct mh_msg m;
 	int ret;
 
+	(void)now;
 	e->seq++;
-	if (new_exchange) {
-		e->seq_first = e->seq;
-		e->rto_ms = c->t.retransmit_initial_ms ? c->t.retransmit_initial_ms : 1500;
-		e->rto_maxed = false;
-	}
-	e->awaiting = true;
-	e->next_tx_ms = now + e->rto_ms;
-	if (bul_build_pbu(c, e, lifetime_s, &m) < 0) {
+	if (try > 1)
+		pr_debug("bul: %s/%s: no PBA, retransmitting as seq %u", e->mn_id, e->iface,
+			 e->seq);
+	if (bul_build_pbu(c, e, e->state == BUL_DEREGISTERING ? 0 : req_lifetime(c), &m) < 0) {
 		pr_err("bul: %s/%s: PBU does not fit", e->mn_id, e->iface);
-		return -1;
+		return;
 	}
 	e->tx_count++;
 	ret = c->send ? c->send(c->send_ctx, &m) : 0;
 	if (ret < 0)
 		pr_warn("bul: %s/%s: sending PBU seq %u failed (%d), will retry", e->mn_id,
 			e->iface, e->seq, ret);
+}
+
+static void report(struct bul_entry *e, enum bul_event ev, uint64_t now)
+{
+	const struct bul_ctx *c = e->ctx;
+
+	if (c->event)
+		c->event(c->send_ctx, e, ev, now); /* may free e */
+}
+
+static const struct fm_xact_ops pbu_ops;
+
+/* The try sent at retransmit-max timed out. A de-registration ends there; a
+ * registration (or a refresh) goes on at the maximum interval until it is answered,
+ * rejected or the binding expires. */
+static void pbu_give_up(struct fm_xact *x, uint64_t now)
+{
+	struct bul_entry *e = fm_container_of(x, struct bul_entry, tx);
+	const struct bul_ctx *c = e->ctx;
+
+	if (e->state != BUL_DEREGISTERING) {
+		fm_xact_start(x, c->wheel, &pbu_ops, c->t->retransmit_max_ms,
+			      c->t->retransmit_max_ms, now);
+		return;
+	}
+	pr_info("bul: %s/%s: no answer to the de-registration, giving up", e->mn_id, e->iface);
+	bul_reset(e);
+	report(e, BUL_EV_DEREGISTERED, now);
+}
+
+static const struct fm_xact_ops pbu_ops = {.send = pbu_try, .give_up = pbu_give_up};
+
+/* A new exchange: the first try now, its sequence number the window's start. */
+static int send_pbu(const struct bul_ctx *c, struct bul_entry *e, uint64_t now)
+{
+	fm_xact_stop(&e->tx);
+	e->seq_first = (uint16_t)(e->seq + 1);
+	e->awaiting = true;
+	fm_xact_start(&e->tx, c->wheel, &pbu_ops, c->t->retransmit_initial_ms,
+		      c->t->retransmit_max_ms, now);
 	return 0;
 }
 
-static uint32_t req_lifetime(const struct bul_ctx *c)
+/* Registered: refresh time. Registering after a rejection: the back-off is over. */
+static void again_fired(struct fm_timer *t, uint64_t now)
 {
-	return lifetime_units(c->t.lifetime_s ? c->t.lifetime_s : 3600);
+	struct bul_entry *e = fm_container_of(t, struct bul_entry, again);
+
+	if (e->awaiting || (e->state != BUL_REGISTERED && e->state != BUL_REGISTERING))
+		return;
+	send_pbu(e->ctx, e, now);
+}
+
+static void expiry_fired(struct fm_timer *t, uint64_t now)
+{
+	struct bul_entry *e = fm_container_of(t, struct bul_entry, expiry);
+
+	if (e->state != BUL_REGISTERED)
+		return;
+	pr_warn("bul: %s/%s: binding expired without a refresh", e->mn_id, e->iface);
+	bul_reset(e);
+	report(e, BUL_EV_EXPIRED, now);
+}
+
+void bul_entry_fini(struct bul_entry *e)
+{
+	fm_xact_stop(&e->tx);
+	fm_timer_stop(&e->again);
+	fm_timer_stop(&e->expiry);
+	e->awaiting = false;
 }
 
 int bul_start(const struct bul_ctx *c, struct bul_entry *e, uint64_t now)
@@ -171,10 +247,10 @@ int bul_start(const struct bul_ctx *c, struct bul_entry *e, uint64_t now)
 	e->bid = 0;
 	e->hi = MH_HI_NEW_IFACE;
 	e->flow_req_done = false;
-	return send_pbu(c, e, req_lifetime(c), now, true);
+	return send_pbu(c, e, now);
 }
 
-int bul_update(const struct bul_ctx *c, struct bul_entry *e, const struct bul_prefix *set, int n,
+int bul_update(const struct bul_ctx *c, struct bul_entry *e, const struct fm_prefix *set, int n,
 	       uint64_t now)
 {
 	if (e->state != BUL_REGISTERED && e->state != BUL_REGISTERING)
@@ -187,7 +263,7 @@ int bul_update(const struct bul_ctx *c, struct bul_entry *e, const struct bul_pr
 		e->pending_set = true;
 	}
 	e->hi = MH_HI_NOT_CHANGED;
-	return send_pbu(c, e, req_lifetime(c), now, true);
+	return send_pbu(c, e, now);
 }
 
 int bul_stop(const struct bul_ctx *c, struct bul_entry *e, uint64_t now)
@@ -197,35 +273,29 @@ int bul_stop(const struct bul_ctx *c, struct bul_entry *e, uint64_t now)
 	e->state = BUL_DEREGISTERING;
 	e->pending_set = false;
 	e->hi = MH_HI_NOT_CHANGED;
-	return send_pbu(c, e, 0, now, true);
+	fm_timer_stop(&e->again);
+	fm_timer_stop(&e->expiry);
+	return send_pbu(c, e, now);
 }
 
 void bul_reset(struct bul_entry *e)
 {
+	bul_entry_fini(e);
 	e->state = BUL_IDLE;
-	e->awaiting = false;
 	e->n_prefixes = 0;
 	e->pending_set = false;
 	e->bid = 0;
 	e->lifetime_s = 0;
 }
 
-/* Serial-number comparison (RFC 1982) of 16-bit sequence numbers: a <= b. */
-static bool seq_le(uint16_t a, uint16_t b)
+static void take_prefixes(struct bul_entry *e, const struct pba_view *pba)
 {
-	return (int16_t)(b - a) >= 0;
-}
-
-static void take_prefixes(struct bul_entry *e, const struct mh_msg *pba)
-{
-	const struct mh_opt *o;
-
 	e->n_prefixes = 0;
-	for (int i = 0; (o = mh_opt_find(pba, MH_OPT_HNP, i)); i++) {
-		if (o->hnp.plen == 0 || e->n_prefixes >= BUL_MAX_PREFIXES)
+	for (int i = 0; i < pba->n_hnp; i++) {
+		if (pba->hnp[i].plen == 0 || e->n_prefixes >= BUL_MAX_PREFIXES)
 			continue;
-		e->prefixes[e->n_prefixes].plen = o->hnp.plen;
-		e->prefixes[e->n_prefixes].prefix = o->hnp.prefix;
+		e->prefixes[e->n_prefixes].plen = pba->hnp[i].plen;
+		e->prefixes[e->n_prefixes].addr = pba->hnp[i].prefix;
 		e->n_prefixes++;
 	}
 }
@@ -238,23 +308,24 @@ static enum bul_event reject(const struct bul_ctx *c, struct bul_entry *e, uint6
 	e->pending_set = false;
 	e->bid = 0;
 	e->hi = MH_HI_NEW_IFACE;
+	fm_xact_stop(&e->tx);
 	e->awaiting = false;
-	e->rto_ms = c->t.retransmit_max_ms ? c->t.retransmit_max_ms : 32000;
-	e->next_tx_ms = now + e->rto_ms;
+	fm_timer_stop(&e->expiry);
+	/* a fresh registration after the longest back-off */
+	fm_timer_set(&e->again, now + c->t->retransmit_max_ms, now);
 	return BUL_EV_REJECTED;
 }
 
-enum bul_event bul_on_pba(const struct bul_ctx *c, struct bul_entry *e, const struct mh_msg *pba,
+enum bul_event bul_on_pba(const struct bul_ctx *c, struct bul_entry *e, const struct pba_view *pba,
 			  uint64_t now)
 {
-	uint16_t seq = (uint16_t)pba->seq;
-	const struct mh_opt *o;
+	uint16_t seq = pba->seq;
 
-	if (pba->kind != MH_PBA || !e->awaiting)
+	if (!e->awaiting)
 		return BUL_EV_NONE;
 	/* Status 135 carries the LMA's last accepted sequence number, not ours. */
 	if (pba->status != PBA_SEQ_OUT_OF_WINDOW &&
-	    !(seq_le(e->seq_first, seq) && seq_le(seq, e->seq))) {
+	    !(fm_seq_not_older(seq, e->seq_first) && fm_seq_not_older(e->seq, seq))) {
 		pr_debug("bul: %s/%s: PBA seq %u outside [%u, %u], ignored", e->mn_id, e->iface,
 			 seq, e->seq_first, e->seq);
 		return BUL_EV_NONE;
@@ -283,9 +354,10 @@ enum bul_event bul_on_pba(const struct bul_ctx *c, struct bul_entry *e, const st
 				e->iface);
 			return reject(c, e, now);
 		}
-		if ((o = mh_opt_find(pba, MH_OPT_BID, 0)) && o->bid.bid)
-			e->bid = o->bid.bid;
+		if (pba->bid.present && pba->bid.bid)
+			e->bid = pba->bid.bid;
 		e->state = BUL_REGISTERED;
+		fm_xact_stop(&e->tx);
 		e->awaiting = false;
 		e->pending_set = false;
 		e->flow_req_done = true;
@@ -295,13 +367,14 @@ enum bul_event bul_on_pba(const struct bul_ctx *c, struct bul_entry *e, const st
 		e->expires_ms = now + (uint64_t)pba->lifetime * 1000;
 		/* refresh at 80 % of the granted lifetime */
 		e->refresh_ms = now + (uint64_t)pba->lifetime * 800;
-		e->rto_ms = c->t.retransmit_initial_ms ? c->t.retransmit_initial_ms : 1500;
+		fm_timer_set(&e->expiry, e->expires_ms, now);
+		fm_timer_set(&e->again, e->refresh_ms, now);
 		return BUL_EV_REGISTERED;
 	case PBA_SEQ_OUT_OF_WINDOW:
 		/* resynchronise on the LMA's number and retry at once */
 		pr_info("bul: %s/%s: sequence out of window, LMA at %u", e->mn_id, e->iface, seq);
 		e->seq = seq;
-		send_pbu(c, e, req_lifetime(c), now, true);
+		send_pbu(c, e, now);
 		return BUL_EV_NONE;
 	case PBA_BCE_PBU_PREFIX_MISMATCH:
 		/* start over with ::/0 */
@@ -310,81 +383,46 @@ enum bul_event bul_on_pba(const struct bul_ctx *c, struct bul_entry *e, const st
 		e->n_prefixes = 0;
 		e->pending_set = false;
 		e->hi = MH_HI_NEW_IFACE;
-		send_pbu(c, e, req_lifetime(c), now, true);
+		send_pbu(c, e, now);
 		return BUL_EV_NONE;
 	case PBA_TIMESTAMP_MISMATCH:
 	case PBA_TIMESTAMP_LOWER:
 		/* our clock disagrees with the LMA's: keep retrying on the back-off schedule */
 		pr_warn("bul: %s/%s: PBA status %u (timestamp), retrying in %u ms", e->mn_id,
-			e->iface, pba->status, e->rto_ms);
+			e->iface, pba->status, e->tx.rto_ms);
 		return BUL_EV_NONE;
 	default:
 		pr_warn("bul: %s/%s: registration rejected, PBA status %u; retrying in %u ms",
-			e->mn_id, e->iface, pba->status,
-			c->t.retransmit_max_ms ? c->t.retransmit_max_ms : 32000);
+			e->mn_id, e->iface, pba->status, c->t->retransmit_max_ms);
 		return reject(c, e, now);
 	}
 }
 
-enum bul_event bul_tick(const struct bul_ctx *c, struct bul_entry *e, uint64_t now)
+static uint64_t due_or_never(const struct fm_timer *t)
 {
-	uint32_t max = c->t.retransmit_max_ms ? c->t.retransmit_max_ms : 32000;
-
-	switch (e->state) {
-	case BUL_IDLE:
-		return BUL_EV_NONE;
-	case BUL_REGISTERED:
-		if (now >= e->expires_ms) {
-			pr_warn("bul: %s/%s: binding expired without a refresh", e->mn_id,
-				e->iface);
-			bul_reset(e);
-			return BUL_EV_EXPIRED;
-		}
-		if (!e->awaiting) {
-			if (now >= e->refresh_ms)
-				send_pbu(c, e, req_lifetime(c), now, true);
-			return BUL_EV_NONE;
-		}
-		break;
-	case BUL_REGISTERING:
-	case BUL_DEREGISTERING:
-		break;
-	}
-	if (now < e->next_tx_ms)
-		return BUL_EV_NONE;
-	if (!e->awaiting) {
-		/* back-off after a rejection elapsed: a fresh registration */
-		send_pbu(c, e, req_lifetime(c), now, true);
-		return BUL_EV_NONE;
-	}
-	if (e->state == BUL_DEREGISTERING && e->rto_maxed) {
-		pr_info("bul: %s/%s: no answer to the de-registration, giving up", e->mn_id,
-			e->iface);
-		bul_reset(e);
-		return BUL_EV_DEREGISTERED;
-	}
-	if (e->rto_ms >= max)
-		e->rto_maxed = true;
-	e->rto_ms = e->rto_ms * 2 > max ? max : e->rto_ms * 2;
-	pr_debug("bul: %s/%s: no PBA for seq %u, retransmitting", e->mn_id, e->iface, e->seq);
-	send_pbu(c, e, e->state == BUL_DEREGISTERING ? 0 : req_lifetime(c), now, false);
-	return BUL_EV_NONE;
+	return fm_timer_armed(t) ? t->due : BUL_NO_DEADLINE;
 }
 
 uint64_t bul_deadline(const struct bul_entry *e)
 {
-	uint64_t d = BUL_NO_DEADLINE;
+	uint64_t d = due_or_never(&e->tx.timer), a = due_or_never(&e->again),
+		 x = due_or_never(&e->expiry);
 
-	switch (e->state) {
-	case BUL_IDLE:
-		return d;
-	case BUL_REGISTERED:
-		d = e->expires_ms;
-		if (!e->awaiting)
-			return e->refresh_ms < d ? e->refresh_ms : d;
-		break;
-	default:
-		break;
-	}
-	return e->next_tx_ms < d ? e->next_tx_ms : d;
+	if (!e->awaiting)
+		d = BUL_NO_DEADLINE;
+	d = a < d ? a : d;
+	return x < d ? x : d;
+}
+
+int bul_restored(const struct bul_ctx *c, struct bul_entry *e, uint64_t now)
+{
+	if (e->state != BUL_IDLE)
+		return -1;
+	e->state = BUL_REGISTERED;
+	e->flow_req_done = true;
+	e->lifetime_s = c->t->lifetime_s;
+	e->registered_ms = now;
+	e->expires_ms = now + (uint64_t)c->t->lifetime_s * 1000;
+	fm_timer_set(&e->expiry, e->expires_ms, now);
+	return bul_update(c, e, NULL, 0, now);
 }

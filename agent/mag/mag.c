@@ -17,6 +17,8 @@
 #include "core/log.h"
 #include "mag/mag.h"
 #include "mh/mh_json.h"
+#include "mh/view.h"
+#include "proto/seq.h"
 
 static double wall_now(void)
 {
@@ -26,29 +28,13 @@ static double wall_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static char *pfx_str(const struct bul_prefix *p, char *buf, size_t len)
+static char *pfx_str(const struct fm_prefix *p, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN];
-
-	inet_ntop(AF_INET6, &p->prefix, a, sizeof(a));
-	snprintf(buf, len, "%s/%u", a, p->plen);
+	fm_prefix_fmt(p, buf, len);
 	return buf;
 }
 
-static bool pfx_eq(const struct bul_prefix *a, const struct bul_prefix *b)
-{
-	return a->plen == b->plen && !memcmp(&a->prefix, &b->prefix, sizeof(a->prefix));
-}
-
-static int pfx_index(const struct bul_prefix *set, int n, const struct bul_prefix *p)
-{
-	for (int i = 0; i < n; i++)
-		if (pfx_eq(&set[i], p))
-			return i;
-	return -1;
-}
-
-static json_t *prefixes_json(const struct bul_prefix *set, int n)
+static json_t *prefixes_json(const struct fm_prefix *set, int n)
 {
 	json_t *a = json_array();
 	char buf[64];
@@ -83,34 +69,34 @@ static int bul_send(void *ctx, const struct mh_msg *msg)
 	return send_mh(ctx, msg);
 }
 
-static void set_bul_timers(struct mag *m)
-{
-	const struct fm_cfg_mag_timers *t = &m->cfg->timers;
-
-	m->bc.t.retransmit_initial_ms = t->retransmit_initial_ms ? t->retransmit_initial_ms : 1500;
-	m->bc.t.retransmit_max_ms = t->retransmit_max_ms ? t->retransmit_max_ms : 32000;
-	m->bc.t.lifetime_s = t->lifetime_s ? t->lifetime_s : 3600;
-	m->bc.send = bul_send;
-	m->bc.send_ctx = m;
-}
-
 static uint32_t ra_interval_ms(const struct mag *m)
 {
-	return (m->cfg->timers.ra_interval_s ? m->cfg->timers.ra_interval_s : 10) * 1000;
+	return m->cfg->timers.ra_interval_s * 1000;
 }
 
-struct mag *mag_create(const struct fm_config *cfg, const struct mag_hooks *h,
+static void bul_event_cb(void *ctx, struct bul_entry *e, enum bul_event ev, uint64_t now);
+static void flow_expired(struct fm_timer *t, uint64_t now);
+static void heartbeat_fired(struct fm_timer *t, uint64_t now);
+static void links_fired(struct fm_timer *t, uint64_t now);
+
+struct mag *mag_create(const struct fm_config *cfg, const struct mag_hooks *h, struct ev_loop *loop,
 		       uint32_t restart_counter, uint64_t now)
 {
 	struct mag *m = calloc(1, sizeof(*m));
 
 	if (!m)
 		return NULL;
-	m->cfg_copy = *cfg;
-	m->cfg = &m->cfg_copy.mag;
-	m->instance = m->cfg_copy.instance;
+	LIST_INIT(&m->bindings);
+	fm_timers_init(&m->timers, loop);
+	m->conf = cfg;
+	m->cfg = &cfg->mag;
+	m->instance = cfg->instance;
 	m->h = *h;
-	set_bul_timers(m);
+	m->bc.t = &m->cfg->timers;
+	m->bc.send = bul_send;
+	m->bc.send_ctx = m;
+	m->bc.event = bul_event_cb;
+	m->bc.wheel = &m->timers;
 	m->n_mns = m->cfg->n_mobile_nodes;
 	m->mns = calloc(m->n_mns ? (size_t)m->n_mns : 1, sizeof(*m->mns));
 	if (!m->mns) {
@@ -118,30 +104,49 @@ struct mag *mag_create(const struct fm_config *cfg, const struct mag_hooks *h,
 		return NULL;
 	}
 	for (int i = 0; i < m->n_mns; i++) {
-		snprintf(m->mns[i].id, sizeof(m->mns[i].id), "%s", m->cfg->mobile_nodes[i].id);
-		memcpy(m->mns[i].mac, m->cfg->mobile_nodes[i].mac, 6);
-		m->mns[i].idx = (uint32_t)i + 1;
+		struct mag_mn *mn = &m->mns[i];
+
+		mn->mag = m;
+		snprintf(mn->id, sizeof(mn->id), "%s", m->cfg->mobile_nodes[i].id);
+		memcpy(mn->mac, m->cfg->mobile_nodes[i].mac, 6);
+		mn->idx = (uint32_t)i + 1;
+		for (int j = 0; j < MAG_MAX_FLOWS; j++) {
+			mn->flows[j].mn = mn;
+			fm_timer_init(&mn->flows[j].expiry, &m->timers, flow_expired);
+		}
 	}
 	for (int i = 0; i < FM_CFG_MAX_IFACES; i++)
 		m->iface_running[i] = -1;
 	m->ra_mtu = 1460;
 	m->next_seq = (uint16_t)(restart_counter * 4096u + 1);
 	m->restart_counter = restart_counter;
-	m->lma_state = -1;
-	m->hb_next_ms = now + 1000; /* first heartbeat soon after start */
-	m->next_link_poll_ms = now + MAG_LINK_POLL_MS;
+	fm_hb_init(&m->hb);
+	fm_timer_init(&m->hb_timer, &m->timers, heartbeat_fired);
+	/* the first heartbeat soon after start (the timer stops when heartbeats are off) */
+	fm_timer_set(&m->hb_timer, now + 1000, now);
+	fm_timer_init(&m->link_timer, &m->timers, links_fired);
+	if (m->h.link_running)
+		fm_timer_set(&m->link_timer, now + MAG_LINK_POLL_MS, now);
 	return m;
+}
+
+static void binding_free(struct mag_binding *b)
+{
+	fm_timer_stop(&b->ra_timer);
+	fm_timer_stop(&b->idle_timer);
+	bul_entry_fini(&b->bul);
+	LIST_REMOVE(b, link);
+	free(b);
 }
 
 static void binding_free_all(struct mag *m)
 {
-	struct mag_binding *b = m->bindings, *n;
+	struct mag_binding *b, *n;
 
-	for (; b; b = n) {
-		n = b->next;
-		free(b);
+	LIST_FOREACH_SAFE(b, &m->bindings, link, n)
+	{
+		binding_free(b);
 	}
-	m->bindings = NULL;
 }
 
 void mag_destroy(struct mag *m)
@@ -149,27 +154,29 @@ void mag_destroy(struct mag *m)
 	if (!m)
 		return;
 	binding_free_all(m);
+	for (int i = 0; i < m->n_mns; i++)
+		for (int j = 0; j < MAG_MAX_FLOWS; j++)
+			fm_timer_stop(&m->mns[i].flows[j].expiry);
+	fm_timer_stop(&m->hb_timer);
+	fm_timer_stop(&m->link_timer);
+	fm_timers_fini(&m->timers);
 	free(m->mns);
 	free(m);
 }
 
 int mag_reload(struct mag *m, const struct fm_config *next)
 {
-	const struct fm_cfg_mag *n = &next->mag;
+	const struct fm_cfg_mag_timers *cur = &m->cfg->timers, *t = &next->mag.timers;
+	uint64_t now = fm_now_ms();
 
-	if (n->n_mobile_nodes != m->cfg->n_mobile_nodes || n->n_access != m->cfg->n_access)
-		pr_warn("mag: reload: changes to mobile-nodes or access-interfaces need a restart");
-	m->cfg_copy.mag.timers = n->timers;
-	m->cfg_copy.mag.keep_flow_state = n->keep_flow_state;
-	for (int i = 0; i < m->cfg->n_access && i < n->n_access; i++) {
-		m->cfg_copy.mag.access_ifaces[i].att = n->access_ifaces[i].att;
-		m->cfg_copy.mag.access_ifaces[i].n_flow_requests =
-		    n->access_ifaces[i].n_flow_requests;
-		memcpy(m->cfg_copy.mag.access_ifaces[i].flow_requests,
-		       n->access_ifaces[i].flow_requests,
-		       sizeof(n->access_ifaces[i].flow_requests));
-	}
-	set_bul_timers(m);
+	/* Everything reloadable is read in place once the caller copied next; timers
+	 * that a reload turns on are armed for now, to fire after that copy. */
+	if (!cur->heartbeat_interval_s && t->heartbeat_interval_s)
+		fm_timer_set(&m->hb_timer, now, now);
+	if (!cur->idle_timeout_s && t->idle_timeout_s)
+		for (struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link))
+			if (b->bul.state == BUL_REGISTERED)
+				fm_timer_set(&b->idle_timer, now, now);
 	return 0;
 }
 
@@ -210,7 +217,7 @@ struct mag_mn *mag_mn_by_mac(struct mag *m, const uint8_t mac[6])
 
 struct mag_binding *mag_binding_find(struct mag *m, const struct mag_mn *mn, int iface)
 {
-	for (struct mag_binding *b = m->bindings; b; b = b->next)
+	for (struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link))
 		if (b->mn == mn && b->iface == iface)
 			return b;
 	return NULL;
@@ -223,50 +230,54 @@ static bool same_mn(const struct mag_mn *a, const struct mag_mn *b)
 	return a == b || !strcmp(a->id, b->id);
 }
 
-static struct mag_mn *mn_from_msg(struct mag *m, const struct mh_msg *msg)
+/* The MN a message names (its MN-ID option), if configured here. */
+static struct mag_mn *mn_of(struct mag *m, const struct mh_view_mn_id *id)
 {
-	const struct mh_opt *o = mh_opt_find(msg, MH_OPT_MN_ID, 0);
-	char id[FM_NAI_MAX + 1];
-
-	if (!o)
-		return NULL;
-	memcpy(id, o->mn_id.id, o->mn_id.len);
-	id[o->mn_id.len] = 0;
-	return mag_mn_by_id(m, id);
+	return id->present ? mag_mn_by_id(m, id->nai) : NULL;
 }
 
-static void add_mn_id(struct mh_msg *msg, const struct mh_msg *from)
+/* An answer carries the request's MN-ID option as it came. */
+static void add_mn_id(struct mh_msg *msg, const struct mh_view_mn_id *id)
 {
-	const struct mh_opt *o = mh_opt_find(from, MH_OPT_MN_ID, 0);
 	struct mh_opt *n;
 
-	if (o && (n = mh_opt_add(msg, MH_OPT_MN_ID)))
-		*n = *o;
+	if (!id->present || !(n = mh_opt_add(msg, MH_OPT_MN_ID)))
+		return;
+	n->mn_id.subtype = id->subtype;
+	n->mn_id.len = id->len;
+	memcpy(n->mn_id.id, id->nai, id->len);
+}
+
+/* A view's prefix in the one prefix type. */
+static struct fm_prefix view_prefix(const struct mh_view_prefix *v)
+{
+	return (struct fm_prefix){.addr = v->prefix, .plen = v->plen};
 }
 
 /* ---- routes and Router Advertisements ---------------------------------------- */
 
-static bool route_needed(struct mag *m, const struct bul_prefix *p, const struct mag_binding *skip,
+static bool route_needed(struct mag *m, const struct fm_prefix *p, const struct mag_binding *skip,
 			 const struct mag_flow *skipf)
 {
-	for (struct mag_binding *b = m->bindings; b; b = b->next)
-		if (b != skip && pfx_index(b->routed, b->n_routed, p) >= 0)
+	for (struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link))
+		if (b != skip && fm_prefix_index(b->routed, b->n_routed, p) >= 0)
 			return true;
 	for (int i = 0; i < m->n_mns; i++)
 		for (int j = 0; j < MAG_MAX_FLOWS; j++) {
 			const struct mag_flow *f = &m->mns[i].flows[j];
 
-			if (f->used && f != skipf && pfx_index(f->routes, f->n_routes, p) >= 0)
+			if (f->used && f != skipf &&
+			    fm_prefix_index(f->routes, f->n_routes, p) >= 0)
 				return true;
 		}
 	return false;
 }
 
-static void route_set(struct mag *m, struct mag_binding *b, const struct bul_prefix *p)
+static void route_set(struct mag *m, struct mag_binding *b, const struct fm_prefix *p)
 {
 	char buf[64];
 	int ret = m->h.dp && m->h.dp->mag_route_set
-		      ? m->h.dp->mag_route_set(m->h.dp_ctx, &p->prefix, p->plen,
+		      ? m->h.dp->mag_route_set(m->h.dp_ctx, &p->addr, p->plen,
 					       m->cfg->access_ifaces[b->iface].name, b->mn->mac,
 					       b->mn->idx)
 		      : 0;
@@ -275,20 +286,20 @@ static void route_set(struct mag *m, struct mag_binding *b, const struct bul_pre
 		pr_err("mag: route %s -> %s: %d", pfx_str(p, buf, sizeof(buf)), b->mn->id, ret);
 }
 
-static void route_del(struct mag *m, const struct bul_prefix *p)
+static void route_del(struct mag *m, const struct fm_prefix *p)
 {
 	char buf[64];
 	int ret = m->h.dp && m->h.dp->mag_route_del
-		      ? m->h.dp->mag_route_del(m->h.dp_ctx, &p->prefix, p->plen)
+		      ? m->h.dp->mag_route_del(m->h.dp_ctx, &p->addr, p->plen)
 		      : 0;
 
 	if (ret < 0 && ret != -ENOENT)
 		pr_warn("mag: removing route %s: %d", pfx_str(p, buf, sizeof(buf)), ret);
 }
 
-static void add_withdraw(struct mag_binding *b, const struct bul_prefix *p)
+static void add_withdraw(struct mag_binding *b, const struct fm_prefix *p)
 {
-	if (pfx_index(b->withdraw, b->n_withdraw, p) < 0 && b->n_withdraw < BUL_MAX_PREFIXES)
+	if (fm_prefix_index(b->withdraw, b->n_withdraw, p) < 0 && b->n_withdraw < BUL_MAX_PREFIXES)
 		b->withdraw[b->n_withdraw++] = *p;
 	b->withdraw_left = MAG_WITHDRAW_RAS;
 }
@@ -299,7 +310,7 @@ static void send_ra(struct mag *m, struct mag_binding *b, bool final, uint64_t n
 {
 	struct nd_ra ra = {0};
 	struct in6_addr dst;
-	uint32_t lt = b->bul.lifetime_s ? b->bul.lifetime_s : m->bc.t.lifetime_s;
+	uint32_t lt = b->bul.lifetime_s ? b->bul.lifetime_s : m->cfg->timers.lifetime_s;
 
 	ra.cur_hop_limit = 64;
 	ra.router_lifetime = final ? 0 : MAG_ROUTER_LIFETIME;
@@ -310,8 +321,7 @@ static void send_ra(struct mag *m, struct mag_binding *b, bool final, uint64_t n
 		for (int i = 0; i < b->n_routed && ra.n_prefixes < ND_MAX_PREFIXES; i++) {
 			struct nd_prefix *p = &ra.prefixes[ra.n_prefixes++];
 
-			p->prefix = b->routed[i].prefix;
-			p->plen = b->routed[i].plen;
+			p->pfx = b->routed[i];
 			p->valid = lt;
 			p->preferred = lt;
 		}
@@ -319,8 +329,7 @@ static void send_ra(struct mag *m, struct mag_binding *b, bool final, uint64_t n
 	for (int i = 0; i < b->n_withdraw && ra.n_prefixes < ND_MAX_PREFIXES; i++) {
 		struct nd_prefix *p = &ra.prefixes[ra.n_prefixes++];
 
-		p->prefix = b->withdraw[i].prefix;
-		p->plen = b->withdraw[i].plen;
+		p->pfx = b->withdraw[i];
 	}
 	if (b->withdraw_left > 0 && --b->withdraw_left == 0)
 		b->n_withdraw = 0;
@@ -332,7 +341,7 @@ static void send_ra(struct mag *m, struct mag_binding *b, bool final, uint64_t n
 	if (m->h.send_ra && m->h.send_ra(m->h.ctx, b->iface, b->mn->mac, &dst, &ra) < 0)
 		pr_warn("mag: RA to %s on %s failed", b->mn->id,
 			m->cfg->access_ifaces[b->iface].name);
-	b->next_ra_ms = now + ra_interval_ms(m);
+	fm_timer_set(&b->ra_timer, now + ra_interval_ms(m), now);
 }
 
 /* Make the routed/advertised set equal to the binding's assigned prefixes. */
@@ -342,11 +351,11 @@ static void apply_prefixes(struct mag *m, struct mag_binding *b, uint64_t now, b
 	bool changed = false;
 
 	for (int i = 0; i < b->n_routed;) {
-		if (pfx_index(e->prefixes, e->n_prefixes, &b->routed[i]) >= 0) {
+		if (fm_prefix_index(e->prefixes, e->n_prefixes, &b->routed[i]) >= 0) {
 			i++;
 			continue;
 		}
-		struct bul_prefix gone = b->routed[i];
+		struct fm_prefix gone = b->routed[i];
 
 		b->routed[i] = b->routed[--b->n_routed];
 		if (!route_needed(m, &gone, NULL, NULL))
@@ -357,11 +366,11 @@ static void apply_prefixes(struct mag *m, struct mag_binding *b, uint64_t now, b
 	for (int i = 0; i < e->n_prefixes; i++) {
 		int w;
 
-		if (pfx_index(b->routed, b->n_routed, &e->prefixes[i]) >= 0)
+		if (fm_prefix_index(b->routed, b->n_routed, &e->prefixes[i]) >= 0)
 			continue;
 		b->routed[b->n_routed++] = e->prefixes[i];
 		route_set(m, b, &e->prefixes[i]);
-		if ((w = pfx_index(b->withdraw, b->n_withdraw, &e->prefixes[i])) >= 0)
+		if ((w = fm_prefix_index(b->withdraw, b->n_withdraw, &e->prefixes[i])) >= 0)
 			b->withdraw[w] = b->withdraw[--b->n_withdraw];
 		changed = true;
 	}
@@ -372,7 +381,7 @@ static void apply_prefixes(struct mag *m, struct mag_binding *b, uint64_t now, b
 /* Remove every route of a binding; 'ra' sends a final RA withdrawing everything. */
 static void unroute_all(struct mag *m, struct mag_binding *b, bool ra, uint64_t now)
 {
-	struct bul_prefix gone[BUL_MAX_PREFIXES];
+	struct fm_prefix gone[BUL_MAX_PREFIXES];
 	int n = b->n_routed;
 
 	memcpy(gone, b->routed, sizeof(gone[0]) * (size_t)n);
@@ -400,7 +409,7 @@ static struct mag_flow *flow_find(struct mag_mn *mn, uint16_t fid)
 
 static struct mag_binding *first_registered(struct mag *m, const struct mag_mn *mn)
 {
-	for (struct mag_binding *b = m->bindings; b; b = b->next)
+	for (struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link))
 		if (same_mn(b->mn, mn) && b->bul.state == BUL_REGISTERED)
 			return b;
 	return NULL;
@@ -408,13 +417,13 @@ static struct mag_binding *first_registered(struct mag *m, const struct mag_mn *
 
 /* A selector's destination, when it names one prefix (or address), is a prefix this
  * MAG must deliver for the MN (seed Figures 5–6). */
-static bool flow_dst_prefix(const struct fm_ts *ts, struct bul_prefix *out)
+static bool flow_dst_prefix(const struct fm_ts *ts, struct fm_prefix *out)
 {
 	const struct ts_val *v = &ts->f[TS_DST_ADDR];
 
 	if (ts->format != TS_FMT_IPV6 || v->n == TS_ABSENT)
 		return false;
-	out->prefix = v->addr[0];
+	out->addr = v->addr[0];
 	if (v->n == TS_EXACT) {
 		out->plen = 128;
 		return true;
@@ -438,37 +447,49 @@ static bool flow_dst_prefix(const struct fm_ts *ts, struct bul_prefix *out)
 }
 
 /* The flow's routes: the selector's destination prefix when it names one, else the
- * home network prefixes the FMI (msg, may be NULL) carries for it. */
+ * home network prefixes the FMI (may be NULL) carries for it. */
 static void flow_route(struct mag *m, struct mag_mn *mn, struct mag_flow *f,
-		       const struct mh_msg *msg)
+		       const struct fmi_view *fmi)
 {
 	struct mag_binding *b = first_registered(m, mn);
-	const struct mh_opt *o;
 
 	f->n_routes = 0;
 	if (f->has_ts && flow_dst_prefix(&f->ts, &f->routes[0]))
 		f->n_routes = 1;
 	else
-		for (int i = 0;
-		     msg && (o = mh_opt_find(msg, MH_OPT_HNP, i)) && f->n_routes < BUL_MAX_PREFIXES;
-		     i++) {
-			struct bul_prefix p = {.prefix = o->hnp.prefix, .plen = o->hnp.plen};
+		for (int i = 0; fmi && i < fmi->n_hnp && f->n_routes < BUL_MAX_PREFIXES; i++) {
+			struct fm_prefix p = view_prefix(&fmi->hnp[i]);
 
-			if (p.plen && pfx_index(f->routes, f->n_routes, &p) < 0)
+			if (p.plen && fm_prefix_index(f->routes, f->n_routes, &p) < 0)
 				f->routes[f->n_routes++] = p;
 		}
 	for (int i = 0; b && i < f->n_routes; i++)
-		if (pfx_index(b->routed, b->n_routed, &f->routes[i]) < 0)
+		if (fm_prefix_index(b->routed, b->n_routed, &f->routes[i]) < 0)
 			route_set(m, b, &f->routes[i]);
+}
+
+/* The flow's lifetime timer follows expires_ms (0: never). */
+static void flow_arm(struct mag_flow *f, uint64_t now)
+{
+	if (f->used && f->expires_ms)
+		fm_timer_set(&f->expiry, f->expires_ms, now);
+	else
+		fm_timer_stop(&f->expiry);
 }
 
 static void flow_remove(struct mag *m, struct mag_mn *mn, struct mag_flow *f)
 {
-	(void)mn;
+	struct fm_timers *w = f->expiry.wheel;
+
+	(void)mn; /* f->mn, kept across the reset with the timer */
+	mn = f->mn;
 	for (int i = 0; i < f->n_routes; i++)
 		if (!route_needed(m, &f->routes[i], NULL, f))
 			route_del(m, &f->routes[i]);
+	fm_timer_stop(&f->expiry);
 	memset(f, 0, sizeof(*f));
+	f->mn = mn;
+	fm_timer_init(&f->expiry, w, flow_expired);
 }
 
 static bool ts_supported(const struct mh_flowid *fl)
@@ -497,6 +518,7 @@ static void flow_store(struct mag_flow *f, const struct mh_flowid *fl, uint32_t 
 			    ? 0
 			    : now + (uint64_t)lifetime * 1000;
 	f->origin = origin;
+	flow_arm(f, now);
 }
 
 static json_t *flow_event_fields(const struct mag_mn *mn, const struct mag_flow *f)
@@ -505,12 +527,10 @@ static json_t *flow_event_fields(const struct mag_mn *mn, const struct mag_flow 
 }
 
 /* Flow Identification options of an accepted PBA: installed like an FMI add. */
-static void pba_flows(struct mag *m, struct mag_mn *mn, const struct mh_msg *pba, uint64_t now)
+static void pba_flows(struct mag *m, struct mag_mn *mn, const struct pba_view *pba, uint64_t now)
 {
-	const struct mh_opt *o;
-
-	for (int i = 0; (o = mh_opt_find(pba, MH_OPT_FLOW_ID, i)); i++) {
-		const struct mh_flowid *fl = &o->flow_id;
+	for (int i = 0; i < pba->n_flows; i++) {
+		const struct mh_flowid *fl = pba->flows[i];
 		struct mag_flow *f = flow_find(mn, fl->fid);
 
 		if (fl->status != FID_SUCCESS || !ts_supported(fl))
@@ -535,6 +555,9 @@ static void pba_flows(struct mag *m, struct mag_mn *mn, const struct mh_msg *pba
 
 /* ---- bindings ---------------------------------------------------------------- */
 
+static void ra_fired(struct fm_timer *t, uint64_t now);
+static void idle_fired(struct fm_timer *t, uint64_t now);
+
 static struct mag_binding *binding_new(struct mag *m, struct mag_mn *mn, int iface)
 {
 	struct mag_binding *b = calloc(1, sizeof(*b));
@@ -542,28 +565,26 @@ static struct mag_binding *binding_new(struct mag *m, struct mag_mn *mn, int ifa
 
 	if (!b)
 		return NULL;
+	b->mag = m;
 	b->mn = mn;
 	b->iface = iface;
-	bul_entry_init(&b->bul, mn->id, mn->mac, ai->name, ai->att, &m->cfg->link_local,
+	fm_timer_init(&b->ra_timer, &m->timers, ra_fired);
+	fm_timer_init(&b->idle_timer, &m->timers, idle_fired);
+	bul_entry_init(&b->bul, &m->bc, mn->id, mn->mac, ai->name, ai->att, &m->cfg->link_local,
 		       m->next_seq);
 	m->next_seq = (uint16_t)(m->next_seq + 1024);
 	b->bul.n_flow_req =
 	    ai->n_flow_requests > BUL_MAX_FLOW_REQ ? BUL_MAX_FLOW_REQ : ai->n_flow_requests;
 	memcpy(b->bul.flow_req, ai->flow_requests, sizeof(b->bul.flow_req[0]) * b->bul.n_flow_req);
 	nd_eui64_ll(mn->mac, &b->mn_ll); /* until the MN tells us */
-	b->next = m->bindings;
-	m->bindings = b;
+	LIST_INSERT_HEAD(&m->bindings, b, link);
 	return b;
 }
 
 static void binding_unlink(struct mag *m, struct mag_binding *b)
 {
-	for (struct mag_binding **pp = &m->bindings; *pp; pp = &(*pp)->next)
-		if (*pp == b) {
-			*pp = b->next;
-			free(b);
-			return;
-		}
+	(void)m;
+	binding_free(b);
 }
 
 static json_t *binding_fields(const struct mag *m, const struct mag_binding *b)
@@ -638,16 +659,18 @@ static void detach(struct mag *m, struct mag_binding *b, const char *reason, boo
 
 void mag_detach_all(struct mag *m, uint64_t now)
 {
-	struct mag_binding *b = m->bindings, *n;
+	struct mag_binding *b, *n;
 
-	for (; b; b = n) {
-		n = b->next;
+	LIST_FOREACH_SAFE(b, &m->bindings, link, n)
+	{
 		detach(m, b, "shutdown", true, now);
 	}
 }
 
+static void idle_arm(struct mag *m, struct mag_binding *b, uint64_t now);
+
 static void bul_result(struct mag *m, struct mag_binding *b, enum bul_event ev,
-		       const struct mh_msg *pba, uint64_t now)
+		       const struct pba_view *pba, uint64_t now)
 {
 	switch (ev) {
 	case BUL_EV_NONE:
@@ -662,12 +685,13 @@ static void bul_result(struct mag *m, struct mag_binding *b, enum bul_event ev,
 			const struct mag_flow *f = &fm->flows[j];
 
 			for (int k = 0; f->used && k < f->n_routes; k++)
-				if (pfx_index(b->routed, b->n_routed, &f->routes[k]) < 0)
+				if (fm_prefix_index(b->routed, b->n_routed, &f->routes[k]) < 0)
 					route_set(m, b, &f->routes[k]);
 		}
 		if (pba)
 			pba_flows(m, fm, pba, now);
 		b->last_activity_ms = now;
+		idle_arm(m, b, now);
 		event(m, "registration", binding_fields(m, b));
 		return;
 	}
@@ -701,6 +725,12 @@ static void bul_result(struct mag *m, struct mag_binding *b, enum bul_event ev,
 	}
 }
 
+/* The BUL's timers decided (expiry, a de-registration given up). */
+static void bul_event_cb(void *ctx, struct bul_entry *e, enum bul_event ev, uint64_t now)
+{
+	bul_result(ctx, fm_container_of(e, struct mag_binding, bul), ev, NULL, now);
+}
+
 /* ---- access link: RS / NA ---------------------------------------------------------- */
 
 void mag_rx_nd(struct mag *m, int iface, const uint8_t *frame, size_t len, uint64_t now)
@@ -723,16 +753,17 @@ void mag_rx_nd(struct mag *m, int iface, const uint8_t *frame, size_t len, uint6
 	mac = (nd.type != ND_NA && nd.has_lla) ? nd.lla : fr.src_mac;
 	if (nd.type == ND_NA) {
 		m->c.na++;
-		for (b = m->bindings; b; b = b->next)
-			if (b->iface == iface && !memcmp(b->mn->mac, fr.src_mac, 6)) {
-				b->last_activity_ms = now;
-				b->probes = 0;
-				if (!IN6_IS_ADDR_UNSPECIFIED(&fr.src) &&
-				    IN6_IS_ADDR_LINKLOCAL(&fr.src)) {
-					b->mn_ll = fr.src;
-					b->mn_ll_known = true;
-				}
+		LIST_FOREACH(b, &m->bindings, link)
+		{
+			if (b->iface != iface || memcmp(b->mn->mac, fr.src_mac, 6))
+				continue;
+			b->last_activity_ms = now;
+			b->probes = 0;
+			if (!IN6_IS_ADDR_UNSPECIFIED(&fr.src) && IN6_IS_ADDR_LINKLOCAL(&fr.src)) {
+				b->mn_ll = fr.src;
+				b->mn_ll_known = true;
 			}
+		}
 		return;
 	}
 	if (nd.type != ND_RS)
@@ -766,24 +797,27 @@ void mag_rx_nd(struct mag *m, int iface, const uint8_t *frame, size_t len, uint6
 
 /* ---- messages from the LMA ---------------------------------------------------------- */
 
-static void handle_pba(struct mag *m, const struct mh_msg *pba, uint64_t now)
+static void handle_pba(struct mag *m, const struct mh_msg *msg, uint64_t now)
 {
-	struct mag_mn *mn = mn_from_msg(m, pba);
-	const struct mh_opt *ll = mh_opt_find(pba, MH_OPT_LL_ID, 0);
+	struct pba_view pv, *pba = &pv;
+	struct mag_mn *mn;
 	struct mag_binding *b, *n;
 
+	pba_view_build(pba, msg);
+	mn = mn_of(m, &pba->mn_id);
 	m->c.pba_status[pba->status]++;
 	if (!mn) {
 		m->c.rx_unexpected++;
 		pr_debug("mag: PBA for an unknown MN ignored");
 		return;
 	}
-	for (b = m->bindings; b; b = n) {
-		n = b->next;
+	LIST_FOREACH_SAFE(b, &m->bindings, link, n)
+	{
 		if (!same_mn(b->mn, mn) || !b->bul.awaiting)
 			continue;
 		/* several interfaces of one MN here: the LL-ID names the right one */
-		if (ll && ll->ll_id.len == 6 && memcmp(ll->ll_id.id, b->bul.mac, 6))
+		if (pba->ll_id.present && pba->ll_id.len == 6 &&
+		    memcmp(pba->ll_id.id, b->bul.mac, 6))
 			continue;
 		uint32_t before = b->bul.rx_count;
 		enum bul_event ev = bul_on_pba(&m->bc, &b->bul, pba, now);
@@ -795,58 +829,57 @@ static void handle_pba(struct mag *m, const struct mh_msg *pba, uint64_t now)
 	}
 }
 
-static void send_fma(struct mag *m, const struct mh_msg *fmi, uint8_t status, bool with_flows)
+static void send_fma(struct mag *m, const struct fmi_view *fmi, uint8_t status, bool with_flows)
 {
 	struct mh_msg a = {0};
 
 	a.kind = MH_FMA;
 	a.seq = fmi->seq;
 	a.status = status;
-	a.lifetime = (fmi->flags & MH_FMI_C) ? 0 : fmi->lifetime;
-	add_mn_id(&a, fmi);
-	if (with_flows) {
-		const struct mh_opt *o;
+	a.lifetime = fmi->cancel ? 0 : fmi->lifetime;
+	add_mn_id(&a, &fmi->mn_id);
+	for (int i = 0; with_flows && i < fmi->n_flows; i++) {
+		struct mh_opt *n = mh_opt_add(&a, MH_OPT_FLOW_ID);
 
-		for (int i = 0; (o = mh_opt_find(fmi, MH_OPT_FLOW_ID, i)); i++) {
-			struct mh_opt *n = mh_opt_add(&a, MH_OPT_FLOW_ID);
-
-			if (!n)
-				break;
-			*n = *o;
-			n->flow_id.status = FID_SUCCESS;
-		}
+		if (!n)
+			break;
+		n->flow_id = *fmi->flows[i];
+		n->flow_id.status = FID_SUCCESS;
 	}
 	m->c.fma_status[status]++;
 	m->last_fma = a;
 	send_mh(m, &a);
 }
 
-static void handle_fmi(struct mag *m, const struct mh_msg *fmi, uint64_t now)
+static void handle_fmi(struct mag *m, const struct mh_msg *msg, uint64_t now)
 {
-	uint16_t seq = (uint16_t)fmi->seq;
-	bool cancel = fmi->flags & MH_FMI_C, refresh = !cancel && (fmi->flags & MH_FMI_R);
-	struct mag_mn *mn = mn_from_msg(m, fmi);
-	const struct mh_opt *o;
+	struct fmi_view fv, *fmi = &fv;
+	uint16_t seq;
+	bool cancel, refresh;
+	struct mag_mn *mn;
 	uint8_t status = FMA_SUCCESS;
 	int nflows = 0;
 
-	if (m->fmi_seq_known) {
-		int16_t d = (int16_t)(seq - m->fmi_last_seq);
+	fmi_view_build(fmi, msg); /* its status is decided below, in the MAG's order */
+	seq = fmi->seq;
+	cancel = fmi->cancel;
+	refresh = fmi->refresh;
+	mn = mn_of(m, &fmi->mn_id);
 
-		if (d == 0 && m->last_fma.kind == MH_FMA && m->last_fma.seq == seq) {
+	if (m->fmi_seq_known && !fm_seq_newer(seq, m->fmi_last_seq)) {
+		if (seq == m->fmi_last_seq && m->last_fma.kind == MH_FMA &&
+		    m->last_fma.seq == seq) {
 			/* a retransmission: the same answer again */
 			m->c.fma_status[m->last_fma.status]++;
 			send_mh(m, &m->last_fma);
 			return;
 		}
-		if (d <= 0) {
-			send_fma(m, fmi, FMA_SEQ_OUT_OF_WINDOW, false);
-			return;
-		}
+		send_fma(m, fmi, FMA_SEQ_OUT_OF_WINDOW, false);
+		return;
 	}
 	m->fmi_seq_known = true;
 	m->fmi_last_seq = seq;
-	if (!mh_opt_find(fmi, MH_OPT_MN_ID, 0)) {
+	if (!fmi->mn_id.present) {
 		send_fma(m, fmi, FMA_UNSPECIFIED, false);
 		return;
 	}
@@ -855,17 +888,18 @@ static void handle_fmi(struct mag *m, const struct mh_msg *fmi, uint64_t now)
 		return;
 	}
 	/* validate everything first: an FMI is applied whole or not at all */
-	for (int i = 0; (o = mh_opt_find(fmi, MH_OPT_FLOW_ID, i)); i++) {
-		const struct mag_flow *f = flow_find(mn, o->flow_id.fid);
+	for (int i = 0; i < fmi->n_flows; i++) {
+		const struct mh_flowid *fl = fmi->flows[i];
+		const struct mag_flow *f = flow_find(mn, fl->fid);
 
 		nflows++;
-		if (!ts_supported(&o->flow_id))
+		if (!ts_supported(fl))
 			status = FMA_TS_FORMAT_UNSUPPORTED;
 		else if (!cancel && !refresh && f)
 			status = FMA_ENTRY_EXISTS;
 		else if ((cancel || refresh) && !f)
 			status = FMA_NO_ENTRY;
-		else if (!cancel && !refresh && !o->flow_id.has_ts)
+		else if (!cancel && !refresh && !fl->has_ts)
 			status = FMA_UNSPECIFIED; /* an add needs a selector */
 		if (status != FMA_SUCCESS)
 			break;
@@ -884,8 +918,8 @@ static void handle_fmi(struct mag *m, const struct mh_msg *fmi, uint64_t now)
 		send_fma(m, fmi, status, false);
 		return;
 	}
-	for (int i = 0; (o = mh_opt_find(fmi, MH_OPT_FLOW_ID, i)); i++) {
-		const struct mh_flowid *fl = &o->flow_id;
+	for (int i = 0; i < fmi->n_flows; i++) {
+		const struct mh_flowid *fl = fmi->flows[i];
 		struct mag_flow *f = flow_find(mn, fl->fid);
 
 		if (cancel) {
@@ -900,6 +934,7 @@ static void handle_fmi(struct mag *m, const struct mh_msg *fmi, uint64_t now)
 			f->expires_ms = (lt == 0 || lt == MH_FM_LIFETIME_INFINITE)
 					    ? 0
 					    : now + (uint64_t)lt * 1000;
+			flow_arm(f, now);
 			if (fl->has_ts && memcmp(&fl->ts, &f->ts, sizeof(f->ts))) {
 				flow_remove(m, mn, f);
 				flow_store(f, fl, lt, now, "fmi");
@@ -917,13 +952,16 @@ static void handle_fmi(struct mag *m, const struct mh_msg *fmi, uint64_t now)
 	send_fma(m, fmi, FMA_SUCCESS, true);
 }
 
-static void handle_upn(struct mag *m, const struct mh_msg *upn, uint64_t now)
+static void handle_upn(struct mag *m, const struct mh_msg *msg, uint64_t now)
 {
-	struct mag_mn *mn = mn_from_msg(m, upn);
+	struct upn_view uv, *upn = &uv;
+	struct mag_mn *mn;
 	struct mh_msg a = {0};
-	struct bul_prefix set[BUL_MAX_PREFIXES];
-	const struct mh_opt *o;
+	struct fm_prefix set[BUL_MAX_PREFIXES];
 	int n = 0;
+
+	upn_view_build(upn, msg);
+	mn = mn_of(m, &upn->mn_id);
 
 	a.kind = MH_UPA;
 	a.seq = upn->seq;
@@ -933,49 +971,45 @@ static void handle_upn(struct mag *m, const struct mh_msg *upn, uint64_t now)
 		a.status = UPA_MN_NOT_ATTACHED;
 	else
 		a.status = UPA_SUCCESS;
-	add_mn_id(&a, upn);
+	add_mn_id(&a, &upn->mn_id);
 	m->c.upa_status[a.status]++;
 	send_mh(m, &a);
 	if (a.status != UPA_SUCCESS)
 		return;
 	/* the new prefix set, when the LMA names it; otherwise ask with the current one
 	 * and take what the PBA assigns (RFC 7864 §3.3) */
-	for (int i = 0; (o = mh_opt_find(upn, MH_OPT_HNP, i)) && n < BUL_MAX_PREFIXES; i++) {
-		if (!o->hnp.plen)
-			continue;
-		set[n].prefix = o->hnp.prefix;
-		set[n].plen = o->hnp.plen;
-		n++;
-	}
-	for (struct mag_binding *b = m->bindings; b; b = b->next)
+	for (int i = 0; i < upn->n_hnp && n < BUL_MAX_PREFIXES; i++)
+		if (upn->hnp[i].plen)
+			set[n++] = view_prefix(&upn->hnp[i]);
+	for (struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link))
 		if (same_mn(b->mn, mn) && b->bul.state == BUL_REGISTERED)
 			bul_update(&m->bc, &b->bul, n ? set : NULL, n, now);
 }
 
-static void handle_bri(struct mag *m, const struct mh_msg *bri, uint64_t now)
+static void handle_bri(struct mag *m, const struct mh_msg *msg, uint64_t now)
 {
-	struct mag_mn *mn = mn_from_msg(m, bri);
-	const struct mh_opt *bid = mh_opt_find(bri, MH_OPT_BID, 0);
-	const struct mh_opt *o;
+	struct bri_view bv, *bri = &bv;
+	struct mag_mn *mn;
 	struct mh_msg a = {0};
-	int named = 0, found = 0, matched_bindings = 0;
+	int named, found = 0, matched_bindings = 0;
 	struct mag_binding *b, *nb;
 
+	bri_view_build(bri, msg);
+	mn = mn_of(m, &bri->mn_id);
 	a.kind = MH_BRA;
 	a.seq = bri->seq;
 	a.flags = bri->flags & MH_BR_P;
-	add_mn_id(&a, bri);
+	add_mn_id(&a, &bri->mn_id);
 	if (bri->flags & MH_BR_G) {
 		a.status = BRA_GLOBAL_NOT_AUTHORIZED;
 		goto reply;
 	}
-	for (int i = 0; mh_opt_find(bri, MH_OPT_HNP, i); i++)
-		named++;
-	for (b = mn ? m->bindings : NULL; b; b = nb) {
-		nb = b->next;
-		if (!same_mn(b->mn, mn) || b->bul.state == BUL_IDLE)
+	named = bri->n_hnp;
+	LIST_FOREACH_SAFE(b, &m->bindings, link, nb)
+	{
+		if (!mn || !same_mn(b->mn, mn) || b->bul.state == BUL_IDLE)
 			continue;
-		if (bid && bid->bid.bid && b->bul.bid != bid->bid.bid)
+		if (bri->bid.present && bri->bid.bid && b->bul.bid != bri->bid.bid)
 			continue;
 		matched_bindings++;
 		if (!named) {
@@ -989,12 +1023,12 @@ static void handle_bri(struct mag *m, const struct mh_msg *bri, uint64_t now)
 			binding_unlink(m, b);
 			continue;
 		}
-		struct bul_prefix removed[BUL_MAX_PREFIXES];
+		struct fm_prefix removed[BUL_MAX_PREFIXES];
 		int nrem = 0;
 
-		for (int i = 0; (o = mh_opt_find(bri, MH_OPT_HNP, i)); i++) {
-			struct bul_prefix p = {o->hnp.prefix, o->hnp.plen};
-			int k = pfx_index(b->bul.prefixes, b->bul.n_prefixes, &p);
+		for (int i = 0; i < bri->n_hnp; i++) {
+			struct fm_prefix p = view_prefix(&bri->hnp[i]);
+			int k = fm_prefix_index(b->bul.prefixes, b->bul.n_prefixes, &p);
 
 			if (k < 0)
 				continue;
@@ -1023,48 +1057,43 @@ reply:
 	send_mh(m, &a);
 }
 
-static void lma_seen(struct mag *m, uint32_t rc, bool has_rc, uint64_t now)
+/* What proto/heartbeat made of a heartbeat from the LMA. */
+static void lma_verdict(struct mag *m, unsigned v, uint32_t old_rc, uint64_t now)
 {
-	m->hb_missed = 0;
-	m->hb_outstanding = false;
+	if (!(v & FM_HB_ALIVE))
+		return;
 	m->lma_last_seen = wall_now();
-	if (m->lma_state != 1) {
-		m->lma_state = 1;
+	if (!m->lma_heard || (v & FM_HB_CAME_UP)) {
+		m->lma_heard = true;
 		event(m, "peer-up", json_pack("{s:s}", "peer", "lma"));
 	}
-	if (!has_rc)
-		return;
-	if (m->lma_rc_known && rc != m->lma_restart_counter) {
-		pr_warn("mag: the LMA restarted (restart counter %u -> %u): re-registering",
-			m->lma_restart_counter, rc);
-		for (struct mag_binding *b = m->bindings; b; b = b->next)
+	if (v & FM_HB_RESTARTED) {
+		pr_warn("mag: the LMA restarted (restart counter %u -> %u): re-registering", old_rc,
+			m->hb.rc);
+		for (struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link))
 			if (b->bul.state == BUL_REGISTERED)
 				bul_update(&m->bc, &b->bul, NULL, 0, now);
 	}
-	m->lma_rc_known = true;
-	m->lma_restart_counter = rc;
 }
 
-static void handle_heartbeat(struct mag *m, const struct mh_msg *hb, uint64_t now)
+static void handle_heartbeat(struct mag *m, const struct mh_msg *msg, uint64_t now)
 {
-	const struct mh_opt *rc = mh_opt_find(hb, MH_OPT_RESTART_COUNTER, 0);
+	struct hb_view hv, *hb = &hv;
+	uint32_t old_rc = m->hb.rc;
+	unsigned v;
 
-	if (hb->flags & MH_HB_R) {
-		if (hb->seq != m->hb_seq)
-			pr_debug("mag: heartbeat response %u, expected %u", hb->seq, m->hb_seq);
-		lma_seen(m, rc ? rc->restart_counter : 0, rc != NULL, now);
-		return;
+	hb_view_build(hb, msg);
+	if (!hb->response) {
+		struct mh_msg r;
+
+		fm_hb_build(&r, true, hb->seq, m->restart_counter);
+		send_mh(m, &r);
 	}
-	struct mh_msg r = {0};
-	struct mh_opt *o;
-
-	r.kind = MH_HEARTBEAT;
-	r.seq = hb->seq;
-	r.flags = MH_HB_R;
-	if ((o = mh_opt_add(&r, MH_OPT_RESTART_COUNTER)))
-		o->restart_counter = m->restart_counter;
-	send_mh(m, &r);
-	lma_seen(m, rc ? rc->restart_counter : 0, rc != NULL, now);
+	v = fm_hb_rx(&m->hb, hb->response, hb->seq, hb->has_rc ? &hb->restart_counter : NULL, now);
+	if (v == FM_HB_IGNORED)
+		pr_debug("mag: heartbeat response %u matches no outstanding request (%u), ignored",
+			 hb->seq, m->hb.seq);
+	lma_verdict(m, v, old_rc, now);
 }
 
 void mag_rx_mh(struct mag *m, const struct mh_msg *msg, const struct in6_addr *src, uint64_t now)
@@ -1105,52 +1134,74 @@ void mag_rx_mh(struct mag *m, const struct mh_msg *msg, const struct in6_addr *s
 
 /* ---- timers ------------------------------------------------------------------------ */
 
-static void heartbeat_tick(struct mag *m, uint64_t now)
+static void heartbeat_fired(struct fm_timer *t, uint64_t now)
 {
+	struct mag *m = fm_container_of(t, struct mag, hb_timer);
 	uint32_t ivl = m->cfg->timers.heartbeat_interval_s;
-	uint32_t missed = m->cfg->timers.heartbeat_missed ? m->cfg->timers.heartbeat_missed : 3;
-	struct mh_msg hb = {0};
-	struct mh_opt *o;
+	struct mh_msg hb;
 
-	if (!ivl || now < m->hb_next_ms)
-		return;
-	if (m->hb_outstanding && ++m->hb_missed >= missed && m->lma_state != 0) {
-		pr_warn("mag: %u heartbeats unanswered: LMA down", m->hb_missed);
-		m->lma_state = 0;
+	if (!ivl)
+		return; /* turned off by a reload */
+	if (fm_hb_interval(&m->hb, ++m->hb_seq, m->cfg->timers.heartbeat_missed)) {
+		pr_warn("mag: %u heartbeats unanswered: LMA down", m->hb.missed);
 		event(m, "peer-down", json_pack("{s:s}", "peer", "lma"));
 	}
-	hb.kind = MH_HEARTBEAT;
-	hb.seq = ++m->hb_seq;
-	if ((o = mh_opt_add(&hb, MH_OPT_RESTART_COUNTER)))
-		o->restart_counter = m->restart_counter;
-	m->hb_outstanding = true;
+	fm_hb_build(&hb, false, m->hb_seq, m->restart_counter);
 	send_mh(m, &hb);
-	m->hb_next_ms = now + (uint64_t)ivl * 1000;
+	fm_timer_set(&m->hb_timer, now + (uint64_t)ivl * 1000, now);
 }
 
-static void flows_tick(struct mag *m, uint64_t now)
+static void flow_expired(struct fm_timer *t, uint64_t now)
 {
-	for (int i = 0; i < m->n_mns; i++)
-		for (int j = 0; j < MAG_MAX_FLOWS; j++) {
-			struct mag_flow *f = &m->mns[i].flows[j];
+	struct mag_flow *f = fm_container_of(t, struct mag_flow, expiry);
+	struct mag_mn *mn = f->mn;
+	json_t *ev;
 
-			if (f->used && f->expires_ms && now >= f->expires_ms) {
-				json_t *ev = flow_event_fields(&m->mns[i], f);
-
-				json_object_set_new(ev, "reason", json_string("expired"));
-				flow_remove(m, &m->mns[i], f);
-				event(m, "flow-del", ev);
-			}
-		}
+	(void)now;
+	if (!f->used)
+		return;
+	ev = flow_event_fields(mn, f);
+	json_object_set_new(ev, "reason", json_string("expired"));
+	flow_remove(mn->mag, mn, f);
+	event(mn->mag, "flow-del", ev);
 }
 
-static void idle_tick(struct mag *m, struct mag_binding *b, uint64_t now)
+static void ra_fired(struct fm_timer *t, uint64_t now)
+{
+	struct mag_binding *b = fm_container_of(t, struct mag_binding, ra_timer);
+
+	if (b->bul.state == BUL_REGISTERED)
+		send_ra(b->mag, b, false, now); /* re-arms */
+}
+
+/* When the idle check must run next: the next counter poll, the next probe, or the
+ * moment the MN has been silent for idle-timeout. */
+static uint64_t idle_due(const struct mag *m, const struct mag_binding *b)
+{
+	uint64_t d = b->probes
+			 ? b->next_probe_ms
+			 : b->last_activity_ms + (uint64_t)m->cfg->timers.idle_timeout_s * 1000;
+
+	return b->next_check_ms < d ? b->next_check_ms : d;
+}
+
+static void idle_arm(struct mag *m, struct mag_binding *b, uint64_t now)
+{
+	if (m->cfg->timers.idle_timeout_s && b->bul.state == BUL_REGISTERED)
+		fm_timer_set(&b->idle_timer, idle_due(m, b), now);
+	else
+		fm_timer_stop(&b->idle_timer);
+}
+
+/* Traffic (the MN's data-plane counters), probes, detach. True when b was detached
+ * (and may be gone). */
+static bool idle_check(struct mag *m, struct mag_binding *b, uint64_t now)
 {
 	uint64_t idle = (uint64_t)m->cfg->timers.idle_timeout_s * 1000;
 	struct fm_dp_counters c;
 
 	if (!idle || b->bul.state != BUL_REGISTERED)
-		return;
+		return false;
 	if (now >= b->next_check_ms) {
 		b->next_check_ms = now + 1000;
 		if (m->h.dp && m->h.dp->mn_counters &&
@@ -1162,7 +1213,7 @@ static void idle_tick(struct mag *m, struct mag_binding *b, uint64_t now)
 		}
 	}
 	if (now - b->last_activity_ms < idle)
-		return;
+		return false;
 	if (b->probes < MAG_PROBES) {
 		if (now >= b->next_probe_ms || b->probes == 0) {
 			b->probes++;
@@ -1171,19 +1222,28 @@ static void idle_tick(struct mag *m, struct mag_binding *b, uint64_t now)
 			if (m->h.send_ns)
 				m->h.send_ns(m->h.ctx, b->iface, b->mn->mac, &b->mn_ll, &b->mn_ll);
 		}
-		return;
+		return false;
 	}
-	if (now >= b->next_probe_ms) {
-		m->c.idle_detach++;
-		detach(m, b, "idle", true, now);
-	}
+	if (now < b->next_probe_ms)
+		return false;
+	m->c.idle_detach++;
+	detach(m, b, "idle", true, now);
+	return true;
 }
 
-static void links_tick(struct mag *m, uint64_t now)
+static void idle_fired(struct fm_timer *t, uint64_t now)
 {
-	if (!m->h.link_running || now < m->next_link_poll_ms)
-		return;
-	m->next_link_poll_ms = now + MAG_LINK_POLL_MS;
+	struct mag_binding *b = fm_container_of(t, struct mag_binding, idle_timer);
+
+	if (!idle_check(b->mag, b, now))
+		idle_arm(b->mag, b, now);
+}
+
+static void links_fired(struct fm_timer *t, uint64_t now)
+{
+	struct mag *m = fm_container_of(t, struct mag, link_timer);
+
+	fm_timer_set(&m->link_timer, now + MAG_LINK_POLL_MS, now);
 	for (int i = 0; i < m->cfg->n_access; i++) {
 		int up = m->h.link_running(m->h.ctx, m->cfg->access_ifaces[i].name);
 
@@ -1193,8 +1253,8 @@ static void links_tick(struct mag *m, uint64_t now)
 			struct mag_binding *b, *n;
 
 			pr_info("mag: %s is down", m->cfg->access_ifaces[i].name);
-			for (b = m->bindings; b; b = n) {
-				n = b->next;
+			LIST_FOREACH_SAFE(b, &m->bindings, link, n)
+			{
 				if (b->iface == i && b->bul.state != BUL_DEREGISTERING) {
 					m->c.link_detach++;
 					detach(m, b, "link-down", false, now);
@@ -1207,57 +1267,14 @@ static void links_tick(struct mag *m, uint64_t now)
 
 void mag_tick(struct mag *m, uint64_t now)
 {
-	struct mag_binding *b, *n;
-
-	links_tick(m, now);
-	for (b = m->bindings; b; b = n) {
-		n = b->next;
-		enum bul_event ev = bul_tick(&m->bc, &b->bul, now);
-
-		if (ev != BUL_EV_NONE) {
-			bul_result(m, b, ev, NULL, now);
-			continue; /* b may be gone */
-		}
-		if (b->bul.state == BUL_REGISTERED && now >= b->next_ra_ms)
-			send_ra(m, b, false, now);
-		idle_tick(m, b, now);
-	}
-	flows_tick(m, now);
-	heartbeat_tick(m, now);
-}
-
-static uint64_t min64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
+	fm_timers_run(&m->timers, now);
 }
 
 uint64_t mag_deadline(const struct mag *m)
 {
-	uint64_t d = BUL_NO_DEADLINE;
+	uint64_t d = fm_timers_next(&m->timers);
 
-	if (m->h.link_running)
-		d = m->next_link_poll_ms;
-	if (m->cfg->timers.heartbeat_interval_s)
-		d = min64(d, m->hb_next_ms);
-	for (const struct mag_binding *b = m->bindings; b; b = b->next) {
-		d = min64(d, bul_deadline(&b->bul));
-		if (b->bul.state == BUL_REGISTERED) {
-			d = min64(d, b->next_ra_ms);
-			if (m->cfg->timers.idle_timeout_s)
-				d = min64(d,
-					  min64(b->next_check_ms,
-						b->probes
-						    ? b->next_probe_ms
-						    : b->last_activity_ms +
-							  (uint64_t)m->cfg->timers.idle_timeout_s *
-							      1000));
-		}
-	}
-	for (int i = 0; i < m->n_mns; i++)
-		for (int j = 0; j < MAG_MAX_FLOWS; j++)
-			if (m->mns[i].flows[j].used && m->mns[i].flows[j].expires_ms)
-				d = min64(d, m->mns[i].flows[j].expires_ms);
-	return d;
+	return d ? d : BUL_NO_DEADLINE;
 }
 
 /* ---- persistence ---------------------------------------------------------------------- */
@@ -1267,7 +1284,7 @@ json_t *mag_bindings_save(const struct mag *m)
 	json_t *a = json_array();
 	char ll[INET6_ADDRSTRLEN];
 
-	for (const struct mag_binding *b = m->bindings; b; b = b->next) {
+	for (const struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link)) {
 		if (b->bul.state != BUL_REGISTERED)
 			continue;
 		inet_ntop(AF_INET6, &b->mn_ll, ll, sizeof(ll));
@@ -1279,22 +1296,6 @@ json_t *mag_bindings_save(const struct mag *m)
 				 "mn_ll_known", b->mn_ll_known));
 	}
 	return a;
-}
-
-static int parse_prefix(const char *s, struct bul_prefix *p)
-{
-	char buf[64], *slash;
-	unsigned plen;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	slash = strchr(buf, '/');
-	if (!slash || sscanf(slash + 1, "%u", &plen) != 1 || plen > 128)
-		return -1;
-	*slash = 0;
-	if (inet_pton(AF_INET6, buf, &p->prefix) != 1)
-		return -1;
-	p->plen = (uint8_t)plen;
-	return 0;
 }
 
 int mag_bindings_restore(struct mag *m, const json_t *saved, uint64_t now)
@@ -1329,8 +1330,8 @@ int mag_bindings_restore(struct mag *m, const json_t *saved, uint64_t now)
 		json_array_foreach(pf, k, p)
 		{
 			if (b->bul.n_prefixes < BUL_MAX_PREFIXES && json_is_string(p) &&
-			    !parse_prefix(json_string_value(p),
-					  &b->bul.prefixes[b->bul.n_prefixes]))
+			    !fm_prefix_parse(json_string_value(p),
+					     &b->bul.prefixes[b->bul.n_prefixes]))
 				b->bul.n_prefixes++;
 		}
 		if (ll && inet_pton(AF_INET6, ll, &b->mn_ll) == 1)
@@ -1339,18 +1340,16 @@ int mag_bindings_restore(struct mag *m, const json_t *saved, uint64_t now)
 			binding_unlink(m, b);
 			continue;
 		}
-		b->bul.state = BUL_REGISTERED;
-		b->bul.flow_req_done = true;
-		b->bul.lifetime_s = m->bc.t.lifetime_s;
-		b->bul.expires_ms = now + (uint64_t)m->bc.t.lifetime_s * 1000;
 		b->last_activity_ms = now;
 		b->next_check_ms = now + 1000;
 		for (int j = 0; j < b->bul.n_prefixes; j++) {
 			b->routed[b->n_routed++] = b->bul.prefixes[j];
 			route_set(m, b, &b->bul.prefixes[j]);
 		}
-		b->next_ra_ms = now + ra_interval_ms(m);
-		bul_update(&m->bc, &b->bul, NULL, 0, now);
+		/* registered for the configured lifetime, refreshed at once */
+		bul_restored(&m->bc, &b->bul, now);
+		fm_timer_set(&b->ra_timer, now + ra_interval_ms(m), now);
+		idle_arm(m, b, now);
 		pr_info("mag: restored %s on %s (BID %u), refreshing", mn->id, ifn, b->bul.bid);
 		n++;
 	}
@@ -1452,7 +1451,7 @@ json_t *mag_ctl_bindings(void *ctx, const json_t *req, char *err, size_t errlen)
 	(void)req;
 	(void)err;
 	(void)errlen;
-	for (const struct mag_binding *b = m->bindings; b; b = b->next)
+	for (const struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link))
 		json_array_append_new(a, mag_binding_json(m, b, now));
 	return a;
 }
@@ -1548,7 +1547,7 @@ json_t *mag_ctl_stats(void *ctx, const json_t *req, char *err, size_t errlen)
 	sig = json_pack("{s:o, s:o, s:o, s:I, s:I}", "rx", by_kind(m->c.rx), "tx", by_kind(m->c.tx),
 			"status", st, "rx_not_lma", (json_int_t)m->c.rx_not_lma, "rx_unexpected",
 			(json_int_t)m->c.rx_unexpected);
-	for (const struct mag_binding *b = m->bindings; b; b = b->next)
+	for (const struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link))
 		nb++;
 	return json_pack("{s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, "
 			 "s:i}}",
@@ -1570,16 +1569,16 @@ json_t *mag_ctl_peers(void *ctx, const json_t *req, char *err, size_t errlen)
 	(void)req;
 	(void)err;
 	(void)errlen;
-	for (const struct mag_binding *b = m->bindings; b; b = b->next)
+	for (const struct mag_binding *b = LIST_FIRST(&m->bindings); b; b = LIST_NEXT(b, link))
 		nb += b->bul.state == BUL_REGISTERED;
 	inet_ntop(AF_INET6, &m->cfg->lma, a, sizeof(a));
-	json_t *p = json_pack("{s:s, s:s, s:i}", "lma", a, "state",
-			      m->lma_state == 1	  ? "up"
-			      : m->lma_state == 0 ? "down"
-						  : "unknown",
-			      "bindings", nb);
+	json_t *p = json_pack("{s:s, s:s, s:i, s:I}", "lma", a, "state",
+			      !m->hb.up	     ? "down"
+			      : m->lma_heard ? "up"
+					     : "unknown",
+			      "bindings", nb, "heartbeat_ignored", (json_int_t)m->hb.ignored);
 	json_object_set_new(p, "restart_counter",
-			    m->lma_rc_known ? json_integer(m->lma_restart_counter) : json_null());
+			    m->hb.rc_known ? json_integer(m->hb.rc) : json_null());
 	json_object_set_new(p, "last_seen",
 			    m->lma_last_seen ? json_real(m->lma_last_seen) : json_null());
 	json_object_set_new(p, "own_restart_counter", json_integer(m->restart_counter));

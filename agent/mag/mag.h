@@ -3,13 +3,15 @@
  * mag.h — the Mobile Access Gateway role (RFC 5213 §6, the seed draft §3–5,
  * RFC 7864, RFC 5846, RFC 5847).
  *
- * The protocol logic (struct mag) is free of sockets, timers and libbpf: it is
- * driven by mag_rx_nd() (access-link ND frames), mag_rx_mh() (Mobility Header
- * messages from the LMA), the control handlers and mag_tick(now), and acts only
- * through the hooks below, so unit tests run it with an injected clock and
- * capturing hooks. mag_daemon.c wires it to the daemon (mag_ops): the MH socket,
- * one AF_PACKET socket per access interface, the data plane, the control socket
- * and one libev timer armed at mag_deadline().
+ * The protocol logic (struct mag) is free of sockets and libbpf: it is driven by
+ * mag_rx_nd() (access-link ND frames), mag_rx_mh() (Mobility Header messages from
+ * the LMA), the control handlers and its timers, and acts only through the hooks
+ * below. Its timers (core/timer) are embedded in their owners: each binding's
+ * registration (bul.h), RA and idle check, each flow's lifetime, the heartbeat and
+ * the link poll. On a libev loop they fire by themselves; without one (unit tests,
+ * an injected clock) mag_tick(now) fires those due. mag_daemon.c wires it to the
+ * daemon (mag_ops): the MH socket, one AF_PACKET socket per access interface, the
+ * data plane and the control socket.
  */
 #ifndef FLOWMOB_MAG_H
 #define FLOWMOB_MAG_H
@@ -19,11 +21,14 @@
 #include <jansson.h>
 #include <netinet/in.h>
 
+#include "core/list.h"
+#include "core/timer.h"
 #include "mag/bul.h"
 #include "daemon/config.h"
 #include "dp/dataplane.h"
 #include "mh/mh.h"
 #include "mag/ndisc.h"
+#include "proto/heartbeat.h"
 
 #define MAG_MAX_FLOWS	    32
 #define MAG_PROBES	    3	 /* neighbour probes before an idle MN is detached */
@@ -50,7 +55,11 @@ struct mag_hooks {
 	struct fm_dp *dp_ctx;
 };
 
+struct mag_mn;
+
 struct mag_flow {
+	struct mag_mn *mn;	/* the owner (set once) */
+	struct fm_timer expiry; /* armed while expires_ms */
 	bool used;
 	uint16_t fid;
 	uint16_t priority;
@@ -64,11 +73,12 @@ struct mag_flow {
 	 * destination, or else the HNP options of the FMI that added it (seed
 	 * Figures 5-6: a flow moved here that is addressed to another MAG's prefix) */
 	uint8_t n_routes;
-	struct bul_prefix routes[BUL_MAX_PREFIXES];
+	struct fm_prefix routes[BUL_MAX_PREFIXES];
 	const char *origin; /* "fmi" or "pba" */
 };
 
 struct mag_mn {
+	struct mag *mag;
 	char id[FM_NAI_MAX + 1];
 	uint8_t mac[6];
 	uint32_t idx; /* data-plane MN index: position in the config + 1 */
@@ -76,19 +86,21 @@ struct mag_mn {
 };
 
 struct mag_binding {
-	struct mag_binding *next;
+	LIST_ENTRY(mag_binding) link; /* struct mag's bindings */
+	struct mag *mag;
 	struct mag_mn *mn;
 	int iface; /* index into cfg->mag.access_ifaces */
 	struct bul_entry bul;
 	bool mn_ll_known;
 	struct in6_addr mn_ll;
 	int n_routed;
-	struct bul_prefix routed[BUL_MAX_PREFIXES]; /* prefixes routed and advertised */
+	struct fm_prefix routed[BUL_MAX_PREFIXES]; /* prefixes routed and advertised */
 	int n_withdraw;
-	struct bul_prefix withdraw[BUL_MAX_PREFIXES]; /* advertised with lifetime 0 */
+	struct fm_prefix withdraw[BUL_MAX_PREFIXES]; /* advertised with lifetime 0 */
 	int withdraw_left;
-	uint64_t next_ra_ms;
-	/* idle detection */
+	struct fm_timer ra_timer; /* the next unsolicited RA (registered) */
+	/* idle detection (registered, idle-timeout set): checked at least every second */
+	struct fm_timer idle_timer;
 	struct fm_dp_counters last_ctr;
 	uint64_t last_activity_ms;
 	uint64_t next_check_ms;
@@ -107,47 +119,51 @@ struct mag_counters {
 };
 
 struct mag {
-	struct fm_config cfg_copy;
-	const struct fm_cfg_mag *cfg;
+	/* the daemon's running configuration, read in place (a reload updates it) */
+	const struct fm_config *conf;
+	const struct fm_cfg_mag *cfg; /* &conf->mag */
 	const char *instance;
 	struct mag_hooks h;
 	struct bul_ctx bc;
 	int n_mns;
 	struct mag_mn *mns;
-	struct mag_binding *bindings;
+	LIST_HEAD(, mag_binding) bindings;
 	uint8_t iface_mac[FM_CFG_MAX_IFACES][6];
 	int iface_running[FM_CFG_MAX_IFACES]; /* last polled state, -1 unknown */
-	uint64_t next_link_poll_ms;
+	struct fm_timers timers;	      /* every timer of this MAG */
+	struct fm_timer link_timer;
 	uint32_t ra_mtu;
 	uint16_t next_seq;
 	/* FMI sequence window (one LMA) and the last answer, for retransmitted FMIs */
 	bool fmi_seq_known;
 	uint16_t fmi_last_seq;
 	struct mh_msg last_fma;
-	/* heartbeat (RFC 5847) */
+	/* heartbeat (RFC 5847): liveness and restarts of the LMA (proto/heartbeat) */
 	uint32_t restart_counter; /* ours, persisted by the daemon */
-	uint32_t hb_seq;
-	uint64_t hb_next_ms;
-	bool hb_outstanding;
-	uint32_t hb_missed;
-	int lma_state; /* -1 unknown, 0 down, 1 up */
-	bool lma_rc_known;
-	uint32_t lma_restart_counter;
+	uint32_t hb_seq;	  /* last request sent */
+	struct fm_timer hb_timer;
+	struct fm_hb hb;
+	bool lma_heard;	      /* a heartbeat proved the LMA alive at least once */
 	double lma_last_seen; /* unix seconds, 0 never */
 	struct mag_counters c;
 };
 
-/* Copies cfg (the MAG section is used). restart_counter: ours, already incremented. */
-struct mag *mag_create(const struct fm_config *cfg, const struct mag_hooks *h,
+/* cfg (the MAG section is used) must outlive the MAG: it is read in place, never
+ * copied. loop: the timers' libev loop, NULL for a manual wheel run by mag_tick.
+ * restart_counter: ours, already incremented. */
+struct mag *mag_create(const struct fm_config *cfg, const struct mag_hooks *h, struct ev_loop *loop,
 		       uint32_t restart_counter, uint64_t now);
 void mag_destroy(struct mag *m);
-/* SIGHUP: timers, flow requests and ATTs change; MNs and interfaces need a restart. */
+/* SIGHUP, before the caller copies next over the running configuration: timers,
+ * flow requests, ATTs and keep-flow-state change (read in place from then on);
+ * MNs and interfaces need a restart (config.c's reload table keeps them). */
 int mag_reload(struct mag *m, const struct fm_config *next);
 void mag_set_iface_mac(struct mag *m, int iface, const uint8_t mac[6]);
 void mag_set_ra_mtu(struct mag *m, uint32_t mtu);
 
 void mag_rx_nd(struct mag *m, int iface, const uint8_t *frame, size_t len, uint64_t now);
 void mag_rx_mh(struct mag *m, const struct mh_msg *msg, const struct in6_addr *src, uint64_t now);
+/* Without a loop: fire every timer due at now. Next due time, or BUL_NO_DEADLINE. */
 void mag_tick(struct mag *m, uint64_t now);
 uint64_t mag_deadline(const struct mag *m);
 /* Deregister every binding (stop with "detach-all"), e.g. for --cleanup. */

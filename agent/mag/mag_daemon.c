@@ -3,7 +3,7 @@
  * mag_daemon.c — mag_ops: wires the MAG logic (mag.c) to the daemon: the raw MH
  * socket, one AF_PACKET ND socket per access interface, the data plane (the
  * fm_dp_ops table of agent/dp: MAG routes, per-MN counters, stats), the control
- * commands and monitor events, one libev timer armed at mag_deadline(), and the
+ * commands and monitor events, the MAG's timers on the daemon's libev loop, and the
  * persisted restart counter (RFC 5847).
  */
 #include <errno.h>
@@ -29,28 +29,7 @@ struct mag_daemon {
 	int n_nd;
 	struct nd_sock nd[FM_CFG_MAX_IFACES];
 	ev_io nd_io[FM_CFG_MAX_IFACES];
-	ev_timer timer;
 };
-
-static void rearm(struct mag_daemon *md)
-{
-	uint64_t now = fm_now_ms(), dl = mag_deadline(md->m);
-	double after = dl == BUL_NO_DEADLINE ? 60.0 : dl > now ? (double)(dl - now) / 1000.0 : 0.0;
-
-	ev_timer_stop(md->d->loop, &md->timer);
-	ev_timer_set(&md->timer, after + 0.001, 0.0);
-	ev_timer_start(md->d->loop, &md->timer);
-}
-
-static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct mag_daemon *md = w->data;
-
-	(void)loop;
-	(void)revents;
-	mag_tick(md->m, fm_now_ms());
-	rearm(md);
-}
 
 static void on_nd(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -63,7 +42,6 @@ static void on_nd(struct ev_loop *loop, ev_io *w, int revents)
 	(void)revents;
 	while (budget-- > 0 && (n = nd_sock_recv(&md->nd[i], buf, sizeof(buf))) > 0)
 		mag_rx_nd(md->m, i, buf, (size_t)n, fm_now_ms());
-	rearm(md);
 }
 
 static void on_mh(void *ctx, const struct mh_msg *m, const struct in6_addr *src,
@@ -74,7 +52,6 @@ static void on_mh(void *ctx, const struct mh_msg *m, const struct in6_addr *src,
 	(void)dst;
 	(void)ifindex;
 	mag_rx_mh(md->m, m, src, fm_now_ms());
-	rearm(md);
 }
 
 /* ---- hooks -------------------------------------------------------------------- */
@@ -232,7 +209,7 @@ static int mag_start(struct fm_daemon *d)
 	for (int i = 0; i < FM_CFG_MAX_IFACES; i++)
 		md->nd[i].fd = -1;
 	st = state_load(d->cfg);
-	md->m = mag_create(d->cfg, &h, restart_counter_bump(d->cfg, st), fm_now_ms());
+	md->m = mag_create(d->cfg, &h, d->loop, restart_counter_bump(d->cfg, st), fm_now_ms());
 	if (!md->m) {
 		json_decref(st);
 		free(md);
@@ -272,9 +249,6 @@ static int mag_start(struct fm_daemon *d)
 	mag_bindings_restore(md->m, json_object_get(st, "bindings"), fm_now_ms());
 	json_decref(st);
 	st = NULL;
-	ev_timer_init(&md->timer, on_timer, 0.1, 0.0);
-	md->timer.data = md;
-	ev_timer_start(d->loop, &md->timer);
 	pr_info("mag: started, %d access interface(s), %d mobile node(s), restart counter %u",
 		c->n_access, c->n_mobile_nodes, md->m->restart_counter);
 	return 0;
@@ -296,13 +270,10 @@ fail:
 static int mag_reload_op(struct fm_daemon *d, const struct fm_config *next)
 {
 	struct mag_daemon *md = d->role;
-	int ret;
 
 	if (!md)
 		return -EINVAL;
-	ret = mag_reload(md->m, next);
-	rearm(md);
-	return ret;
+	return mag_reload(md->m, next);
 }
 
 static void mag_stop(struct fm_daemon *d)
@@ -314,7 +285,6 @@ static void mag_stop(struct fm_daemon *d)
 	/* The data plane stays as it is (a restart is hitless); the LMA keeps the
 	 * bindings until their lifetime ends or the next start refreshes them. */
 	state_save(md);
-	ev_timer_stop(d->loop, &md->timer);
 	for (int i = 0; i < md->n_nd; i++) {
 		if (md->nd[i].fd >= 0)
 			ev_io_stop(d->loop, &md->nd_io[i]);

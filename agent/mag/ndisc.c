@@ -71,14 +71,14 @@ int nd_build_ra(const struct nd_ra *ra, uint8_t *buf, size_t len)
 	}
 	for (int i = 0; i < ra->n_prefixes; i++) {
 		const struct nd_prefix *pf = &ra->prefixes[i];
-		struct in6_addr masked = pf->prefix;
+		struct in6_addr masked = pf->pfx.addr;
 
 		/* Bits beyond the prefix length are zero on the wire (RFC 4861 §4.6.2). */
-		for (int b = pf->plen; b < 128; b++)
+		for (int b = pf->pfx.plen; b < 128; b++)
 			masked.s6_addr[b / 8] &= ~(0x80 >> (b % 8));
 		p[0] = ND_OPT_PREFIX;
 		p[1] = 4;
-		p[2] = pf->plen;
+		p[2] = pf->pfx.plen;
 		p[3] = ND_PI_FLAG_L | ND_PI_FLAG_A;
 		put32(p + 4, pf->valid);
 		put32(p + 8, pf->preferred);
@@ -127,10 +127,10 @@ int nd_parse_ra(const uint8_t *buf, size_t len, struct nd_ra *ra)
 			if (ra->n_prefixes < ND_MAX_PREFIXES) {
 				struct nd_prefix *pf = &ra->prefixes[ra->n_prefixes++];
 
-				pf->plen = o[2];
+				pf->pfx.plen = o[2];
 				pf->valid = get32(o + 4);
 				pf->preferred = get32(o + 8);
-				memcpy(&pf->prefix, o + 16, 16);
+				memcpy(&pf->pfx.addr, o + 16, 16);
 			}
 			break;
 		default:

@@ -19,6 +19,8 @@
 #include <net/if.h>
 #include <netinet/in.h>
 
+#include "core/prefix.h"
+
 /* ---- wire numbers (RFC 4861 §4, §4.6) ------------------------------------- */
 #define ND_RS 133
 #define ND_RA 134
@@ -43,8 +45,7 @@
 #define ND_FRAME_MAX	1514
 
 struct nd_prefix {
-	struct in6_addr prefix;
-	uint8_t plen;
+	struct fm_prefix pfx;
 	uint32_t valid;	    /* seconds; 0 withdraws the prefix */
 	uint32_t preferred; /* seconds */
 };

@@ -42,7 +42,9 @@ def test_lma_kill9_under_traffic_loses_nothing(system):
 
     cnt = MnCounters(system.topo, [X, Y])
     sink = UdpSink(system, Y)
-    n, rate = 1500, 250  # 6 s per stream
+    # 16 s per stream: it must outlast the restart (loading and verifying the programs
+    # takes seconds on a loaded 2-CPU machine) and the move after it
+    n, rate = 4000, 250
     sx = UdpStream(system, a1, X, rate=rate, count=n)
     sy = UdpStream(system, a1, Y, rate=rate, count=n)
     try:
@@ -53,6 +55,7 @@ def test_lma_kill9_under_traffic_loses_nothing(system):
         assert cnt.get("in", "mag2", Y) > 100
         system.start("lma")
         system.wait_ready("lma")
+        assert not sy.done(), "the stream ended before the restarted LMA was ready"
         assert view(system) == before
         assert system.stats("lma")["restart_counter"] == 2
 

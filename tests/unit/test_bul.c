@@ -2,7 +2,8 @@
 /*
  * test_bul.c — the MAG's binding update list (agent/mag/bul.c): PBU contents field by
  * field, the 1.5 s doubling-to-32 s retransmission schedule, refresh and expiry,
- * and every class of PBA status. Clock injected, PBUs captured from the send hook.
+ * and every class of PBA status. Clock injected, the entry's timers on a manual
+ * wheel, PBUs captured from the send hook, timer-driven events from the event hook.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -42,12 +43,35 @@ static int cap_send(void *ctx, const struct mh_msg *m)
 }
 
 static const uint8_t MAC[6] = {0x02, 0, 0, 0, 1, 1};
+static const struct fm_cfg_mag_timers timers = {
+    .retransmit_initial_ms = 1500, .retransmit_max_ms = 32000, .lifetime_s = 3600};
+static struct fm_timers wheel;
+static enum bul_event last_ev;
+
+static void cap_event(void *c, struct bul_entry *x, enum bul_event ev, uint64_t now)
+{
+	(void)c;
+	(void)x;
+	(void)now;
+	last_ev = ev;
+}
+
 static struct bul_ctx ctx = {
-    .t = {.retransmit_initial_ms = 1500, .retransmit_max_ms = 32000, .lifetime_s = 3600},
+    .t = &timers,
     .send = cap_send,
+    .event = cap_event,
+    .wheel = &wheel,
 };
 
 static struct bul_entry e;
+
+/* The wheel at time t: what the entry's timers decided (BUL_EV_NONE: nothing). */
+static enum bul_event tick(uint64_t t)
+{
+	last_ev = BUL_EV_NONE;
+	fm_timers_run(&wheel, t);
+	return last_ev;
+}
 
 static int setup(void **state)
 {
@@ -56,8 +80,18 @@ static int setup(void **state)
 	(void)state;
 	test_clock_install();
 	ncap = 0;
+	fm_timers_fini(&wheel);
+	fm_timers_init(&wheel, NULL);
 	inet_pton(AF_INET6, "fe80::1", &ll);
-	bul_entry_init(&e, "mn1@example.net", MAC, "mag1-mn", 4, &ll, 100);
+	bul_entry_init(&e, &ctx, "mn1@example.net", MAC, "mag1-mn", 4, &ll, 100);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	bul_entry_fini(&e);
+	fm_timers_fini(&wheel);
 	return 0;
 }
 
@@ -98,6 +132,15 @@ static void pba(struct mh_msg *m, uint8_t status, uint16_t seq, uint32_t lifetim
 		o = mh_opt_add(m, MH_OPT_BID);
 		o->bid.bid = bid;
 	}
+}
+
+/* The PBA as the MAG reads it: through its view. */
+static enum bul_event on_pba(const struct mh_msg *m, uint64_t now)
+{
+	struct pba_view v;
+
+	assert_int_equal(pba_view_build(&v, m), 0);
+	return bul_on_pba(&ctx, &e, &v, now);
 }
 
 static void test_first_pbu_fields(void **state)
@@ -161,9 +204,9 @@ static void test_retransmission_schedule(void **state)
 	bul_start(&ctx, &e, 0);
 	for (unsigned i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
 		assert_int_equal(bul_deadline(&e), at[i]);
-		bul_tick(&ctx, &e, at[i] - 1);
+		tick(at[i] - 1);
 		assert_int_equal(ncap, i + 1);
-		bul_tick(&ctx, &e, at[i]);
+		tick(at[i]);
 		assert_int_equal(ncap, i + 2);
 		/* every retransmission carries a new sequence number */
 		assert_int_equal(cap[i + 1].seq, 100 + i + 1);
@@ -180,22 +223,22 @@ static void test_accept_then_refresh(void **state)
 
 	bul_start(&ctx, &e, 0);
 	pba(&m, PBA_ACCEPTED, 100, 1000, "fd00:100::", "fd00:100:0:5::", 3);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 200), BUL_EV_REGISTERED);
+	assert_int_equal(on_pba(&m, 200), BUL_EV_REGISTERED);
 	assert_int_equal(e.state, BUL_REGISTERED);
 	assert_int_equal(e.bid, 3);
 	assert_int_equal(e.n_prefixes, 2);
 	assert_int_equal(e.lifetime_s, 1000);
 	/* a duplicate is ignored */
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 300), BUL_EV_NONE);
+	assert_int_equal(on_pba(&m, 300), BUL_EV_NONE);
 	/* refresh at 80 % of the lifetime, with the assigned set and the BID */
 	assert_int_equal(bul_deadline(&e), 200 + 800000);
-	bul_tick(&ctx, &e, 200 + 799999);
+	tick(200 + 799999);
 	assert_int_equal(ncap, 1);
-	bul_tick(&ctx, &e, 200 + 800000);
+	tick(200 + 800000);
 	assert_int_equal(ncap, 2);
 	assert_int_equal(cap[1].seq, 101);
 	assert_int_equal(mh_opt_find(&cap[1], MH_OPT_HNP, 0)->hnp.plen, 64);
-	assert_memory_equal(&mh_opt_find(&cap[1], MH_OPT_HNP, 1)->hnp.prefix, &e.prefixes[1].prefix,
+	assert_memory_equal(&mh_opt_find(&cap[1], MH_OPT_HNP, 1)->hnp.prefix, &e.prefixes[1].addr,
 			    16);
 	assert_null(mh_opt_find(&cap[1], MH_OPT_HNP, 2));
 	o = mh_opt_find(&cap[1], MH_OPT_BID, 0);
@@ -205,9 +248,9 @@ static void test_accept_then_refresh(void **state)
 	/* still registered while the refresh is outstanding */
 	assert_int_equal(e.state, BUL_REGISTERED);
 	/* no answer: retransmitted, then the binding expires */
-	bul_tick(&ctx, &e, 200 + 800000 + 1500);
+	tick(200 + 800000 + 1500);
 	assert_int_equal(ncap, 3);
-	assert_int_equal(bul_tick(&ctx, &e, 200 + 1000000), BUL_EV_EXPIRED);
+	assert_int_equal(tick(200 + 1000000), BUL_EV_EXPIRED);
 	assert_int_equal(e.state, BUL_IDLE);
 	assert_int_equal(e.n_prefixes, 0);
 }
@@ -218,16 +261,16 @@ static void test_stale_and_late_pba(void **state)
 	struct mh_msg m;
 
 	bul_start(&ctx, &e, 0);
-	bul_tick(&ctx, &e, 1500); /* seq 101 */
-	bul_tick(&ctx, &e, 4500); /* seq 102 */
+	tick(1500); /* seq 101 */
+	tick(4500); /* seq 102 */
 	/* an answer to a sequence number we never sent is ignored */
 	pba(&m, PBA_ACCEPTED, 99, 1000, "fd00:100::", NULL, 1);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 5000), BUL_EV_NONE);
+	assert_int_equal(on_pba(&m, 5000), BUL_EV_NONE);
 	pba(&m, PBA_ACCEPTED, 103, 1000, "fd00:100::", NULL, 1);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 5000), BUL_EV_NONE);
+	assert_int_equal(on_pba(&m, 5000), BUL_EV_NONE);
 	/* a late answer to the first transmission of this exchange is good */
 	pba(&m, PBA_ACCEPTED, 100, 1000, "fd00:100::", NULL, 1);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 5000), BUL_EV_REGISTERED);
+	assert_int_equal(on_pba(&m, 5000), BUL_EV_REGISTERED);
 }
 
 static void test_seq_out_of_window(void **state)
@@ -237,12 +280,12 @@ static void test_seq_out_of_window(void **state)
 
 	bul_start(&ctx, &e, 0);
 	pba(&m, PBA_SEQ_OUT_OF_WINDOW, 5000, 0, NULL, NULL, 0);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 10), BUL_EV_NONE);
+	assert_int_equal(on_pba(&m, 10), BUL_EV_NONE);
 	assert_int_equal(ncap, 2);
 	assert_int_equal(cap[1].seq, 5001);
 	assert_int_equal(e.state, BUL_REGISTERING);
 	pba(&m, PBA_ACCEPTED, 5001, 1000, "fd00:100::", NULL, 1);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 20), BUL_EV_REGISTERED);
+	assert_int_equal(on_pba(&m, 20), BUL_EV_REGISTERED);
 }
 
 static void test_reject_backs_off(void **state)
@@ -265,14 +308,14 @@ static void test_reject_backs_off(void **state)
 		setup(NULL);
 		bul_start(&ctx, &e, 0);
 		pba(&m, statuses[i], 100, 0, NULL, NULL, 0);
-		assert_int_equal(bul_on_pba(&ctx, &e, &m, 10), BUL_EV_REJECTED);
+		assert_int_equal(on_pba(&m, 10), BUL_EV_REJECTED);
 		assert_int_equal(e.last_status, statuses[i]);
 		assert_int_equal(e.state, BUL_REGISTERING);
 		/* nothing until the 32 s back-off, then a fresh ::/0 registration */
 		assert_int_equal(bul_deadline(&e), 10 + 32000);
-		bul_tick(&ctx, &e, 10 + 31999);
+		tick(10 + 31999);
 		assert_int_equal(ncap, 1);
-		bul_tick(&ctx, &e, 10 + 32000);
+		tick(10 + 32000);
 		assert_int_equal(ncap, 2);
 		assert_int_equal(mh_opt_find(&cap[1], MH_OPT_HNP, 0)->hnp.plen, 0);
 		assert_int_equal(mh_opt_find(&cap[1], MH_OPT_HI, 0)->hi, MH_HI_NEW_IFACE);
@@ -288,16 +331,16 @@ static void test_timestamp_and_prefix_mismatch(void **state)
 	bul_start(&ctx, &e, 0);
 	/* 157: keep the back-off schedule */
 	pba(&m, PBA_TIMESTAMP_LOWER, 100, 0, NULL, NULL, 0);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 10), BUL_EV_NONE);
+	assert_int_equal(on_pba(&m, 10), BUL_EV_NONE);
 	assert_int_equal(ncap, 1);
 	assert_int_equal(bul_deadline(&e), 1500);
 	/* registered, then 159 on an update: start over from ::/0 at once */
 	pba(&m, PBA_ACCEPTED, 100, 1000, "fd00:100::", NULL, 2);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 20), BUL_EV_REGISTERED);
+	assert_int_equal(on_pba(&m, 20), BUL_EV_REGISTERED);
 	assert_int_equal(bul_update(&ctx, &e, NULL, 0, 30), 0);
 	assert_int_equal(ncap, 2);
 	pba(&m, PBA_BCE_PBU_PREFIX_MISMATCH, 101, 0, NULL, NULL, 0);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 40), BUL_EV_NONE);
+	assert_int_equal(on_pba(&m, 40), BUL_EV_NONE);
 	assert_int_equal(ncap, 3);
 	assert_int_equal(mh_opt_find(&cap[2], MH_OPT_HNP, 0)->hnp.plen, 0);
 }
@@ -306,18 +349,18 @@ static void test_update_with_new_set(void **state)
 {
 	(void)state;
 	struct mh_msg m;
-	struct bul_prefix set[2] = {{a6("fd00:100::"), 64}, {a6("fd00:100:0:9::"), 64}};
+	struct fm_prefix set[2] = {{a6("fd00:100::"), 64}, {a6("fd00:100:0:9::"), 64}};
 
 	bul_start(&ctx, &e, 0);
 	pba(&m, PBA_ACCEPTED, 100, 1000, "fd00:100::", NULL, 2);
-	bul_on_pba(&ctx, &e, &m, 10);
+	on_pba(&m, 10);
 	assert_int_equal(bul_update(&ctx, &e, set, 2, 20), 0);
 	assert_int_equal(ncap, 2);
-	assert_memory_equal(&mh_opt_find(&cap[1], MH_OPT_HNP, 1)->hnp.prefix, &set[1].prefix, 16);
+	assert_memory_equal(&mh_opt_find(&cap[1], MH_OPT_HNP, 1)->hnp.prefix, &set[1].addr, 16);
 	/* no flow requests after the first accepted registration */
 	assert_null(mh_opt_find(&cap[1], MH_OPT_FLOW_ID, 0));
 	pba(&m, PBA_ACCEPTED, 101, 1000, "fd00:100:0:9::", NULL, 2);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 30), BUL_EV_REGISTERED);
+	assert_int_equal(on_pba(&m, 30), BUL_EV_REGISTERED);
 	assert_int_equal(e.n_prefixes, 1);
 	assert_false(e.pending_set);
 }
@@ -329,7 +372,7 @@ static void test_deregistration(void **state)
 
 	bul_start(&ctx, &e, 0);
 	pba(&m, PBA_ACCEPTED, 100, 1000, "fd00:100::", NULL, 2);
-	bul_on_pba(&ctx, &e, &m, 10);
+	on_pba(&m, 10);
 	assert_int_equal(bul_stop(&ctx, &e, 20), 0);
 	assert_int_equal(e.state, BUL_DEREGISTERING);
 	assert_int_equal(ncap, 2);
@@ -337,26 +380,31 @@ static void test_deregistration(void **state)
 	assert_int_equal(mh_opt_find(&cap[1], MH_OPT_HNP, 0)->hnp.plen, 64);
 	assert_int_equal(mh_opt_find(&cap[1], MH_OPT_BID, 0)->bid.bid, 2);
 	pba(&m, PBA_ACCEPTED, 101, 0, NULL, NULL, 0);
-	assert_int_equal(bul_on_pba(&ctx, &e, &m, 30), BUL_EV_DEREGISTERED);
+	assert_int_equal(on_pba(&m, 30), BUL_EV_DEREGISTERED);
 	assert_int_equal(e.state, BUL_IDLE);
 	assert_int_equal(bul_deadline(&e), BUL_NO_DEADLINE);
 
-	/* unanswered de-registration: retransmitted up to the 32 s step, then given up */
+	/* unanswered de-registration: retransmitted up to the 32 s step; when that try
+	 * times out, it is given up (proto/xact, as the LMA's requests) */
 	setup(NULL);
 	bul_start(&ctx, &e, 0);
 	pba(&m, PBA_ACCEPTED, 100, 1000, "fd00:100::", NULL, 2);
-	bul_on_pba(&ctx, &e, &m, 0);
+	on_pba(&m, 0);
 	bul_stop(&ctx, &e, 0);
 	enum bul_event ev = BUL_EV_NONE;
 	uint64_t t = 0;
 	int guard = 0;
 	while (ev == BUL_EV_NONE && guard++ < 20) {
 		t = bul_deadline(&e);
-		ev = bul_tick(&ctx, &e, t);
+		ev = tick(t);
 	}
 	assert_int_equal(ev, BUL_EV_DEREGISTERED);
-	/* 1.5 + 3 + 6 + 12 + 24 + 32 + 32 s */
-	assert_int_equal(t, 110500);
+	/* 1.5 + 3 + 6 + 12 + 24 + 32 s: five retransmissions, the last one's 32 s
+	 * timeout ends it */
+	assert_int_equal(t, 78500);
+	assert_int_equal(ncap, 2 + 5);
+	assert_int_equal(e.state, BUL_IDLE);
+	assert_int_equal(bul_deadline(&e), BUL_NO_DEADLINE);
 	for (int i = 1; i < ncap; i++)
 		assert_int_equal(cap[i].lifetime, 0);
 }
@@ -364,15 +412,15 @@ static void test_deregistration(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup(test_first_pbu_fields, setup),
-	    cmocka_unit_test_setup(test_retransmission_schedule, setup),
-	    cmocka_unit_test_setup(test_accept_then_refresh, setup),
-	    cmocka_unit_test_setup(test_stale_and_late_pba, setup),
-	    cmocka_unit_test_setup(test_seq_out_of_window, setup),
-	    cmocka_unit_test_setup(test_reject_backs_off, setup),
-	    cmocka_unit_test_setup(test_timestamp_and_prefix_mismatch, setup),
-	    cmocka_unit_test_setup(test_update_with_new_set, setup),
-	    cmocka_unit_test_setup(test_deregistration, setup),
+	    cmocka_unit_test_setup_teardown(test_first_pbu_fields, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_retransmission_schedule, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_accept_then_refresh, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stale_and_late_pba, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_seq_out_of_window, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reject_backs_off, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_timestamp_and_prefix_mismatch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_update_with_new_set, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deregistration, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,8 +66,8 @@ static void test_example_lma(void **state)
 	assert_int_equal(cfg.lma.core_modes[0], 0); /* no interface-modes */
 	assert_int_equal(cfg.lma.access_modes[0], 0);
 	assert_int_equal(cfg.lma.access_modes[1], 0);
-	addr_eq(&cfg.lma.prefix_pool, "fd00:100::");
-	assert_int_equal(cfg.lma.prefix_pool_len, 48);
+	addr_eq(&cfg.lma.prefix_pool.addr, "fd00:100::");
+	assert_int_equal(cfg.lma.prefix_pool.plen, 48);
 	assert_int_equal(cfg.lma.prefix_policy, FM_PP_UNIQUE);
 	assert_int_equal(cfg.lma.ordering, FM_ORDER_TIMESTAMP);
 	assert_int_equal(cfg.lma.flow_signaling, FM_SIG_FMI);
@@ -536,6 +536,403 @@ static void test_bad_file(void **state)
 			fail_msg("'%s' missing in: %s", b->want[w], err);
 }
 
+/* fm_config_defaults is the one source of defaults: the documented values, and a
+ * file without the optional keys loads exactly them. */
+static void test_defaults(void **state)
+{
+	struct fm_config *d = malloc(sizeof(*d));
+	char path[128];
+
+	(void)state;
+	assert_non_null(d);
+	fm_config_defaults(d, FM_ROLE_MAG);
+	assert_int_equal(d->role, FM_ROLE_MAG);
+	assert_int_equal(d->log_level, FM_LOG_INFO);
+	assert_string_equal(d->bpffs, "/sys/fs/bpf");
+	assert_int_equal(d->lma.dataplane, FM_DP_MODE_XDP);
+	assert_int_equal(d->lma.prefix_policy, FM_PP_UNIQUE);
+	assert_int_equal(d->lma.ordering, FM_ORDER_TIMESTAMP);
+	assert_int_equal(d->lma.flow_signaling, FM_SIG_FMI);
+	assert_int_equal(d->lma.timers.min_delay_before_bce_delete_ms, 10000);
+	assert_int_equal(d->lma.timers.max_delay_before_new_bce_assign_ms, 1500);
+	assert_int_equal(d->lma.timers.timestamp_window_ms, 300);
+	assert_int_equal(d->lma.timers.heartbeat_interval_s, 60);
+	assert_int_equal(d->lma.timers.heartbeat_missed, 3);
+	assert_int_equal(d->lma.timers.retransmit_initial_ms, 1500);
+	assert_int_equal(d->lma.timers.retransmit_max_ms, 32000);
+	assert_int_equal(d->lma.timers.max_lifetime_s, 65532);
+	assert_int_equal(d->lma.tunnel_mtu, 0);
+	assert_int_equal(d->mag.dataplane, FM_DP_MODE_XDP);
+	addr_eq(&d->mag.link_local, "fe80::1");
+	assert_false(d->mag.keep_flow_state);
+	assert_int_equal(d->mag.timers.retransmit_initial_ms, 1500);
+	assert_int_equal(d->mag.timers.retransmit_max_ms, 32000);
+	assert_int_equal(d->mag.timers.lifetime_s, 3600);
+	assert_int_equal(d->mag.timers.ra_interval_s, 10);
+	assert_int_equal(d->mag.timers.idle_timeout_s, 0);
+	assert_int_equal(d->mag.timers.heartbeat_interval_s, 60);
+	assert_int_equal(d->mag.timers.heartbeat_missed, 3);
+	assert_int_equal(d->mag.tunnel_mtu, 0);
+
+	assert_int_equal(load("tests/unit/config/mag-minimal.yaml"), 0);
+	assert_memory_equal(&cfg.mag.timers, &fm_cfg_mag_timers_default, sizeof(cfg.mag.timers));
+	assert_memory_equal(&cfg.mag.timers, &d->mag.timers, sizeof(cfg.mag.timers));
+	snprintf(path, sizeof(path), "%s/lma-minimal.yaml", tmpdir);
+	assert_int_equal(write_file(path, LMA_HEAD), 0);
+	assert_int_equal(load(path), 0);
+	unlink(path);
+	assert_memory_equal(&cfg.lma.timers, &fm_cfg_lma_timers_default, sizeof(cfg.lma.timers));
+	assert_memory_equal(&cfg.lma.timers, &d->lma.timers, sizeof(cfg.lma.timers));
+	assert_int_equal(cfg.lma.prefix_policy, FM_PP_UNIQUE);
+	assert_int_equal(cfg.lma.ordering, FM_ORDER_TIMESTAMP);
+	assert_int_equal(cfg.lma.flow_signaling, FM_SIG_FMI);
+	free(d);
+}
+
+/* ---- SIGHUP: the reload table ------------------------------------------------------ */
+
+static struct in6_addr in6(const char *s)
+{
+	struct in6_addr a;
+
+	assert_int_equal(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
+/* Restart-only keys keep their running values, reloadable ones pass, exactly as
+ * main.c's hand-written resets did. */
+static void test_reload_filter_mag(void **state)
+{
+	struct fm_config *cur = malloc(sizeof(*cur)), *next = malloc(sizeof(*next));
+
+	(void)state;
+	assert_non_null(cur);
+	assert_non_null(next);
+	fm_config_defaults(cur, FM_ROLE_MAG);
+	snprintf(cur->instance, sizeof(cur->instance), "m1");
+	snprintf(cur->netns, sizeof(cur->netns), "ns1");
+	cur->mag.address = in6("fd00:11::2");
+	cur->mag.lma = in6("fd00:11::1");
+	cur->mag.n_access = 2;
+	snprintf(cur->mag.access_ifaces[0].name, IF_NAMESIZE, "a0");
+	snprintf(cur->mag.access_ifaces[1].name, IF_NAMESIZE, "a1");
+	cur->mag.access_ifaces[0].att = 4;
+	cur->mag.n_mobile_nodes = 1;
+	snprintf(cur->mag.mobile_nodes[0].id, FM_NAI_MAX, "mn1");
+
+	/* nothing changed: nothing kept */
+	memcpy(next, cur, sizeof(*next));
+	assert_int_equal(fm_config_reload_filter(cur, next, err, sizeof(err)), 0);
+	assert_memory_equal(cur, next, sizeof(*cur));
+
+	/* reloadable keys pass */
+	next->log_level = FM_LOG_DEBUG;
+	next->mag.timers.lifetime_s = 40;
+	next->mag.keep_flow_state = true;
+	next->mag.access_ifaces[0].att = 8;
+	next->mag.access_ifaces[1].n_flow_requests = 1;
+	next->mag.access_ifaces[1].flow_requests[0].fid = 9;
+	assert_int_equal(fm_config_reload_filter(cur, next, err, sizeof(err)), 0);
+	assert_int_equal(next->log_level, FM_LOG_DEBUG);
+	assert_int_equal(next->mag.timers.lifetime_s, 40);
+	assert_true(next->mag.keep_flow_state);
+	assert_int_equal(next->mag.access_ifaces[0].att, 8);
+	assert_int_equal(next->mag.access_ifaces[1].flow_requests[0].fid, 9);
+
+	/* restart-only keys are reset, one count per key */
+	next->mag.address = in6("fd00:99::2");
+	next->mag.lma = in6("fd00:99::1");
+	snprintf(next->mag.lma_interface, IF_NAMESIZE, "other");
+	next->mag.dataplane = FM_DP_MODE_TC;
+	next->mag.lma_interface_mode = FM_DP_MODE_XDP_GENERIC;
+	next->mag.access_ifaces[1].mode = FM_DP_MODE_TC;
+	next->mag.link_local = in6("fe80::2");
+	next->mag.tunnel_mtu = 1400;
+	next->mag.n_mobile_nodes = 2;
+	snprintf(next->netns, sizeof(next->netns), "ns2");
+	snprintf(next->state_dir, sizeof(next->state_dir), "/tmp/x");
+	assert_int_equal(fm_config_reload_filter(cur, next, err, sizeof(err)), 10);
+	addr_eq(&next->mag.address, "fd00:11::2");
+	addr_eq(&next->mag.lma, "fd00:11::1");
+	assert_string_equal(next->mag.lma_interface, "");
+	assert_int_equal(next->mag.dataplane, FM_DP_MODE_XDP);
+	assert_int_equal(next->mag.lma_interface_mode, 0);
+	assert_int_equal(next->mag.access_ifaces[1].mode, 0);
+	addr_eq(&next->mag.link_local, "fe80::1");
+	assert_int_equal(next->mag.tunnel_mtu, 0);
+	assert_int_equal(next->mag.n_mobile_nodes, 1);
+	assert_string_equal(next->netns, "ns1");
+	assert_string_equal(next->state_dir, "");
+	/* ... and what was reloadable stays new */
+	assert_int_equal(next->mag.access_ifaces[0].att, 8);
+	assert_int_equal(next->log_level, FM_LOG_DEBUG);
+
+	/* a new set of access interfaces keeps the whole running list (att included) */
+	memcpy(next, cur, sizeof(*next));
+	snprintf(next->mag.access_ifaces[1].name, IF_NAMESIZE, "a2");
+	next->mag.access_ifaces[0].att = 8;
+	assert_int_equal(fm_config_reload_filter(cur, next, err, sizeof(err)), 1);
+	assert_string_equal(next->mag.access_ifaces[1].name, "a1");
+	assert_int_equal(next->mag.access_ifaces[0].att, 4);
+	memcpy(next, cur, sizeof(*next));
+	next->mag.n_access = 1;
+	assert_int_equal(fm_config_reload_filter(cur, next, err, sizeof(err)), 1);
+	assert_int_equal(next->mag.n_access, 2);
+
+	/* the LMA section is not the MAG's business */
+	memcpy(next, cur, sizeof(*next));
+	next->lma.tunnel_mtu = 1400;
+	assert_int_equal(fm_config_reload_filter(cur, next, err, sizeof(err)), 0);
+
+	/* a new role refuses the reload as a whole */
+	memcpy(next, cur, sizeof(*next));
+	next->role = FM_ROLE_LMA;
+	next->mag.address = in6("fd00:99::2");
+	assert_int_equal(fm_config_reload_filter(cur, next, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "role"));
+	free(cur);
+	free(next);
+}
+
+static void test_reload_filter_lma(void **state)
+{
+	struct fm_config *cur = malloc(sizeof(*cur)), *next = malloc(sizeof(*next));
+
+	(void)state;
+	assert_non_null(cur);
+	assert_non_null(next);
+	fm_config_defaults(cur, FM_ROLE_LMA);
+	cur->lma.n_core = 1;
+	snprintf(cur->lma.core_ifaces[0], IF_NAMESIZE, "c0");
+	cur->lma.n_access = 1;
+	snprintf(cur->lma.access_ifaces[0], IF_NAMESIZE, "a0");
+	cur->lma.prefix_pool.addr = in6("fd00:100::");
+	cur->lma.prefix_pool.plen = 48;
+	memcpy(next, cur, sizeof(*next));
+	next->lma.n_core = 2;
+	snprintf(next->lma.core_ifaces[1], IF_NAMESIZE, "c1");
+	snprintf(next->lma.access_ifaces[0], IF_NAMESIZE, "a9");
+	next->lma.core_modes[0] = FM_DP_MODE_TC;
+	next->lma.prefix_pool.plen = 56;
+	next->lma.address = in6("fd00:11::9");
+	next->lma.dataplane = FM_DP_MODE_TC;
+	next->lma.tunnel_mtu = 1300;
+	/* reloadable */
+	next->lma.flow_signaling = FM_SIG_UPN;
+	next->lma.n_mags = 1;
+	next->lma.n_policies = 1;
+	next->lma.timers.heartbeat_interval_s = 5;
+	next->mag.tunnel_mtu = 1400; /* the other role's section: not compared */
+	assert_int_equal(fm_config_reload_filter(cur, next, err, sizeof(err)), 7);
+	assert_int_equal(next->lma.n_core, 1);
+	assert_string_equal(next->lma.core_ifaces[1], "");
+	assert_string_equal(next->lma.access_ifaces[0], "a0");
+	assert_int_equal(next->lma.core_modes[0], 0);
+	assert_int_equal(next->lma.prefix_pool.plen, 48);
+	assert_int_equal(next->lma.dataplane, FM_DP_MODE_XDP);
+	assert_int_equal(next->lma.tunnel_mtu, 0);
+	assert_int_equal(next->lma.flow_signaling, FM_SIG_UPN);
+	assert_int_equal(next->lma.n_mags, 1);
+	assert_int_equal(next->lma.n_policies, 1);
+	assert_int_equal(next->lma.timers.heartbeat_interval_s, 5);
+	free(cur);
+	free(next);
+}
+
+static const struct fm_cfg_key *key_find(const char *key)
+{
+	for (size_t i = 0; i < fm_cfg_n_keys; i++)
+		if (!strcmp(fm_cfg_keys[i].key, key))
+			return &fm_cfg_keys[i];
+	return NULL;
+}
+
+static void trim(char *s)
+{
+	size_t n = strlen(s), i = 0;
+
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '`' || s[n - 1] == '\n'))
+		s[--n] = '\0';
+	while (s[i] == ' ' || s[i] == '`')
+		i++;
+	memmove(s, s + i, n - i + 1);
+}
+
+/* One documented key and its "reload" cell ("yes" or "restart..."). */
+static void doc_key(const char *key, const char *verdict, bool *seen)
+{
+	const struct fm_cfg_key *k = key_find(key);
+	bool yes = !strncmp(verdict, "yes", 3), restart = !strncmp(verdict, "restart", 7);
+
+	if (!k)
+		fail_msg("docs/configuration.md documents '%s' (reload: %s), config.c's reload "
+			 "table has no such key",
+			 key, verdict);
+	if (!yes && !restart)
+		fail_msg("docs: %s: reload cell '%s' is neither yes nor restart", key, verdict);
+	if (yes != (k->reload == FM_CFG_RELOAD))
+		fail_msg("docs say %s for '%s', the reload table says %s", verdict, key,
+			 k->reload == FM_CFG_RELOAD ? "reload" : "restart");
+	if (seen[k - fm_cfg_keys])
+		fail_msg("docs: '%s' documented twice", key);
+	seen[k - fm_cfg_keys] = true;
+}
+
+/* docs/configuration.md's "reload" column and the SIGHUP table say the same, key by
+ * key, both ways. A cell "set of names: restart; `att`, `flow-requests`: yes" names
+ * the list itself and keys of its entries. */
+static void test_reload_table_matches_docs(void **state)
+{
+	FILE *f = fopen("docs/configuration.md", "r");
+	char line[2048], prefix[8] = "";
+	static bool seen[128];
+	bool in_table = false;
+	int rows = 0;
+
+	(void)state;
+	assert_non_null(f);
+	assert_true(fm_cfg_n_keys <= sizeof(seen));
+	while (fgets(line, sizeof(line), f)) {
+		char *cell[8] = {0}, *p = line;
+
+		int nc = 0;
+
+		if (!strncmp(line, "## ", 3)) {
+			in_table = false;
+			snprintf(prefix, sizeof(prefix), "%s",
+				 strstr(line, "`lma:`")	     ? "lma."
+				 : strstr(line, "`mag:`")    ? "mag."
+				 : strstr(line, "Top level") ? ""
+							     : "-");
+			continue;
+		}
+		if (line[0] != '|' || prefix[0] == '-') {
+			in_table = in_table && line[0] == '|';
+			continue;
+		}
+		if (!strncmp(line, "| key | type | default | reload |", 33)) {
+			in_table = true;
+			continue;
+		}
+		if (!in_table || !strncmp(line, "|---", 4))
+			continue;
+		/* cells between unescaped '|' ("\|" is a pipe inside a cell) */
+		for (; *p && nc < 8; p++) {
+			if (*p == '\\' && p[1] == '|') {
+				p++;
+				continue;
+			}
+			if (*p != '|')
+				continue;
+			*p = '\0';
+			if (p[1] && p[1] != '\n')
+				cell[nc++] = p + 1;
+		}
+		if (nc < 5)
+			continue;
+		trim(cell[0]);
+		trim(cell[3]);
+		if (!cell[3][0])
+			continue; /* a section (lma:, mag:) */
+		char key[128], *part, *save = NULL;
+
+		snprintf(key, sizeof(key), "%s%s", prefix, cell[0]);
+		rows++;
+		if (!strchr(cell[3], ';')) {
+			doc_key(key, cell[3], seen);
+			continue;
+		}
+		for (part = strtok_r(cell[3], ";", &save); part;
+		     part = strtok_r(NULL, ";", &save)) {
+			char *colon = strrchr(part, ':'), *name, *s2 = NULL;
+			char verdict[32], sub[160];
+
+			assert_non_null(colon);
+			*colon = '\0';
+			snprintf(verdict, sizeof(verdict), "%s", colon + 1);
+			trim(verdict);
+			trim(part);
+			if (!strcmp(part, "set of names")) {
+				doc_key(key, verdict, seen);
+				continue;
+			}
+			for (name = strtok_r(part, ",", &s2); name;
+			     name = strtok_r(NULL, ",", &s2)) {
+				trim(name);
+				snprintf(sub, sizeof(sub), "%s[].%s", key, name);
+				doc_key(sub, verdict, seen);
+			}
+		}
+	}
+	fclose(f);
+	assert_true(rows > 20);
+	for (size_t i = 0; i < fm_cfg_n_keys; i++)
+		if (!seen[i])
+			fail_msg("the reload table's '%s' is not in docs/configuration.md",
+				 fm_cfg_keys[i].key);
+}
+
+/* docs/configuration.md's timer tables state the defaults fm_config_defaults fills. */
+static void test_timer_defaults_match_docs(void **state)
+{
+	static const struct {
+		const char *key;
+		const uint32_t *val;
+	} keys[] = {
+	    {"lma.min-delay-before-bce-delete",
+	     &fm_cfg_lma_timers_default.min_delay_before_bce_delete_ms},
+	    {"lma.max-delay-before-new-bce-assign",
+	     &fm_cfg_lma_timers_default.max_delay_before_new_bce_assign_ms},
+	    {"lma.timestamp-window", &fm_cfg_lma_timers_default.timestamp_window_ms},
+	    {"lma.heartbeat-interval", &fm_cfg_lma_timers_default.heartbeat_interval_s},
+	    {"lma.heartbeat-missed", &fm_cfg_lma_timers_default.heartbeat_missed},
+	    {"lma.retransmit-initial", &fm_cfg_lma_timers_default.retransmit_initial_ms},
+	    {"lma.retransmit-max", &fm_cfg_lma_timers_default.retransmit_max_ms},
+	    {"lma.max-lifetime", &fm_cfg_lma_timers_default.max_lifetime_s},
+	    {"mag.retransmit-initial", &fm_cfg_mag_timers_default.retransmit_initial_ms},
+	    {"mag.retransmit-max", &fm_cfg_mag_timers_default.retransmit_max_ms},
+	    {"mag.lifetime", &fm_cfg_mag_timers_default.lifetime_s},
+	    {"mag.ra-interval", &fm_cfg_mag_timers_default.ra_interval_s},
+	    {"mag.idle-timeout", &fm_cfg_mag_timers_default.idle_timeout_s},
+	    {"mag.heartbeat-interval", &fm_cfg_mag_timers_default.heartbeat_interval_s},
+	    {"mag.heartbeat-missed", &fm_cfg_mag_timers_default.heartbeat_missed},
+	};
+	FILE *f = fopen("docs/configuration.md", "r");
+	char line[1024], sect[4] = "";
+	unsigned seen = 0;
+
+	(void)state;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char key[96], def[32];
+
+		if (!strncmp(line, "`lma.timers`:", 13) || !strncmp(line, "`mag.timers`:", 13)) {
+			snprintf(sect, sizeof(sect), "%.3s", line + 1);
+			continue;
+		}
+		if (line[0] != '|') {
+			if (line[0] != '\n')
+				sect[0] = '\0';
+			continue;
+		}
+		if (!sect[0] ||
+		    sscanf(line, "| `%80[^`]` | %*[^|] | %30[^ |] |", key + 4, def) != 2)
+			continue;
+		memcpy(key, sect, 3);
+		key[3] = '.';
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			if (strcmp(keys[i].key, key))
+				continue;
+			if (strtoul(def, NULL, 10) != *keys[i].val)
+				fail_msg("docs: %s defaults to %s, config.c to %u", key, def,
+					 *keys[i].val);
+			seen |= 1u << i;
+		}
+	}
+	fclose(f);
+	assert_int_equal(seen, (1u << (sizeof(keys) / sizeof(keys[0]))) - 1);
+}
+
 static void test_missing_file(void **state)
 {
 	(void)state;
@@ -575,10 +972,18 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest fixed[] = {
-	    cmocka_unit_test(test_example_lma),	    cmocka_unit_test(test_example_mags),
-	    cmocka_unit_test(test_lma_full),	    cmocka_unit_test(test_mag_full_and_defaults),
-	    cmocka_unit_test(test_missing_file),    cmocka_unit_test(test_empty_file),
+	    cmocka_unit_test(test_example_lma),
+	    cmocka_unit_test(test_example_mags),
+	    cmocka_unit_test(test_lma_full),
+	    cmocka_unit_test(test_mag_full_and_defaults),
+	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_empty_file),
 	    cmocka_unit_test(test_interface_modes),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_reload_filter_mag),
+	    cmocka_unit_test(test_reload_filter_lma),
+	    cmocka_unit_test(test_reload_table_matches_docs),
+	    cmocka_unit_test(test_timer_defaults_match_docs),
 	};
 	const size_t nf = sizeof(fixed) / sizeof(fixed[0]);
 	const size_t nb = sizeof(bad_files) / sizeof(bad_files[0]);

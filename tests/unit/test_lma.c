@@ -303,8 +303,8 @@ setup(void **st)
 	MAG2 = A("fd00:12::2");
 	MAG9 = A("fd00:99::2");
 	cfg->lma.address = A("fd00:11::1");
-	cfg->lma.prefix_pool = A("fd00:100::");
-	cfg->lma.prefix_pool_len = 48;
+	cfg->lma.prefix_pool.addr = A("fd00:100::");
+	cfg->lma.prefix_pool.plen = 48;
 	cfg->lma.prefix_policy = FM_PP_UNIQUE;
 	cfg->lma.ordering = FM_ORDER_TIMESTAMP;
 	cfg->lma.flow_signaling = FM_SIG_FMI;

@@ -198,9 +198,9 @@ static int setup(void **state)
 {
 	(void)state;
 	test_clock_install();
-	cfg = calloc(1, sizeof(*cfg));
+	cfg = malloc(sizeof(*cfg));
+	fm_config_defaults(cfg, FM_ROLE_MAG);
 	snprintf(cfg->instance, sizeof(cfg->instance), "mag1");
-	cfg->role = FM_ROLE_MAG;
 	cfg->mag.address = a6("fd00:11::2");
 	cfg->mag.lma = a6("fd00:11::1");
 	snprintf(cfg->mag.lma_interface, IF_NAMESIZE, "mag1-lma");
@@ -225,7 +225,7 @@ static int setup(void **state)
 	link_up = 1;
 	memset(&ctr, 0, sizeof(ctr));
 	clear();
-	m = mag_create(cfg, &hooks, 7, now);
+	m = mag_create(cfg, &hooks, NULL, 7, now);
 	assert_non_null(m);
 	mag_set_iface_mac(m, 0, MAG_MAC);
 	mag_set_ra_mtu(m, 1460);
@@ -322,7 +322,7 @@ static const struct nd_prefix *ra_prefix(int i, const char *p)
 	struct in6_addr a = a6(p);
 
 	for (int k = 0; k < ras[i].ra.n_prefixes; k++)
-		if (!memcmp(&ras[i].ra.prefixes[k].prefix, &a, 16))
+		if (!memcmp(&ras[i].ra.prefixes[k].pfx.addr, &a, 16))
 			return &ras[i].ra.prefixes[k];
 	return NULL;
 }
@@ -405,7 +405,7 @@ static void test_attach_register_ra(void **state)
 	assert_memory_equal(&ras[0].dst, &mn_ll, 16);
 	assert_int_equal(ras[0].ra.n_prefixes, 1);
 	assert_non_null(ra_prefix(0, "fd00:100::"));
-	assert_int_equal(ras[0].ra.prefixes[0].plen, 64);
+	assert_int_equal(ras[0].ra.prefixes[0].pfx.plen, 64);
 	assert_int_equal(ras[0].ra.prefixes[0].valid, 3600);
 	assert_int_equal(ras[0].ra.prefixes[0].preferred, 3600);
 	assert_int_equal(ras[0].ra.mtu, 1460);
@@ -904,7 +904,7 @@ static void test_heartbeat(void **state)
 	struct mh_opt *o;
 	char e[128];
 
-	m->cfg_copy.mag.timers.heartbeat_interval_s = 60;
+	cfg->mag.timers.heartbeat_interval_s = 60;
 	attach_registered();
 	tick(1000);
 	assert_int_equal(nmh, 1);
@@ -949,6 +949,72 @@ static void test_heartbeat(void **state)
 	assert_true(find_event("peer-down") >= 0);
 }
 
+/* A heartbeat response whose sequence number is not the outstanding request's is no
+ * proof of life (RFC 5847 §3.1 pairs them by sequence number): it is ignored and
+ * counted, and its restart counter is not taken either. The LMA and the MAG used to
+ * disagree here; both go through proto/heartbeat now. */
+static void test_heartbeat_stale_response_ignored(void **state)
+{
+	(void)state;
+	struct mh_msg x = {0};
+	struct mh_opt *o;
+	char e[128];
+	json_t *p, *p0;
+
+	cfg->mag.timers.heartbeat_interval_s = 60;
+	cfg->mag.timers.idle_timeout_s = 0;
+	attach_registered();
+	tick(1000);
+	assert_int_equal(nmh, 1);
+	assert_int_equal(mh[0].kind, MH_HEARTBEAT);
+	x.kind = MH_HEARTBEAT;
+	x.flags = MH_HB_R;
+	x.seq = mh[0].seq;
+	o = mh_opt_add(&x, MH_OPT_RESTART_COUNTER);
+	o->restart_counter = 3;
+	rx(&x);
+	assert_true(find_event("peer-up") >= 0);
+	/* unanswered requests take the LMA down */
+	clear();
+	for (int i = 0; i < 4; i++)
+		tick(60000);
+	assert_true(find_event("peer-down") >= 0);
+	assert_int_equal(mh[nmh - 1].kind, MH_HEARTBEAT);
+	uint32_t outstanding = mh[nmh - 1].seq;
+
+	/* a response to an earlier request, and one to a request never sent: ignored */
+	clear();
+	x.seq = outstanding - 1;
+	o->restart_counter = 4;
+	rx(&x);
+	x.seq = outstanding + 1;
+	rx(&x);
+	assert_int_equal(find_event("peer-up"), -1);
+	assert_int_equal(nmh, 0); /* no re-registration on the stale restart counter */
+	p = mag_ctl_peers(m, NULL, e, sizeof(e));
+	p0 = json_array_get(p, 0);
+	assert_string_equal(json_string_value(json_object_get(p0, "state")), "down");
+	assert_int_equal(json_integer_value(json_object_get(p0, "restart_counter")), 3);
+	assert_int_equal(json_integer_value(json_object_get(p0, "heartbeat_ignored")), 2);
+	json_decref(p);
+	/* still missing: the next interval counts one more miss, no second peer-down */
+	tick(60000);
+	assert_int_equal(find_event("peer-down"), -1);
+
+	/* the response to the outstanding request is proof of life (and of a restart) */
+	clear();
+	x.seq = mh[0].seq; /* the request just sent */
+	rx(&x);
+	assert_true(find_event("peer-up") >= 0);
+	assert_int_equal(nmh, 1);
+	assert_int_equal(mh[0].kind, MH_PBU); /* the LMA restarted: re-register */
+	p = mag_ctl_peers(m, NULL, e, sizeof(e));
+	p0 = json_array_get(p, 0);
+	assert_string_equal(json_string_value(json_object_get(p0, "state")), "up");
+	assert_int_equal(json_integer_value(json_object_get(p0, "restart_counter")), 4);
+	json_decref(p);
+}
+
 static void test_not_from_lma(void **state)
 {
 	(void)state;
@@ -974,7 +1040,7 @@ static void test_save_restore(void **state)
 	assert_int_equal(json_array_size(saved), 1);
 	/* a restart: a new MAG with the same configuration */
 	mag_destroy(m);
-	m = mag_create(cfg, &hooks, 8, now);
+	m = mag_create(cfg, &hooks, NULL, 8, now);
 	mag_set_iface_mac(m, 0, MAG_MAC);
 	assert_int_equal(mag_bindings_restore(m, saved, now), 1);
 	json_decref(saved);
@@ -1043,7 +1109,7 @@ static void test_two_interfaces_one_mn(void **state)
 	cfg->mag.access_ifaces[1].att = 8;
 	memcpy(cfg->mag.mobile_nodes[1].mac, MAC2, 6);
 	snprintf(cfg->mag.mobile_nodes[1].id, FM_NAI_MAX, MN1);
-	m = mag_create(cfg, &hooks, 7, now);
+	m = mag_create(cfg, &hooks, NULL, 7, now);
 	mag_set_iface_mac(m, 0, MAG_MAC);
 	mag_set_iface_mac(m, 1, MAG_MAC);
 
@@ -1099,7 +1165,8 @@ static void test_reload_timers(void **state)
 	next->mag.timers.retransmit_initial_ms = 100;
 	attach_registered();
 	assert_int_equal(mag_reload(m, next), 0);
-	tick(10000); /* the RA already scheduled at the old interval */
+	*cfg = *next; /* what main.c does after the role accepted */
+	tick(10000);  /* the RA already scheduled at the old interval */
 	int n = nra;
 	tick(2000);
 	assert_int_equal(nra, n + 1);
@@ -1124,6 +1191,7 @@ int main(void)
 	    T(test_link_down_detach),
 	    T(test_idle_detach),
 	    T(test_heartbeat),
+	    T(test_heartbeat_stale_response_ignored),
 	    T(test_not_from_lma),
 	    T(test_save_restore),
 	    T(test_two_interfaces_one_mn),

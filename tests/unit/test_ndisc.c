@@ -47,13 +47,13 @@ static void make_ra(struct nd_ra *ra)
 	memcpy(ra->slla, MAG_MAC, 6);
 	ra->mtu = 1460;
 	ra->n_prefixes = 2;
-	inet_pton(AF_INET6, "fd00:100::", &ra->prefixes[0].prefix);
-	ra->prefixes[0].plen = 64;
+	inet_pton(AF_INET6, "fd00:100::", &ra->prefixes[0].pfx.addr);
+	ra->prefixes[0].pfx.plen = 64;
 	ra->prefixes[0].valid = 86400;
 	ra->prefixes[0].preferred = 14400;
 	/* host bits set on purpose: they must be cleared on the wire */
-	inet_pton(AF_INET6, "fd00:100:0:1::dead", &ra->prefixes[1].prefix);
-	ra->prefixes[1].plen = 64;
+	inet_pton(AF_INET6, "fd00:100:0:1::dead", &ra->prefixes[1].pfx.addr);
+	ra->prefixes[1].pfx.plen = 64;
 }
 
 static void test_ra_body_layout(void **state)
@@ -118,7 +118,7 @@ static void test_ra_parse_roundtrip(void **state)
 	assert_true(ra.has_slla);
 	assert_memory_equal(ra.slla, MAG_MAC, 6);
 	assert_int_equal(ra.n_prefixes, 2);
-	inet_ntop(AF_INET6, &ra.prefixes[1].prefix, s, sizeof(s));
+	inet_ntop(AF_INET6, &ra.prefixes[1].pfx.addr, s, sizeof(s));
 	assert_string_equal(s, "fd00:100:0:1::");
 	assert_int_equal(ra.prefixes[0].valid, 86400);
 	assert_int_equal(ra.prefixes[0].preferred, 14400);

@@ -80,8 +80,8 @@ int main(int argc, char **argv)
 
 	fm_log_set_level(FM_LOG_ERROR);
 	inet_pton(AF_INET6, "fd00:11::2", &mag);
-	inet_pton(AF_INET6, "fd00:100::", &cfg.lma.prefix_pool);
-	cfg.lma.prefix_pool_len = 40; /* room for the largest runs */
+	inet_pton(AF_INET6, "fd00:100::", &cfg.lma.prefix_pool.addr);
+	cfg.lma.prefix_pool.plen = 40; /* room for the largest runs */
 	cfg.lma.prefix_policy = FM_PP_UNIQUE;
 	cfg.lma.ordering = FM_ORDER_TIMESTAMP;
 	cfg.lma.flow_signaling = FM_SIG_FMI;
