@@ -65,6 +65,8 @@ def test_help_names_pages_and_version_has_libbpf():
         for ref in ("flowmobd(8)" if b == CTL else "flowmobctl(8)", "flowmob.yaml(5)",
                     "flowmob-mh(1)" if b != CTL else "flowmobd(8)"):
             assert ref in r.stdout, (b, ref)
+        if b == FMD:
+            assert "journal" in r.stdout and "READY=1" in r.stdout
         r = subprocess.run([b, "--version"], capture_output=True, text=True)
         assert r.returncode == 0
         assert re.fullmatch(r"flowmob(d|ctl|-mh) \d+\.\d+\.\d+ \(libbpf \d+\.\d+\)\n",
