@@ -9,6 +9,7 @@ own decoder.
 """
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -208,7 +209,8 @@ def test_version():
     p = run(["--version"], check=True)
     version = open(os.path.join(ROOT, "agent", "core", "version.h")).read().split(
         "FLOWMOB_VERSION \"", 1)[1].split("\"", 1)[0]
-    assert p.stdout.decode() == f"flowmob-mh {version}\n"
+    assert re.fullmatch(rf"flowmob-mh {re.escape(version)} \(libbpf \d+\.\d+\)\n",
+                        p.stdout.decode())
     assert run(["-V"], check=True).stdout == p.stdout
 
 
