@@ -498,7 +498,7 @@ static struct bce_binding *binding(struct lma *l, uint16_t bid)
 	return mn ? bce_binding_find(mn, bid) : NULL;
 }
 
-/* ---- PBU checks (issue 4 point 2) ---------------------------------------------------------- */
+/* ---- PBU checks (RFC 5213 §5.3.1) ---------------------------------------------------------- */
 
 static void test_pba_accept_fields(void **st)
 {
