@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mh/mh_status.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "lma/lma_flow.h"
@@ -233,8 +234,9 @@ static void pba_set_lma_time(struct mh_msg *pba)
 
 static void pba_reject(struct lma *l, struct pbu *p, uint8_t status)
 {
-	char b[INET6_ADDRSTRLEN], esc[4 * sizeof(p->v->mn_id.nai)];
+	char b[INET6_ADDRSTRLEN], st[64], esc[4 * sizeof(p->v->mn_id.nai)];
 	const char *nai = p->nai;
+	const char *shown = p->nai ? p->nai : p->v->mn_id.present ? p->v->mn_id.nai : NULL;
 	json_t *o = json_object();
 
 	/* an identifier that is not an NAI: the log escapes it itself (core/log.c), the
@@ -244,11 +246,10 @@ static void pba_reject(struct lma *l, struct pbu *p, uint8_t status)
 	p->pba->status = status;
 	p->pba->lifetime = 0;
 	lma_send_msg(l, p->pba, p->src);
-	pr_info("lma: PBU from %s for %s rejected, status %u\n", a6(p->src, b),
-		p->nai		      ? p->nai
-		: p->v->mn_id.present ? p->v->mn_id.nai
-				      : "?",
-		status);
+	/* one line per distinct (MAG, MN, status) per window, then "(repeated N times)" */
+	mh_status_text(MH_PBA, status, st, sizeof(st));
+	pr_info_rl(FM_FIELDS({"mn", shown}, {"mag", a6(p->src, b)}, {"status", st}),
+		   "lma: PBU from %s for %s rejected: %s", b, shown ? shown : "?", st);
 	if (nai)
 		json_object_set_new(o, "mn", json_string(nai));
 	json_object_set_new(o, "mag", j_addr(p->src));
@@ -657,15 +658,17 @@ static void reg_flows(struct lma *l, struct pbu *p, bool changed)
 static void reg_announce(struct lma *l, const struct pbu *p)
 {
 	const struct bce_binding *b = p->b;
-	char sb[INET6_ADDRSTRLEN];
+	char sb[INET6_ADDRSTRLEN], bid[8];
 	json_t *ev = lma_ev_fields(p->mn, b);
 
 	json_object_set_new(ev, "hi", json_integer(b->hi));
 	if (p->match == M_HANDOFF)
 		json_object_set_new(ev, "handoff", json_true());
 	lma_emit(l, "registration", ev);
-	pr_info("lma: %s/%u registered via %s (ATT %u, HI %u)\n", p->nai, b->bid, a6(p->src, sb),
-		b->att, b->hi);
+	snprintf(bid, sizeof(bid), "%u", b->bid);
+	pr_info_kv(FM_FIELDS({"mn", p->nai}, {"bid", bid}, {"mag", a6(p->src, sb)}),
+		   "lma: %s/%u registered via %s (ATT %u, HI %u)", p->nai, b->bid, sb, b->att,
+		   b->hi);
 }
 
 static void reg(struct lma *l, struct pbu *p)
