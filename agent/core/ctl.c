@@ -287,6 +287,13 @@ static json_t *dispatch(struct ctl_client *c, const char *line, size_t len)
 	return res;
 }
 
+json_t *fm_ctl_request(struct fm_ctl *ctl, const char *line, size_t len)
+{
+	struct ctl_client c = {.ctl = ctl, .fd = -1};
+
+	return dispatch(&c, line, len);
+}
+
 /* Handle every complete line in the input buffer. Returns -1 if c was freed. */
 static int client_process(struct ctl_client *c, bool flush_partial)
 {

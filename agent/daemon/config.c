@@ -1444,7 +1444,8 @@ out:
 	return ret;
 }
 
-int fm_config_load(const char *path, struct fm_config *out, char *err, size_t errlen)
+int fm_config_load_mem(const char *name, const uint8_t *data, size_t len, struct fm_config *out,
+		       char *err, size_t errlen)
 {
 	struct cylog log = {0};
 	cyaml_config_t cc = {
@@ -1456,12 +1457,50 @@ int fm_config_load(const char *path, struct fm_config *out, char *err, size_t er
 	};
 	struct raw_config *raw = NULL;
 	struct fm_config *tmp = NULL;
-	struct vctx v = {.path = path, .err = err, .errlen = errlen};
+	const char *path = name;
+	struct vctx v = {.path = name, .err = err, .errlen = errlen, .data = data, .len = len};
 	cyaml_err_t e;
+	int ret = -1;
+
+	if (errlen)
+		err[0] = '\0';
+	if (len == 0) {
+		snprintf(err, errlen, "%s: empty configuration", path);
+		goto out;
+	}
+	e = cyaml_load_data(data, len, &cc, &top_schema, (cyaml_data_t **)&raw, NULL);
+	if (e != CYAML_OK) {
+		cy_error(&log, path, e, err, errlen);
+		goto out;
+	}
+	if (!raw) {
+		snprintf(err, errlen, "%s: empty configuration", path);
+		goto out;
+	}
+
+	tmp = malloc(sizeof(*tmp));
+	if (!tmp) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	fm_config_defaults(tmp, (enum fm_role)raw->role);
+	if (load_top(&v, raw, tmp) || load_modes(&v, tmp))
+		goto out;
+	memcpy(out, tmp, sizeof(*out));
+	ret = 0;
+out:
+	free(tmp);
+	if (raw)
+		cyaml_free(&cc, &top_schema, raw, 0);
+	return ret;
+}
+
+int fm_config_load(const char *path, struct fm_config *out, char *err, size_t errlen)
+{
 	uint8_t *data = NULL;
 	size_t len = 0, cap = 0;
 	FILE *f;
-	int ret = -1;
+	int ret;
 
 	if (errlen)
 		err[0] = '\0';
@@ -1500,37 +1539,7 @@ int fm_config_load(const char *path, struct fm_config *out, char *err, size_t er
 		return -1;
 	}
 	fclose(f);
-	v.data = data;
-	v.len = len;
-
-	if (len == 0) {
-		snprintf(err, errlen, "%s: empty configuration", path);
-		goto out;
-	}
-	e = cyaml_load_data(data, len, &cc, &top_schema, (cyaml_data_t **)&raw, NULL);
-	if (e != CYAML_OK) {
-		cy_error(&log, path, e, err, errlen);
-		goto out;
-	}
-	if (!raw) {
-		snprintf(err, errlen, "%s: empty configuration", path);
-		goto out;
-	}
-
-	tmp = malloc(sizeof(*tmp));
-	if (!tmp) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto out;
-	}
-	fm_config_defaults(tmp, (enum fm_role)raw->role);
-	if (load_top(&v, raw, tmp) || load_modes(&v, tmp))
-		goto out;
-	memcpy(out, tmp, sizeof(*out));
-	ret = 0;
-out:
-	free(tmp);
-	if (raw)
-		cyaml_free(&cc, &top_schema, raw, 0);
+	ret = fm_config_load_mem(path, data, len, out, err, errlen);
 	free(data);
 	return ret;
 }

@@ -189,6 +189,10 @@ void fm_config_defaults(struct fm_config *c, enum fm_role role);
 
 /* Load and validate; returns 0, or -1 with a message naming the key in err. */
 int fm_config_load(const char *path, struct fm_config *out, char *err, size_t errlen);
+/* The same from a buffer (the fuzz harness; name stands for the path in messages and
+ * for the folder relative key files are read from). */
+int fm_config_load_mem(const char *name, const uint8_t *data, size_t len, struct fm_config *out,
+		       char *err, size_t errlen);
 
 /* ---- SIGHUP: which keys a reload may change ---------------------------------- */
 
