@@ -366,9 +366,12 @@ int fm_mhsock_send(struct fm_mhsock *s, const struct mh_msg *m, const struct in6
 	inet_ntop(AF_INET6, dst, to, sizeof(to));
 	if (pk) {
 		/* a copy with the Timestamp (replay) and Authentication options */
-		memcpy(&s->tx, m, offsetof(struct mh_msg, opts));
-		memcpy(s->tx.opts, m->opts,
-		       sizeof(m->opts[0]) * (m->n_opts < MH_MAX_OPTS ? m->n_opts : MH_MAX_OPTS));
+		if (m != &s->tx) { /* (our own PBA 146 is built there already) */
+			memcpy(&s->tx, m, offsetof(struct mh_msg, opts));
+			memcpy(s->tx.opts, m->opts,
+			       sizeof(m->opts[0]) *
+				   (m->n_opts < MH_MAX_OPTS ? m->n_opts : MH_MAX_OPTS));
+		}
 		mh_auth_strip(&s->tx);
 		if (replay_checked(m->kind) && !mh_opt_find(&s->tx, MH_OPT_TIMESTAMP, 0)) {
 			struct mh_opt *o = mh_opt_add(&s->tx, MH_OPT_TIMESTAMP);
