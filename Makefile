@@ -163,7 +163,8 @@ fuzz: deps $(FUZZ_BINS)
 demo: deps all
 	$(Q)tools/demo.sh
 
-bench: deps all
+bench: all
+	$(Q)tools/deps.sh bench
 	$(Q)$(if $(BENCH_SRCS),$(MAKE) --no-print-directory $(BUILD)/tests/bench_dp,true)
 	$(Q)tests/bench/run.sh
 

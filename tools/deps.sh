@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the Debian packages flowmob needs to build, test and run the demo.
+# Install the Debian packages flowmob needs to build, test and run the demo
+# (with the argument "bench": and to draw the benchmark chart).
 # Idempotent and quick when everything is present: it asks dpkg first and calls
 # apt-get only for what is missing. Needs root when something is missing.
 set -euo pipefail
@@ -11,6 +12,10 @@ PKGS=(
   iproute2 ethtool nftables procps
   python3-pytest python3-scapy python3-yaml tshark
 )
+# `tools/deps.sh bench` (make bench) also draws the benchmark chart.
+if [ "${1:-}" = bench ]; then
+  PKGS+=(gnuplot-nox)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do
