@@ -9,6 +9,7 @@
 #   make demo       deps + build + the whole system in namespaces, showing a flow moving
 #   make bench      the benchmark table
 #   make format     clang-format every C source in place
+#   make man | install | uninstall | deb   man pages, install, Debian package (mk/ops.mk)
 #
 # Variables: BUILD (output dir, default build), SAN=1 (ASan/UBSan build, used by the
 # unit tests in build/san), V=1 (echo commands).
@@ -163,8 +164,8 @@ fuzz: deps $(FUZZ_BINS)
 demo: deps all
 	$(Q)tools/demo.sh
 
-bench: all
-	$(Q)tools/deps.sh bench
+bench: deps all
+	$(Q)tools/deps.sh gnuplot-nox # the chart: make bench only, not make test
 	$(Q)$(if $(BENCH_SRCS),$(MAKE) --no-print-directory $(BUILD)/tests/bench_dp,true)
 	$(Q)tests/bench/run.sh
 
@@ -173,3 +174,4 @@ format:
 
 clean:
 	$(Q)rm -rf build
+include mk/ops.mk

@@ -6,7 +6,7 @@
 #   tests/run-suite.sh unit bpf e2e
 #
 # unit: the cmocka binaries of the sanitizer build (build/san/tests/test_*),
-#       the tool tests (pytest tests/tools) and a short fuzz smoke run;
+#       the layer check (tools/check-layers), the tool tests (pytest tests/tools) and a short fuzz smoke run;
 # bpf:  build/tests/bpf_fixtures (BPF_PROG_TEST_RUN table, needs root);
 # e2e:  pytest tests/e2e (network namespaces, needs root).
 set -uo pipefail
@@ -46,6 +46,7 @@ suite_unit() {
 		run_tap "unit-$(basename "$t")" env CMOCKA_MESSAGE_OUTPUT=TAP \
 			ASAN_OPTIONS=detect_leaks=1 "$t"
 	done
+	run_tap layers tools/check-layers "$BUILD"
 	run_pytest tools tests/tools
 	local f
 	for f in tests/fuzz/fuzz_*.c; do

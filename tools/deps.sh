@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Install the Debian packages flowmob needs to build, test and run the demo
-# (with the argument "bench": and to draw the benchmark chart).
+# Install the Debian packages flowmob needs to build, test and run the demo.
 # Idempotent and quick when everything is present: it asks dpkg first and calls
 # apt-get only for what is missing. Needs root when something is missing.
+# With arguments, installs those packages instead of the list below (make deb
+# uses it for the packaging tools, which make test does not need).
 set -euo pipefail
 
 PKGS=(
@@ -11,11 +12,9 @@ PKGS=(
   libev-dev libcyaml-dev libjansson-dev libcmocka-dev libpcap-dev
   iproute2 ethtool nftables procps
   python3-pytest python3-scapy python3-yaml tshark
+  go-md2man libsystemd-dev libmicrohttpd-dev libmnl-dev prometheus bird2
 )
-# `tools/deps.sh bench` (make bench) also draws the benchmark chart.
-if [ "${1:-}" = bench ]; then
-  PKGS+=(gnuplot-nox)
-fi
+[ $# -gt 0 ] && PKGS=("$@")
 
 missing=()
 for p in "${PKGS[@]}"; do

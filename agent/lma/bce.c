@@ -2,6 +2,8 @@
 /*
  * bce.c — the LMA binding cache: mobile nodes by NAI and by data-plane index,
  * bindings by BID, and the /64 home-network-prefix pool.
+ *
+ * Layer: the LMA's bottom (the caches, with fmc.c); calls fmc.c only.
  */
 #include <arpa/inet.h>
 #include <endian.h>
@@ -58,6 +60,7 @@ int bce_init(struct bce *c, const struct in6_addr *pool, uint8_t pool_len)
 	    64 - pool_len > BCE_POOL_MAX_BITS ? 1u << BCE_POOL_MAX_BITS : 1u << (64 - pool_len);
 	c->pool_map = calloc(c->pool_bits / 8 + 1, 1);
 	c->next_index_hint = 1;
+	TAILQ_INIT(&c->mns);
 	if (!c->hash || !c->by_index || !c->pool_map) {
 		bce_destroy(c);
 		return -ENOMEM;
@@ -69,10 +72,10 @@ int bce_init(struct bce *c, const struct in6_addr *pool, uint8_t pool_len)
 
 void bce_destroy(struct bce *c)
 {
-	struct bce_mn *mn = c->head, *next;
+	struct bce_mn *mn, *next;
 
-	for (; mn; mn = next) {
-		next = mn->next;
+	TAILQ_FOREACH_SAFE(mn, &c->mns, link, next)
+	{
 		for (unsigned i = 0; i < mn->n_b; i++)
 			free(mn->b[i]);
 		fmc_free(&mn->fmc);
@@ -137,12 +140,7 @@ struct bce_mn *bce_mn_add(struct bce *c, const char *nai, uint32_t index)
 	mn->hnext = c->hash[h];
 	c->hash[h] = mn;
 	c->by_index[index] = mn;
-	mn->prev = c->tail;
-	if (c->tail)
-		c->tail->next = mn;
-	else
-		c->head = mn;
-	c->tail = mn;
+	TAILQ_INSERT_TAIL(&c->mns, mn, link);
 	c->n_mns++;
 	return mn;
 }
@@ -156,14 +154,7 @@ void bce_mn_del(struct bce *c, struct bce_mn *mn)
 	if (*pp)
 		*pp = mn->hnext;
 	c->by_index[mn->index] = NULL;
-	if (mn->prev)
-		mn->prev->next = mn->next;
-	else
-		c->head = mn->next;
-	if (mn->next)
-		mn->next->prev = mn->prev;
-	else
-		c->tail = mn->prev;
+	TAILQ_REMOVE(&c->mns, mn, link);
 	for (unsigned i = 0; i < mn->n_b; i++) {
 		free(mn->b[i]);
 		c->n_bindings--;
@@ -277,7 +268,10 @@ struct bce_binding *bce_prefix_holder(const struct bce_mn *mn, const struct fm_p
 
 struct bce_mn *bce_prefix_owner(struct bce *c, const struct fm_prefix *p)
 {
-	for (struct bce_mn *mn = c->head; mn; mn = mn->next) {
+	struct bce_mn *mn;
+
+	TAILQ_FOREACH(mn, &c->mns, link)
+	{
 		if (bce_prefix_holder(mn, p))
 			return mn;
 		for (unsigned i = 0; i < mn->n_shared; i++)

@@ -4,17 +4,19 @@
  * NAI, each with an MN index the LMA allocates for the data plane, its flow
  * mobility cache, and up to BCE_MAX_BINDINGS bindings keyed by a BID the LMA
  * allocates (unique per MN). Also the home-network-prefix pool (/64s out of
- * prefix-pool). Pure data structure: protocol decisions live in lma.c.
+ * prefix-pool). Pure data structure, the LMA's bottom layer: protocol decisions live
+ * above it (lma_reg.c, lma_flow.c; see lma_int.h for the layers).
  */
 #ifndef FLOWMOB_BCE_H
 #define FLOWMOB_BCE_H
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <ev.h>
 #include <netinet/in.h>
 
+#include "core/list.h"
 #include "core/prefix.h"
+#include "core/timer.h"
 #include "daemon/config.h"
 #include "lma/fmc.h"
 
@@ -22,19 +24,6 @@
 #define BCE_MAX_PREFIXES  8
 #define BCE_MAX_MNS	  65536
 #define BCE_POOL_MAX_BITS 20 /* at most 2^20 /64s are managed from a pool */
-
-/*
- * A timer embedded in its owner. The deadline (monotonic ms, 0 = off) is the truth;
- * in the daemon the ev_timer fires fn at that time, in unit tests lma_tick(now)
- * fires every due timer. Both end in the same logic function.
- */
-struct fm_timer {
-	ev_timer w;
-	uint64_t due;
-	void (*fn)(void *lma, void *obj, uint64_t now);
-	void *obj;
-	struct fm_timer *prev, *next; /* the owner's list of armed timers */
-};
 
 enum bce_state {
 	BCE_ACTIVE = 0,
@@ -62,7 +51,7 @@ struct bce_binding {
 	bool has_seq;
 	uint16_t last_seq; /* last accepted sequence number */
 	uint64_t registered_ms;
-	struct fm_timer timer; /* lifetime expiry or deferred delete */
+	struct fm_timer timer; /* lifetime expiry or deferred delete (the LMA arms it) */
 };
 
 struct bce_mn {
@@ -75,15 +64,15 @@ struct bce_mn {
 	struct fm_prefix shared[BCE_MAX_PREFIXES];
 	struct fmc fmc;
 	struct bce_mn *hnext;
-	struct bce_mn *prev, *next; /* list of every MN, creation order */
+	TAILQ_ENTRY(bce_mn) link; /* every MN, creation order */
 };
 
 struct bce {
 	unsigned n_mns;
 	unsigned n_bindings;
-	struct bce_mn *head, *tail;
-	struct bce_mn **hash;	  /* BCE_HASH buckets by NAI */
-	struct bce_mn **by_index; /* BCE_MAX_MNS + 1 slots */
+	TAILQ_HEAD(bce_mn_list, bce_mn) mns; /* creation order */
+	struct bce_mn **hash;		     /* BCE_HASH buckets by NAI */
+	struct bce_mn **by_index;	     /* BCE_MAX_MNS + 1 slots */
 	uint32_t next_index_hint;
 	/* prefix pool */
 	struct in6_addr pool;
@@ -95,7 +84,7 @@ struct bce {
 };
 
 int bce_init(struct bce *c, const struct in6_addr *pool, uint8_t pool_len);
-/* Frees every MN and binding (timers must already be stopped by the owner). */
+/* Frees every MN and binding (their timers must already be stopped by the owner). */
 void bce_destroy(struct bce *c);
 
 struct bce_mn *bce_mn_find(struct bce *c, const char *nai);

@@ -2,6 +2,8 @@
 /*
  * fmc.c — the LMA's flow mobility cache (seed §5.2): storage, resolution of
  * entries against an MN's bindings, and compilation into data-plane rules.
+ *
+ * Layer: the LMA's bottom (the caches, with bce.c); calls nothing in agent/lma/.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -146,4 +148,18 @@ unsigned fmc_to_rules(const struct fmc *c, struct fm_dp_rule *rules, unsigned ma
 const char *fmc_action_name(uint8_t action)
 {
 	return action == FM_DP_DROP ? "drop" : "forward";
+}
+
+const char *fmc_origin_name(enum fmc_origin o)
+{
+	return o == FMC_POLICY ? "policy" : o == FMC_PBU ? "pbu" : "ctl";
+}
+
+enum fmc_origin fmc_origin_parse(const char *s)
+{
+	if (s && !strcmp(s, "policy"))
+		return FMC_POLICY;
+	if (s && !strcmp(s, "pbu"))
+		return FMC_PBU;
+	return FMC_CTL;
 }

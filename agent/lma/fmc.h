@@ -2,9 +2,9 @@
 /*
  * fmc.h — the LMA's flow mobility cache (seed §5.2, Figure 8), one per mobile node:
  * FID-PRI, FID (per MN, RFC 6089), traffic selector (RFC 6088), BIDs, action,
- * active/inactive. Pure data structure: no sockets, no data plane. lma.c resolves
- * the entries against the MN's bindings (fmc_resolve) and pushes the result to the
- * data plane in one fm_dp_rules_set() call (fmc_to_rules).
+ * active/inactive. Pure data structure: no sockets, no data plane (the LMA's bottom
+ * layer). lma_base.c resolves the entries against the MN's bindings (fmc_resolve)
+ * and pushes the result to the data plane in one rules_set call (fmc_to_rules).
  */
 #ifndef FLOWMOB_FMC_H
 #define FLOWMOB_FMC_H
@@ -84,4 +84,7 @@ unsigned fmc_to_rules(const struct fmc *c, struct fm_dp_rule *rules, unsigned ma
 bool fmc_flow_has_bid(const struct fmc_flow *f, uint16_t bid);
 
 const char *fmc_action_name(uint8_t action);
+/* "policy", "ctl", "pbu" (JSON, the state file), and back (anything else: ctl). */
+const char *fmc_origin_name(enum fmc_origin o);
+enum fmc_origin fmc_origin_parse(const char *s);
 #endif /* FLOWMOB_FMC_H */

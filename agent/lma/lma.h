@@ -5,9 +5,11 @@
  *
  * Testable without sockets: lma_rx() takes a decoded message, its source and
  * "now"; everything the LMA sends goes through hooks.send; every data-plane change
- * through hooks.dp (NULL: no data plane); timers are embedded in their owners and
- * fire either from libev (hooks.loop set) or from lma_tick(now) (tests).
- * lma_daemon.c wires this to flowmobd (lma_ops): MH socket, control socket, maps.
+ * through hooks.dp (NULL: no data plane); timers (core/timer.h) are embedded in
+ * their owners and fire either from libev (hooks.loop set) or from lma_tick(now)
+ * (tests). The LMA reads its configuration through the pointer given to lma_new
+ * and never copies it. lma_daemon.c wires this to flowmobd (lma_ops): MH socket,
+ * control socket, maps. The files behind this API and their layers: lma_int.h.
  */
 #ifndef FLOWMOB_LMA_H
 #define FLOWMOB_LMA_H
@@ -44,13 +46,15 @@ void lma_free(struct lma *l);
 /* Start: load the state file (if any), increment and save the restart counter,
  * reconcile with the data plane, program peers, start heartbeats. */
 int lma_start(struct lma *l, uint64_t now);
-/* SIGHUP: MAG list, placement policies, MN entries, timers, signaling options. */
+/* SIGHUP: MAG list, placement policies, MN entries, timers, signaling options. The
+ * LMA adapts to next and returns still reading the pointer given to lma_new: on
+ * success the caller installs next there (main.c: *cur = *next). */
 int lma_reload(struct lma *l, const struct fm_config *next, uint64_t now);
 
 void lma_rx(struct lma *l, const struct mh_msg *m, const struct in6_addr *src, uint64_t now);
-/* Fire every timer due at or before now (tests; harmless in the daemon). */
+/* Fire every timer due at or before now, earliest first (tests; a no-op on a loop). */
 void lma_tick(struct lma *l, uint64_t now);
-/* The earliest armed deadline, 0 when none. */
+/* The earliest armed deadline without a loop, 0 when none. */
 uint64_t lma_next_due(const struct lma *l);
 
 /* Persistence (JSON in cfg->state_dir/lma-state.json, written atomically). */

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * lma_ctl.c — the LMA's control commands (docs/control-protocol.md): bindings,
- * flows, stats, peers, flow.add, flow.move, flow.del, and the JSON for bindings
- * and flows they (and the events and the state file) use.
+ * flows, stats, peers, flow.add, flow.move, flow.del, with their own JSON for
+ * bindings and peers (flows: lma_flow_json, shared with the flow events).
+ *
+ * Layer: above flow mobility (lma_flow.c) and lma_base.c; called by the daemon
+ * glue (lma_daemon.c) through lma.h only.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "core/clock.h"
-#include "lma/lma_int.h"
+#include "lma/lma_flow.h"
 #include "mh/mh_json.h"
 
 /* ---- control commands ------------------------------------------------------------------ */
@@ -28,39 +31,6 @@ static json_t *binding_json(struct lma *l, const struct bce_binding *b, uint64_t
 	return o;
 }
 
-static const char *origin_name(enum fmc_origin o)
-{
-	return o == FMC_POLICY ? "policy" : o == FMC_PBU ? "pbu" : "ctl";
-}
-
-json_t *lma_flow_json(struct lma *l, const struct bce_mn *mn, const struct fmc_flow *f)
-{
-	json_t *o = json_object(), *bids = json_array(), *sel = ts_to_json(&f->ts);
-	struct fm_dp_counters c = {0};
-
-	DP(l, fid_counters, mn->index, f->fid, &c);
-	json_object_set_new(o, "mn", json_string(mn->nai));
-	json_object_set_new(o, "fid", json_integer(f->fid));
-	json_object_set_new(o, "priority", json_integer(f->priority));
-	json_object_set_new(o, "selector", sel ? sel : json_object());
-	for (unsigned i = 0; i < f->n_bids; i++)
-		json_array_append_new(bids, json_integer(f->bids[i]));
-	json_object_set_new(o, "bids", bids);
-	json_object_set_new(o, "action", json_string(fmc_action_name(f->action)));
-	json_object_set_new(o, "active", json_boolean(f->active));
-	json_object_set_new(o, "origin", json_string(origin_name(f->origin)));
-	if (f->n_att) {
-		json_t *a = json_array();
-
-		for (unsigned i = 0; i < f->n_att; i++)
-			json_array_append_new(a, json_integer(f->att[i]));
-		json_object_set_new(o, "prefer_att", a);
-	}
-	json_object_set_new(o, "packets", json_integer((json_int_t)c.packets));
-	json_object_set_new(o, "bytes", json_integer((json_int_t)c.bytes));
-	return o;
-}
-
 json_t *lma_cmd_bindings(void *lp, const json_t *req, char *err, size_t errlen)
 {
 	struct lma *l = lp;
@@ -70,9 +40,13 @@ json_t *lma_cmd_bindings(void *lp, const json_t *req, char *err, size_t errlen)
 	(void)req;
 	(void)err;
 	(void)errlen;
-	for (struct bce_mn *mn = l->bce.head; mn; mn = mn->next)
+	const struct bce_mn *mn;
+
+	TAILQ_FOREACH(mn, &l->bce.mns, link)
+	{
 		for (unsigned i = 0; i < mn->n_b; i++)
 			json_array_append_new(a, binding_json(l, mn->b[i], now));
+	}
 	return a;
 }
 
@@ -84,9 +58,13 @@ json_t *lma_cmd_flows(void *lp, const json_t *req, char *err, size_t errlen)
 	(void)req;
 	(void)err;
 	(void)errlen;
-	for (struct bce_mn *mn = l->bce.head; mn; mn = mn->next)
+	const struct bce_mn *mn;
+
+	TAILQ_FOREACH(mn, &l->bce.mns, link)
+	{
 		for (unsigned i = 0; i < mn->fmc.n; i++)
 			json_array_append_new(a, lma_flow_json(l, mn, &mn->fmc.flows[i]));
+	}
 	return a;
 }
 
@@ -115,14 +93,7 @@ json_t *lma_cmd_stats(void *lp, const json_t *req, char *err, size_t errlen)
 	json_object_set_new(sig, "tx", tx);
 	json_object_set_new(sig, "status", st);
 	json_object_set_new(sig, "rx_ignored", json_integer((json_int_t)l->rx_ignored));
-	json_object_set_new(sig, "pending", json_integer(0));
-	{
-		int n = 0;
-
-		for (struct lma_txn *t = l->txns; t; t = t->next)
-			n++;
-		json_object_set_new(sig, "pending", json_integer(n));
-	}
+	json_object_set_new(sig, "pending", json_integer(lma_flow_pending(l)));
 	if (l->h.dp && l->h.dp->stats_json)
 		dp = l->h.dp->stats_json(l->h.dp_ctx);
 	json_object_set_new(o, "dataplane", dp ? dp : json_object());
@@ -146,23 +117,26 @@ json_t *lma_cmd_peers(void *lp, const json_t *req, char *err, size_t errlen)
 	for (int i = 0; i < l->n_peers; i++) {
 		struct lma_peer *p = &l->peers[i];
 		json_t *o = json_object();
+		const struct bce_mn *mn;
 		unsigned n = 0;
 
-		for (struct bce_mn *mn = l->bce.head; mn; mn = mn->next)
+		TAILQ_FOREACH(mn, &l->bce.mns, link)
+		{
 			for (unsigned j = 0; j < mn->n_b; j++)
 				n += !memcmp(&mn->b[j]->mag, &p->addr, 16);
+		}
 		json_object_set_new(o, "mag", j_addr(&p->addr));
-		json_object_set_new(o, "state", json_string(p->up ? "up" : "down"));
-		if (p->has_rc)
-			json_object_set_new(o, "restart_counter", json_integer(p->restart_counter));
+		json_object_set_new(o, "state", json_string(p->hb.up ? "up" : "down"));
+		if (p->hb.rc_known)
+			json_object_set_new(o, "restart_counter", json_integer(p->hb.rc));
 		else
 			json_object_set_new(o, "restart_counter", json_null());
-		if (p->last_seen_ms)
+		if (p->hb.last_seen_ms)
 			json_object_set_new(o, "last_seen",
-					    json_real((double)(now - p->last_seen_ms) / 1000.0));
+					    json_real((double)(now - p->hb.last_seen_ms) / 1000.0));
 		else
 			json_object_set_new(o, "last_seen", json_null());
-		json_object_set_new(o, "missed", json_integer(p->missed));
+		json_object_set_new(o, "missed", json_integer(p->hb.missed));
 		json_object_set_new(o, "bindings", json_integer(n));
 		json_array_append_new(a, o);
 	}
@@ -201,76 +175,84 @@ static int req_u16(const json_t *req, const char *key, bool required, int def, c
 	return (int)json_integer_value(v);
 }
 
-json_t *lma_cmd_flow_add(void *lp, const json_t *req, char *err, size_t errlen)
+/* flow.add's request as a flow cache entry for mn; -1 with err when it is not one. */
+static int flow_from_req(struct bce_mn *mn, const json_t *req, struct fmc_flow *f, char *err,
+			 size_t errlen)
 {
-	struct lma *l = lp;
-	struct bce_mn *mn = req_mn(l, req, err, errlen);
-	struct fmc_flow f, *nf;
-	const char *action;
-	json_t *sel, *o;
+	const char *action = json_string_value(json_object_get(req, "action"));
+	bool drop = action && !strcmp(action, "drop");
 	int fid, pri, bid, att;
 	char terr[128];
+	json_t *sel;
 
-	if (!mn)
-		return NULL;
-	memset(&f, 0, sizeof(f));
+	memset(f, 0, sizeof(*f));
 	if ((fid = req_u16(req, "fid", true, 0, err, errlen)) < 0 ||
 	    (pri = req_u16(req, "priority", false, 0, err, errlen)) < 0 ||
 	    (bid = req_u16(req, "bid", false, 0, err, errlen)) < 0 ||
 	    (att = req_u16(req, "att", false, 0, err, errlen)) < 0)
-		return NULL;
+		return -1;
 	if (fid == 0) {
 		snprintf(err, errlen, "FID 0 is reserved");
-		return NULL;
+		return -1;
 	}
 	if (fmc_find(&mn->fmc, (uint16_t)fid)) {
 		snprintf(err, errlen, "FID %d already exists for %s", fid, mn->nai);
-		return NULL;
+		return -1;
 	}
-	action = json_string_value(json_object_get(req, "action"));
-	if (!bid && !att && !(action && !strcmp(action, "drop"))) {
+	if (!bid && !att && !drop) {
 		snprintf(err, errlen, "missing \"bid\" (or \"att\", or action drop)");
-		return NULL;
+		return -1;
 	}
 	if (bid && !bce_binding_find(mn, (uint16_t)bid)) {
 		snprintf(err, errlen, "unknown BID %d for %s", bid, mn->nai);
-		return NULL;
+		return -1;
 	}
 	if (att > 255) {
 		snprintf(err, errlen, "\"att\" must be 1..255");
-		return NULL;
+		return -1;
 	}
-	if (action && strcmp(action, "forward") && strcmp(action, "drop")) {
+	if (action && strcmp(action, "forward") && !drop) {
 		snprintf(err, errlen, "\"action\" must be forward or drop");
-		return NULL;
+		return -1;
 	}
 	sel = json_object_get(req, "selector");
 	if (!sel || !json_is_object(sel)) {
 		snprintf(err, errlen, "missing \"selector\" object");
-		return NULL;
+		return -1;
 	}
-	if (ts_from_json(sel, TS_FMT_IPV6, &f.ts, terr, sizeof(terr))) {
+	if (ts_from_json(sel, TS_FMT_IPV6, &f->ts, terr, sizeof(terr))) {
 		snprintf(err, errlen, "selector: %s", terr);
-		return NULL;
+		return -1;
 	}
-	f.fid = (uint16_t)fid;
-	f.priority = (uint16_t)pri;
-	f.action = action && !strcmp(action, "drop") ? FM_DP_DROP : FM_DP_FORWARD;
-	f.origin = FMC_CTL;
+	f->fid = (uint16_t)fid;
+	f->priority = (uint16_t)pri;
+	f->action = drop ? FM_DP_DROP : FM_DP_FORWARD;
+	f->origin = FMC_CTL;
 	if (bid) {
-		f.n_bids = 1;
-		f.bids[0] = (uint16_t)bid;
+		f->n_bids = 1;
+		f->bids[0] = (uint16_t)bid;
 	} else if (att) {
-		f.n_att = 1;
-		f.att[0] = (uint8_t)att;
+		f->n_att = 1;
+		f->att[0] = (uint8_t)att;
 	}
+	return 0;
+}
+
+json_t *lma_cmd_flow_add(void *lp, const json_t *req, char *err, size_t errlen)
+{
+	struct lma *l = lp;
+	struct bce_mn *mn = req_mn(l, req, err, errlen);
+	struct fmc_flow f;
+	json_t *o;
+
+	if (!mn || flow_from_req(mn, req, &f, err, errlen))
+		return NULL;
 	if (fmc_add(&mn->fmc, &f)) {
 		snprintf(err, errlen, "flow mobility cache of %s is full", mn->nai);
 		return NULL;
 	}
 	lma_replace_flows(l, mn, fm_now_ms());
-	nf = fmc_find(&mn->fmc, (uint16_t)fid);
-	o = lma_flow_json(l, mn, nf);
+	o = lma_flow_json(l, mn, fmc_find(&mn->fmc, f.fid));
 	lma_emit(l, "flow-add", json_deep_copy(o));
 	return o;
 }

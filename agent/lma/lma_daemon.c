@@ -3,6 +3,8 @@
  * lma_daemon.c — wires the LMA logic (lma.c) into flowmobd: lma_ops (start, reload,
  * stop), the raw MH socket, the control commands and monitor events, and the
  * data plane (fm_dp_ops, exported by agent/dp).
+ *
+ * Layer: the top of agent/lma/, flowmobd's glue; calls the public API (lma.h) only.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,30 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lma_flow.c — the LMA's flow moves and the requests it initiates: FMI (flow
- * granularity), BRI (prefix granularity) and UPN transactions with their
- * retransmissions, and the FMA/BRA/UPA answers to them; which flows need signaling
- * and towards which MAG when the flow mobility cache or the bindings change.
+ * lma_flow.c — the LMA's flow mobility layer: the flow mobility cache placed on
+ * the bindings, flows and prefixes moved between them, and the requests the LMA
+ * initiates for that — FMI (flow granularity), BRI (prefix granularity), UPN
+ * (RFC 7864) — retransmitted by proto/xact, with the FMA/BRA/UPA answers.
+ *
+ * Layer: above lma_base.c and the caches; called by registration (lma_reg.c),
+ * peers (lma_peer.c), control (lma_ctl.c) and lma.c; calls none of them. Which
+ * signal a moved flow needs is decided by signal_flow() from its arguments alone;
+ * inside a PBU the caller passes the binding being registered and gets back what
+ * its PBA must carry.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lma/lma_int.h"
 #include "core/log.h"
+#include "lma/lma_flow.h"
 
 /* ---- outgoing transactions (FMI, BRI, UPN) --------------------------------------- */
 
-static void txn_timeout(void *lp, void *obj, uint64_t now);
-
-void lma_txn_free(struct lma *l, struct lma_txn *t)
+static struct lma_txn *txn_of(struct fm_xact *x)
 {
-	lma_timer_stop(l, &t->timer);
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		l->txns = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
+	return fm_container_of(x, struct lma_txn, x);
+}
+
+static struct lma *txn_lma(struct lma_txn *t)
+{
+	return lma_of_timer(&t->x.timer);
+}
+
+static void txn_free(struct lma_txn *t)
+{
+	fm_xact_stop(&t->x);
+	LIST_REMOVE(t, link);
 	free(t->msg);
 	free(t);
 }
@@ -36,15 +45,50 @@ static uint16_t next_seq(struct lma *l)
 	return l->seq;
 }
 
-static struct lma_txn *txn_start(struct lma *l, enum txn_op op, struct mh_msg *m,
-				 const struct in6_addr *dst, const struct bce_mn *mn, uint16_t fid,
-				 uint16_t bid, uint64_t now)
+/* xact: try 1 is the first transmission, later ones retransmissions. */
+static void txn_send(struct fm_xact *x, unsigned try, uint64_t now)
+{
+	struct lma_txn *t = txn_of(x);
+
+	(void)now;
+	if (t->msg->kind == MH_UPN) {
+		if (try > 1)
+			t->msg->flags |= MH_UPN_D; /* RFC 7077 §4.1: set on every retransmission */
+		else
+			t->msg->flags &= ~MH_UPN_D;
+	}
+	lma_send_msg(txn_lma(t), t->msg, &t->dst);
+}
+
+static void txn_give_up(struct fm_xact *x, uint64_t now)
+{
+	struct lma_txn *t = txn_of(x);
+	struct lma *l = txn_lma(t);
+	char b[INET6_ADDRSTRLEN];
+	json_t *o = json_object();
+
+	(void)now;
+	pr_warn("lma: no answer to %s seq %u from %s, giving up\n", mh_kind_name(t->kind), t->seq,
+		a6(&t->dst, b));
+	json_object_set_new(o, "mn", json_string(t->nai));
+	json_object_set_new(o, "mag", j_addr(&t->dst));
+	json_object_set_new(o, "message", json_string(mh_kind_name(t->kind)));
+	json_object_set_new(o, "reason", json_string("timeout"));
+	lma_emit(l, "reject", o);
+	txn_free(t);
+}
+
+static const struct fm_xact_ops txn_ops = {.send = txn_send, .give_up = txn_give_up};
+
+/* Takes m (heap) and sends it as try 1 of a new transaction. */
+static void txn_start(struct lma *l, enum txn_op op, struct mh_msg *m, const struct in6_addr *dst,
+		      const struct bce_mn *mn, uint16_t fid, uint16_t bid, uint64_t now)
 {
 	struct lma_txn *t = calloc(1, sizeof(*t));
 
 	if (!t) {
 		free(m);
-		return NULL;
+		return;
 	}
 	t->op = op;
 	t->kind = m->kind;
@@ -54,117 +98,58 @@ static struct lma_txn *txn_start(struct lma *l, enum txn_op op, struct mh_msg *m
 	snprintf(t->nai, sizeof(t->nai), "%s", mn->nai);
 	t->fid = fid;
 	t->bid = bid;
-	t->tries = 1;
-	t->rto_ms = tmr(l->cfg->lma.timers.retransmit_initial_ms, 1500);
-	lma_timer_init(&t->timer, txn_timeout, t);
-	t->next = l->txns;
-	if (l->txns)
-		l->txns->prev = t;
-	l->txns = t;
-	lma_send_msg(l, m, dst);
-	lma_timer_set(l, &t->timer, now + t->rto_ms, now);
-	return t;
-}
-
-static void txn_timeout(void *lp, void *obj, uint64_t now)
-{
-	struct lma *l = lp;
-	struct lma_txn *t = obj;
-	uint32_t max = tmr(l->cfg->lma.timers.retransmit_max_ms, 32000);
-	char b[INET6_ADDRSTRLEN];
-
-	if (t->rto_ms >= max) {
-		json_t *o = json_object();
-
-		pr_warn("lma: no answer to %s seq %u from %s, giving up\n", mh_kind_name(t->kind),
-			t->seq, a6(&t->dst, b));
-		json_object_set_new(o, "mn", json_string(t->nai));
-		json_object_set_new(o, "mag", j_addr(&t->dst));
-		json_object_set_new(o, "message", json_string(mh_kind_name(t->kind)));
-		json_object_set_new(o, "reason", json_string("timeout"));
-		lma_emit(l, "reject", o);
-		lma_txn_free(l, t);
-		return;
-	}
-	t->tries++;
-	t->rto_ms = t->rto_ms * 2 > max ? max : t->rto_ms * 2;
-	if (t->msg->kind == MH_UPN)
-		t->msg->flags |= MH_UPN_D; /* RFC 7077 §4.1: set on every retransmission */
-	lma_send_msg(l, t->msg, &t->dst);
-	lma_timer_set(l, &t->timer, now + t->rto_ms, now);
+	LIST_INSERT_HEAD(&l->txns, t, link);
+	fm_xact_start(&t->x, &l->timers, &txn_ops, l->cfg->lma.timers.retransmit_initial_ms,
+		      l->cfg->lma.timers.retransmit_max_ms, now);
 }
 
 static struct lma_txn *txn_find(struct lma *l, enum mh_kind kind, uint16_t seq,
 				const struct in6_addr *src)
 {
-	for (struct lma_txn *t = l->txns; t; t = t->next)
+	struct lma_txn *t;
+
+	LIST_FOREACH(t, &l->txns, link)
+	{
 		if (t->kind == kind && t->seq == seq && !memcmp(&t->dst, src, sizeof(*src)))
 			return t;
+	}
 	return NULL;
 }
 
-static void add_mn_id(struct mh_msg *m, const struct bce_mn *mn)
+unsigned lma_flow_pending(const struct lma *l)
 {
-	struct mh_opt *o = mh_opt_add(m, MH_OPT_MN_ID);
-	size_t n = strlen(mn->nai);
+	const struct lma_txn *t;
+	unsigned n = 0;
 
-	if (!o)
-		return;
-	o->mn_id.subtype = 1;
-	o->mn_id.len = (uint8_t)(n > sizeof(o->mn_id.id) ? sizeof(o->mn_id.id) : n);
-	memcpy(o->mn_id.id, mn->nai, o->mn_id.len);
-}
-
-void lma_add_hnp(struct mh_msg *m, const struct fm_prefix *p)
-{
-	struct mh_opt *o = mh_opt_add(m, MH_OPT_HNP);
-
-	if (o) {
-		o->hnp.plen = p->plen;
-		o->hnp.prefix = p->addr;
+	LIST_FOREACH(t, &l->txns, link)
+	{
+		n++;
 	}
+	return n;
 }
 
-static void add_flow_id(struct mh_msg *m, const struct fmc_flow *f, uint16_t bid, uint8_t status)
+void lma_flow_fini(struct lma *l)
 {
-	struct mh_opt *o = mh_opt_add(m, MH_OPT_FLOW_ID);
-
-	if (!o)
-		return;
-	o->flow_id.fid = f->fid;
-	o->flow_id.priority = f->priority;
-	o->flow_id.status = status;
-	if (bid) {
-		o->flow_id.n_bids = 1;
-		o->flow_id.bids[0] = bid;
-	}
-	o->flow_id.has_ts = true;
-	o->flow_id.ts = f->ts;
+	while (!LIST_EMPTY(&l->txns))
+		txn_free(LIST_FIRST(&l->txns));
 }
 
-void lma_add_bid(struct mh_msg *m, uint16_t bid)
+static struct mh_msg *new_msg(enum mh_kind k)
 {
-	struct mh_opt *o = mh_opt_add(m, MH_OPT_BID);
+	struct mh_msg *m = malloc(sizeof(*m));
 
-	if (o) {
-		o->bid.bid = bid;
-		o->bid.priority = MH_BID_PRI_DEFAULT; /* RFC 6089 §4.1: 0 is reserved */
-	}
-}
-
-uint32_t lma_binding_left_s(const struct bce_binding *b, uint64_t now)
-{
-	return b->expires_ms > now ? (uint32_t)((b->expires_ms - now + 999) / 1000) : 0;
+	if (m)
+		mh_msg_init(m, k);
+	return m;
 }
 
 void lma_send_fmi(struct lma *l, enum txn_op op, struct bce_mn *mn, struct fmc_flow *f,
 		  const struct in6_addr *dst, struct bce_binding *to, uint64_t now)
 {
-	struct mh_msg *m = calloc(1, sizeof(*m));
+	struct mh_msg *m = new_msg(MH_FMI);
 
 	if (!m)
 		return;
-	m->kind = MH_FMI;
 	m->seq = next_seq(l);
 	if (op == TXN_FMI_CANCEL) {
 		m->flags = MH_FMI_C;
@@ -175,8 +160,8 @@ void lma_send_fmi(struct lma *l, enum txn_op op, struct bce_mn *mn, struct fmc_f
 		m->flags = op == TXN_FMI_REFRESH ? MH_FMI_R : 0;
 		m->lifetime = left >= MH_FM_LIFETIME_INFINITE ? MH_FM_LIFETIME_INFINITE - 1 : left;
 	}
-	add_mn_id(m, mn);
-	add_flow_id(m, f, to ? to->bid : 0, 0);
+	lma_add_mn_id(m, mn->nai);
+	lma_add_flow_id(m, f, to ? to->bid : 0, 0);
 	/* The target MAG learns the home prefixes it must route for the flow (after the
 	 * mandatory MN-ID and Flow Identification options; see docs/lma.md). */
 	if (to && op != TXN_FMI_CANCEL)
@@ -190,15 +175,14 @@ void lma_send_fmi(struct lma *l, enum txn_op op, struct bce_mn *mn, struct fmc_f
 static void send_bri(struct lma *l, struct bce_mn *mn, struct bce_binding *from,
 		     const struct fm_prefix *p, uint64_t now)
 {
-	struct mh_msg *m = calloc(1, sizeof(*m));
+	struct mh_msg *m = new_msg(MH_BRI);
 
 	if (!m)
 		return;
-	m->kind = MH_BRI;
 	m->seq = next_seq(l);
 	m->trigger = 1; /* administrative reason */
 	m->flags = MH_BR_P;
-	add_mn_id(m, mn);
+	lma_add_mn_id(m, mn->nai);
 	lma_add_hnp(m, p);
 	lma_add_bid(m, from->bid);
 	txn_start(l, TXN_BRI, m, &from->mag, mn, 0, from->bid, now);
@@ -207,24 +191,23 @@ static void send_bri(struct lma *l, struct bce_mn *mn, struct bce_binding *from,
 static void send_upn(struct lma *l, struct bce_mn *mn, struct bce_binding *to,
 		     const struct fmc_flow *f, uint64_t now)
 {
-	struct mh_msg *m = calloc(1, sizeof(*m));
+	struct mh_msg *m = new_msg(MH_UPN);
 
 	if (!m)
 		return;
-	m->kind = MH_UPN;
 	m->seq = next_seq(l);
 	m->reason = MH_UPN_REASON_FLOW_MOBILITY;
 	m->flags = MH_UPN_A;
-	add_mn_id(m, mn);
+	lma_add_mn_id(m, mn->nai);
 	for (unsigned i = 0; i < to->n_pfx; i++)
 		lma_add_hnp(m, &to->pfx[i]);
 	lma_add_bid(m, to->bid);
 	if (f)
-		add_flow_id(m, f, to->bid, 0);
+		lma_add_flow_id(m, f, to->bid, 0);
 	txn_start(l, TXN_UPN, m, &to->mag, mn, f ? f->fid : 0, to->bid, now);
 }
 
-/* ---- flow moves --------------------------------------------------------------------- */
+/* ---- which signal a moved flow needs ------------------------------------------------ */
 
 static bool range_covers_prefix(const struct fm_ts *ts, const struct fm_prefix *p)
 {
@@ -266,23 +249,59 @@ static bool addr_in_prefix(const struct in6_addr *a, const struct fm_prefix *p)
 	return !bits || !((a->s6_addr[i] ^ p->addr.s6_addr[i]) & (0xff00 >> bits));
 }
 
+/* True when the flow may be addressed to p (no destination, or one inside p). */
+static bool flow_may_use(const struct fmc_flow *f, const struct fm_prefix *p)
+{
+	const struct ts_val *d = &f->ts.f[TS_DST_ADDR];
+
+	return d->n == TS_ABSENT || addr_in_prefix(&d->addr[0], p);
+}
+
 /* True when the target binding lacks a home prefix the flow may be addressed to:
  * moving the flow there then needs signaling (seed §3.1 scenarios 1 and 3). */
 static bool flow_needs_signaling(const struct bce_mn *mn, const struct fmc_flow *f,
 				 const struct bce_binding *to)
 {
-	const struct ts_val *d = &f->ts.f[TS_DST_ADDR];
-
 	for (unsigned i = 0; i < mn->n_b; i++)
 		for (unsigned j = 0; j < mn->b[i]->n_pfx; j++) {
 			const struct fm_prefix *p = &mn->b[i]->pfx[j];
 
-			if (bce_binding_has_prefix(to, p))
-				continue;
-			if (d->n == TS_ABSENT || addr_in_prefix(&d->addr[0], p))
+			if (!bce_binding_has_prefix(to, p) && flow_may_use(f, p))
 				return true;
 		}
 	return false;
+}
+
+enum lma_signal {
+	SIG_NONE,	/* shared prefixes: a local data-plane change (seed §3.2) */
+	SIG_PBA,	/* the PBA being built for `to` carries it (Flow Identification) */
+	SIG_FMI,	/* FMI create (or refresh) to to's MAG, cancel to the old one */
+	SIG_UPN,	/* to's prefix set grows; a UPN makes its MAG re-register */
+	SIG_PREFIX_PBA, /* the prefix moves to `to`; the PBA's HNPs carry it */
+	SIG_PREFIX_FMI, /* the prefix moves (BRI to its old holders), FMI create */
+	SIG_PREFIX_UPN, /* the prefix moves (BRI to its old holders), UPN */
+};
+
+/*
+ * The signal for flow f, now placed on binding `to` (its FMC entry and the data
+ * plane are already updated). in_pba: `to` is being registered and its PBA is
+ * being built. *prefix is set for the SIG_PREFIX_* answers. Decides only.
+ */
+static enum lma_signal signal_flow(const struct lma *l, const struct bce_mn *mn,
+				   const struct fmc_flow *f, const struct bce_binding *to,
+				   bool in_pba, const struct fm_prefix **prefix)
+{
+	bool upn = l->cfg->lma.flow_signaling == FM_SIG_UPN;
+	const struct fm_prefix *pp = prefix_flow(mn, f);
+
+	*prefix = NULL;
+	if (pp && !bce_binding_has_prefix(to, pp)) {
+		*prefix = pp;
+		return in_pba ? SIG_PREFIX_PBA : upn ? SIG_PREFIX_UPN : SIG_PREFIX_FMI;
+	}
+	if (!flow_needs_signaling(mn, f, to))
+		return SIG_NONE;
+	return in_pba ? SIG_PBA : upn ? SIG_UPN : SIG_FMI;
 }
 
 /* Move one home prefix to binding `to`: BRI (P flag) to every old holder's MAG. */
@@ -309,60 +328,64 @@ static void move_prefix(struct lma *l, struct bce_mn *mn, struct fm_prefix p,
 	lma_mark_dirty(l);
 }
 
-/*
- * Signal a flow now placed on binding `to` (its FMC entry and the data plane are
- * already updated). Inside a PBU for `to` the PBA carries it (a moved prefix as an
- * HNP, a single flow as a Flow Identification option); otherwise FMI or UPN.
- */
-static void signal_flow(struct lma *l, struct bce_mn *mn, struct fmc_flow *f,
-			struct bce_binding *to, const struct in6_addr *old_mag, uint64_t now)
+/* RFC 7864: the target binding takes every prefix of the MN the flow may use. */
+static void grow_prefixes(struct lma *l, struct bce_mn *mn, const struct fmc_flow *f,
+			  struct bce_binding *to)
 {
-	const struct fm_prefix *pp = prefix_flow(mn, f);
-	bool in_pba = l->cur_pba && l->cur_binding == to;
+	for (unsigned i = 0; i < mn->n_b; i++)
+		for (unsigned j = 0; j < mn->b[i]->n_pfx; j++)
+			if (mn->b[i] != to && flow_may_use(f, &mn->b[i]->pfx[j]))
+				bce_binding_add_prefix(to, &mn->b[i]->pfx[j]);
+	lma_dp_prefixes(l, mn);
+}
 
-	if (pp && !bce_binding_has_prefix(to, pp)) {
-		move_prefix(l, mn, *pp, to, now);
-		if (in_pba || l->cfg->lma.flow_signaling != FM_SIG_UPN) {
-			if (!in_pba)
-				lma_send_fmi(l, TXN_FMI_CREATE, mn, f, &to->mag, to, now);
-		} else {
-			send_upn(l, mn, to, f, now);
-		}
+/* Carries out signal_flow's answer for f moved onto `to` from old_mag (NULL: no MAG
+ * held FMI state for it). */
+static void place_flow(struct lma *l, struct bce_mn *mn, struct fmc_flow *f, struct bce_binding *to,
+		       const struct in6_addr *old_mag, bool in_pba, struct lma_pba_flows *out,
+		       uint64_t now)
+{
+	const struct fm_prefix *pp;
+	bool refresh;
+
+	switch (signal_flow(l, mn, f, to, in_pba, &pp)) {
+	case SIG_NONE:
 		return;
-	}
-	if (!flow_needs_signaling(mn, f, to))
-		return; /* shared prefixes: a local data-plane change (seed §3.2) */
-	if (in_pba) {
-		add_flow_id(l->cur_pba, f, to->bid, FID_SUCCESS);
+	case SIG_PREFIX_PBA:
+		move_prefix(l, mn, *pp, to, now);
+		return;
+	case SIG_PREFIX_FMI:
+		move_prefix(l, mn, *pp, to, now);
+		lma_send_fmi(l, TXN_FMI_CREATE, mn, f, &to->mag, to, now);
+		return;
+	case SIG_PREFIX_UPN:
+		move_prefix(l, mn, *pp, to, now);
+		send_upn(l, mn, to, f, now);
+		return;
+	case SIG_PBA:
+		if (out->n < FMC_MAX_FLOWS)
+			out->fid[out->n++] = f->fid;
 		f->signalled = true;
 		f->signalled_mag = to->mag;
 		return;
-	}
-	if (l->cfg->lma.flow_signaling == FM_SIG_UPN) {
-		/* RFC 7864: the target binding's prefix set grows, the MAG re-registers it */
-		for (unsigned i = 0; i < mn->n_b; i++)
-			for (unsigned j = 0; j < mn->b[i]->n_pfx; j++) {
-				const struct fm_prefix *p = &mn->b[i]->pfx[j];
-				const struct ts_val *d = &f->ts.f[TS_DST_ADDR];
-
-				if (mn->b[i] != to &&
-				    (d->n == TS_ABSENT || addr_in_prefix(&d->addr[0], p)))
-					bce_binding_add_prefix(to, p);
-			}
-		lma_dp_prefixes(l, mn);
+	case SIG_UPN:
+		grow_prefixes(l, mn, f, to);
 		send_upn(l, mn, to, f, now);
 		return;
+	case SIG_FMI:
+		refresh = f->signalled && !memcmp(&f->signalled_mag, &to->mag, 16);
+		lma_send_fmi(l, refresh ? TXN_FMI_REFRESH : TXN_FMI_CREATE, mn, f, &to->mag, to,
+			     now);
+		if (old_mag && memcmp(old_mag, &to->mag, 16))
+			lma_send_fmi(l, TXN_FMI_CANCEL, mn, f, old_mag, NULL, now);
+		return;
 	}
-	lma_send_fmi(l,
-		     f->signalled && !memcmp(&f->signalled_mag, &to->mag, 16) ? TXN_FMI_REFRESH
-									      : TXN_FMI_CREATE,
-		     mn, f, &to->mag, to, now);
-	if (old_mag && memcmp(old_mag, &to->mag, 16))
-		lma_send_fmi(l, TXN_FMI_CANCEL, mn, f, old_mag, NULL, now);
 }
 
-/* Re-resolve the MN's flows; flows whose effective BID changed are signalled. */
-void lma_replace_flows(struct lma *l, struct bce_mn *mn, uint64_t now)
+/* ---- placing the cache on the bindings ------------------------------------------------- */
+
+static void replace(struct lma *l, struct bce_mn *mn, struct bce_binding *reg,
+		    struct lma_pba_flows *out, uint64_t now)
 {
 	uint16_t before[FMC_MAX_FLOWS];
 	struct in6_addr old_mag[FMC_MAX_FLOWS];
@@ -370,18 +393,15 @@ void lma_replace_flows(struct lma *l, struct bce_mn *mn, uint64_t now)
 
 	for (unsigned i = 0; i < mn->fmc.n; i++) {
 		before[i] = mn->fmc.flows[i].dp_bid;
-		had_mag[i] = false;
 		/* only a MAG that holds FMI state for the flow gets a cancel */
-		if (mn->fmc.flows[i].signalled) {
-			had_mag[i] = true;
+		had_mag[i] = mn->fmc.flows[i].signalled;
+		if (had_mag[i])
 			old_mag[i] = mn->fmc.flows[i].signalled_mag;
-		}
 	}
 	lma_resolve_flows(l, mn);
 	for (unsigned i = 0; i < mn->fmc.n; i++) {
 		struct fmc_flow *f = &mn->fmc.flows[i];
 		struct bce_binding *to;
-		json_t *o;
 
 		if (!f->dp_bid || f->dp_bid == before[i])
 			continue;
@@ -389,18 +409,31 @@ void lma_replace_flows(struct lma *l, struct bce_mn *mn, uint64_t now)
 		if (!to)
 			continue;
 		if (before[i]) {
-			o = lma_flow_json(l, mn, f);
+			json_t *o = lma_flow_json(l, mn, f);
+
 			json_object_set_new(o, "from", json_integer(before[i]));
 			lma_emit(l, "flow-move", o);
 		}
-		signal_flow(l, mn, f, to, had_mag[i] ? &old_mag[i] : NULL, now);
+		place_flow(l, mn, f, to, had_mag[i] ? &old_mag[i] : NULL, reg && to == reg, out,
+			   now);
 	}
 	lma_push_rules(l, mn);
 	lma_mark_dirty(l);
 }
 
-/* Flows left with no usable BID while the MN still has a usable binding are moved
- * there (peer down: seed's "flows move to the MN's remaining bindings"). */
+void lma_replace_flows(struct lma *l, struct bce_mn *mn, uint64_t now)
+{
+	struct lma_pba_flows none = {0};
+
+	replace(l, mn, NULL, &none, now);
+}
+
+void lma_replace_flows_pba(struct lma *l, struct bce_mn *mn, struct bce_binding *reg,
+			   struct lma_pba_flows *out, uint64_t now)
+{
+	replace(l, mn, reg, out, now);
+}
+
 void lma_rescue_flows(struct lma *l, struct bce_mn *mn, uint64_t now)
 {
 	struct bce_binding *alt = NULL;
@@ -430,6 +463,135 @@ void lma_rescue_flows(struct lma *l, struct bce_mn *mn, uint64_t now)
 	lma_replace_flows(l, mn, now);
 }
 
+void lma_refresh_flows(struct lma *l, struct bce_mn *mn, struct bce_binding *b, uint64_t now)
+{
+	if (l->cfg->lma.flow_signaling != FM_SIG_FMI)
+		return;
+	for (unsigned i = 0; i < mn->fmc.n; i++) {
+		struct fmc_flow *f = &mn->fmc.flows[i];
+
+		if (f->signalled && f->dp_bid == b->bid && !memcmp(&f->signalled_mag, &b->mag, 16))
+			lma_send_fmi(l, TXN_FMI_REFRESH, mn, f, &b->mag, b, now);
+	}
+}
+
+/* ---- the cache's entries from configuration and from PBUs ------------------------------------ */
+
+static void policy_flow(struct fmc_flow *nf, const struct fm_cfg_policy *p)
+{
+	nf->fid = p->fid;
+	nf->priority = p->priority;
+	nf->ts = p->selector;
+	nf->action = p->drop ? FM_DP_DROP : FM_DP_FORWARD;
+	nf->origin = FMC_POLICY;
+	nf->n_att = p->n_att;
+	memcpy(nf->att, p->prefer_att, sizeof(nf->att));
+}
+
+void lma_apply_policies(struct lma *l, struct bce_mn *mn)
+{
+	const struct fm_cfg_lma *c = &l->cfg->lma;
+
+	for (unsigned i = 0; i < mn->fmc.n;) {
+		struct fmc_flow *f = &mn->fmc.flows[i];
+		bool keep = f->origin != FMC_POLICY;
+
+		for (int k = 0; k < c->n_policies && !keep; k++)
+			keep = c->policies[k].fid == f->fid;
+		if (!keep) {
+			fmc_del(&mn->fmc, f->fid);
+			continue;
+		}
+		i++;
+	}
+	for (int k = 0; k < c->n_policies; k++) {
+		const struct fm_cfg_policy *p = &c->policies[k];
+		struct fmc_flow *f = fmc_find(&mn->fmc, p->fid), nf;
+
+		if (f && f->origin != FMC_POLICY) {
+			pr_warn("lma: policy FID %u clashes with a flow of %s; kept the flow\n",
+				p->fid, mn->nai);
+			continue;
+		}
+		memset(&nf, 0, sizeof(nf));
+		if (f)
+			nf = *f;
+		policy_flow(&nf, p);
+		if (f)
+			*f = nf;
+		else
+			fmc_add(&mn->fmc, &nf);
+	}
+}
+
+/* A Traffic Selector in a format the codec could not read is kept raw (mh.c). */
+static bool raw_ts_present(const struct mh_flowid *q)
+{
+	for (int i = 0; i < q->n_raw; i++)
+		if (q->raw[i].type == MH_FIDSUB_TS)
+			return true;
+	return false;
+}
+
+/* The entry a PBU's flow request asks for, and its FID status. */
+static uint8_t flow_from_request(struct bce_mn *mn, const struct bce_binding *b,
+				 const struct mh_flowid *q, struct fmc_flow *f)
+{
+	const struct fmc_flow *have = fmc_find(&mn->fmc, q->fid);
+	uint8_t st = FID_SUCCESS;
+	char err[96];
+
+	memset(f, 0, sizeof(*f));
+	f->fid = q->fid;
+	f->priority = q->priority;
+	f->origin = FMC_PBU;
+	if (!q->has_ts)
+		return raw_ts_present(q) ? FID_TS_FORMAT_UNSUPPORTED : FID_MALFORMED;
+	if (!ts_valid(&q->ts, err, sizeof(err)))
+		return FID_MALFORMED;
+	if (have && have->origin != FMC_PBU)
+		return FID_ADMIN_PROHIBITED; /* the LMA's own rules take precedence */
+	f->ts = q->ts;
+	if (!q->n_bids) {
+		f->n_bids = 1;
+		f->bids[0] = b->bid;
+		return FID_SUCCESS;
+	}
+	for (unsigned i = 0; i < q->n_bids && i < FMC_MAX_BIDS; i++) {
+		if (!bce_binding_find(mn, q->bids[i]) && q->bids[i] != b->bid)
+			st = FID_BID_NOT_FOUND;
+		f->bids[f->n_bids++] = q->bids[i];
+	}
+	return st;
+}
+
+uint8_t lma_flow_request(struct lma *l, struct bce_mn *mn, struct bce_binding *b,
+			 const struct mh_flowid *q)
+{
+	struct fmc_flow f, *have;
+	uint8_t st = flow_from_request(mn, b, q, &f);
+	json_t *e;
+
+	if (st != FID_SUCCESS)
+		return st;
+	have = fmc_find(&mn->fmc, q->fid);
+	if (have) {
+		have->priority = f.priority;
+		have->ts = f.ts;
+		have->n_bids = f.n_bids;
+		memcpy(have->bids, f.bids, sizeof(f.bids));
+		have->n_att = 0;
+	} else if (fmc_add(&mn->fmc, &f)) {
+		return FID_REJECTED;
+	}
+	e = lma_ev_fields(mn, NULL);
+	json_object_set_new(e, "fid", json_integer(f.fid));
+	json_object_set_new(e, "bid", json_integer(f.bids[0]));
+	json_object_set_new(e, "origin", json_string("pbu"));
+	lma_emit(l, "flow-add", e);
+	return FID_SUCCESS;
+}
+
 /* ---- answers to LMA-initiated requests --------------------------------------------- */
 
 static struct fmc_flow *txn_flow(struct lma *l, struct lma_txn *t, struct bce_mn **mnp)
@@ -453,91 +615,96 @@ static void txn_event(struct lma *l, struct lma_txn *t, uint8_t status)
 	lma_emit(l, "reject", o);
 }
 
-void lma_handle_fma(struct lma *l, const struct mh_msg *m, const struct in6_addr *src, uint64_t now)
+/* FMA 0 or 133 (the MAG already holds it: the same end state). */
+static void fma_done(struct lma *l, struct lma_txn *t, const struct in6_addr *src)
 {
-	struct lma_txn *t = txn_find(l, MH_FMI, (uint16_t)m->seq, src);
+	struct bce_mn *mn;
+	struct fmc_flow *f = txn_flow(l, t, &mn);
+
+	if (f && t->op != TXN_FMI_CANCEL) {
+		f->signalled = true;
+		f->signalled_mag = *src;
+	} else if (f && t->op == TXN_FMI_CANCEL && !memcmp(&f->signalled_mag, src, 16) &&
+		   f->dp_bid && bce_binding_find(mn, f->dp_bid) &&
+		   memcmp(&bce_binding_find(mn, f->dp_bid)->mag, src, 16)) {
+		f->signalled = false;
+	}
+	txn_free(t);
+	lma_mark_dirty(l);
+}
+
+void lma_handle_fma(struct lma *l, const struct fma_view *v, const struct in6_addr *src,
+		    uint64_t now)
+{
+	struct lma_txn *t = txn_find(l, MH_FMI, v->seq, src);
 	struct bce_mn *mn;
 	struct fmc_flow *f;
-	enum txn_op op;
 
 	if (!t) {
 		l->rx_ignored++;
 		return;
 	}
-	f = txn_flow(l, t, &mn);
-	op = t->op;
-	switch (m->status) {
+	switch (v->status) {
 	case FMA_SUCCESS:
-	case FMA_ENTRY_EXISTS: /* the MAG already holds it: same end state */
-		if (f && op != TXN_FMI_CANCEL) {
-			f->signalled = true;
-			f->signalled_mag = *src;
-		} else if (f && op == TXN_FMI_CANCEL && !memcmp(&f->signalled_mag, src, 16) &&
-			   f->dp_bid && bce_binding_find(mn, f->dp_bid) &&
-			   memcmp(&bce_binding_find(mn, f->dp_bid)->mag, src, 16)) {
-			f->signalled = false;
-		}
-		lma_txn_free(l, t);
-		lma_mark_dirty(l);
+	case FMA_ENTRY_EXISTS:
+		fma_done(l, t, src);
 		return;
 	case FMA_NO_ENTRY:
-		if (op == TXN_FMI_REFRESH && f && mn) {
+		f = txn_flow(l, t, &mn);
+		if (t->op == TXN_FMI_REFRESH && f && mn) {
 			/* the MAG lost it: create it again */
 			struct bce_binding *to = bce_binding_find(mn, t->bid);
 
-			lma_txn_free(l, t);
+			txn_free(t);
 			lma_send_fmi(l, TXN_FMI_CREATE, mn, f, src, to, now);
 			return;
 		}
-		lma_txn_free(l, t); /* a cancel of nothing: done */
+		txn_free(t); /* a cancel of nothing: done */
 		return;
 	case FMA_SEQ_OUT_OF_WINDOW:
 		if (!t->resent_new_seq) {
 			t->resent_new_seq = true;
 			t->msg->seq = next_seq(l);
 			t->seq = (uint16_t)t->msg->seq;
-			t->tries = 1;
-			t->rto_ms = tmr(l->cfg->lma.timers.retransmit_initial_ms, 1500);
-			lma_send_msg(l, t->msg, &t->dst);
-			lma_timer_set(l, &t->timer, now + t->rto_ms, now);
+			fm_xact_restart(&t->x, now);
 			return;
 		}
 		/* fall through */
 	default: /* 128, 129 MN not attached, 131 TS format unsupported */
 		pr_warn("lma: FMI for %s FID %u refused by the MAG, status %u\n", t->nai, t->fid,
-			m->status);
-		txn_event(l, t, m->status);
-		lma_txn_free(l, t);
+			v->status);
+		txn_event(l, t, v->status);
+		txn_free(t);
 		return;
 	}
 }
 
-void lma_handle_bra(struct lma *l, const struct mh_msg *m, const struct in6_addr *src)
+void lma_handle_bra(struct lma *l, const struct bra_view *v, const struct in6_addr *src)
 {
-	struct lma_txn *t = txn_find(l, MH_BRI, (uint16_t)m->seq, src);
+	struct lma_txn *t = txn_find(l, MH_BRI, v->seq, src);
 
 	if (!t) {
 		l->rx_ignored++;
 		return;
 	}
-	if (m->status != BRA_SUCCESS && m->status != BRA_PARTIAL) {
+	if (v->status != BRA_SUCCESS && v->status != BRA_PARTIAL) {
 		pr_warn("lma: BRI to %s for %s answered with status %u\n", "MAG", t->nai,
-			m->status);
-		txn_event(l, t, m->status);
+			v->status);
+		txn_event(l, t, v->status);
 	}
-	lma_txn_free(l, t);
+	txn_free(t);
 }
 
-void lma_handle_upa(struct lma *l, const struct mh_msg *m, const struct in6_addr *src)
+void lma_handle_upa(struct lma *l, const struct upa_view *v, const struct in6_addr *src)
 {
-	struct lma_txn *t = txn_find(l, MH_UPN, (uint16_t)m->seq, src);
+	struct lma_txn *t = txn_find(l, MH_UPN, v->seq, src);
 
 	if (!t) {
 		l->rx_ignored++;
 		return;
 	}
-	if (m->status != UPA_SUCCESS)
-		txn_event(l, t, m->status);
+	if (v->status != UPA_SUCCESS)
+		txn_event(l, t, v->status);
 	/* on success the MAG re-registers: its PBU gets the new prefix set in the PBA */
-	lma_txn_free(l, t);
+	txn_free(t);
 }

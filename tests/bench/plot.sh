@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 in=${1:-build/bench/results.json}
 out=${2:-docs/benchmarks.svg}
-command -v gnuplot >/dev/null || { echo "plot.sh: gnuplot missing (tools/deps.sh bench)" >&2; exit 1; }
+command -v gnuplot >/dev/null || { echo "plot.sh: gnuplot missing (tools/deps.sh gnuplot-nox, as make bench does)" >&2; exit 1; }
 dat=$(mktemp)
 trap 'rm -f "$dat"' EXIT
 /usr/bin/python3 - "$in" > "$dat" <<'PY'

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "lma/lma.h"
 #include "mh/mh_json.h"
 
@@ -118,7 +119,7 @@ static struct fake_dp {
 	uint32_t rules_mn;
 	unsigned n_rules;
 	struct fm_dp_rule rules[FM_DP_MAX_RULES];
-	int mn_del_calls, binding_del_calls, prefix_del_calls;
+	int mn_del_calls, binding_del_calls, prefix_del_calls, counter_calls;
 } dp;
 
 static struct fbind *fb(uint32_t mn, uint16_t bid)
@@ -259,6 +260,17 @@ static int f_prefixes_foreach(struct fm_dp *c, fm_dp_prefix_cb cb, void *arg)
 	return 0;
 }
 
+static int f_fid_counters(struct fm_dp *c, uint32_t mn, uint16_t fid, struct fm_dp_counters *out)
+{
+	(void)c;
+	(void)mn;
+	(void)fid;
+	dp.counter_calls++;
+	out->packets = 11;
+	out->bytes = 1100;
+	return 0;
+}
+
 static const struct fm_dp_ops fake_ops = {
     .prefix_set = f_prefix_set,
     .prefix_del = f_prefix_del,
@@ -270,6 +282,7 @@ static const struct fm_dp_ops fake_ops = {
     .mn_del = f_mn_del,
     .bindings_foreach = f_bindings_foreach,
     .prefixes_foreach = f_prefixes_foreach,
+    .fid_counters = f_fid_counters,
 };
 
 /* ---- fixtures --------------------------------------------------------------------------- */
@@ -485,7 +498,7 @@ static struct bce_binding *binding(struct lma *l, uint16_t bid)
 	return mn ? bce_binding_find(mn, bid) : NULL;
 }
 
-/* ---- PBU checks (issue 4 point 2) ---------------------------------------------------------- */
+/* ---- PBU checks (RFC 5213 §5.3.1) ---------------------------------------------------------- */
 
 static void test_pba_accept_fields(void **st)
 {
@@ -542,6 +555,43 @@ static void test_pba_accept_fields(void **st)
 	lma_free(l);
 }
 
+/* The PBA is built from the PBU's view: MN-ID, HNP, HI, ATT, LL-ID, LLA, Timestamp and
+ * GRE key echoed in that order (the HNPs then replaced by the binding's, BID last). */
+static void test_pba_echo_order(void **st)
+{
+	struct lma *l = new_lma();
+	static const uint8_t order[] = {MH_OPT_MN_ID,	MH_OPT_HI,  MH_OPT_ATT,
+					MH_OPT_LL_ID,	MH_OPT_LLA, MH_OPT_TIMESTAMP,
+					MH_OPT_GRE_KEY, MH_OPT_HNP, MH_OPT_BID};
+	struct in6_addr lla = A("fe80::1");
+	const struct mh_msg *a;
+	struct mh_msg *p;
+	struct mh_opt *o;
+
+	(void)st;
+	p = pbu(NAI, 4, MH_HI_NEW_IFACE, 3600, 5);
+	mh_opt_add(p, MH_OPT_GRE_KEY)->gre_key = 77;
+	mh_opt_add(p, MH_OPT_LLA)->lla = lla;
+	o = mh_opt_add(p, MH_OPT_LL_ID);
+	o->ll_id.len = 6;
+	memcpy(o->ll_id.id, "\x02\x00\x00\x00\x00\x07", 6);
+	lma_rx(l, p, &MAG1, now_ms);
+	a = last_to(&MAG1, MH_PBA);
+	assert_non_null(a);
+	assert_int_equal(a->status, 0);
+	assert_int_equal(a->n_opts, sizeof(order));
+	for (unsigned i = 0; i < sizeof(order); i++)
+		assert_int_equal(a->opts[i].type, order[i]);
+	assert_int_equal(mh_opt_find(a, MH_OPT_GRE_KEY, 0)->gre_key, 77);
+	assert_memory_equal(&mh_opt_find(a, MH_OPT_LLA, 0)->lla, &lla, 16);
+	assert_int_equal(mh_opt_find(a, MH_OPT_LL_ID, 0)->ll_id.len, 6);
+	assert_memory_equal(mh_opt_find(a, MH_OPT_LL_ID, 0)->ll_id.id, "\x02\x00\x00\x00\x00\x07",
+			    6);
+	/* the LL-ID is remembered in the binding */
+	assert_int_equal(binding(l, 1)->ll_id_len, 6);
+	lma_free(l);
+}
+
 static void expect_reject(struct lma *l, struct mh_msg *m, const struct in6_addr *src,
 			  uint8_t status)
 {
@@ -584,6 +634,43 @@ static void test_pba_rejects(void **st)
 	assert_int_equal(
 	    json_integer_value(json_object_get(evfields[find_event("reject")], "status")),
 	    PBA_MAG_NOT_AUTHORIZED);
+	lma_free(l);
+}
+
+static char log_lines[8][512];
+static int n_log_lines;
+
+static void log_capture(enum fm_log_level level, const char *line, void *ctx)
+{
+	(void)level;
+	(void)ctx;
+	if (strstr(line, "rejected") && n_log_lines < 8)
+		snprintf(log_lines[n_log_lines++], sizeof(log_lines[0]), "%s", line);
+}
+
+/* A reject is logged with its status by name and the MAG and MN as fields; the same
+ * reject again inside the rate-limit window adds no line. */
+static void test_pba_reject_log_names_status(void **st)
+{
+	enum fm_log_level level = fm_log_get_level();
+	struct lma *l;
+
+	(void)st;
+	l = new_lma();
+	n_log_lines = 0;
+	fm_log_set_level(FM_LOG_INFO);
+	fm_log_set_hook(log_capture, NULL);
+	/* an MN and a status no other test rejects: the rate limiter's window is global */
+	expect_reject(l, pbu_full("log@example.net", 4, 1, 3600, 1, O_ALL & ~O_HI, 0), &MAG1,
+		      PBA_MISSING_HI);
+	expect_reject(l, pbu_full("log@example.net", 4, 1, 3600, 2, O_ALL & ~O_HI, 0), &MAG1,
+		      PBA_MISSING_HI);
+	fm_log_set_hook(NULL, NULL);
+	fm_log_set_level(level);
+	assert_int_equal(n_log_lines, 1);
+	assert_non_null(strstr(log_lines[0], "161 missing handoff indicator"));
+	assert_non_null(strstr(log_lines[0], "mn=log@example.net"));
+	assert_non_null(strstr(log_lines[0], "mag=fd00:11::2"));
 	lma_free(l);
 }
 
@@ -1502,6 +1589,116 @@ static void test_heartbeat_and_peer_down(void **st)
 	lma_free(l);
 }
 
+static const char *peer_state(struct lma *l, int i)
+{
+	static char buf[16];
+	char err[128];
+	json_t *p = lma_cmd_peers(l, NULL, err, sizeof(err));
+
+	snprintf(buf, sizeof(buf), "%s",
+		 json_string_value(json_object_get(json_array_get(p, i), "state")));
+	json_decref(p);
+	return buf;
+}
+
+static json_int_t rx_ignored(struct lma *l)
+{
+	char err[128];
+	json_t *s = lma_cmd_stats(l, NULL, err, sizeof(err));
+	json_int_t n =
+	    json_integer_value(json_object_get(json_object_get(s, "signaling"), "rx_ignored"));
+
+	json_decref(s);
+	return n;
+}
+
+static void hb_response(struct lma *l, const struct in6_addr *mag, uint32_t seq)
+{
+	struct mh_msg in;
+
+	memset(&in, 0, sizeof(in));
+	in.kind = MH_HEARTBEAT;
+	in.flags = MH_HB_R;
+	in.seq = seq;
+	lma_rx(l, &in, mag, now_ms);
+}
+
+/* Issue 10 point 5: a heartbeat response whose sequence number is not the outstanding
+ * request's is ignored and counted (the MAG does the same): it is no proof of life,
+ * neither keeping a peer up nor bringing it back; a duplicate is ignored too. */
+static void test_heartbeat_stale_response_ignored(void **st)
+{
+	struct lma *l;
+	const struct mh_msg *h;
+	json_int_t ign;
+
+	(void)st;
+	cfg->lma.timers.heartbeat_interval_s = 10;
+	l = new_lma();
+	reg(l, &MAG1, 4, 1, 1);
+	ign = rx_ignored(l);
+	/* a response before any request matches nothing */
+	hb_response(l, &MAG1, 0);
+	assert_int_equal(rx_ignored(l), ign + 1);
+	/* MAG1 answers every request with the wrong number: three misses, down */
+	for (int i = 0; i < 4; i++) {
+		clear_sent();
+		advance(l, 10000);
+		h = last_to(&MAG1, MH_HEARTBEAT);
+		assert_non_null(h);
+		hb_response(l, &MAG1, h->seq + 1000);
+	}
+	assert_int_equal(rx_ignored(l), ign + 5);
+	assert_string_equal(peer_state(l, 0), "down");
+	assert_int_equal(binding(l, 1)->state, BCE_PEER_DOWN);
+	assert_true(find_event("peer-down") >= 0);
+	assert_true(find_event("peer-up") < 0);
+	/* the matching response brings it back, its binding usable again */
+	hb_response(l, &MAG1, h->seq);
+	assert_string_equal(peer_state(l, 0), "up");
+	assert_int_equal(binding(l, 1)->state, BCE_ACTIVE);
+	assert_true(find_event("peer-up") >= 0);
+	assert_int_equal(rx_ignored(l), ign + 5);
+	/* the same response again answers nothing outstanding */
+	hb_response(l, &MAG1, h->seq);
+	assert_int_equal(rx_ignored(l), ign + 6);
+	lma_free(l);
+}
+
+/* lma_tick fires due timers earliest first; lma_next_due names the earliest. */
+static void test_tick_order_and_next_due(void **st)
+{
+	struct lma *l = new_lma();
+	struct mh_msg *m;
+	int exp1, exp2;
+
+	(void)st;
+	/* two bindings expiring 4 s apart, registered in the opposite order */
+	m = pbu(NAI, 8, MH_HI_NEW_IFACE, 12, 1);
+	lma_rx(l, m, &MAG2, now_ms);
+	m = pbu(NAI, 4, MH_HI_NEW_IFACE, 8, 1);
+	lma_rx(l, m, &MAG1, now_ms);
+	assert_int_equal(lma_bce(l)->n_bindings, 2);
+	assert_true(lma_next_due(l) > now_ms);
+	assert_true(lma_next_due(l) <= now_ms + 8000);
+	now_ms += 20000;
+	wall_ms += 20000;
+	lma_tick(l, now_ms);
+	assert_int_equal(lma_bce(l)->n_bindings, 0);
+	exp1 = exp2 = -1;
+	for (int i = 0; i < n_events; i++)
+		if (!strcmp(events[i], "expiry")) {
+			int bid = (int)json_integer_value(json_object_get(evfields[i], "bid"));
+
+			if (bid == 2 && exp1 < 0)
+				exp1 = i; /* MAG1's binding (8 s) */
+			if (bid == 1 && exp2 < 0)
+				exp2 = i; /* MAG2's (12 s) */
+		}
+	assert_true(exp1 >= 0 && exp2 > exp1);
+	lma_free(l);
+}
+
 /* ---- persistence (point 6) --------------------------------------------------------------------
  */
 
@@ -1530,7 +1727,25 @@ static void test_persistence_restart(void **st)
 	seq_before = (uint16_t)sent[n_sent - 1].m.seq;
 	ts_before = binding(l, 1)->last_ts;
 	ack_all(l); /* MAG1 now holds the flow's FMI state */
+	/* the state file has its own serializer: no data-plane counter is read for it */
+	dp.counter_calls = 0;
 	assert_int_equal(lma_state_save(l), 0);
+	assert_int_equal(dp.counter_calls, 0);
+	{
+		char path[128], buf[8192];
+		FILE *fh;
+		size_t n;
+
+		snprintf(path, sizeof(path), "%s/lma.json", statedir);
+		fh = fopen(path, "r");
+		assert_non_null(fh);
+		n = fread(buf, 1, sizeof(buf) - 1, fh);
+		fclose(fh);
+		buf[n] = 0;
+		assert_non_null(strstr(buf, "\"signalled_mag\""));
+		assert_null(strstr(buf, "\"packets\""));
+		assert_null(strstr(buf, "\"bytes\""));
+	}
 	lma_free(l);
 	/* the data plane keeps a binding the state file does not know: removed */
 	f_binding_set(NULL, 7, 1, &(struct fm_dp_binding){.coa = MAG1, .att = 4});
@@ -1613,6 +1828,7 @@ static void test_reload(void **st)
 	memcpy(next, cfg, sizeof(*next));
 	next->lma.n_mags = 1; /* MAG2 no longer allowed */
 	assert_int_equal(lma_reload(l, next, now_ms), 0);
+	*cfg = *next; /* the caller installs the new configuration, as main.c does */
 	assert_null(binding(l, 2));
 	assert_non_null(binding(l, 1));
 	assert_int_equal(dp.n_peers, 1);
@@ -1621,6 +1837,7 @@ static void test_reload(void **st)
 	next->lma.mobile_nodes[0] = (struct fm_cfg_lma_mn){.id = NAI, .deny = true};
 	next->lma.n_mobile_nodes = 1;
 	assert_int_equal(lma_reload(l, next, now_ms), 0);
+	*cfg = *next;
 	assert_null(bce_mn_find(lma_bce(l), NAI));
 	expect_reject(l, pbu(NAI, 4, 1, 3600, 3), &MAG1, PBA_ADMIN_PROHIBITED);
 	free(next);
@@ -1733,7 +1950,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 	    T(test_pba_accept_fields),
+	    T(test_pba_echo_order),
 	    T(test_pba_rejects),
+	    T(test_pba_reject_log_names_status),
 	    T(test_timestamp_ordering),
 	    T(test_sequence_ordering),
 	    T(test_refresh_dereg_and_delete),
@@ -1753,6 +1972,8 @@ int main(void)
 	    T(test_prefix_move_on_attach_bri),
 	    T(test_pbu_flow_id_requests),
 	    T(test_heartbeat_and_peer_down),
+	    T(test_heartbeat_stale_response_ignored),
+	    T(test_tick_order_and_next_due),
 	    T(test_persistence_restart),
 	    T(test_reconcile_adopts_unsaved_binding),
 	    T(test_reload),
