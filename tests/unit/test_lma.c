@@ -2042,6 +2042,53 @@ static void test_pbu_duplicate_sequence(void **st)
 	dup_case(FM_ORDER_SEQUENCE);
 }
 
+/* Found by tests/fuzz/fuzz_state.c: a state file whose binding expires in 1.8e20 s made
+ * the import convert an out-of-range double (undefined behaviour) and would keep the
+ * binding for ever; the remaining time is bounded by max-lifetime, and a NaN or
+ * infinite expiry drops the binding. */
+static void test_state_import_bounds_expiry(void **st)
+{
+	char far[512];
+	const char *files[3] = {
+	    far,
+	    "{\"version\":1,\"mobile_nodes\":[{\"nai\":\"" NAI "\",\"index\":1,"
+	    "\"bindings\":[{\"bid\":1,\"att\":4,\"mag\":\"fd00:11::2\",\"state\":\"active\","
+	    "\"lifetime\":120,\"expires\":179888888886416763.9}]}]}",
+	    "{\"version\":1,\"mobile_nodes\":[{\"nai\":\"" NAI "\",\"index\":1,"
+	    "\"bindings\":[{\"bid\":1,\"att\":4,\"expires\":1e400}]}]}",
+	};
+	char path[128];
+	struct lma *l;
+	struct bce_mn *mn;
+	FILE *f;
+
+	(void)st;
+	/* ten million seconds from now: representable, and far beyond any lifetime */
+	snprintf(far, sizeof(far),
+		 "{\"version\":1,\"mobile_nodes\":[{\"nai\":\"" NAI "\",\"index\":1,"
+		 "\"bindings\":[{\"bid\":1,\"att\":4,\"mag\":\"fd00:11::2\",\"state\":\"active\","
+		 "\"lifetime\":120,\"expires\":%.3f}]}]}",
+		 (double)wall_ms / 1000.0 + 1e7);
+	snprintf(path, sizeof(path), "%s/lma.json", statedir);
+	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(files[i], f);
+		fclose(f);
+		l = new_lma();
+		mn = bce_mn_find(lma_bce(l), NAI);
+		if (i == 0)
+			assert_true(mn && mn->n_b == 1); /* kept, with a bounded lifetime */
+		if (mn && mn->n_b) {
+			assert_true(mn->b[0]->expires_ms >= now_ms);
+			assert_true(mn->b[0]->expires_ms - now_ms <=
+				    (uint64_t)cfg->lma.timers.max_lifetime_s * 1000);
+		}
+		lma_free(l);
+		unlink(path);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2054,6 +2101,7 @@ int main(void)
 	    T(test_pbu_bad_nai_refused),
 	    T(test_pbu_duplicate_timestamp),
 	    T(test_pbu_duplicate_sequence),
+	    T(test_state_import_bounds_expiry),
 	    T(test_sequence_ordering),
 	    T(test_refresh_dereg_and_delete),
 	    T(test_expiry),
