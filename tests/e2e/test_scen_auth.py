@@ -48,6 +48,13 @@ def send_from(system, role, hexmsg):
     nslib.run(system.topo.ns(role), ["python3", "-c", SEND, MAG_ADDR[role], LMA_ADDR, hexmsg])
 
 
+def now_ts(ahead=0.2):
+    """A Timestamp option a little ahead of now: newer than the MAG's last PBU and
+    inside the LMA's window (whole seconds could be older than the last one)."""
+    t = time.time() + ahead
+    return {"type": "timestamp", "seconds": int(t), "fraction": int((t % 1) * 65536)}
+
+
 def sock_stats(system, role):
     return system.stats(role)["signaling"]["socket"]
 
@@ -95,7 +102,7 @@ def test_authenticated_mags(system):
            "options": [{"type": "mn-id", "subtype": 1, "id": MN_ID},
                        {"type": "hnp", "prefix": b1["prefixes"][0]},
                        {"type": "hi", "value": 5}, {"type": "att", "value": ATT["mag1"]},
-                       {"type": "timestamp", "seconds": int(time.time()), "fraction": 0},
+                       now_ts(),
                        {"type": "bid", "bid": b1["bid"], "status": 0, "h": False,
                         "priority": 1}]}
     send_from(system, "mag1", encode(pbu, MAG_ADDR["mag1"], LMA_ADDR))
@@ -103,7 +110,7 @@ def test_authenticated_mags(system):
     wrong = keyfile(os.path.join(system.dir, "wrong.key"), 0x33)
     hb = {"type": "heartbeat", "seq": 77, "flags": "",
           "options": [{"type": "restart-counter", "value": 123456},
-                      {"type": "timestamp", "seconds": int(time.time()), "fraction": 0},
+                      now_ts(),
                       {"type": "auth", "subtype": 1, "spi": SPI["mag1"]}]}
     send_from(system, "mag1", encode(hb, MAG_ADDR["mag1"], LMA_ADDR, key=wrong))
     wait_for(lambda: sock_stats(system, "lma")["rx_auth_failed"] >= 2, timeout=5,
@@ -129,7 +136,7 @@ def test_without_keys_a_forged_pbu_is_believed(system):
            "options": [{"type": "mn-id", "subtype": 1, "id": MN_ID},
                        {"type": "hnp", "prefix": b1["prefixes"][0]},
                        {"type": "hi", "value": 5}, {"type": "att", "value": ATT["mag1"]},
-                       {"type": "timestamp", "seconds": int(time.time()), "fraction": 0},
+                       now_ts(),
                        {"type": "bid", "bid": b1["bid"], "status": 0, "h": False,
                         "priority": 1}]}
     send_from(system, "mag1", encode(pbu, MAG_ADDR["mag1"], LMA_ADDR))
