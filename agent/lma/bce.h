@@ -51,6 +51,7 @@ struct bce_binding {
 	bool has_seq;
 	uint16_t last_seq; /* last accepted sequence number */
 	uint64_t registered_ms;
+	uint64_t refreshed_ms; /* last accepted PBU (monotonic; not saved) */
 	struct fm_timer timer; /* lifetime expiry or deferred delete (the LMA arms it) */
 };
 

@@ -35,7 +35,7 @@ static void rx_heartbeat(struct lma *l, const struct mh_msg *m, struct lma_peer 
 }
 
 static void rx_answer(struct lma *l, const struct mh_msg *m, const struct in6_addr *src,
-		      uint64_t now)
+		      struct lma_peer *p, uint64_t now)
 {
 	union {
 		struct fma_view fma;
@@ -56,8 +56,14 @@ static void rx_answer(struct lma *l, const struct mh_msg *m, const struct in6_ad
 		upa_view_build(&v.upa, m);
 		lma_handle_upa(l, &v.upa, src);
 		return;
+	case MH_BE:
+		if (p)
+			lma_peer_binding_error(l, p, m->status, now);
+		else
+			l->rx_ignored++;
+		return;
 	default:
-		l->rx_ignored++; /* PBA, BRI, FMI, UPN, BE: not for an LMA */
+		l->rx_ignored++; /* PBA, BRI, FMI, UPN: not for an LMA */
 		return;
 	}
 }
@@ -69,13 +75,18 @@ void lma_rx(struct lma *l, const struct mh_msg *m, const struct in6_addr *src, u
 	if (m->kind < MH_KIND_COUNT)
 		l->rx[m->kind]++;
 	if (p && m->kind != MH_HEARTBEAT)
-		lma_peer_seen(p, now);
+		lma_peer_seen(l, p, m->kind, now);
 	if (m->kind == MH_PBU)
 		lma_handle_pbu(l, m, src, now);
 	else if (m->kind == MH_HEARTBEAT)
 		rx_heartbeat(l, m, p, now);
 	else
-		rx_answer(l, m, src, now);
+		rx_answer(l, m, src, p, now);
+}
+
+void lma_rx_fault(struct lma *l, const struct in6_addr *src, enum fm_mh_fault f)
+{
+	lma_peer_fault(l, src, f);
 }
 
 /* ---- timers ---------------------------------------------------------------------------------- */

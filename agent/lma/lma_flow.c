@@ -456,9 +456,44 @@ void lma_rescue_flows(struct lma *l, struct bce_mn *mn, uint64_t now)
 		}
 		if (!all_down)
 			continue;
+		if (!f->rescued) {
+			f->rescued = true;
+			f->r_n_bids = f->n_bids;
+			memcpy(f->r_bids, f->bids, sizeof(f->r_bids));
+			f->r_n_att = f->n_att;
+			memcpy(f->r_att, f->att, sizeof(f->r_att));
+		}
 		f->n_att = 0;
 		f->n_bids = 1;
 		f->bids[0] = alt->bid;
+	}
+	lma_replace_flows(l, mn, now);
+}
+
+void lma_restore_flows(struct lma *l, struct bce_mn *mn, uint64_t now)
+{
+	for (unsigned i = 0; i < mn->fmc.n; i++) {
+		struct fmc_flow *f = &mn->fmc.flows[i];
+		bool back = false;
+
+		if (!f->rescued)
+			continue;
+		for (unsigned j = 0; j < f->r_n_bids && !back; j++) {
+			const struct bce_binding *b = bce_binding_find(mn, f->r_bids[j]);
+
+			back = b && bce_binding_usable(b);
+		}
+		for (unsigned j = 0; j < mn->n_b && !back; j++)
+			for (unsigned k = 0; k < f->r_n_att; k++)
+				back |=
+				    mn->b[j]->att == f->r_att[k] && bce_binding_usable(mn->b[j]);
+		if (!back)
+			continue;
+		f->rescued = false;
+		f->n_bids = f->r_n_bids;
+		memcpy(f->bids, f->r_bids, sizeof(f->bids));
+		f->n_att = f->r_n_att;
+		memcpy(f->att, f->r_att, sizeof(f->att));
 	}
 	lma_replace_flows(l, mn, now);
 }
@@ -581,6 +616,7 @@ uint8_t lma_flow_request(struct lma *l, struct bce_mn *mn, struct bce_binding *b
 		have->n_bids = f.n_bids;
 		memcpy(have->bids, f.bids, sizeof(f.bids));
 		have->n_att = 0;
+		have->rescued = false;
 	} else if (fmc_add(&mn->fmc, &f)) {
 		return FID_REJECTED;
 	}

@@ -50,4 +50,8 @@ void lma_handle_upa(struct lma *l, const struct upa_view *v, const struct in6_ad
 unsigned lma_flow_pending(const struct lma *l);
 void lma_flow_fini(struct lma *l);
 
+/* Flows lma_rescue_flows moved off peer-down bindings go back to their own
+ * placement when one of its bindings is usable again; then lma_replace_flows. */
+void lma_restore_flows(struct lma *l, struct bce_mn *mn, uint64_t now);
+
 #endif /* FLOWMOB_LMA_FLOW_H */
