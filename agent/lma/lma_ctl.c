@@ -95,6 +95,7 @@ json_t *lma_cmd_stats(void *lp, const json_t *req, char *err, size_t errlen)
 	json_object_set_new(sig, "status", st);
 	json_object_set_new(sig, "rx_ignored", json_integer((json_int_t)l->rx_ignored));
 	json_object_set_new(sig, "pending", json_integer(lma_flow_pending(l)));
+	json_object_set_new(sig, "parked", json_integer(lma_flow_parked(l)));
 	if (l->h.dp && l->h.dp->stats_json)
 		dp = l->h.dp->stats_json(l->h.dp_ctx);
 	json_object_set_new(o, "dataplane", dp ? dp : json_object());
@@ -356,7 +357,7 @@ json_t *lma_cmd_flow_del(void *lp, const json_t *req, char *err, size_t errlen)
 		snprintf(err, errlen, "unknown FID %d for %s", fid, mn->nai);
 		return NULL;
 	}
-	if (f->signalled && l->cfg->lma.flow_signaling == FM_SIG_FMI)
+	if (f->signalled) /* FMI state at a MAG, whatever flow-signaling is now */
 		lma_send_fmi(l, TXN_FMI_CANCEL, mn, f, &f->signalled_mag, NULL, fm_now_ms());
 	fmc_del(&mn->fmc, (uint16_t)fid);
 	lma_push_rules(l, mn);

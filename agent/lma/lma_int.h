@@ -91,6 +91,8 @@ struct lma {
 	struct lma_peer peers[FM_CFG_MAX_MAGS];
 	int n_peers;
 	LIST_HEAD(, lma_txn) txns;
+	LIST_HEAD(, lma_txn) parked; /* given up: re-signalled when their MAG is heard */
+	unsigned n_parked;
 	LIST_HEAD(, lma_hold) holds;
 	struct fm_timer save_timer;
 	bool dirty;

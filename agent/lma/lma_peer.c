@@ -218,11 +218,16 @@ void lma_handle_heartbeat(struct lma *l, struct lma_peer *p, const struct hb_vie
 		p->revalidate = false;
 		peer_bindings_back(l, p, now);
 	}
+	if (l->n_parked)
+		lma_flow_resync(l, &p->addr, now); /* given-up exchanges are redone */
 }
 
 void lma_peer_seen(struct lma *l, struct lma_peer *p, enum mh_kind kind, uint64_t now)
 {
 	unsigned v = fm_hb_seen(&p->hb, now);
+
+	if (l->n_parked)
+		lma_flow_resync(l, &p->addr, now); /* given-up exchanges are redone */
 
 	if (!(v & FM_HB_CAME_UP))
 		return;

@@ -96,6 +96,13 @@ static int find_event(const char *name)
 
 static struct in6_addr A(const char *s);
 
+static void clear_events(void)
+{
+	for (int i = 0; i < n_events; i++)
+		json_decref(evfields[i]);
+	n_events = 0;
+}
+
 /* ---- fake data plane ------------------------------------------------------------------- */
 struct fbind {
 	bool used;
@@ -1865,6 +1872,118 @@ static void test_peer_down_back_by_pbu(void **st)
 	lma_free(l);
 }
 
+/* ---- given-up exchanges resynchronise (issue 11 point 8) ------------------------------ */
+
+static json_int_t sig_stat(struct lma *l, const char *key)
+{
+	char err[128];
+	json_t *s = lma_cmd_stats(l, NULL, err, sizeof(err));
+	json_int_t n = json_integer_value(json_object_get(json_object_get(s, "signaling"), key));
+
+	json_decref(s);
+	return n;
+}
+
+static int count_to(const struct in6_addr *dst, enum mh_kind kind, uint16_t flags)
+{
+	int n = 0;
+
+	for (int i = 0; i < n_sent; i++)
+		n += sent[i].m.kind == kind && !memcmp(&sent[i].dst, dst, 16) &&
+		     sent[i].m.flags == flags;
+	return n;
+}
+
+/* An FMI cancel to the old MAG abandoned after its retries (the MAG kept a stale
+ * flow): parked, and sent again on that MAG's next heartbeat; a create abandoned
+ * is sent again on the target MAG's next PBU (its refresh). */
+static void test_given_up_fmi_resent(void **st)
+{
+	struct lma *l;
+	char err[128];
+	struct mh_msg in;
+	json_t *s;
+
+	(void)st;
+	cfg->lma.timers.retransmit_initial_ms = 100;
+	cfg->lma.timers.retransmit_max_ms = 200;
+	l = new_lma();
+	reg(l, &MAG1, 4, 1, 1);
+	reg(l, &MAG2, 8, 1, 1);
+	json_decref(call(lma_cmd_flow_add, l,
+			 req("{\"mn\":\"%s\",\"fid\":2,\"priority\":10,\"selector\":{\"next_"
+			     "header\":[17]},\"bid\":1}",
+			     NAI),
+			 err));
+	ack_all(l); /* MAG1 holds FMI state for FID 2 */
+	json_decref(
+	    call(lma_cmd_flow_move, l, req("{\"mn\":\"%s\",\"fid\":2,\"bid\":2}", NAI), err));
+	/* nobody answers: both given up */
+	for (int i = 0; i < 20; i++)
+		advance(l, 200);
+	s = lma_cmd_stats(l, NULL, err, sizeof(err));
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(s, "signaling"), "parked")), 2);
+	json_decref(s);
+	assert_int_equal(sig_stat(l, "pending"), 0);
+	/* MAG1 heartbeats: its cancel goes again */
+	clear_sent();
+	in = hb_msg(false, 3, 1);
+	lma_rx(l, &in, &MAG1, now_ms);
+	assert_int_equal(count_to(&MAG1, MH_FMI, MH_FMI_C), 1);
+	assert_int_equal(count_to(&MAG2, MH_FMI, 0), 0);
+	ack_all(l);
+	/* MAG2 refreshes: its create goes again */
+	advance(l, 100);
+	clear_sent();
+	reg(l, &MAG2, 8, MH_HI_NOT_CHANGED, 2);
+	assert_int_equal(count_to(&MAG2, MH_FMI, 0), 1);
+	ack_all(l);
+	assert_int_equal(sig_stat(l, "pending"), 0);
+	assert_int_equal(sig_stat(l, "parked"), 0);
+	{
+		const struct fmc_flow *f = fmc_find(&bce_mn_find(lma_bce(l), NAI)->fmc, 2);
+
+		assert_true(f->signalled);
+		assert_memory_equal(&f->signalled_mag, &MAG2, 16);
+	}
+	lma_free(l);
+}
+
+/* flow-signaling fmi -> upn at run time: the FMI state at the MAGs is cancelled (it
+ * used to stay, and a later flow del left it there) and the flow goes by UPN. */
+static void test_signaling_switch_cleans_fmi(void **st)
+{
+	struct lma *l;
+	struct fm_config *next = malloc(sizeof(*next));
+	char err[128];
+
+	(void)st;
+	cfg->lma.prefix_policy = FM_PP_UNIQUE;
+	l = new_lma();
+	reg(l, &MAG1, 4, 1, 1);
+	reg(l, &MAG2, 8, 1, 1);
+	json_decref(call(lma_cmd_flow_add, l,
+			 req("{\"mn\":\"%s\",\"fid\":2,\"priority\":10,\"selector\":{\"next_"
+			     "header\":[17]},\"bid\":2}",
+			     NAI),
+			 err));
+	ack_all(l); /* MAG2 holds FMI state */
+	memcpy(next, cfg, sizeof(*next));
+	next->lma.flow_signaling = FM_SIG_UPN;
+	assert_int_equal(lma_reload(l, next, now_ms), 0);
+	*cfg = *next;
+	assert_int_equal(count_to(&MAG2, MH_FMI, MH_FMI_C), 1);
+	assert_non_null(last_to(&MAG2, MH_UPN));
+	assert_false(fmc_find(&bce_mn_find(lma_bce(l), NAI)->fmc, 2)->signalled);
+	ack_all(l);
+	/* flow del now: no FMI state anywhere, no FMI sent */
+	json_decref(call(lma_cmd_flow_del, l, req("{\"mn\":\"%s\",\"fid\":2}", NAI), err));
+	assert_int_equal(count_kind(MH_FMI), 0);
+	free(next);
+	lma_free(l);
+}
+
 /* lma_tick fires due timers earliest first; lma_next_due names the earliest. */
 static void test_tick_order_and_next_due(void **st)
 {
@@ -2027,8 +2146,26 @@ static void test_reload(void **st)
 	reg(l, &MAG2, 8, 1, 1);
 	memcpy(next, cfg, sizeof(*next));
 	next->lma.n_mags = 1; /* MAG2 no longer allowed */
+	clear_sent();
+	clear_events();
 	assert_int_equal(lma_reload(l, next, now_ms), 0);
 	*cfg = *next; /* the caller installs the new configuration, as main.c does */
+	/* MAG2 is told: a global BRI (RFC 5846: P and G, trigger 250 per-peer policy) */
+	{
+		const struct mh_msg *bri = last_to(&MAG2, MH_BRI);
+		int e = find_event("peer-removed");
+
+		assert_non_null(bri);
+		assert_int_equal(bri->flags, MH_BR_P | MH_BR_G);
+		assert_int_equal(bri->trigger, 250);
+		assert_true(e >= 0);
+		assert_int_equal(json_integer_value(json_object_get(evfields[e], "bindings")), 1);
+		e = find_event("deregistration");
+		assert_true(e >= 0);
+		assert_string_equal(json_string_value(json_object_get(evfields[e], "reason")),
+				    "peer-removed");
+		assert_true(find_event("expiry") < 0);
+	}
 	assert_null(binding(l, 2));
 	assert_non_null(binding(l, 1));
 	assert_int_equal(dp.n_peers, 1);
@@ -2177,6 +2314,8 @@ int main(void)
 	    T(test_heartbeat_starts_with_binding),
 	    T(test_be2_means_no_heartbeat_support),
 	    T(test_peer_down_back_by_pbu),
+	    T(test_given_up_fmi_resent),
+	    T(test_signaling_switch_cleans_fmi),
 	    T(test_tick_order_and_next_due),
 	    T(test_persistence_restart),
 	    T(test_reconcile_adopts_unsaved_binding),
