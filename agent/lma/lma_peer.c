@@ -235,8 +235,10 @@ void lma_peer_seen(struct lma *l, struct lma_peer *p, enum mh_kind kind, uint64_
 	 * when there is no other signaling) */
 	transition(l, p, true, mh_kind_name(kind), now);
 	if (hb_wanted(l, p)) {
-		/* did it restart meanwhile? its answer to this request decides */
+		/* did it restart meanwhile? its answer to this request decides (the
+		 * requests it left unanswered while down are no misses any more) */
 		p->revalidate = true;
+		p->hb.outstanding = false;
 		send_heartbeat(l, p, now);
 	} else {
 		peer_bindings_back(l, p, now);
