@@ -701,7 +701,7 @@ static void resync_one(struct lma *l, struct lma_txn *t, uint64_t now)
 			lma_send_fmi(l, TXN_FMI_CANCEL, mn, f, &t->dst, NULL, now);
 		return;
 	case TXN_FMI_CANCEL:
-		if (f && !(here && f->signalled && !memcmp(&f->signalled_mag, &t->dst, 16)))
+		if (f && !here) /* placed there again: a late cancel would undo the create */
 			lma_send_fmi(l, TXN_FMI_CANCEL, mn, f, &t->dst, NULL, now);
 		return;
 	case TXN_UPN:
@@ -839,12 +839,21 @@ static void txn_event(struct lma *l, struct lma_txn *t, uint8_t status)
 }
 
 /* FMA 0 or 133 (the MAG already holds it: the same end state). */
-static void fma_done(struct lma *l, struct lma_txn *t, const struct in6_addr *src)
+static void fma_done(struct lma *l, struct lma_txn *t, const struct in6_addr *src, uint64_t now)
 {
 	struct bce_mn *mn;
 	struct fmc_flow *f = txn_flow(l, t, &mn);
 
 	if (f && t->op != TXN_FMI_CANCEL) {
+		const struct bce_binding *at = f->dp_bid ? bce_binding_find(mn, f->dp_bid) : NULL;
+
+		if (!at || memcmp(&at->mag, src, 16)) {
+			/* the flow moved on while this create was on its way: the MAG now
+			 * holds state it must not keep */
+			txn_free(t);
+			lma_send_fmi(l, TXN_FMI_CANCEL, mn, f, src, NULL, now);
+			return;
+		}
 		f->signalled = true;
 		f->signalled_mag = *src;
 	} else if (f && t->op == TXN_FMI_CANCEL && !memcmp(&f->signalled_mag, src, 16) &&
@@ -870,7 +879,7 @@ void lma_handle_fma(struct lma *l, const struct fma_view *v, const struct in6_ad
 	switch (v->status) {
 	case FMA_SUCCESS:
 	case FMA_ENTRY_EXISTS:
-		fma_done(l, t, src);
+		fma_done(l, t, src, now);
 		return;
 	case FMA_NO_ENTRY:
 		f = txn_flow(l, t, &mn);
@@ -886,10 +895,14 @@ void lma_handle_fma(struct lma *l, const struct fma_view *v, const struct in6_ad
 		return;
 	case FMA_SEQ_OUT_OF_WINDOW:
 		if (!t->resent_new_seq) {
-			t->resent_new_seq = true;
-			t->msg->seq = next_seq(l);
-			t->seq = (uint16_t)t->msg->seq;
-			fm_xact_restart(&t->x, now);
+			/* a retransmission overtaken by a newer FMI to this MAG: sent again
+			 * with a fresh number only if the view still wants it (a stale
+			 * create or cancel arriving after the newer one would undo it) */
+			LIST_REMOVE(t, link);
+			fm_xact_stop(&t->x);
+			resync_one(l, t, now);
+			free(t->msg);
+			free(t);
 			return;
 		}
 		/* fall through */
