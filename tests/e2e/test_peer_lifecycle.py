@@ -134,3 +134,21 @@ def test_mag_silent_then_back(system):
     wait_for(lambda: peer(system, "mag1")["state"] == "up", timeout=10, what="MAG1 up again")
     wait_for(lambda: agree(system, "mag1"), timeout=10, what="binding active again")
     assert peer(system, "mag1")["reason"] in ("heartbeat", "pbu")
+
+
+@pytest.mark.system(prefix_policy="unique")
+def test_mag_removed_by_sighup_is_revoked(system):
+    """A MAG removed from `mags` (SIGHUP) is told with a global BRI: its binding
+    leaves the MAG too (it used to go on believing it was registered)."""
+    import signal
+    system.attach("mag1")
+    system.attach("mag2")
+    system.config["lma"]["lma"]["mags"] = [MAG_ADDR["mag1"]]
+    system.write_config("lma")
+    system.proc["lma"].send_signal(signal.SIGHUP)
+    wait_for(lambda: not system.ctl("mag2", "mag-bindings"), timeout=10,
+             what="MAG2's binding revoked")
+    assert [b["mag"] for b in system.bindings()] == [MAG_ADDR["mag1"]]
+    assert mag_view(system, "mag1") == lma_view(system, "mag1")
+    log = system.proc["lma"].output()
+    assert "removed from the configuration" in log and "peer-removed" in log
