@@ -231,7 +231,7 @@ void lma_send_global_bri(struct lma *l, const struct in6_addr *mag, uint8_t trig
 
 	if (!m)
 		return;
-	/* RFC 5846 §8.1.2: every binding with this Proxy-CoA (P and G flags); flowmob
+	/* RFC 5846 global revocation: every binding with this Proxy-CoA (P and G flags); flowmob
 	 * MAGs have no MAG identity to put in an MN-ID option, so none is sent */
 	m->seq = next_seq(l);
 	m->trigger = trigger;

@@ -1001,7 +1001,7 @@ static void handle_bri(struct mag *m, const struct mh_msg *msg, uint64_t now)
 	a.flags = bri->flags & MH_BR_P;
 	add_mn_id(&a, &bri->mn_id);
 	if (bri->flags & MH_BR_G) {
-		/* RFC 5846 §9.2: global revocation, every binding registered with this
+		/* RFC 5846 global revocation: every binding registered with this
 		 * LMA (the only one a flowmob MAG has; its source was checked) */
 		int n = 0;
 
