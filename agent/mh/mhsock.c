@@ -19,7 +19,8 @@
  * IPv6 header (source, destination, Next Header 135; the hop limit as sent is not
  * known and is given as 64) followed by the Mobility Header, and the pointer counts
  * from that header (40 + the field's offset: extension headers the message may have
- * had are not known here). Parameter Problems share the Binding Errors' rate limit.
+ * had are not known here). Parameter Problems are rate-limited like Binding Errors
+ * (one per BE_MIN_INTERVAL_MS each).
  * Every dropped message is logged at info level naming the sender and the fault (at
  * most one line per LOG_MIN_INTERVAL_MS, with the count of lines held back) and is
  * reported to the role (fm_mhsock_on_fault) for its per-peer counters.
@@ -58,8 +59,8 @@ struct fm_mhsock {
 	fm_mh_rx rx;
 	void *ctx;
 	struct fm_mhsock_stats stats;
-	uint64_t last_be_ms; /* rate limit of Binding Errors and Parameter Problems */
-	bool sent_be;
+	uint64_t last_be_ms;  /* rate limit of Binding Errors */
+	uint64_t last_pp_ms;  /* ... and of Parameter Problems */
 	int icmp_fd;	      /* raw ICMPv6, opened on the first Parameter Problem */
 	fm_mh_bad bad;	      /* the role's fault counter (optional) */
 	uint64_t last_log_ms; /* rate limit of the info-level fault lines */
@@ -68,13 +69,13 @@ struct fm_mhsock {
 	struct mh_msg msg; /* large: kept here rather than on the stack */
 };
 
-static bool answer_allowed(struct fm_mhsock *s);
+static bool answer_allowed(struct fm_mhsock *s, bool pp);
 
 /* RFC 6275 §9.2: answer an unknown MH type with Binding Error status 2. The Home
  * Address field stays unspecified: we take no Home Address destination option. */
 static void reply_unknown_type(struct fm_mhsock *s, const struct in6_addr *to)
 {
-	if (!answer_allowed(s))
+	if (!answer_allowed(s, false))
 		return;
 	memset(&s->msg, 0, sizeof(s->msg)); /* free: nothing was decoded into it */
 	s->msg.kind = MH_BE;
@@ -99,17 +100,18 @@ void fm_mhsock_on_fault(struct fm_mhsock *s, fm_mh_bad bad)
 	s->bad = bad;
 }
 
-/* True when an answer (BE or Parameter Problem) may go now. */
-static bool answer_allowed(struct fm_mhsock *s)
+/* True when an answer may go now: one Binding Error, and apart from that one
+ * Parameter Problem, per BE_MIN_INTERVAL_MS. */
+static bool answer_allowed(struct fm_mhsock *s, bool pp)
 {
 	uint64_t now = fm_now_ms();
+	uint64_t *last = pp ? &s->last_pp_ms : &s->last_be_ms;
 
-	if (s->sent_be && now - s->last_be_ms < BE_MIN_INTERVAL_MS) {
+	if (*last && now - *last < BE_MIN_INTERVAL_MS) {
 		s->stats.be_suppressed++;
 		return false;
 	}
-	s->sent_be = true;
-	s->last_be_ms = now;
+	*last = now ? now : 1;
 	return true;
 }
 
@@ -151,7 +153,7 @@ static void param_problem(struct fm_mhsock *s, const struct in6_addr *from,
 	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_addr = *from};
 	size_t n = len < PP_MAX_INVOKING ? len : PP_MAX_INVOKING;
 
-	if (!answer_allowed(s))
+	if (!answer_allowed(s, true))
 		return;
 	if (s->icmp_fd < 0) {
 		struct sockaddr_in6 me = {.sin6_family = AF_INET6, .sin6_addr = s->local};
