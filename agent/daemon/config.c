@@ -109,6 +109,11 @@ struct raw_lma_mn {
 	int deny; /* 0 absent, 1 true, 2 false */
 };
 
+struct raw_lma_peer {
+	char *mag;
+	int heartbeat; /* 0 absent, 1 auto, 2 on, 3 off */
+};
+
 struct raw_lma_timers {
 	unsigned *min_delay_before_bce_delete;
 	unsigned *max_delay_before_new_bce_assign;
@@ -141,6 +146,8 @@ struct raw_lma {
 	unsigned mags_count;
 	struct raw_mag_key *mag_keys;
 	unsigned mag_keys_count;
+	struct raw_lma_peer *peers;
+	unsigned peers_count;
 	struct raw_policy *policies;
 	unsigned policies_count;
 	struct raw_lma_mn *mobile_nodes;
@@ -234,6 +241,7 @@ static const cyaml_strval_t pp_strv[] = {
 static const cyaml_strval_t order_strv[] = {{"timestamp", FM_ORDER_TIMESTAMP},
 					    {"sequence", FM_ORDER_SEQUENCE}};
 static const cyaml_strval_t sig_strv[] = {{"fmi", FM_SIG_FMI}, {"upn", FM_SIG_UPN}};
+static const cyaml_strval_t hb_strv[] = {{"auto", 1}, {"on", 2}, {"off", 3}};
 static const cyaml_strval_t action_strv[] = {{"forward", 1}, {"drop", 2}};
 /* libcyaml's bool takes any word for true: a strict enum refuses "maybe". */
 static const cyaml_strval_t bool_strv[] = {{"true", 1},	 {"yes", 1}, {"on", 1},
@@ -276,6 +284,14 @@ static const cyaml_schema_value_t lma_mn_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_lma_mn, lma_mn_fields),
 };
 
+static const cyaml_schema_field_t lma_peer_fields[] = {
+    STR_PTR("mag", 0, struct raw_lma_peer, mag),
+    ENUM_F("heartbeat", OPT, struct raw_lma_peer, heartbeat, hb_strv), CYAML_FIELD_END};
+
+static const cyaml_schema_value_t lma_peer_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_lma_peer, lma_peer_fields),
+};
+
 static const cyaml_schema_field_t lma_timer_fields[] = {
     UINT_PTR("min-delay-before-bce-delete", struct raw_lma_timers, min_delay_before_bce_delete),
     UINT_PTR("max-delay-before-new-bce-assign", struct raw_lma_timers,
@@ -311,6 +327,8 @@ static const cyaml_schema_field_t lma_fields[] = {
     ENUM_F("flow-signaling", OPT, struct raw_lma, flow_signaling, sig_strv),
     CYAML_FIELD_SEQUENCE("mags", PTR, struct raw_lma, mags, &str_entry, 1, FM_CFG_MAX_MAGS),
     CYAML_FIELD_SEQUENCE("mag-keys", OPT | PTR, struct raw_lma, mag_keys, &mag_key_entry, 0,
+			 FM_CFG_MAX_MAGS),
+    CYAML_FIELD_SEQUENCE("peers", OPT | PTR, struct raw_lma, peers, &lma_peer_entry, 0,
 			 FM_CFG_MAX_MAGS),
     CYAML_FIELD_SEQUENCE("policies", OPT | PTR, struct raw_lma, policies, &policy_entry, 0,
 			 FM_CFG_MAX_POLICIES),
@@ -433,6 +451,7 @@ static void enum_choices(const char *keypath, char *buf, size_t len)
 	    {"action", action_strv, NSTRV(action_strv)},
 	    {"deny", bool_strv, NSTRV(bool_strv)},
 	    {"keep-flow-state", bool_strv, NSTRV(bool_strv)},
+	    {"heartbeat", hb_strv, NSTRV(hb_strv)},
 	};
 	const char *last = strrchr(keypath, '.');
 	size_t pos = 0;
@@ -1008,6 +1027,7 @@ static int load_lma(struct vctx *v, const struct raw_lma *r, struct fm_cfg_lma *
 {
 	const struct raw_lma_timers *t = r->timers;
 	struct raw_lma_timers none = {0};
+	bool peer_seen[FM_CFG_MAX_MAGS] = {0};
 	char key[160];
 
 	if (parse_unicast6(v, "lma.address", r->address, &l->address))
@@ -1072,6 +1092,23 @@ static int load_lma(struct vctx *v, const struct raw_lma *r, struct fm_cfg_lma *
 			return verr(v, key, "a second key for MAG %s", mk->mag);
 		if (load_key(v, key, *mk->spi, mk->key_file, &l->mag_keys[j]))
 			return -1;
+	}
+	for (unsigned i = 0; i < r->peers_count; i++) {
+		struct in6_addr a;
+		int j;
+
+		snprintf(key, sizeof(key), "lma.peers[%u].mag", i);
+		if (parse_unicast6(v, key, r->peers[i].mag, &a))
+			return -1;
+		for (j = 0; j < l->n_mags && !IN6_ARE_ADDR_EQUAL(&a, &l->mags[j]); j++)
+			;
+		if (j == l->n_mags)
+			return verr(v, key, "%s is not one of lma.mags", r->peers[i].mag);
+		if (peer_seen[j])
+			return verr(v, key, "MAG %s listed twice", r->peers[i].mag);
+		peer_seen[j] = true;
+		if (r->peers[i].heartbeat)
+			l->mag_heartbeat[j] = (enum fm_hb_mode)(r->peers[i].heartbeat - 1);
 	}
 
 	for (unsigned i = 0; i < r->policies_count; i++) {
@@ -1606,6 +1643,7 @@ const struct fm_cfg_key fm_cfg_keys[] = {
     {"lma.flow-signaling", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
     {"lma.mags", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
     {"lma.mag-keys", FM_ROLE_LMA, FM_CFG_RESTART, FIELD(lma.mag_keys), NULL},
+    {"lma.peers", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
     {"lma.policies", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
     {"lma.mobile-nodes", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
     {"lma.timers", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},

@@ -64,6 +64,10 @@ struct fm_cfg_lma_mn {
 	bool deny;			     /* refuse registrations (PBA 129) */
 };
 
+/* RFC 5847 heartbeats toward one MAG: auto (sent until it answers one with a Binding
+ * Error, status 2), on (always), off (never; its liveness is its signaling). */
+enum fm_hb_mode { FM_HB_AUTO = 0, FM_HB_ON, FM_HB_OFF };
+
 struct fm_cfg_lma_timers {
 	uint32_t min_delay_before_bce_delete_ms;     /* 10000 */
 	uint32_t max_delay_before_new_bce_assign_ms; /* 1500 */
@@ -90,6 +94,7 @@ struct fm_cfg_lma {
 	enum fm_ordering ordering;
 	enum fm_flow_signaling flow_signaling;
 	struct in6_addr mags[FM_CFG_MAX_MAGS];
+	enum fm_hb_mode mag_heartbeat[FM_CFG_MAX_MAGS]; /* per MAG, lma.peers (default auto) */
 	int n_mags;
 	/* lma.mag-keys: RFC 4285 key of mags[i] (len 0: none), read from its key-file */
 	struct mh_auth_key mag_keys[FM_CFG_MAX_MAGS];

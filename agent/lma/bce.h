@@ -57,6 +57,7 @@ struct bce_binding {
 	uint64_t dup_ms;
 	uint8_t *dup_pba;
 	uint16_t dup_pba_len;
+	uint64_t refreshed_ms; /* last accepted PBU (monotonic; not saved) */
 	struct fm_timer timer; /* lifetime expiry or deferred delete (the LMA arms it) */
 };
 

@@ -24,6 +24,7 @@
 #include "daemon/config.h"
 #include "dp/dataplane.h"
 #include "mh/mh.h"
+#include "mh/mhsock.h"
 
 struct lma_hooks {
 	int (*send)(void *ctx, const struct mh_msg *m, const struct in6_addr *dst);
@@ -55,6 +56,8 @@ int lma_start(struct lma *l, uint64_t now);
 int lma_reload(struct lma *l, const struct fm_config *next, uint64_t now);
 
 void lma_rx(struct lma *l, const struct mh_msg *m, const struct in6_addr *src, uint64_t now);
+/* A message from src the MH socket dropped (fm_mhsock_on_fault): per-peer counters. */
+void lma_rx_fault(struct lma *l, const struct in6_addr *src, enum fm_mh_fault f);
 /* Fire every timer due at or before now, earliest first (tests; a no-op on a loop). */
 void lma_tick(struct lma *l, uint64_t now);
 /* The earliest armed deadline without a loop, 0 when none. */

@@ -57,6 +57,13 @@ static void d_rx(void *ctx, const struct mh_msg *m, const struct in6_addr *src,
 	lma_rx(ld->lma, m, src, fm_now_ms());
 }
 
+static void d_fault(void *ctx, const struct in6_addr *src, enum fm_mh_fault f)
+{
+	struct lma_daemon *ld = ctx;
+
+	lma_rx_fault(ld->lma, src, f);
+}
+
 /* `stats`: the role's counters plus what the MH socket dropped before the role saw it. */
 static json_t *d_cmd_stats(void *ctx, const json_t *req, char *err, size_t errlen)
 {
@@ -102,6 +109,7 @@ static int lma_start_d(struct fm_daemon *d)
 	for (int i = 0; i < d->cfg->lma.n_mags; i++)
 		if (d->cfg->lma.mag_keys[i].len)
 			fm_mhsock_set_key(ld->sock, &d->cfg->lma.mags[i], &d->cfg->lma.mag_keys[i]);
+	fm_mhsock_on_fault(ld->sock, d_fault);
 	if (d->ctl) {
 		fm_ctl_register(d->ctl, "bindings", lma_cmd_bindings, ld->lma);
 		fm_ctl_register(d->ctl, "flows", lma_cmd_flows, ld->lma);

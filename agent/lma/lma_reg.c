@@ -238,11 +238,14 @@ static void pba_reject(struct lma *l, struct pbu *p, uint8_t status)
 	const char *nai = p->nai;
 	const char *shown = p->nai ? p->nai : p->v->mn_id.present ? p->v->mn_id.nai : NULL;
 	json_t *o = json_object();
+	struct lma_peer *peer = lma_peer_find(l, p->src);
 
 	/* an identifier that is not an NAI: the log escapes it itself (core/log.c), the
 	 * event carries it escaped (core/nai.h), never raw */
 	if (!nai && p->v->mn_id.present)
 		nai = fm_escape(p->v->mn_id.nai, p->v->mn_id.len, esc, sizeof(esc));
+	if (peer)
+		peer->rejected[status]++;
 	p->pba->status = status;
 	p->pba->lifetime = 0;
 	lma_send_msg(l, p->pba, p->src);
@@ -608,6 +611,7 @@ static uint32_t reg_update(struct lma *l, struct pbu *p)
 	b->mag = *p->src;
 	b->hi = v->hi;
 	b->state = BCE_ACTIVE;
+	b->refreshed_ms = p->now;
 	note_order(b, v);
 	if (v->ll_id.present && v->ll_id.len <= sizeof(b->ll_id)) {
 		b->ll_id_len = v->ll_id.len;
@@ -673,6 +677,7 @@ static void reg_announce(struct lma *l, const struct pbu *p)
 
 static void reg(struct lma *l, struct pbu *p)
 {
+	struct lma_peer *peer;
 	bool is_new = false, changed;
 	uint8_t st = reg_entries(l, p, &is_new);
 
@@ -687,6 +692,9 @@ static void reg(struct lma *l, struct pbu *p)
 	pba_finish(p->pba, p->b);
 	lma_send_msg(l, p->pba, p->src);
 	dup_record(l, p, p->b);
+	peer = lma_peer_find(l, p->src);
+	if (peer)
+		peer->hb_armed = true; /* heartbeats to a MAG start with its first binding */
 	if (changed)
 		reg_announce(l, p);
 	lma_mark_dirty(l);

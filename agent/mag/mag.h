@@ -146,8 +146,11 @@ struct mag {
 	uint32_t hb_seq;	  /* last request sent */
 	struct fm_timer hb_timer;
 	struct fm_hb hb;
-	bool lma_heard;	      /* a heartbeat proved the LMA alive at least once */
-	double lma_last_seen; /* unix seconds, 0 never */
+	bool lma_heard;		/* a heartbeat proved the LMA alive at least once */
+	double lma_last_seen;	/* unix seconds, 0 never */
+	const char *lma_reason; /* of the LMA's last up/down transition (static string) */
+	double lma_changed;	/* when (unix seconds), 0 never */
+	bool lma_no_hb;		/* the LMA answered a heartbeat with BE 2: none sent since */
 	struct mag_counters c;
 };
 

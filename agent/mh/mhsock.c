@@ -22,11 +22,24 @@
  * they must be within AUTH_TS_WINDOW_MS of our clock and newer than the last one
  * accepted from that peer, so a captured message cannot be played again (PBU and
  * PBA keep the role's own timestamp/sequence rules).
+ * RFC 6275 §9.2 also says what a wrong Payload Proto or Header Len gets: an ICMPv6
+ * Parameter Problem, code 0, pointing at the field. The raw socket hands us the
+ * Mobility Header only, so the invoking packet in the ICMPv6 message is rebuilt: an
+ * IPv6 header (source, destination, Next Header 135; the hop limit as sent is not
+ * known and is given as 64) followed by the Mobility Header, and the pointer counts
+ * from that header (40 + the field's offset: extension headers the message may have
+ * had are not known here). Parameter Problems are rate-limited like Binding Errors
+ * (one per BE_MIN_INTERVAL_MS each).
+ * Every dropped message is logged at info level naming the sender and the fault (at
+ * most one line per LOG_MIN_INTERVAL_MS, with the count of lines held back) and is
+ * reported to the role (fm_mhsock_on_fault) for its per-peer counters.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/icmp6.h>
 #include <stddef.h>
 #include <netinet/in.h>
+#include <netinet/ip6.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +69,8 @@ struct peer_key {
 	uint64_t last_rx_ts; /* newest Timestamp accepted from the peer (48.16) */
 	uint64_t last_tx_ts; /* newest Timestamp we sent it */
 };
+#define LOG_MIN_INTERVAL_MS 1000
+#define PP_MAX_INVOKING	    1232 /* the ICMPv6 message fits the minimum MTU, 1280 */
 
 struct fm_mhsock {
 	struct ev_loop *loop;
@@ -65,12 +80,16 @@ struct fm_mhsock {
 	fm_mh_rx rx;
 	void *ctx;
 	struct fm_mhsock_stats stats;
-	uint64_t last_be_ms; /* rate limit of Binding Errors (and PBA 146) */
-	bool sent_be;
-	uint64_t last_146_ms;
+	uint64_t last_be_ms;  /* rate limit of Binding Errors */
+	uint64_t last_pp_ms;  /* ... and of Parameter Problems */
+	uint64_t last_146_ms; /* ... and of PBA 146 (authentication failed) */
 	bool sent_146;
 	struct peer_key keys[MHSOCK_MAX_KEYS];
 	int n_keys;
+	int icmp_fd;	      /* raw ICMPv6, opened on the first Parameter Problem */
+	fm_mh_bad bad;	      /* the role's fault counter (optional) */
+	uint64_t last_log_ms; /* rate limit of the info-level fault lines */
+	uint64_t log_held;    /* fault lines not written since the last one */
 	uint8_t buf[MHSOCK_BUF];
 	struct mh_msg msg; /* large: kept here rather than on the stack */
 	struct mh_msg tx;  /* a message being signed */
@@ -182,23 +201,150 @@ static int check_auth(struct fm_mhsock *s, struct peer_key *pk, size_t len,
 	mh_auth_strip(&s->msg);
 	return 0;
 }
+static bool answer_allowed(struct fm_mhsock *s, bool pp);
 
 /* RFC 6275 §9.2: answer an unknown MH type with Binding Error status 2. The Home
  * Address field stays unspecified: we take no Home Address destination option. */
 static void reply_unknown_type(struct fm_mhsock *s, const struct in6_addr *to)
 {
-	uint64_t now = fm_now_ms();
-
-	if (s->sent_be && now - s->last_be_ms < BE_MIN_INTERVAL_MS) {
-		s->stats.be_suppressed++;
+	if (!answer_allowed(s, false))
 		return;
-	}
-	s->sent_be = true;
-	s->last_be_ms = now;
 	memset(&s->msg, 0, sizeof(s->msg)); /* free: nothing was decoded into it */
 	s->msg.kind = MH_BE;
 	s->msg.status = BE_STATUS_UNKNOWN_TYPE;
 	fm_mhsock_send(s, &s->msg, to);
+}
+
+static const char *const fault_names[FM_MH_FAULT_COUNT] = {
+    [FM_MH_FAULT_HEADER_LEN] = "header-len",
+    [FM_MH_FAULT_PAYLOAD_PROTO] = "payload-proto",
+    [FM_MH_FAULT_UNKNOWN_TYPE] = "unknown-type",
+    [FM_MH_FAULT_DECODE] = "decode",
+};
+
+const char *fm_mh_fault_name(enum fm_mh_fault f)
+{
+	return (unsigned)f < FM_MH_FAULT_COUNT ? fault_names[f] : "?";
+}
+
+void fm_mhsock_on_fault(struct fm_mhsock *s, fm_mh_bad bad)
+{
+	s->bad = bad;
+}
+
+/* True when an answer may go now: one Binding Error, and apart from that one
+ * Parameter Problem, per BE_MIN_INTERVAL_MS. */
+static bool answer_allowed(struct fm_mhsock *s, bool pp)
+{
+	uint64_t now = fm_now_ms();
+	uint64_t *last = pp ? &s->last_pp_ms : &s->last_be_ms;
+
+	if (*last && now - *last < BE_MIN_INTERVAL_MS) {
+		s->stats.be_suppressed++;
+		return false;
+	}
+	*last = now ? now : 1;
+	return true;
+}
+
+/* The info-level line for a dropped message, rate-limited with a count. */
+static void fault_log(struct fm_mhsock *s, const char *src, enum fm_mh_fault f, const char *what)
+{
+	uint64_t now = fm_now_ms();
+
+	if (s->last_log_ms && now - s->last_log_ms < LOG_MIN_INTERVAL_MS) {
+		s->log_held++;
+		return;
+	}
+	s->last_log_ms = now ? now : 1;
+	if (s->log_held)
+		pr_info("mh: from %s: %s dropped (%s) [%llu similar lines held back]", src,
+			fm_mh_fault_name(f), what, (unsigned long long)s->log_held);
+	else
+		pr_info("mh: from %s: %s dropped (%s)", src, fm_mh_fault_name(f), what);
+	s->log_held = 0;
+}
+
+static void fault(struct fm_mhsock *s, const struct in6_addr *from, const char *src,
+		  enum fm_mh_fault f, const char *what)
+{
+	s->stats.rx_fault[f]++;
+	fault_log(s, src, f, what);
+	if (s->bad)
+		s->bad(s->ctx, from, f);
+}
+
+/* RFC 6275 §9.2 (RFC 4443 §3.4): Parameter Problem, code 0 (erroneous header field),
+ * pointer = the field's offset in the rebuilt invoking packet. */
+static void param_problem(struct fm_mhsock *s, const struct in6_addr *from,
+			  const struct in6_addr *to, size_t len, unsigned field)
+{
+	uint8_t pkt[sizeof(struct icmp6_hdr) + sizeof(struct ip6_hdr) + PP_MAX_INVOKING];
+	struct icmp6_hdr *ic = (struct icmp6_hdr *)pkt;
+	struct ip6_hdr *ip = (struct ip6_hdr *)(pkt + sizeof(*ic));
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_addr = *from};
+	size_t n = len < PP_MAX_INVOKING ? len : PP_MAX_INVOKING;
+
+	if (!answer_allowed(s, true))
+		return;
+	if (s->icmp_fd < 0) {
+		struct sockaddr_in6 me = {.sin6_family = AF_INET6, .sin6_addr = s->local};
+		int one = 1;
+
+		s->icmp_fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+		if (s->icmp_fd < 0) {
+			pr_warn("mh: raw ICMPv6 socket: %s", strerror(errno));
+			return;
+		}
+		setsockopt(s->icmp_fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
+		if (bind(s->icmp_fd, (struct sockaddr *)&me, sizeof(me)))
+			pr_debug("mh: ICMPv6 bind: %s", strerror(errno));
+	}
+	memset(pkt, 0, sizeof(*ic) + sizeof(*ip));
+	ic->icmp6_type = ICMP6_PARAM_PROB;
+	ic->icmp6_code = ICMP6_PARAMPROB_HEADER;
+	ic->icmp6_pptr = htonl((uint32_t)(sizeof(*ip) + field));
+	ip->ip6_flow = htonl(6u << 28);
+	ip->ip6_plen = htons((uint16_t)len);
+	ip->ip6_nxt = IPPROTO_MH;
+	ip->ip6_hlim = 64;
+	ip->ip6_src = *from;
+	ip->ip6_dst = *to;
+	memcpy(pkt + sizeof(*ic) + sizeof(*ip), s->buf, n);
+	/* the kernel fills the ICMPv6 checksum of raw ICMPv6 sockets */
+	if (sendto(s->icmp_fd, pkt, sizeof(*ic) + sizeof(*ip) + n, 0, (struct sockaddr *)&sa,
+		   sizeof(sa)) < 0) {
+		s->stats.tx_errors++;
+		pr_debug("mh: Parameter Problem: %s", strerror(errno));
+		return;
+	}
+	s->stats.tx_param_problem++;
+}
+
+/* RFC 6275 §9.2 in its order: Payload Proto, then Header Len; true when dropped. */
+static bool header_checked(struct fm_mhsock *s, size_t len, const struct in6_addr *from,
+			   const struct in6_addr *to, const char *src)
+{
+	char what[96];
+
+	if (len < 2)
+		return false; /* mh_decode says "truncated" */
+	if (s->buf[0] != 59 /* IPPROTO_NONE */) {
+		snprintf(what, sizeof(what), "Payload Proto %u, not 59; Parameter Problem sent",
+			 s->buf[0]);
+		param_problem(s, from, to, len, 0);
+		fault(s, from, src, FM_MH_FAULT_PAYLOAD_PROTO, what);
+		return true;
+	}
+	if (((size_t)s->buf[1] + 1) * 8 != len || len < 16) {
+		snprintf(what, sizeof(what),
+			 "Header Len %u means %u octets, %zu received; Parameter Problem sent",
+			 s->buf[1], ((unsigned)s->buf[1] + 1) * 8, len);
+		param_problem(s, from, to, len, 1);
+		fault(s, from, src, FM_MH_FAULT_HEADER_LEN, what);
+		return true;
+	}
+	return false;
 }
 
 static void rx_one(struct fm_mhsock *s, size_t len, const struct sockaddr_in6 *from,
@@ -211,17 +357,25 @@ static void rx_one(struct fm_mhsock *s, size_t len, const struct sockaddr_in6 *f
 
 	s->stats.rx++;
 	inet_ntop(AF_INET6, &from->sin6_addr, src, sizeof(src));
+	if (header_checked(s, len, &from->sin6_addr, &dst, src)) {
+		s->stats.rx_malformed++;
+		return;
+	}
 	if (len >= 3 && !mh_type_known(s->buf[2])) {
+		char what[64];
+
 		s->stats.rx_unknown_type++;
-		pr_debug("mh: from %s: unsupported MH type %u (%zu octets), Binding Error sent",
-			 src, s->buf[2], len);
+		snprintf(what, sizeof(what), "MH type %u; Binding Error 2 sent", s->buf[2]);
 		reply_unknown_type(s, &from->sin6_addr);
+		fault(s, &from->sin6_addr, src, FM_MH_FAULT_UNKNOWN_TYPE, what);
 		return;
 	}
 	if (mh_decode(s->buf, len, &s->msg, &err)) {
+		char what[200];
+
 		s->stats.rx_malformed++;
-		pr_debug("mh: from %s: malformed message at octet %zu: %s", src, err.offset,
-			 err.msg);
+		snprintf(what, sizeof(what), "at octet %zu: %s", err.offset, err.msg);
+		fault(s, &from->sin6_addr, src, FM_MH_FAULT_DECODE, what);
 		return;
 	}
 	struct peer_key *pk = key_of(s, &from->sin6_addr);
@@ -299,6 +453,7 @@ int fm_mhsock_open(struct ev_loop *loop, const struct in6_addr *local, fm_mh_rx 
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	s->icmp_fd = -1;
 	s->fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_MH);
 	if (s->fd < 0) {
 		r = -errno;
@@ -348,6 +503,8 @@ void fm_mhsock_close(struct fm_mhsock *s)
 		return;
 	if (s->loop)
 		ev_io_stop(s->loop, &s->io);
+	if (s->icmp_fd >= 0)
+		close(s->icmp_fd);
 	close(s->fd);
 	free(s);
 }
@@ -426,11 +583,19 @@ const struct fm_mhsock_stats *fm_mhsock_stats(const struct fm_mhsock *s)
 
 json_t *fm_mhsock_stats_json(const struct fm_mhsock *s)
 {
-	return json_pack(
-	    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "rx_malformed",
+	json_t *o = json_pack(
+	    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "rx_malformed",
 	    (json_int_t)s->stats.rx_malformed, "rx_unknown_type",
 	    (json_int_t)s->stats.rx_unknown_type, "tx_errors", (json_int_t)s->stats.tx_errors,
-	    "binding_errors_suppressed", (json_int_t)s->stats.be_suppressed, "rx_auth_failed",
+	    "binding_errors_suppressed", (json_int_t)s->stats.be_suppressed, "parameter_problems",
+	    (json_int_t)s->stats.tx_param_problem, "rx_auth_failed",
 	    (json_int_t)s->stats.rx_auth_failed, "rx_replayed", (json_int_t)s->stats.rx_replayed,
 	    "rx_authenticated", (json_int_t)s->stats.rx_authenticated);
+	json_t *f = json_object();
+
+	for (int i = 0; i < FM_MH_FAULT_COUNT; i++)
+		json_object_set_new(f, fm_mh_fault_name((enum fm_mh_fault)i),
+				    json_integer((json_int_t)s->stats.rx_fault[i]));
+	json_object_set_new(o, "faults", f);
+	return o;
 }

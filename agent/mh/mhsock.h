@@ -2,7 +2,9 @@
 /*
  * mhsock.h — the raw IPPROTO_MH socket: receive, decode and hand messages to the
  * role; encode and send. The kernel fills and checks the MH checksum. Malformed
- * messages are counted and logged at debug level, never passed on.
+ * messages are counted, logged at info level (rate-limited), answered with an ICMPv6
+ * Parameter Problem or a Binding Error where RFC 6275 §9.2 says so, reported to the
+ * role's fault hook, and never passed on.
  */
 #ifndef FLOWMOB_MHSOCK_H
 #define FLOWMOB_MHSOCK_H
@@ -18,12 +20,28 @@
 
 struct fm_mhsock;
 
+/* Why a received message was not handed to the role (per-peer counters). */
+enum fm_mh_fault {
+	FM_MH_FAULT_HEADER_LEN = 0, /* Header Len disagrees with the octets received */
+	FM_MH_FAULT_PAYLOAD_PROTO,  /* Payload Proto is not 59 (RFC 6275 §6.1.1) */
+	FM_MH_FAULT_UNKNOWN_TYPE,   /* an MH type we do not know (answered with BE 2) */
+	FM_MH_FAULT_DECODE,	    /* an option or field that does not decode */
+	FM_MH_FAULT_COUNT,
+};
+const char *fm_mh_fault_name(enum fm_mh_fault f);
+
+/* Told of every message dropped for a fault, with its source (optional). */
+typedef void (*fm_mh_bad)(void *ctx, const struct in6_addr *src, enum fm_mh_fault f);
+
 typedef void (*fm_mh_rx)(void *ctx, const struct mh_msg *m, const struct in6_addr *src,
 			 const struct in6_addr *dst, int ifindex);
 
 struct fm_mhsock_stats {
 	uint64_t rx, tx, rx_malformed, rx_unknown_type, tx_errors;
-	uint64_t be_suppressed;	      /* Binding Errors (and PBA 146) not sent: rate limit */
+	uint64_t
+	    be_suppressed; /* Binding Errors, Parameter Problems, PBA 146 not sent: rate limit */
+	uint64_t tx_param_problem; /* ICMPv6 Parameter Problems sent (RFC 6275 §9.2) */
+	uint64_t rx_fault[FM_MH_FAULT_COUNT];
 	uint64_t rx_auth_failed;      /* keyed peer: authenticator missing or wrong */
 	uint64_t rx_replayed;	      /* keyed peer: Timestamp missing, outside the window, old */
 	uint64_t rx_authenticated;    /* keyed peer: verified and delivered */
@@ -34,6 +52,8 @@ struct fm_mhsock_stats {
 /* Bind to local (the LMA address or Proxy-CoA) and start reading on loop. */
 int fm_mhsock_open(struct ev_loop *loop, const struct in6_addr *local, fm_mh_rx rx, void *ctx,
 		   struct fm_mhsock **out);
+/* Reports dropped messages to bad(ctx, ...) (the role's per-peer counters). */
+void fm_mhsock_on_fault(struct fm_mhsock *s, fm_mh_bad bad);
 void fm_mhsock_close(struct fm_mhsock *s);
 int fm_mhsock_send(struct fm_mhsock *s, const struct mh_msg *m, const struct in6_addr *dst);
 /* RFC 4285 authentication with one peer: sign everything sent to it, and accept from

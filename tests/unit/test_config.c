@@ -155,6 +155,9 @@ static void test_lma_full(void **state)
 	assert_int_equal(cfg.lma.flow_signaling, FM_SIG_UPN);
 	assert_int_equal(cfg.lma.tunnel_mtu, 1400);
 	assert_int_equal(cfg.lma.n_policies, 4);
+	/* lma.peers: per-MAG settings, heartbeat auto unless given */
+	assert_int_equal(cfg.lma.mag_heartbeat[0], FM_HB_AUTO);
+	assert_int_equal(cfg.lma.mag_heartbeat[1], FM_HB_OFF);
 
 	p = &cfg.lma.policies[1];
 	ts = &p->selector;

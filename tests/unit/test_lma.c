@@ -96,6 +96,13 @@ static int find_event(const char *name)
 
 static struct in6_addr A(const char *s);
 
+static void clear_events(void)
+{
+	for (int i = 0; i < n_events; i++)
+		json_decref(evfields[i]);
+	n_events = 0;
+}
+
 /* ---- fake data plane ------------------------------------------------------------------- */
 struct fbind {
 	bool used;
@@ -1665,6 +1672,318 @@ static void test_heartbeat_stale_response_ignored(void **st)
 	lma_free(l);
 }
 
+/* ---- peer lifecycle (RFC 5847 restarts, peers without heartbeats) ----------------------- */
+
+static struct mh_msg hb_msg(bool response, uint32_t seq, int rc)
+{
+	struct mh_msg in;
+
+	memset(&in, 0, sizeof(in));
+	in.kind = MH_HEARTBEAT;
+	in.flags = response ? MH_HB_R : 0;
+	in.seq = seq;
+	if (rc >= 0)
+		mh_opt_add(&in, MH_OPT_RESTART_COUNTER)->restart_counter = (uint32_t)rc;
+	return in;
+}
+
+static json_t *peer_json(struct lma *l, int i)
+{
+	char err[128];
+	json_t *p = lma_cmd_peers(l, NULL, err, sizeof(err));
+	json_t *o = json_incref(json_array_get(p, i));
+
+	json_decref(p);
+	return o;
+}
+
+static const char *peer_str(struct lma *l, int i, const char *key)
+{
+	static char buf[64];
+	json_t *o = peer_json(l, i);
+
+	snprintf(buf, sizeof(buf), "%s", json_string_value(json_object_get(o, key)));
+	json_decref(o);
+	return buf;
+}
+
+/* A MAG restart (new restart counter) marks only the bindings it has not registered
+ * again since its last heartbeat before the restart: a MAG that restored its list and
+ * refreshed first keeps forwarding (the restart used to mark every binding peer-down
+ * for good after the refresh had been accepted). */
+static void test_peer_restart_spares_refreshed(void **st)
+{
+	struct lma *l;
+	struct mh_msg in;
+
+	(void)st;
+	cfg->lma.timers.heartbeat_interval_s = 10;
+	cfg->lma.prefix_policy = FM_PP_UNIQUE;
+	l = new_lma();
+	reg(l, &MAG1, 4, MH_HI_NEW_IFACE, 1);
+	reg(l, &MAG1, 8, MH_HI_NEW_IFACE, 1);
+	in = hb_msg(false, 7, 5);
+	lma_rx(l, &in, &MAG1, now_ms);
+	advance(l, 1000);
+	/* MAG1 restarts, refreshes BID 1 (ATT 4) first, then heartbeats with counter 6 */
+	assert_int_equal(reg(l, &MAG1, 4, MH_HI_NOT_CHANGED, 2), 1);
+	advance(l, 100);
+	in = hb_msg(false, 1, 6);
+	lma_rx(l, &in, &MAG1, now_ms);
+	assert_int_equal(binding(l, 1)->state, BCE_ACTIVE);
+	assert_false(fb(1, 1)->b.down);
+	assert_int_equal(binding(l, 2)->state, BCE_PEER_DOWN);
+	assert_true(fb(1, 2)->b.down);
+	assert_true(find_event("peer-restart") >= 0);
+	assert_string_equal(peer_str(l, 0, "state"), "up");
+	assert_string_equal(peer_str(l, 0, "reason"), "restart");
+	/* later heartbeats with the new counter change nothing */
+	in = hb_msg(false, 2, 6);
+	lma_rx(l, &in, &MAG1, now_ms);
+	assert_int_equal(binding(l, 1)->state, BCE_ACTIVE);
+	/* its next PBU for BID 2 makes it active again */
+	advance(l, 100);
+	assert_int_equal(reg(l, &MAG1, 8, MH_HI_NOT_CHANGED, 3), 2);
+	assert_int_equal(binding(l, 2)->state, BCE_ACTIVE);
+	assert_false(fb(1, 2)->b.down);
+	lma_free(l);
+}
+
+/* Heartbeats to a MAG start with its first binding. */
+static void test_heartbeat_starts_with_binding(void **st)
+{
+	struct lma *l;
+
+	(void)st;
+	cfg->lma.timers.heartbeat_interval_s = 10;
+	l = new_lma();
+	clear_sent();
+	advance(l, 10000);
+	advance(l, 10000);
+	assert_int_equal(count_kind(MH_HEARTBEAT), 0);
+	assert_string_equal(peer_str(l, 0, "heartbeat"), "waiting for a binding");
+	reg(l, &MAG1, 4, MH_HI_NEW_IFACE, 1);
+	clear_sent();
+	advance(l, 10000);
+	assert_non_null(last_to(&MAG1, MH_HEARTBEAT));
+	assert_null(last_to(&MAG2, MH_HEARTBEAT));
+	assert_string_equal(peer_str(l, 0, "heartbeat"), "on");
+	lma_free(l);
+}
+
+/* A MAG without RFC 5847 answers a heartbeat with Binding Error 2: no more
+ * heartbeats, never declared down for their lack; heartbeat: on keeps sending. */
+static void test_be2_means_no_heartbeat_support(void **st)
+{
+	struct lma *l;
+	struct mh_msg be;
+
+	(void)st;
+	cfg->lma.timers.heartbeat_interval_s = 10;
+	l = new_lma();
+	reg(l, &MAG1, 4, MH_HI_NEW_IFACE, 1);
+	clear_sent();
+	advance(l, 10000);
+	assert_non_null(last_to(&MAG1, MH_HEARTBEAT));
+	memset(&be, 0, sizeof(be));
+	be.kind = MH_BE;
+	be.status = 2;
+	lma_rx(l, &be, &MAG1, now_ms);
+	assert_string_equal(peer_str(l, 0, "heartbeat"), "unsupported");
+	assert_string_equal(peer_str(l, 0, "reason"), "no heartbeat support");
+	clear_sent();
+	for (int i = 0; i < 5; i++)
+		advance(l, 10000);
+	assert_int_equal(count_kind(MH_HEARTBEAT), 0);
+	assert_string_equal(peer_str(l, 0, "state"), "up");
+	assert_int_equal(binding(l, 1)->state, BCE_ACTIVE);
+	lma_free(l);
+
+	/* heartbeat: on — a BE does not stop them */
+	cfg->lma.mag_heartbeat[0] = FM_HB_ON;
+	l = new_lma();
+	reg(l, &MAG1, 4, MH_HI_NEW_IFACE, 1);
+	advance(l, 10000);
+	lma_rx(l, &be, &MAG1, now_ms);
+	clear_sent();
+	advance(l, 10000);
+	assert_non_null(last_to(&MAG1, MH_HEARTBEAT));
+	lma_free(l);
+	/* heartbeat: off — none at all */
+	cfg->lma.mag_heartbeat[0] = FM_HB_OFF;
+	l = new_lma();
+	reg(l, &MAG1, 4, MH_HI_NEW_IFACE, 1);
+	clear_sent();
+	advance(l, 10000);
+	assert_null(last_to(&MAG1, MH_HEARTBEAT));
+	assert_string_equal(peer_str(l, 0, "heartbeat"), "off");
+	cfg->lma.mag_heartbeat[0] = FM_HB_AUTO;
+	lma_free(l);
+}
+
+/* A MAG marked down that sends a valid PBU is up again at once (reason "PBU"); a
+ * heartbeat request goes to it, and its answer with the same restart counter makes
+ * its other bindings active again, the flows rescued off them back in place. */
+static void test_peer_down_back_by_pbu(void **st)
+{
+	struct lma *l;
+	const struct mh_msg *h;
+	struct mh_msg in;
+	char err[128];
+
+	(void)st;
+	cfg->lma.timers.heartbeat_interval_s = 10;
+	cfg->lma.prefix_policy = FM_PP_SHARED;
+	l = new_lma();
+	reg(l, &MAG1, 4, MH_HI_NEW_IFACE, 1);
+	reg(l, &MAG1, 5, MH_HI_NEW_IFACE, 1);
+	reg(l, &MAG2, 8, MH_HI_NEW_IFACE, 1);
+	json_decref(call(lma_cmd_flow_add, l,
+			 req("{\"mn\":\"%s\",\"fid\":2,\"priority\":10,\"selector\":{\"next_"
+			     "header\":[17]},\"bid\":2}",
+			     NAI),
+			 err));
+	in = hb_msg(false, 9, 5);
+	lma_rx(l, &in, &MAG1, now_ms);
+	for (int i = 0; i < 4; i++) {
+		advance(l, 10000);
+		h = last_to(&MAG2, MH_HEARTBEAT);
+		in = hb_msg(true, h->seq, 1);
+		lma_rx(l, &in, &MAG2, now_ms);
+	}
+	assert_string_equal(peer_str(l, 0, "state"), "down");
+	assert_int_equal(binding(l, 2)->state, BCE_PEER_DOWN);
+	assert_int_equal(fmc_find(&bce_mn_find(lma_bce(l), NAI)->fmc, 2)->bids[0], 3);
+	/* a valid PBU (refresh of BID 1): up, the PBU accepted */
+	clear_sent();
+	advance(l, 100);
+	assert_int_equal(reg(l, &MAG1, 4, MH_HI_NOT_CHANGED, 2), 1);
+	assert_string_equal(peer_str(l, 0, "state"), "up");
+	assert_string_equal(peer_str(l, 0, "reason"), "pbu");
+	assert_int_equal(binding(l, 1)->state, BCE_ACTIVE);
+	assert_int_equal(binding(l, 2)->state, BCE_PEER_DOWN); /* until its heartbeat answer */
+	h = last_to(&MAG1, MH_HEARTBEAT);
+	assert_non_null(h);
+	in = hb_msg(true, h->seq, 5);
+	lma_rx(l, &in, &MAG1, now_ms);
+	assert_int_equal(binding(l, 2)->state, BCE_ACTIVE);
+	assert_int_equal(fmc_find(&bce_mn_find(lma_bce(l), NAI)->fmc, 2)->bids[0], 2);
+	assert_int_equal(dp.rules[0].bid, 2);
+	lma_free(l);
+}
+
+/* ---- given-up exchanges resynchronise (issue 11 point 8) ------------------------------ */
+
+static json_int_t sig_stat(struct lma *l, const char *key)
+{
+	char err[128];
+	json_t *s = lma_cmd_stats(l, NULL, err, sizeof(err));
+	json_int_t n = json_integer_value(json_object_get(json_object_get(s, "signaling"), key));
+
+	json_decref(s);
+	return n;
+}
+
+static int count_to(const struct in6_addr *dst, enum mh_kind kind, uint16_t flags)
+{
+	int n = 0;
+
+	for (int i = 0; i < n_sent; i++)
+		n += sent[i].m.kind == kind && !memcmp(&sent[i].dst, dst, 16) &&
+		     sent[i].m.flags == flags;
+	return n;
+}
+
+/* An FMI cancel to the old MAG abandoned after its retries (the MAG kept a stale
+ * flow): parked, and sent again on that MAG's next heartbeat; a create abandoned
+ * is sent again on the target MAG's next PBU (its refresh). */
+static void test_given_up_fmi_resent(void **st)
+{
+	struct lma *l;
+	char err[128];
+	struct mh_msg in;
+	json_t *s;
+
+	(void)st;
+	cfg->lma.timers.retransmit_initial_ms = 100;
+	cfg->lma.timers.retransmit_max_ms = 200;
+	l = new_lma();
+	reg(l, &MAG1, 4, 1, 1);
+	reg(l, &MAG2, 8, 1, 1);
+	json_decref(call(lma_cmd_flow_add, l,
+			 req("{\"mn\":\"%s\",\"fid\":2,\"priority\":10,\"selector\":{\"next_"
+			     "header\":[17]},\"bid\":1}",
+			     NAI),
+			 err));
+	ack_all(l); /* MAG1 holds FMI state for FID 2 */
+	json_decref(
+	    call(lma_cmd_flow_move, l, req("{\"mn\":\"%s\",\"fid\":2,\"bid\":2}", NAI), err));
+	/* nobody answers: both given up */
+	for (int i = 0; i < 20; i++)
+		advance(l, 200);
+	s = lma_cmd_stats(l, NULL, err, sizeof(err));
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(s, "signaling"), "parked")), 2);
+	json_decref(s);
+	assert_int_equal(sig_stat(l, "pending"), 0);
+	/* MAG1 heartbeats: its cancel goes again */
+	clear_sent();
+	in = hb_msg(false, 3, 1);
+	lma_rx(l, &in, &MAG1, now_ms);
+	assert_int_equal(count_to(&MAG1, MH_FMI, MH_FMI_C), 1);
+	assert_int_equal(count_to(&MAG2, MH_FMI, 0), 0);
+	ack_all(l);
+	/* MAG2 refreshes: its create goes again */
+	advance(l, 100);
+	clear_sent();
+	reg(l, &MAG2, 8, MH_HI_NOT_CHANGED, 2);
+	assert_int_equal(count_to(&MAG2, MH_FMI, 0), 1);
+	ack_all(l);
+	assert_int_equal(sig_stat(l, "pending"), 0);
+	assert_int_equal(sig_stat(l, "parked"), 0);
+	{
+		const struct fmc_flow *f = fmc_find(&bce_mn_find(lma_bce(l), NAI)->fmc, 2);
+
+		assert_true(f->signalled);
+		assert_memory_equal(&f->signalled_mag, &MAG2, 16);
+	}
+	lma_free(l);
+}
+
+/* flow-signaling fmi -> upn at run time: the FMI state at the MAGs is cancelled (it
+ * used to stay, and a later flow del left it there) and the flow goes by UPN. */
+static void test_signaling_switch_cleans_fmi(void **st)
+{
+	struct lma *l;
+	struct fm_config *next = malloc(sizeof(*next));
+	char err[128];
+
+	(void)st;
+	cfg->lma.prefix_policy = FM_PP_UNIQUE;
+	l = new_lma();
+	reg(l, &MAG1, 4, 1, 1);
+	reg(l, &MAG2, 8, 1, 1);
+	json_decref(call(lma_cmd_flow_add, l,
+			 req("{\"mn\":\"%s\",\"fid\":2,\"priority\":10,\"selector\":{\"next_"
+			     "header\":[17]},\"bid\":2}",
+			     NAI),
+			 err));
+	ack_all(l); /* MAG2 holds FMI state */
+	memcpy(next, cfg, sizeof(*next));
+	next->lma.flow_signaling = FM_SIG_UPN;
+	assert_int_equal(lma_reload(l, next, now_ms), 0);
+	*cfg = *next;
+	assert_int_equal(count_to(&MAG2, MH_FMI, MH_FMI_C), 1);
+	assert_non_null(last_to(&MAG2, MH_UPN));
+	assert_false(fmc_find(&bce_mn_find(lma_bce(l), NAI)->fmc, 2)->signalled);
+	ack_all(l);
+	/* flow del now: no FMI state anywhere, no FMI sent */
+	json_decref(call(lma_cmd_flow_del, l, req("{\"mn\":\"%s\",\"fid\":2}", NAI), err));
+	assert_int_equal(count_kind(MH_FMI), 0);
+	free(next);
+	lma_free(l);
+}
+
 /* lma_tick fires due timers earliest first; lma_next_due names the earliest. */
 static void test_tick_order_and_next_due(void **st)
 {
@@ -1827,8 +2146,26 @@ static void test_reload(void **st)
 	reg(l, &MAG2, 8, 1, 1);
 	memcpy(next, cfg, sizeof(*next));
 	next->lma.n_mags = 1; /* MAG2 no longer allowed */
+	clear_sent();
+	clear_events();
 	assert_int_equal(lma_reload(l, next, now_ms), 0);
 	*cfg = *next; /* the caller installs the new configuration, as main.c does */
+	/* MAG2 is told: a global BRI (RFC 5846: P and G, trigger 250 per-peer policy) */
+	{
+		const struct mh_msg *bri = last_to(&MAG2, MH_BRI);
+		int e = find_event("peer-removed");
+
+		assert_non_null(bri);
+		assert_int_equal(bri->flags, MH_BR_P | MH_BR_G);
+		assert_int_equal(bri->trigger, 250);
+		assert_true(e >= 0);
+		assert_int_equal(json_integer_value(json_object_get(evfields[e], "bindings")), 1);
+		e = find_event("deregistration");
+		assert_true(e >= 0);
+		assert_string_equal(json_string_value(json_object_get(evfields[e], "reason")),
+				    "peer-removed");
+		assert_true(find_event("expiry") < 0);
+	}
 	assert_null(binding(l, 2));
 	assert_non_null(binding(l, 1));
 	assert_int_equal(dp.n_peers, 1);
@@ -2121,6 +2458,12 @@ int main(void)
 	    T(test_pbu_flow_id_requests),
 	    T(test_heartbeat_and_peer_down),
 	    T(test_heartbeat_stale_response_ignored),
+	    T(test_peer_restart_spares_refreshed),
+	    T(test_heartbeat_starts_with_binding),
+	    T(test_be2_means_no_heartbeat_support),
+	    T(test_peer_down_back_by_pbu),
+	    T(test_given_up_fmi_resent),
+	    T(test_signaling_switch_cleans_fmi),
 	    T(test_tick_order_and_next_due),
 	    T(test_persistence_restart),
 	    T(test_reconcile_adopts_unsaved_binding),
