@@ -174,6 +174,8 @@ json_t *lma_cmd_peers(void *lp, const json_t *req, char *err, size_t errlen)
 					? json_real((double)(now - p->changed_ms) / 1000.0)
 					: json_null());
 		json_object_set_new(o, "rejected", peer_rejected(p));
+		json_object_set_new(o, "restarts_ignored",
+				    json_integer((json_int_t)p->restarts_ignored));
 		json_object_set_new(o, "malformed", peer_malformed(p));
 		json_array_append_new(a, o);
 	}

@@ -62,14 +62,15 @@ struct lma_txn {
 struct lma_peer {
 	struct in6_addr addr;
 	struct fm_hb hb;
-	struct fm_timer timer;	/* heartbeat interval */
-	bool hb_armed;		/* a binding was registered through it: heartbeats start */
-	bool no_hb;		/* it answered a heartbeat with BE 2 (heartbeat: auto) */
-	bool revalidate;	/* back up by a message: the next heartbeat answer decides */
-	uint64_t rc_ms;		/* last heartbeat that carried restart counter hb.rc */
-	const char *reason;	/* of the last up/down transition (static string) */
-	uint64_t changed_ms;	/* when it happened (0: never) */
-	uint64_t rejected[256]; /* PBAs with that status sent to it */
+	struct fm_timer timer;	   /* heartbeat interval */
+	bool hb_armed;		   /* a binding was registered through it: heartbeats start */
+	bool no_hb;		   /* it answered a heartbeat with BE 2 (heartbeat: auto) */
+	bool revalidate;	   /* back up by a message: the next heartbeat answer decides */
+	uint64_t rc_ms;		   /* last heartbeat that carried restart counter hb.rc */
+	const char *reason;	   /* of the last up/down transition (static string) */
+	uint64_t changed_ms;	   /* when it happened (0: never) */
+	uint64_t rejected[256];	   /* PBAs with that status sent to it */
+	uint64_t restarts_ignored; /* new restart counters not believed (not authenticated) */
 	uint64_t malformed[FM_MH_FAULT_COUNT]; /* its messages dropped, by fault */
 };
 

@@ -174,15 +174,15 @@ static void heartbeat_timer(struct fm_timer *t, uint64_t now)
 }
 
 /*
- * Is this heartbeat's new restart counter the MAG's word? Only what comes from the
- * MAG may take its bindings away: today a configured source address is all the LMA
- * checks (docs/lma.md, limits); an authenticated heartbeat check goes here.
+ * Is this heartbeat's new restart counter the MAG's word? Only an authenticated MAG
+ * (RFC 4285, lma.mag-keys) may take its bindings away by a restart counter: anyone who
+ * can send from a configured MAG's address could forge one. Without a key the counter
+ * is recorded (peers shows it) but a change is not acted on; the MAG's re-registrations
+ * and its silence (missed heartbeats) still tell the LMA what happened.
  */
 static bool restart_believed(const struct lma *l, const struct lma_peer *p, const struct hb_view *v)
 {
-	(void)l;
-	(void)p;
-	return v->has_rc;
+	return v->has_rc && lma_peer_authenticated(l, &p->addr);
 }
 
 void lma_handle_heartbeat(struct lma *l, struct lma_peer *p, const struct hb_view *v, uint64_t now)
@@ -197,9 +197,19 @@ void lma_handle_heartbeat(struct lma *l, struct lma_peer *p, const struct hb_vie
 		fm_hb_build(&r, true, v->seq, l->restart_counter);
 		lma_send_msg(l, &r, &p->addr);
 	}
-	if (rc && !restart_believed(l, p, v))
-		rc = NULL;
 	verdict = fm_hb_rx(&p->hb, v->response, v->seq, rc, now);
+	if ((verdict & FM_HB_RESTARTED) && !restart_believed(l, p, v)) {
+		char b[INET6_ADDRSTRLEN];
+
+		/* shown in peers, not acted on */
+		verdict &= ~(unsigned)FM_HB_RESTARTED;
+		p->restarts_ignored++;
+		pr_info_rl(
+		    FM_FIELDS({"mag", a6(&p->addr, b)}),
+		    "lma: MAG %s reports a new restart counter (%u) but is not authenticated: "
+		    "not acted on",
+		    b, v->restart_counter);
+	}
 	if (verdict == FM_HB_IGNORED) {
 		l->rx_ignored++; /* a response to no outstanding request */
 		return;

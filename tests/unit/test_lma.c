@@ -357,9 +357,23 @@ static int teardown(void **st)
 	return 0;
 }
 
+/* The scenarios model MAGs with keys (RFC 4285): their restart counters are believed.
+ * test_unauthenticated_restart_counter_not_believed turns this off. */
+static bool peers_authenticated = true;
+
+static bool cap_authenticated(void *ctx, const struct in6_addr *peer)
+{
+	(void)ctx;
+	(void)peer;
+	return peers_authenticated;
+}
+
 static struct lma *new_lma(void)
 {
-	struct lma_hooks h = {.send = cap_send, .event = cap_event, .dp = &fake_ops};
+	struct lma_hooks h = {.send = cap_send,
+			      .event = cap_event,
+			      .dp = &fake_ops,
+			      .authenticated = cap_authenticated};
 	struct lma *l = lma_new(cfg, &h);
 
 	assert_non_null(l);
@@ -1749,6 +1763,38 @@ static void test_peer_restart_spares_refreshed(void **st)
 	lma_free(l);
 }
 
+/* A heartbeat with a new restart counter from a MAG without a key could be forged by
+ * anyone sending from its address: it takes no binding away. */
+static void test_unauthenticated_restart_counter_not_believed(void **st)
+{
+	struct lma *l;
+	struct mh_msg in;
+
+	(void)st;
+	peers_authenticated = false;
+	cfg->lma.timers.heartbeat_interval_s = 10;
+	cfg->lma.prefix_policy = FM_PP_UNIQUE;
+	l = new_lma();
+	reg(l, &MAG1, 4, MH_HI_NEW_IFACE, 1);
+	in = hb_msg(false, 7, 5);
+	lma_rx(l, &in, &MAG1, now_ms);
+	advance(l, 1000);
+	in = hb_msg(false, 8, 6);
+	lma_rx(l, &in, &MAG1, now_ms);
+	assert_int_equal(binding(l, 1)->state, BCE_ACTIVE);
+	assert_false(fb(1, 1)->b.down);
+	assert_true(find_event("peer-restart") < 0);
+	assert_string_equal(peer_str(l, 0, "state"), "up");
+	{
+		json_t *o = peer_json(l, 0);
+
+		assert_int_equal(json_integer_value(json_object_get(o, "restarts_ignored")), 1);
+		json_decref(o);
+	}
+	peers_authenticated = true;
+	lma_free(l);
+}
+
 /* Heartbeats to a MAG start with its first binding. */
 static void test_heartbeat_starts_with_binding(void **st)
 {
@@ -2459,6 +2505,7 @@ int main(void)
 	    T(test_heartbeat_and_peer_down),
 	    T(test_heartbeat_stale_response_ignored),
 	    T(test_peer_restart_spares_refreshed),
+	    T(test_unauthenticated_restart_counter_not_believed),
 	    T(test_heartbeat_starts_with_binding),
 	    T(test_be2_means_no_heartbeat_support),
 	    T(test_peer_down_back_by_pbu),
