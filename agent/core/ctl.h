@@ -11,6 +11,7 @@
 #ifndef FLOWMOB_CTL_H
 #define FLOWMOB_CTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <ev.h>
 #include <jansson.h>
@@ -26,6 +27,13 @@ int fm_ctl_open(struct ev_loop *loop, const char *path, struct fm_ctl **out);
 int fm_ctl_publish(struct fm_ctl *ctl);
 void fm_ctl_close(struct fm_ctl *ctl);
 int fm_ctl_register(struct fm_ctl *ctl, const char *cmd, fm_ctl_handler fn, void *ctx);
+
+/* Held replies: while hold is on, a command's reply is queued, not written, until
+ * fm_ctl_flush (the daemons' commit point: a reply is an acknowledgement). flush
+ * with ok false closes those clients without their replies (the change they were
+ * told about was not made durable). Monitor events are never held. */
+void fm_ctl_hold(struct fm_ctl *ctl, bool hold);
+void fm_ctl_flush(struct fm_ctl *ctl, bool ok);
 
 /* Publish an event to every monitor connection; steals the reference to fields. */
 void fm_ctl_event(struct fm_ctl *ctl, const char *event, json_t *fields);

@@ -611,7 +611,7 @@ static void reg(struct lma *l, struct pbu *p)
 	lma_send_msg(l, p->pba, p->src);
 	if (changed)
 		reg_announce(l, p);
-	lma_mark_dirty(l);
+	lma_mark_binding(l, p->b); /* a refresh: its expiry and ordering state only */
 }
 
 /* ---- the PBU, step by step

@@ -7,6 +7,7 @@
 #ifndef FLOWMOB_MHSOCK_H
 #define FLOWMOB_MHSOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <ev.h>
 #include <jansson.h>
@@ -31,6 +32,12 @@ int fm_mhsock_open(struct ev_loop *loop, const struct in6_addr *local, fm_mh_rx 
 		   struct fm_mhsock **out);
 void fm_mhsock_close(struct fm_mhsock *s);
 int fm_mhsock_send(struct fm_mhsock *s, const struct mh_msg *m, const struct in6_addr *dst);
+/* Held sends: while hold is on, fm_mhsock_send encodes and queues instead of sending
+ * (the daemons' commit point: what a loop iteration acknowledges leaves only after
+ * its state is committed). flush sends (or, send false, drops) the queue in order;
+ * returns how many were queued. */
+void fm_mhsock_hold(struct fm_mhsock *s, bool hold);
+unsigned fm_mhsock_flush(struct fm_mhsock *s, bool send);
 const struct fm_mhsock_stats *fm_mhsock_stats(const struct fm_mhsock *s);
 /* The socket-level counters (what never reached the role) for `stats`:
  * {"rx_malformed", "rx_unknown_type", "tx_errors", "binding_errors_suppressed"}. */
