@@ -25,6 +25,7 @@
 
 #include "daemon/config.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/num.h"
 
 /* ---- defaults: what an absent key means ----------------------------------- */
@@ -176,6 +177,17 @@ struct raw_mag {
 	unsigned *tunnel_mtu;
 };
 
+struct raw_metrics {
+	char *listen;
+	int per_flow; /* 0 absent, 1 true, 2 false */
+};
+
+struct raw_routes {
+	unsigned table;
+	unsigned *proto;
+	int home_prefixes; /* 0 absent, 1 true, 2 false */
+};
+
 struct raw_config {
 	char *instance;
 	int role;
@@ -186,6 +198,8 @@ struct raw_config {
 	char *state_dir;
 	struct raw_lma *lma;
 	struct raw_mag *mag;
+	struct raw_metrics *metrics;
+	struct raw_routes *routes;
 };
 
 /* ---- schema ---------------------------------------------------------------- */
@@ -326,6 +340,19 @@ static const cyaml_schema_field_t mag_fields[] = {
     UINT_PTR("tunnel-mtu", struct raw_mag, tunnel_mtu),
     CYAML_FIELD_END};
 
+static const cyaml_schema_field_t metrics_fields[] = {
+    STR_PTR("listen", 0, struct raw_metrics, listen),
+    ENUM_F("per-flow", OPT, struct raw_metrics, per_flow, bool_strv),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t routes_fields[] = {
+    CYAML_FIELD_UINT("table", CYAML_FLAG_DEFAULT, struct raw_routes, table),
+    UINT_PTR("proto", struct raw_routes, proto),
+    ENUM_F("home-prefixes", OPT, struct raw_routes, home_prefixes, bool_strv),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t top_fields[] = {
     STR_PTR("instance", 0, struct raw_config, instance),
     ENUM_F("role", 0, struct raw_config, role, role_strv),
@@ -337,6 +364,8 @@ static const cyaml_schema_field_t top_fields[] = {
     STR_PTR("state-dir", OPT, struct raw_config, state_dir),
     CYAML_FIELD_MAPPING_PTR("lma", OPT | PTR, struct raw_config, lma, lma_fields),
     CYAML_FIELD_MAPPING_PTR("mag", OPT | PTR, struct raw_config, mag, mag_fields),
+    CYAML_FIELD_MAPPING_PTR("metrics", OPT | PTR, struct raw_config, metrics, metrics_fields),
+    CYAML_FIELD_MAPPING_PTR("routes", OPT | PTR, struct raw_config, routes, routes_fields),
     CYAML_FIELD_END};
 
 static const cyaml_schema_value_t top_schema = {
@@ -1168,6 +1197,37 @@ static int load_top(struct vctx *v, const struct raw_config *r, struct fm_config
 		snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/flowmob/%s", c->instance);
 	}
 
+	if (r->metrics) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		char e[160] = "longer than 63 characters";
+
+		if (fm_metrics_parse_listen(r->metrics->listen, &ss, &sl, e, sizeof(e)) ||
+		    strlen(r->metrics->listen) >= sizeof(c->metrics.listen))
+			return verr(v, "metrics.listen", "%s", e);
+		strcpy(c->metrics.listen, r->metrics->listen);
+		c->metrics.per_flow = r->metrics->per_flow == 1;
+	}
+
+	if (r->routes) {
+		const struct raw_routes *rr = r->routes;
+
+		if (c->role != FM_ROLE_LMA)
+			return verr(v, "routes",
+				    "only for role lma (it announces the LMA's prefixes)");
+		if (!rr->table || rr->table == 253 || rr->table == 254 || rr->table == 255)
+			return verr(v, "routes.table",
+				    "%u is not a table for flowmob's routes (1-4294967295, not 253 "
+				    "default, 254 main, 255 local)",
+				    rr->table);
+		if (rr->proto && (*rr->proto < 1 || *rr->proto > 255))
+			return verr(v, "routes.proto", "%u is not a route protocol (1-255)",
+				    *rr->proto);
+		c->routes.table = rr->table;
+		c->routes.proto = rr->proto ? (uint8_t)*rr->proto : FM_ROUTES_PROTO;
+		c->routes.home_prefixes = rr->home_prefixes != 2;
+	}
+
 	if (c->role == FM_ROLE_LMA) {
 		if (!r->lma)
 			return verr(v, "lma", "missing required section for role lma");
@@ -1455,6 +1515,8 @@ const struct fm_cfg_key fm_cfg_keys[] = {
     {"bpffs", 0, FM_CFG_RESTART, FIELD(bpffs), NULL},
     {"netns", 0, FM_CFG_RESTART, FIELD(netns), NULL},
     {"state-dir", 0, FM_CFG_RESTART, FIELD(state_dir), NULL},
+    {"metrics", 0, FM_CFG_RESTART, FIELD(metrics), NULL},
+    {"routes", FM_ROLE_LMA, FM_CFG_RESTART, FIELD(routes), NULL},
 
     {"lma.address", FM_ROLE_LMA, FM_CFG_RESTART, FIELD(lma.address), NULL},
     {"lma.core-interfaces", FM_ROLE_LMA, FM_CFG_RESTART, SPAN(lma.core_ifaces, lma.n_core), NULL},
