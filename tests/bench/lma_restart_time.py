@@ -9,7 +9,10 @@ file at most a second after a change: it then knows every binding); early: kill
 at once (the pre-store LMA then lacks them and deletes them all from the maps at
 start); drop: kill at once and remove the state directory's files before the
 restart (every map entry is then a stray to delete: the deletion path measured
-with the store).
+with the store); mixed: register N/2, wait 2 s, copy the state directory aside,
+register N/2 more, kill, put the copy back (the restarted LMA knows the first half
+and must delete the second half's map entries while keeping the first's: the walk
+that deleting during get-next-key made quadratic).
 
     tests/bench/lma_restart_time.py [-n N ...] [--mode wait|early|drop] [--flowmobd PATH]
 """
@@ -66,13 +69,22 @@ def one(n, flowmobd, mode):
         lma = nslib.Bg(None, cmd, log=f"{tmp}/flowmobd.log")
         nslib.wait_for(lambda: os.path.exists(sock_path), timeout=30, what="flowmobd")
         sock = ns_socket(topo.mag1, "fd00:11::2")
-        ok, t = run_phase(sock, encode_many([pbu(i, 1) for i in range(n)]), 64)
+        half = n // 2 if mode == "mixed" else n
+        ok, t = run_phase(sock, encode_many([pbu(i, 1) for i in range(half)]), 64)
+        if mode == "mixed":
+            time.sleep(2.0)
+            subprocess.run(["cp", "-a", f"{tmp}/state", f"{tmp}/state.copy"], check=True)
+            ok2, t2 = run_phase(sock, encode_many([pbu(i, 1) for i in range(half, n)]), 64)
+            ok, t = ok + ok2, t + t2
         if mode == "wait":
             time.sleep(2.0)
         lma.send_signal(9)
         lma.proc.wait(10)
         lma.stop()
         os.unlink(sock_path)
+        if mode == "mixed":
+            subprocess.run(["rm", "-rf", f"{tmp}/state"], check=True)
+            os.rename(f"{tmp}/state.copy", f"{tmp}/state")
         if mode == "drop":
             for f in os.listdir(f"{tmp}/state"):
                 os.unlink(os.path.join(f"{tmp}/state", f))
@@ -96,7 +108,7 @@ def one(n, flowmobd, mode):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, nargs="+", default=[2000, 8000])
-    ap.add_argument("--mode", choices=("wait", "early", "drop"), default="wait")
+    ap.add_argument("--mode", choices=("wait", "early", "drop", "mixed"), default="wait")
     ap.add_argument("--flowmobd", default=os.path.join(REPO, "build", "flowmobd"))
     a = ap.parse_args()
     for n in a.n:
