@@ -57,11 +57,13 @@ struct fm_dp_opts {
 	uint16_t tunnel_mtu; /* largest outer packet; bigger inner packets get PTB. 0 = link MTU */
 	uint8_t hop_limit;   /* outer hop limit, 0 = 64 */
 	/* Map sizes, 0 = default. A restart keeps the sizes of the pinned maps. */
-	uint32_t max_mns;      /* MN ids are < max_mns (default 65536) */
-	uint32_t max_bindings; /* default 2 * max_mns */
-	uint32_t max_rulesets; /* distinct rule sets, shared by content (default 1024) */
-	uint32_t flow_cache;   /* flow-cache LRU entries (default 65536) */
-	uint32_t ptb_per_sec;  /* Packet Too Big messages per second per CPU (default 100) */
+	uint32_t max_mns;	/* MN ids are < max_mns (default 65536) */
+	uint32_t max_bindings;	/* default 2 * max_mns */
+	uint32_t max_rulesets;	/* distinct rule sets, shared by content (default 1024) */
+	uint32_t flow_cache;	/* flow-cache LRU entries (default 65536) */
+	uint32_t cls_intervals; /* classifier interval pool (48 octets each; default 64 per
+				   rule set, at least 65536) */
+	uint32_t ptb_per_sec;	/* Packet Too Big messages per second per CPU (default 100) */
 };
 
 int fm_dp_open(const struct fm_dp_opts *opts, struct fm_dp **out);
@@ -112,6 +114,9 @@ struct fm_dp_rule {
 	uint8_t att[FM_DP_MAX_ATT];
 	struct fm_ts ts;
 };
+/* Rules fm_dp_rules_set takes per MN (the bit-vector classifier's width). */
+#define FM_DP_RULES_MAX 256
+/* The agent's own per-MN limit (policies in the configuration, FMC entries). */
 #define FM_DP_MAX_RULES 64
 
 /* Replace the MN's whole rule set atomically (two slots, one 8-byte flip). */
