@@ -88,6 +88,28 @@ def drain(sock):
         pass
 
 
+def map_lookup(lma, name, key):
+    """One entry of a pinned array map (u32 key), formatted by bpftool."""
+    path = subprocess.run(["sh", "-c", f"ls /sys/fs/bpf/flowmob/{lma.instance}/*/{name} "
+                           f"/sys/fs/bpf/flowmob/{lma.instance}/{name} 2>/dev/null | head -1"],
+                          capture_output=True, text=True).stdout.strip()
+    assert path, f"no pinned map {name}"
+    p = subprocess.run(["bpftool", "-j", "map", "lookup", "pinned", path, "key",
+                        *[str(b) for b in key.to_bytes(4, "little")]],
+                       capture_output=True, text=True, check=True)
+    return _formatted(json.loads(p.stdout))["value"]
+
+
+def dp_rule_fids(lma, mn_index):
+    """The FIDs in the MN's active rule set (fm_mn: slot -> rule-set id)."""
+    mn = map_lookup(lma, "fm_mn", mn_index)
+    rs = mn["rs"][mn["ver"]["slot"]]
+    if not rs:
+        return set()
+    v = map_lookup(lma, "fm_rulesets", rs)
+    return {r["fid"] for r in v["r"][:v["n"]]}
+
+
 def map_bindings(lma):
     return {(e["key"]["mn"], e["key"]["bid"]) for e in map(_formatted, lma.map_dump("fm_binding"))}
 
@@ -177,10 +199,8 @@ def test_kill9_under_flow_add_bursts(net):
         lma.start()
         nslib.wait_for(lambda: lma.ctl("version").get("ok"), timeout=20, what="LMA ready")
         flows = {f["fid"] for f in lma.ok("flows") if f["mn"] == MN_ID}
-        rules = set()
-        for e in map(_formatted, lma.map_dump("fm_rulesets")):
-            v = e["value"]
-            rules |= {r["fid"] for r in v["r"][:v["n"]]}
+        mn_index = [b for b in lma.ok("bindings") if b["mn"] == MN_ID][0]["mn_index"]
+        rules = dp_rule_fids(lma, mn_index)
         found = [f for f in acked if f in flows]
         in_dp = [f for f in found if f in rules]
         print(f"round {rnd}: flow add acknowledged {len(acked)}, found after restart "
