@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -119,6 +120,12 @@ struct raw_lma_timers {
 	unsigned *max_lifetime;
 };
 
+struct raw_mag_key {
+	char *mag;
+	unsigned *spi;
+	char *key_file;
+};
+
 struct raw_lma {
 	char *address;
 	char **core_interfaces;
@@ -132,6 +139,8 @@ struct raw_lma {
 	int flow_signaling;
 	char **mags;
 	unsigned mags_count;
+	struct raw_mag_key *mag_keys;
+	unsigned mag_keys_count;
 	struct raw_policy *policies;
 	unsigned policies_count;
 	struct raw_lma_mn *mobile_nodes;
@@ -165,6 +174,8 @@ struct raw_mag_timers {
 struct raw_mag {
 	char *address;
 	char *lma;
+	unsigned *lma_spi;
+	char *lma_key_file;
 	char *lma_interface;
 	int dataplane;
 	struct raw_access *access_interfaces;
@@ -277,6 +288,14 @@ static const cyaml_schema_field_t lma_timer_fields[] = {
     UINT_PTR("max-lifetime", struct raw_lma_timers, max_lifetime),
     CYAML_FIELD_END};
 
+static const cyaml_schema_field_t mag_key_fields[] = {
+    STR_PTR("mag", 0, struct raw_mag_key, mag),
+    CYAML_FIELD_UINT_PTR("spi", PTR, struct raw_mag_key, spi),
+    STR_PTR("key-file", 0, struct raw_mag_key, key_file), CYAML_FIELD_END};
+static const cyaml_schema_value_t mag_key_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_mag_key, mag_key_fields),
+};
+
 static const cyaml_schema_field_t lma_fields[] = {
     STR_PTR("address", 0, struct raw_lma, address),
     CYAML_FIELD_SEQUENCE("core-interfaces", PTR, struct raw_lma, core_interfaces, &str_entry, 1,
@@ -291,6 +310,8 @@ static const cyaml_schema_field_t lma_fields[] = {
     ENUM_F("ordering", OPT, struct raw_lma, ordering, order_strv),
     ENUM_F("flow-signaling", OPT, struct raw_lma, flow_signaling, sig_strv),
     CYAML_FIELD_SEQUENCE("mags", PTR, struct raw_lma, mags, &str_entry, 1, FM_CFG_MAX_MAGS),
+    CYAML_FIELD_SEQUENCE("mag-keys", OPT | PTR, struct raw_lma, mag_keys, &mag_key_entry, 0,
+			 FM_CFG_MAX_MAGS),
     CYAML_FIELD_SEQUENCE("policies", OPT | PTR, struct raw_lma, policies, &policy_entry, 0,
 			 FM_CFG_MAX_POLICIES),
     CYAML_FIELD_SEQUENCE("mobile-nodes", OPT | PTR, struct raw_lma, mobile_nodes, &lma_mn_entry, 0,
@@ -327,6 +348,8 @@ static const cyaml_schema_field_t mag_timer_fields[] = {
 static const cyaml_schema_field_t mag_fields[] = {
     STR_PTR("address", 0, struct raw_mag, address),
     STR_PTR("lma", 0, struct raw_mag, lma),
+    UINT_PTR("lma-spi", struct raw_mag, lma_spi),
+    STR_PTR("lma-key-file", OPT, struct raw_mag, lma_key_file),
     STR_PTR("lma-interface", 0, struct raw_mag, lma_interface),
     ENUM_F("dataplane", OPT, struct raw_mag, dataplane, dp_strv),
     CYAML_FIELD_IGNORE("interface-modes", OPT),
@@ -961,6 +984,26 @@ static int iface_list(struct vctx *v, const char *pkey, char **names, unsigned n
 	return 0;
 }
 
+/* An RFC 4285 key: spi and the key file (relative to the configuration's folder). */
+static int load_key(struct vctx *v, const char *key, unsigned spi, const char *file,
+		    struct mh_auth_key *k)
+{
+	char path[PATH_MAX], msg[PATH_MAX + 128];
+	const char *slash = strrchr(v->path, '/');
+
+	if (spi < MH_AUTH_SPI_MIN)
+		return verr(v, key, "spi %u is reserved (RFC 4285: 0-255); use %d or more", spi,
+			    MH_AUTH_SPI_MIN);
+	if (file[0] == '/' || !slash)
+		snprintf(path, sizeof(path), "%s", file);
+	else
+		snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - v->path), v->path, file);
+	if (mh_auth_key_file(path, k, msg, sizeof(msg)))
+		return verr(v, key, "%s", msg);
+	k->spi = spi;
+	return 0;
+}
+
 static int load_lma(struct vctx *v, const struct raw_lma *r, struct fm_cfg_lma *l)
 {
 	const struct raw_lma_timers *t = r->timers;
@@ -1013,6 +1056,23 @@ static int load_lma(struct vctx *v, const struct raw_lma *r, struct fm_cfg_lma *
 			return verr(v, key, "%s is the LMA's own address", r->mags[i]);
 	}
 	l->n_mags = (int)r->mags_count;
+	for (unsigned i = 0; i < r->mag_keys_count; i++) {
+		const struct raw_mag_key *mk = &r->mag_keys[i];
+		struct in6_addr a;
+		int j;
+
+		snprintf(key, sizeof(key), "lma.mag-keys[%u]", i);
+		if (parse_unicast6(v, key, mk->mag, &a))
+			return -1;
+		for (j = 0; j < l->n_mags && !IN6_ARE_ADDR_EQUAL(&a, &l->mags[j]); j++)
+			;
+		if (j == l->n_mags)
+			return verr(v, key, "%s is not one of lma.mags", mk->mag);
+		if (l->mag_keys[j].len)
+			return verr(v, key, "a second key for MAG %s", mk->mag);
+		if (load_key(v, key, *mk->spi, mk->key_file, &l->mag_keys[j]))
+			return -1;
+	}
 
 	for (unsigned i = 0; i < r->policies_count; i++) {
 		snprintf(key, sizeof(key), "lma.policies[%u]", i);
@@ -1080,6 +1140,12 @@ static int load_mag(struct vctx *v, const struct raw_mag *r, struct fm_cfg_mag *
 		return -1;
 	if (IN6_ARE_ADDR_EQUAL(&m->address, &m->lma))
 		return verr(v, "mag.lma", "the LMA's address equals the MAG's own");
+	if (!r->lma_spi != !r->lma_key_file)
+		return verr(v, r->lma_spi ? "mag.lma-key-file" : "mag.lma-spi",
+			    "lma-spi and lma-key-file go together");
+	if (r->lma_spi &&
+	    load_key(v, "mag.lma-key-file", *r->lma_spi, r->lma_key_file, &m->lma_key))
+		return -1;
 	if (parse_ifname(v, "mag.lma-interface", r->lma_interface, m->lma_interface))
 		return -1;
 	if (r->dataplane)
@@ -1378,7 +1444,8 @@ out:
 	return ret;
 }
 
-int fm_config_load(const char *path, struct fm_config *out, char *err, size_t errlen)
+int fm_config_load_mem(const char *name, const uint8_t *data, size_t len, struct fm_config *out,
+		       char *err, size_t errlen)
 {
 	struct cylog log = {0};
 	cyaml_config_t cc = {
@@ -1390,12 +1457,50 @@ int fm_config_load(const char *path, struct fm_config *out, char *err, size_t er
 	};
 	struct raw_config *raw = NULL;
 	struct fm_config *tmp = NULL;
-	struct vctx v = {.path = path, .err = err, .errlen = errlen};
+	const char *path = name;
+	struct vctx v = {.path = name, .err = err, .errlen = errlen, .data = data, .len = len};
 	cyaml_err_t e;
+	int ret = -1;
+
+	if (errlen)
+		err[0] = '\0';
+	if (len == 0) {
+		snprintf(err, errlen, "%s: empty configuration", path);
+		goto out;
+	}
+	e = cyaml_load_data(data, len, &cc, &top_schema, (cyaml_data_t **)&raw, NULL);
+	if (e != CYAML_OK) {
+		cy_error(&log, path, e, err, errlen);
+		goto out;
+	}
+	if (!raw) {
+		snprintf(err, errlen, "%s: empty configuration", path);
+		goto out;
+	}
+
+	tmp = malloc(sizeof(*tmp));
+	if (!tmp) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	fm_config_defaults(tmp, (enum fm_role)raw->role);
+	if (load_top(&v, raw, tmp) || load_modes(&v, tmp))
+		goto out;
+	memcpy(out, tmp, sizeof(*out));
+	ret = 0;
+out:
+	free(tmp);
+	if (raw)
+		cyaml_free(&cc, &top_schema, raw, 0);
+	return ret;
+}
+
+int fm_config_load(const char *path, struct fm_config *out, char *err, size_t errlen)
+{
 	uint8_t *data = NULL;
 	size_t len = 0, cap = 0;
 	FILE *f;
-	int ret = -1;
+	int ret;
 
 	if (errlen)
 		err[0] = '\0';
@@ -1434,37 +1539,7 @@ int fm_config_load(const char *path, struct fm_config *out, char *err, size_t er
 		return -1;
 	}
 	fclose(f);
-	v.data = data;
-	v.len = len;
-
-	if (len == 0) {
-		snprintf(err, errlen, "%s: empty configuration", path);
-		goto out;
-	}
-	e = cyaml_load_data(data, len, &cc, &top_schema, (cyaml_data_t **)&raw, NULL);
-	if (e != CYAML_OK) {
-		cy_error(&log, path, e, err, errlen);
-		goto out;
-	}
-	if (!raw) {
-		snprintf(err, errlen, "%s: empty configuration", path);
-		goto out;
-	}
-
-	tmp = malloc(sizeof(*tmp));
-	if (!tmp) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto out;
-	}
-	fm_config_defaults(tmp, (enum fm_role)raw->role);
-	if (load_top(&v, raw, tmp) || load_modes(&v, tmp))
-		goto out;
-	memcpy(out, tmp, sizeof(*out));
-	ret = 0;
-out:
-	free(tmp);
-	if (raw)
-		cyaml_free(&cc, &top_schema, raw, 0);
+	ret = fm_config_load_mem(path, data, len, out, err, errlen);
 	free(data);
 	return ret;
 }
@@ -1530,6 +1605,7 @@ const struct fm_cfg_key fm_cfg_keys[] = {
     {"lma.ordering", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
     {"lma.flow-signaling", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
     {"lma.mags", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
+    {"lma.mag-keys", FM_ROLE_LMA, FM_CFG_RESTART, FIELD(lma.mag_keys), NULL},
     {"lma.policies", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
     {"lma.mobile-nodes", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
     {"lma.timers", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
@@ -1537,6 +1613,8 @@ const struct fm_cfg_key fm_cfg_keys[] = {
 
     {"mag.address", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.address), NULL},
     {"mag.lma", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.lma), NULL},
+    {"mag.lma-spi", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.lma_key.spi), NULL},
+    {"mag.lma-key-file", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.lma_key), NULL},
     {"mag.lma-interface", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.lma_interface), NULL},
     {"mag.dataplane", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.dataplane), NULL},
     /* before interface-modes: a new set of interfaces keeps the running modes too */

@@ -17,6 +17,7 @@
 
 #include "core/prefix.h"
 #include "dp/dataplane.h"
+#include "mh/auth.h"
 #include "mh/ts.h"
 
 #define FM_CFG_MAX_IFACES   FM_DP_MAX_IFACES
@@ -90,6 +91,8 @@ struct fm_cfg_lma {
 	enum fm_flow_signaling flow_signaling;
 	struct in6_addr mags[FM_CFG_MAX_MAGS];
 	int n_mags;
+	/* lma.mag-keys: RFC 4285 key of mags[i] (len 0: none), read from its key-file */
+	struct mh_auth_key mag_keys[FM_CFG_MAX_MAGS];
 	struct fm_cfg_policy policies[FM_CFG_MAX_POLICIES];
 	int n_policies;
 	struct fm_cfg_lma_mn mobile_nodes[FM_CFG_MAX_MNS];
@@ -125,6 +128,7 @@ struct fm_cfg_mag_timers {
 struct fm_cfg_mag {
 	struct in6_addr address; /* Proxy-CoA */
 	struct in6_addr lma;
+	struct mh_auth_key lma_key; /* mag.lma-spi, mag.lma-key-file (len 0: none) */
 	char lma_interface[IF_NAMESIZE];
 	enum fm_dp_mode dataplane;
 	enum fm_dp_mode lma_interface_mode; /* mag.interface-modes, 0 = dataplane */
@@ -185,6 +189,10 @@ void fm_config_defaults(struct fm_config *c, enum fm_role role);
 
 /* Load and validate; returns 0, or -1 with a message naming the key in err. */
 int fm_config_load(const char *path, struct fm_config *out, char *err, size_t errlen);
+/* The same from a buffer (the fuzz harness; name stands for the path in messages and
+ * for the folder relative key files are read from). */
+int fm_config_load_mem(const char *name, const uint8_t *data, size_t len, struct fm_config *out,
+		       char *err, size_t errlen);
 
 /* ---- SIGHUP: which keys a reload may change ---------------------------------- */
 

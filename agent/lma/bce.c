@@ -70,6 +70,14 @@ int bce_init(struct bce *c, const struct in6_addr *pool, uint8_t pool_len)
 	return 0;
 }
 
+/* A binding and what it owns (the last PBA, kept to answer a retransmitted PBU). */
+static void binding_free(struct bce_binding *b)
+{
+	if (b)
+		free(b->dup_pba);
+	free(b);
+}
+
 void bce_destroy(struct bce *c)
 {
 	struct bce_mn *mn, *next;
@@ -77,7 +85,7 @@ void bce_destroy(struct bce *c)
 	TAILQ_FOREACH_SAFE(mn, &c->mns, link, next)
 	{
 		for (unsigned i = 0; i < mn->n_b; i++)
-			free(mn->b[i]);
+			binding_free(mn->b[i]);
 		fmc_free(&mn->fmc);
 		free(mn);
 	}
@@ -156,7 +164,7 @@ void bce_mn_del(struct bce *c, struct bce_mn *mn)
 	c->by_index[mn->index] = NULL;
 	TAILQ_REMOVE(&c->mns, mn, link);
 	for (unsigned i = 0; i < mn->n_b; i++) {
-		free(mn->b[i]);
+		binding_free(mn->b[i]);
 		c->n_bindings--;
 	}
 	c->n_mns--;
@@ -211,7 +219,7 @@ void bce_binding_del(struct bce *c, struct bce_binding *b)
 		memmove(&mn->b[i], &mn->b[i + 1], (mn->n_b - i - 1) * sizeof(mn->b[0]));
 		mn->n_b--;
 		c->n_bindings--;
-		free(b);
+		binding_free(b);
 		return;
 	}
 }

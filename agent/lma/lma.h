@@ -32,6 +32,9 @@ struct lma_hooks {
 	const struct fm_dp_ops *dp; /* fm_dp_ops, a test's fake, or NULL: no data plane */
 	struct fm_dp *dp_ctx;
 	struct ev_loop *loop; /* NULL: timers only fire from lma_tick() */
+	/* RFC 4285: true when every message from peer is verified (it has a key); NULL:
+	 * no peer is authenticated. Read through lma_peer_authenticated(). */
+	bool (*authenticated)(void *ctx, const struct in6_addr *peer);
 };
 
 struct lma;

@@ -93,6 +93,8 @@ json_t *lma_cmd_stats(void *lp, const json_t *req, char *err, size_t errlen)
 	json_object_set_new(sig, "tx", tx);
 	json_object_set_new(sig, "status", st);
 	json_object_set_new(sig, "rx_ignored", json_integer((json_int_t)l->rx_ignored));
+	json_object_set_new(sig, "pbu_retransmissions",
+			    json_integer((json_int_t)l->pbu_retransmissions));
 	json_object_set_new(sig, "pending", json_integer(lma_flow_pending(l)));
 	if (l->h.dp && l->h.dp->stats_json)
 		dp = l->h.dp->stats_json(l->h.dp_ctx);

@@ -63,6 +63,13 @@ static int d_send(void *ctx, const struct mh_msg *m, const struct in6_addr *dst)
 	return ld->sock ? fm_mhsock_send(ld->sock, m, dst) : -ENOTCONN;
 }
 
+static bool d_authenticated(void *ctx, const struct in6_addr *peer)
+{
+	struct lma_daemon *ld = ctx;
+
+	return fm_mhsock_peer_authenticated(ld->sock, peer);
+}
+
 static void d_event(void *ctx, const char *name, json_t *fields)
 {
 	struct lma_daemon *ld = ctx;
@@ -106,6 +113,7 @@ static int lma_start_d(struct fm_daemon *d)
 	ld->d = d;
 	h.send = d_send;
 	h.event = d_event;
+	h.authenticated = d_authenticated;
 	h.ctx = ld;
 	h.dp = d->dp ? &fm_dp_ops : NULL;
 	h.dp_ctx = d->dp;
@@ -135,6 +143,9 @@ static int lma_start_d(struct fm_daemon *d)
 		pr_err("lma: cannot open the MH socket\n");
 		goto err;
 	}
+	for (int i = 0; i < d->cfg->lma.n_mags; i++)
+		if (d->cfg->lma.mag_keys[i].len)
+			fm_mhsock_set_key(ld->sock, &d->cfg->lma.mags[i], &d->cfg->lma.mag_keys[i]);
 	fm_mhsock_hold(ld->sock, true);
 	ev_prepare_init(&ld->commit, on_commit);
 	ld->commit.data = ld;

@@ -105,6 +105,7 @@ struct lma {
 	uint64_t rx[MH_KIND_COUNT], tx[MH_KIND_COUNT];
 	uint64_t status[MH_KIND_COUNT][256];
 	uint64_t rx_ignored;
+	uint64_t pbu_retransmissions; /* exact duplicates answered with the earlier PBA */
 };
 
 /* Calls hooks.dp->fn(hooks.dp_ctx, ...) when the data plane has it; 0 otherwise. */
@@ -153,6 +154,8 @@ json_t *lma_flow_json(struct lma *l, const struct bce_mn *mn, const struct fmc_f
 
 /* Counts m (tx and, for answers, its status) and sends it through hooks.send. */
 void lma_send_msg(struct lma *l, const struct mh_msg *m, const struct in6_addr *dst);
+/* The MAG at peer signs its messages (RFC 4285) and the MH socket verified them. */
+bool lma_peer_authenticated(const struct lma *l, const struct in6_addr *peer);
 /* Option builders for the messages the LMA sends. */
 void lma_add_mn_id(struct mh_msg *m, const char *nai);
 void lma_add_hnp(struct mh_msg *m, const struct fm_prefix *p);

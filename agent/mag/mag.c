@@ -191,6 +191,11 @@ void mag_set_ra_mtu(struct mag *m, uint32_t mtu)
 	m->ra_mtu = mtu;
 }
 
+bool mag_lma_authenticated(const struct mag *m)
+{
+	return m->h.authenticated && m->h.authenticated(m->h.ctx, &m->cfg->lma);
+}
+
 int mag_iface_index(const struct mag *m, const char *name)
 {
 	for (int i = 0; i < m->cfg->n_access; i++)

@@ -12,9 +12,20 @@
  * counted and logged at debug level, never handed to the role. A message of an
  * MH type we do not know is answered with a Binding Error, status 2 (RFC 6275
  * §9.2), at most one every BE_MIN_INTERVAL_MS so a flood cannot make us one.
+ *
+ * Authentication (RFC 4285, mh/auth.h): a peer with a key (fm_mhsock_set_key) gets
+ * every message signed, and every message from it must carry a valid authenticator:
+ * what does not is counted and dropped before it reaches the role (a PBU is answered
+ * with PBA 146, rate-limited like the Binding Errors). The Authentication option is
+ * removed before the role sees the message. Replay: signed heartbeats, FMI, UPN and BRI
+ * carry a Timestamp option (added here when the message has none); from a keyed peer
+ * they must be within AUTH_TS_WINDOW_MS of our clock and newer than the last one
+ * accepted from that peer, so a captured message cannot be played again (PBU and
+ * PBA keep the role's own timestamp/sequence rules).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +35,10 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "mh/auth.h"
 #include "mh/mh.h"
 #include "mh/mhsock.h"
+#include "mh/view.h"
 
 #ifndef IPPROTO_MH
 #define IPPROTO_MH 135
@@ -34,6 +47,15 @@
 #define MHSOCK_BUF	       65536
 #define BE_STATUS_UNKNOWN_TYPE 2 /* RFC 6275 §6.1.9: unrecognized MH Type value */
 #define BE_MIN_INTERVAL_MS     100
+#define MHSOCK_MAX_KEYS	       64   /* one per configured peer (FM_CFG_MAX_MAGS) */
+#define AUTH_TS_WINDOW_MS      7000 /* RFC 4285 §5.1: "close enough", 7 s by default */
+
+struct peer_key {
+	struct in6_addr addr;
+	struct mh_auth_key key;
+	uint64_t last_rx_ts; /* newest Timestamp accepted from the peer (48.16) */
+	uint64_t last_tx_ts; /* newest Timestamp we sent it */
+};
 
 struct fm_mhsock {
 	struct ev_loop *loop;
@@ -43,10 +65,15 @@ struct fm_mhsock {
 	fm_mh_rx rx;
 	void *ctx;
 	struct fm_mhsock_stats stats;
-	uint64_t last_be_ms; /* rate limit of Binding Errors */
+	uint64_t last_be_ms; /* rate limit of Binding Errors (and PBA 146) */
 	bool sent_be;
+	uint64_t last_146_ms;
+	bool sent_146;
+	struct peer_key keys[MHSOCK_MAX_KEYS];
+	int n_keys;
 	uint8_t buf[MHSOCK_BUF];
 	struct mh_msg msg; /* large: kept here rather than on the stack */
+	struct mh_msg tx;  /* a message being signed */
 	/* held sends (fm_mhsock_hold): encoded, waiting for fm_mhsock_flush */
 	bool hold;
 	struct held_msg *held;
@@ -59,6 +86,113 @@ struct held_msg {
 	uint16_t len;
 	uint8_t *data;
 };
+
+static struct peer_key *key_of(const struct fm_mhsock *s, const struct in6_addr *peer)
+{
+	for (int i = 0; i < s->n_keys; i++)
+		if (IN6_ARE_ADDR_EQUAL(&s->keys[i].addr, peer))
+			return (struct peer_key *)&s->keys[i];
+	return NULL;
+}
+
+int fm_mhsock_set_key(struct fm_mhsock *s, const struct in6_addr *peer, const struct mh_auth_key *k)
+{
+	struct peer_key *pk = key_of(s, peer);
+
+	if (!k || !k->len) {
+		if (pk) {
+			*pk = s->keys[--s->n_keys];
+			memset(&s->keys[s->n_keys], 0, sizeof(s->keys[0]));
+		}
+		return 0;
+	}
+	if (!pk) {
+		if (s->n_keys >= MHSOCK_MAX_KEYS)
+			return -ENOSPC;
+		pk = &s->keys[s->n_keys++];
+		memset(pk, 0, sizeof(*pk));
+		pk->addr = *peer;
+	}
+	pk->key = *k;
+	return 0;
+}
+
+bool fm_mhsock_peer_authenticated(const struct fm_mhsock *s, const struct in6_addr *peer)
+{
+	return s && key_of(s, peer) != NULL;
+}
+
+static bool replay_checked(enum mh_kind k)
+{
+	return k == MH_HEARTBEAT || k == MH_FMI || k == MH_UPN || k == MH_BRI;
+}
+
+static uint64_t wall_fixed(void)
+{
+	struct timespec ts;
+
+	fm_wall(&ts);
+	return mh_ts_fixed((uint64_t)ts.tv_sec,
+			   (uint16_t)(((uint64_t)ts.tv_nsec << 16) / 1000000000ull));
+}
+
+/* RFC 4285 §8: a PBU without a valid authenticator gets PBA 146 (MIPV6-AUTH-FAIL). */
+static void reply_auth_fail(struct fm_mhsock *s, const struct in6_addr *to)
+{
+	const struct mh_opt *id = mh_opt_find(&s->msg, MH_OPT_MN_ID, 0);
+	uint64_t now = fm_now_ms();
+	struct mh_opt *o;
+
+	if (s->sent_146 && now - s->last_146_ms < BE_MIN_INTERVAL_MS) {
+		s->stats.be_suppressed++;
+		return;
+	}
+	s->sent_146 = true;
+	s->last_146_ms = now;
+	mh_msg_init(&s->tx, MH_PBA);
+	s->tx.seq = s->msg.seq;
+	s->tx.status = PBA_MIPV6_AUTH_FAIL;
+	s->tx.flags = MH_PBA_P;
+	if (id && (o = mh_opt_add(&s->tx, MH_OPT_MN_ID)))
+		*o = *id;
+	fm_mhsock_send(s, &s->tx, to);
+}
+
+/* A message from a keyed peer: 0 to deliver it, -1 to drop it (counted). */
+static int check_auth(struct fm_mhsock *s, struct peer_key *pk, size_t len,
+		      const struct in6_addr *src, const struct in6_addr *dst, const char *from)
+{
+	enum mh_auth_result r = mh_auth_verify(&pk->key, src, dst, s->buf, len);
+	const struct mh_opt *ts;
+
+	if (r != MH_AUTH_OK) {
+		s->stats.rx_auth_failed++;
+		pr_warn("mh: %s from %s dropped: %s", mh_kind_name(s->msg.kind), from,
+			mh_auth_result_name(r));
+		if (s->msg.kind == MH_PBU)
+			reply_auth_fail(s, src);
+		return -1;
+	}
+	if (replay_checked(s->msg.kind)) {
+		uint64_t now = wall_fixed(), t, d, win = ((uint64_t)AUTH_TS_WINDOW_MS << 16) / 1000;
+
+		ts = mh_opt_find(&s->msg, MH_OPT_TIMESTAMP, 0);
+		t = ts ? mh_ts_fixed(ts->timestamp.seconds, ts->timestamp.fraction) : 0;
+		d = t > now ? t - now : now - t;
+		if (!ts || d > win || t <= pk->last_rx_ts) {
+			s->stats.rx_replayed++;
+			pr_warn("mh: %s from %s dropped: %s", mh_kind_name(s->msg.kind), from,
+				!ts	  ? "no Timestamp"
+				: d > win ? "Timestamp outside the window"
+					  : "replayed (Timestamp not newer)");
+			return -1;
+		}
+		pk->last_rx_ts = t;
+	}
+	s->stats.rx_authenticated++;
+	mh_auth_strip(&s->msg);
+	return 0;
+}
 
 /* RFC 6275 §9.2: answer an unknown MH type with Binding Error status 2. The Home
  * Address field stays unspecified: we take no Home Address destination option. */
@@ -101,6 +235,12 @@ static void rx_one(struct fm_mhsock *s, size_t len, const struct sockaddr_in6 *f
 			 err.msg);
 		return;
 	}
+	struct peer_key *pk = key_of(s, &from->sin6_addr);
+
+	if (pk && check_auth(s, pk, len, &from->sin6_addr, &dst, src))
+		return;
+	if (!pk)
+		mh_auth_strip(&s->msg);
 	if ((unsigned)s->msg.kind < sizeof(s->stats.rx_kind) / sizeof(s->stats.rx_kind[0]))
 		s->stats.rx_kind[s->msg.kind]++;
 	pr_debug("mh: rx %s from %s (%zu octets, ifindex %d)", mh_kind_name(s->msg.kind), src, len,
@@ -303,11 +443,44 @@ int fm_mhsock_send(struct fm_mhsock *s, const struct mh_msg *m, const struct in6
 	struct mh_err err = {0};
 	int len;
 
+	struct peer_key *pk = key_of(s, dst);
+
+	inet_ntop(AF_INET6, dst, to, sizeof(to));
+	if (pk) {
+		/* a copy with the Timestamp (replay) and Authentication options */
+		if (m != &s->tx) { /* (our own PBA 146 is built there already) */
+			memcpy(&s->tx, m, offsetof(struct mh_msg, opts));
+			memcpy(s->tx.opts, m->opts,
+			       sizeof(m->opts[0]) *
+				   (m->n_opts < MH_MAX_OPTS ? m->n_opts : MH_MAX_OPTS));
+		}
+		mh_auth_strip(&s->tx);
+		if (replay_checked(m->kind) && !mh_opt_find(&s->tx, MH_OPT_TIMESTAMP, 0)) {
+			struct mh_opt *o = mh_opt_add(&s->tx, MH_OPT_TIMESTAMP);
+			uint64_t t = wall_fixed();
+
+			if (t <= pk->last_tx_ts)
+				t = pk->last_tx_ts + 1;
+			pk->last_tx_ts = t;
+			if (o) {
+				o->timestamp.seconds = t >> 16;
+				o->timestamp.fraction = t & 0xffff;
+			}
+		}
+		if (!mh_auth_add(&s->tx, &pk->key)) {
+			s->stats.tx_errors++;
+			pr_err("mh: %s for %s: no room for the Authentication option",
+			       mh_kind_name(m->kind), to);
+			return -EINVAL;
+		}
+		m = &s->tx;
+	}
 	len = mh_encode(m, buf, sizeof(buf), &err);
+	if (len >= 0 && pk && mh_auth_sign(&pk->key, &s->local, dst, buf, (size_t)len))
+		len = -1, snprintf(err.msg, sizeof(err.msg), "signing failed");
 	if (len < 0) {
 		s->stats.tx_errors++;
-		pr_err("mh: cannot encode %s for %s: %s", mh_kind_name(m->kind),
-		       inet_ntop(AF_INET6, dst, to, sizeof(to)), err.msg);
+		pr_err("mh: cannot encode %s for %s: %s", mh_kind_name(m->kind), to, err.msg);
 		return -EINVAL;
 	}
 	if (s->hold)
@@ -322,8 +495,11 @@ const struct fm_mhsock_stats *fm_mhsock_stats(const struct fm_mhsock *s)
 
 json_t *fm_mhsock_stats_json(const struct fm_mhsock *s)
 {
-	return json_pack("{s:I, s:I, s:I, s:I}", "rx_malformed", (json_int_t)s->stats.rx_malformed,
-			 "rx_unknown_type", (json_int_t)s->stats.rx_unknown_type, "tx_errors",
-			 (json_int_t)s->stats.tx_errors, "binding_errors_suppressed",
-			 (json_int_t)s->stats.be_suppressed);
+	return json_pack(
+	    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "rx_malformed",
+	    (json_int_t)s->stats.rx_malformed, "rx_unknown_type",
+	    (json_int_t)s->stats.rx_unknown_type, "tx_errors", (json_int_t)s->stats.tx_errors,
+	    "binding_errors_suppressed", (json_int_t)s->stats.be_suppressed, "rx_auth_failed",
+	    (json_int_t)s->stats.rx_auth_failed, "rx_replayed", (json_int_t)s->stats.rx_replayed,
+	    "rx_authenticated", (json_int_t)s->stats.rx_authenticated);
 }

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <netinet/in.h>
 
+#include "mh/auth.h"
 #include "mh/mh.h"
 
 struct fm_mhsock;
@@ -22,7 +23,10 @@ typedef void (*fm_mh_rx)(void *ctx, const struct mh_msg *m, const struct in6_add
 
 struct fm_mhsock_stats {
 	uint64_t rx, tx, rx_malformed, rx_unknown_type, tx_errors;
-	uint64_t be_suppressed;	      /* Binding Errors not sent: rate limit */
+	uint64_t be_suppressed;	      /* Binding Errors (and PBA 146) not sent: rate limit */
+	uint64_t rx_auth_failed;      /* keyed peer: authenticator missing or wrong */
+	uint64_t rx_replayed;	      /* keyed peer: Timestamp missing, outside the window, old */
+	uint64_t rx_authenticated;    /* keyed peer: verified and delivered */
 	uint64_t rx_kind[MH_UPA + 1]; /* by enum mh_kind */
 	uint64_t tx_kind[MH_UPA + 1];
 };
@@ -32,12 +36,19 @@ int fm_mhsock_open(struct ev_loop *loop, const struct in6_addr *local, fm_mh_rx 
 		   struct fm_mhsock **out);
 void fm_mhsock_close(struct fm_mhsock *s);
 int fm_mhsock_send(struct fm_mhsock *s, const struct mh_msg *m, const struct in6_addr *dst);
-/* Held sends: while hold is on, fm_mhsock_send encodes and queues instead of sending
- * (the daemons' commit point: what a loop iteration acknowledges leaves only after
- * its state is committed). flush sends (or, send false, drops) the queue in order;
- * returns how many were queued. */
+/* Held sends: while hold is on, fm_mhsock_send encodes (and signs) and queues instead
+ * of sending (the daemons' commit point: what a loop iteration acknowledges leaves
+ * only after its state is committed). flush sends (or, send false, drops) the queue
+ * in order; returns how many were queued. */
 void fm_mhsock_hold(struct fm_mhsock *s, bool hold);
 unsigned fm_mhsock_flush(struct fm_mhsock *s, bool send);
+/* RFC 4285 authentication with one peer: sign everything sent to it, and accept from
+ * it only what carries a valid authenticator (mhsock.c). k NULL or empty: no key. */
+int fm_mhsock_set_key(struct fm_mhsock *s, const struct in6_addr *peer,
+		      const struct mh_auth_key *k);
+/* True when peer has a key: every message the role received from it was verified
+ * (the role may then believe what it says, e.g. a restart counter). */
+bool fm_mhsock_peer_authenticated(const struct fm_mhsock *s, const struct in6_addr *peer);
 const struct fm_mhsock_stats *fm_mhsock_stats(const struct fm_mhsock *s);
 /* The socket-level counters (what never reached the role) for `stats`:
  * {"rx_malformed", "rx_unknown_type", "tx_errors", "binding_errors_suppressed"}. */

@@ -2017,6 +2017,150 @@ static void test_ev_loop_timers(void **st)
 	ev_loop_destroy(loop);
 }
 
+/* ---- hostile identifiers and duplicates (issue 11 point 7) ------------------------------- */
+
+/* An MN-ID that is not an RFC 7542 NAI (a control character, not UTF-8, over 253 octets,
+ * no realm label) is refused with PBA 129 and leaves no MN behind. */
+static void test_pbu_bad_nai_refused(void **st)
+{
+	static const char *const bad[] = {
+	    "mn1@example.net\n<3>flowmobd: error: forged",
+	    "\xff\xfe@example.net",
+	    "mn 1@example.net",
+	    "mn1@example",
+	};
+	char big[255];
+	struct lma *l = new_lma();
+	struct mh_msg *m;
+
+	(void)st;
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_reject(l, pbu(bad[i], 4, 1, 3600, 1), &MAG1, PBA_ADMIN_PROHIBITED);
+	memset(big, 'a', sizeof(big));
+	memcpy(big + 254 - 12, "@example.net", 12);
+	big[254] = 0; /* 254 octets: one more than RFC 7542 allows */
+	expect_reject(l, pbu(big, 4, 1, 3600, 1), &MAG1, PBA_ADMIN_PROHIBITED);
+	/* a NUL inside is not an NAI either */
+	m = pbu(NAI, 4, 1, 3600, 1);
+	m->opts[0].mn_id.id[3] = 0;
+	expect_reject(l, m, &MAG1, PBA_ADMIN_PROHIBITED);
+	assert_int_equal(lma_bce(l)->n_bindings, 0);
+	/* the reject event still names the MN, escaped */
+	expect_reject(l, pbu(bad[0], 4, 1, 3600, 1), &MAG1, PBA_ADMIN_PROHIBITED);
+	assert_true(find_event("reject") >= 0);
+	assert_string_equal(json_string_value(json_object_get(evfields[n_events - 1], "mn")),
+			    "mn1@example.net\\x0a<3>flowmobd: error: forged");
+	/* a UTF-8 NAI is fine */
+	lma_rx(l, pbu("m\xc3\xbcller@example.net", 4, 1, 3600, 1), &MAG1, now_ms);
+	assert_int_equal(last_to(&MAG1, MH_PBA)->status, 0);
+	lma_free(l);
+}
+
+/* RFC 5213 §5.3: an exact duplicate of the last accepted PBU (a retransmission: same
+ * contents, same sequence number, inside the timestamp window) is answered with the
+ * earlier PBA again and changes nothing. */
+static void dup_case(enum fm_ordering ord)
+{
+	static struct mh_msg first, pba1;
+	struct bce_binding *b;
+	uint64_t exp;
+	int ev;
+	struct lma *l;
+
+	cfg->lma.ordering = ord;
+	l = new_lma();
+	first = *pbu_full(NAI, 4, 1, 3600, 5, ord == FM_ORDER_SEQUENCE ? O_ALL & ~O_TS : O_ALL, 0);
+	clear_sent();
+	lma_rx(l, &first, &MAG1, now_ms);
+	assert_int_equal(n_sent, 1);
+	pba1 = sent[0].m;
+	assert_int_equal(pba1.status, 0);
+	b = binding(l, pba_bid(&pba1));
+	assert_non_null(b);
+	exp = b->expires_ms;
+	ev = n_events;
+	advance(l, 100);
+	clear_sent();
+	lma_rx(l, &first, &MAG1, now_ms);
+	assert_int_equal(n_sent, 1);
+	assert_int_equal(sent[0].m.kind, MH_PBA);
+	assert_int_equal(sent[0].m.status, 0);
+	assert_int_equal(sent[0].m.seq, pba1.seq);
+	assert_int_equal(sent[0].m.lifetime, pba1.lifetime);
+	assert_int_equal(sent[0].m.n_opts, pba1.n_opts);
+	assert_memory_equal(sent[0].m.opts, pba1.opts, pba1.n_opts * sizeof(pba1.opts[0]));
+	assert_int_equal(b->expires_ms, exp); /* not refreshed */
+	assert_int_equal(n_events, ev);	      /* no registration event */
+	assert_int_equal(lma_bce(l)->n_bindings, 1);
+	/* after the window it is a replay again, not a retransmission */
+	advance(l, 2000);
+	clear_sent();
+	lma_rx(l, &first, &MAG1, now_ms);
+	assert_int_equal(n_sent, 1);
+	assert_int_not_equal(sent[0].m.status, 0);
+	assert_int_equal(b->expires_ms, exp);
+	lma_free(l);
+}
+
+static void test_pbu_duplicate_timestamp(void **st)
+{
+	(void)st;
+	dup_case(FM_ORDER_TIMESTAMP);
+}
+
+static void test_pbu_duplicate_sequence(void **st)
+{
+	(void)st;
+	dup_case(FM_ORDER_SEQUENCE);
+}
+
+/* Found by tests/fuzz/fuzz_state.c: a state file whose binding expires in 1.8e20 s made
+ * the import convert an out-of-range double (undefined behaviour) and would keep the
+ * binding for ever; the remaining time is bounded by max-lifetime, and a NaN or
+ * infinite expiry drops the binding. */
+static void test_state_import_bounds_expiry(void **st)
+{
+	char far[512];
+	const char *files[3] = {
+	    far,
+	    "{\"version\":1,\"mobile_nodes\":[{\"nai\":\"" NAI "\",\"index\":1,"
+	    "\"bindings\":[{\"bid\":1,\"att\":4,\"mag\":\"fd00:11::2\",\"state\":\"active\","
+	    "\"lifetime\":120,\"expires\":179888888886416763.9}]}]}",
+	    "{\"version\":1,\"mobile_nodes\":[{\"nai\":\"" NAI "\",\"index\":1,"
+	    "\"bindings\":[{\"bid\":1,\"att\":4,\"expires\":1e400}]}]}",
+	};
+	char path[128];
+	struct lma *l;
+	struct bce_mn *mn;
+	FILE *f;
+
+	(void)st;
+	/* ten million seconds from now: representable, and far beyond any lifetime */
+	snprintf(far, sizeof(far),
+		 "{\"version\":1,\"mobile_nodes\":[{\"nai\":\"" NAI "\",\"index\":1,"
+		 "\"bindings\":[{\"bid\":1,\"att\":4,\"mag\":\"fd00:11::2\",\"state\":\"active\","
+		 "\"lifetime\":120,\"expires\":%.3f}]}]}",
+		 (double)wall_ms / 1000.0 + 1e7);
+	snprintf(path, sizeof(path), "%s/lma.json", statedir);
+	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(files[i], f);
+		fclose(f);
+		l = new_lma();
+		mn = bce_mn_find(lma_bce(l), NAI);
+		if (i == 0)
+			assert_true(mn && mn->n_b == 1); /* kept, with a bounded lifetime */
+		if (mn && mn->n_b) {
+			assert_true(mn->b[0]->expires_ms >= now_ms);
+			assert_true(mn->b[0]->expires_ms - now_ms <=
+				    (uint64_t)cfg->lma.timers.max_lifetime_s * 1000);
+		}
+		lma_free(l);
+		unlink(path);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2026,6 +2170,10 @@ int main(void)
 	    T(test_pba_rejects),
 	    T(test_pba_reject_log_names_status),
 	    T(test_timestamp_ordering),
+	    T(test_pbu_bad_nai_refused),
+	    T(test_pbu_duplicate_timestamp),
+	    T(test_pbu_duplicate_sequence),
+	    T(test_state_import_bounds_expiry),
 	    T(test_sequence_ordering),
 	    T(test_store_crash_keeps_committed_refuses_replay),
 	    T(test_store_migration_and_import),
