@@ -43,7 +43,8 @@ enum {
 };
 
 static const char usage_text[] =
-    "Usage: flowmobd -c FILE [--netns NAME] [--log-level LEVEL] [--check | --cleanup]\n"
+    "Usage: flowmobd -c FILE [--netns NAME] [--log-level LEVEL] [--import FILE]\n"
+    "                [--check | --cleanup]\n"
     "       flowmobd --help | --version\n";
 
 static const char help_text[] =
@@ -51,7 +52,7 @@ static const char help_text[] =
     "    flowmobd - Proxy Mobile IPv6 LMA/MAG with flow mobility and an eBPF data plane\n"
     "\n"
     "SYNOPSIS\n"
-    "    flowmobd -c FILE [--netns NAME] [--log-level LEVEL]\n"
+    "    flowmobd -c FILE [--netns NAME] [--log-level LEVEL] [--import FILE]\n"
     "    flowmobd -c FILE --check\n"
     "    flowmobd -c FILE [--netns NAME] --cleanup\n"
     "\n"
@@ -71,6 +72,8 @@ static const char help_text[] =
     "                           kept, so pins in the host's bpffs survive the process.\n"
     "    -l, --log-level LEVEL  error, warn, info or debug; overrides log-level: in FILE,\n"
     "                           also across SIGHUP reloads.\n"
+    "        --import FILE      start from FILE, a state export (flowmobctl state export),\n"
+    "                           instead of the state store's content, which it replaces.\n"
     "        --check            validate FILE, print a summary and exit.\n"
     "        --cleanup          detach the instance's programs, unpin its maps, remove its\n"
     "                           state directory and control socket, and exit. Refused while\n"
@@ -108,6 +111,7 @@ struct opts {
 	int log_level; /* -1: from the config */
 	bool check;
 	bool cleanup;
+	const char *import;
 };
 
 struct app {
@@ -124,10 +128,15 @@ struct app {
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},	 {"netns", required_argument, NULL, 'n'},
-	    {"log-level", required_argument, NULL, 'l'}, {"check", no_argument, NULL, 'k'},
-	    {"cleanup", no_argument, NULL, 'C'},	 {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},	 {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"netns", required_argument, NULL, 'n'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"check", no_argument, NULL, 'k'},
+	    {"cleanup", no_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"import", required_argument, NULL, 'I'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -156,6 +165,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'C':
 			o->cleanup = true;
+			break;
+		case 'I':
+			o->import = optarg;
 			break;
 		case 'h':
 			fputs(help_text, stdout);
@@ -489,6 +501,7 @@ int main(int argc, char **argv)
 		goto out_free;
 	}
 	a.d.loop = loop;
+	a.d.import = a.o.import;
 	a.cfg = cfg;
 	a.d.cfg = cfg;
 

@@ -77,6 +77,7 @@ struct fm_ctl {
 	struct ctl_client *clients;
 	int n_clients;
 	struct ctl_client *busy; /* the client whose request is being handled */
+	bool hold;		 /* replies wait for fm_ctl_flush (the commit point) */
 	unsigned idle_ms;	 /* FM_CTL_IDLE_MS; 0: never */
 	ev_timer sweep;
 	json_t *info; /* fm_ctl_set_info: added to the "version" reply */
@@ -336,6 +337,8 @@ static int client_process(struct ctl_client *c, bool flush_partial)
 		memmove(c->in, c->in + start, c->in_len - start);
 		c->in_len -= start;
 	}
+	if (c->ctl->hold && !c->monitor)
+		return 0; /* written by fm_ctl_flush, after the commit */
 	return client_flush(c);
 }
 
@@ -764,4 +767,26 @@ void fm_ctl_event(struct fm_ctl *ctl, const char *event, json_t *fields)
 		client_flush(c);
 	}
 	free(s);
+}
+
+void fm_ctl_hold(struct fm_ctl *ctl, bool hold)
+{
+	ctl->hold = hold;
+}
+
+void fm_ctl_flush(struct fm_ctl *ctl, bool ok)
+{
+	struct ctl_client *c, *next;
+
+	for (c = ctl->clients; c; c = next) {
+		next = c->next;
+		if (c->monitor || c->out_len == c->out_off)
+			continue;
+		if (ok) {
+			client_flush(c); /* may free c */
+		} else {
+			pr_warn("ctl: state not committed: closing a client without its reply");
+			client_drop(c);
+		}
+	}
 }

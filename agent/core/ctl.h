@@ -11,6 +11,7 @@
 #ifndef FLOWMOB_CTL_H
 #define FLOWMOB_CTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <ev.h>
 #include <jansson.h>
@@ -34,6 +35,13 @@ json_t *fm_ctl_request(struct fm_ctl *ctl, const char *line, size_t len);
 #define FM_CTL_IDLE_MS 30000
 void fm_ctl_set_idle_timeout(struct fm_ctl *ctl, unsigned ms);
 int fm_ctl_register(struct fm_ctl *ctl, const char *cmd, fm_ctl_handler fn, void *ctx);
+
+/* Held replies: while hold is on, a command's reply is queued, not written, until
+ * fm_ctl_flush (the daemons' commit point: a reply is an acknowledgement). flush
+ * with ok false closes those clients without their replies (the change they were
+ * told about was not made durable). Monitor events are never held. */
+void fm_ctl_hold(struct fm_ctl *ctl, bool hold);
+void fm_ctl_flush(struct fm_ctl *ctl, bool ok);
 
 /* Run a registered command in-process, as a request {"cmd": cmd} would (the
  * metrics endpoint reads stats, peers, bindings this way). Returns a new

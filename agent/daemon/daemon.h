@@ -22,7 +22,8 @@ struct fm_daemon {
 				      * reload it holds the new values in place */
 	struct fm_dp *dp;
 	struct fm_ctl *ctl;
-	void *role; /* struct lma * or struct mag * */
+	void *role;	    /* struct lma * or struct mag * */
+	const char *import; /* flowmobd --import FILE: an export document to restore */
 };
 
 /*

@@ -72,6 +72,7 @@ struct bce_mn {
 	struct fmc fmc;
 	struct bce_mn *hnext;
 	TAILQ_ENTRY(bce_mn) link; /* every MN, creation order */
+	uint32_t persist_gen;	  /* the LMA's store: written in this commit already */
 };
 
 struct bce {

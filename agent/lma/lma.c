@@ -120,7 +120,6 @@ struct lma *lma_new(const struct fm_config *cfg, const struct lma_hooks *hooks)
 	LIST_INIT(&l->txns);
 	LIST_INIT(&l->parked);
 	LIST_INIT(&l->holds);
-	fm_timer_init(&l->save_timer, &l->timers, lma_state_save_timeout);
 	return l;
 }
 
@@ -139,23 +138,41 @@ void lma_free(struct lma *l)
 	}
 	for (int i = 0; i < l->n_peers; i++)
 		fm_timer_stop(&l->peers[i].timer);
-	fm_timer_stop(&l->save_timer);
 	fm_timers_fini(&l->timers);
 	bce_destroy(&l->bce);
+	lma_state_close(l);
+	free(l->marks);
+	json_decref(l->import);
 	free(l);
+}
+
+int lma_import(struct lma *l, json_t *doc)
+{
+	json_decref(l->import);
+	l->import = doc;
+	return 0;
 }
 
 int lma_start(struct lma *l, uint64_t now)
 {
-	int rc = lma_state_load(l, now);
+	int rc = lma_state_open(l, l->import, now);
 
-	if (rc && rc != -ENOENT)
-		pr_warn("lma: starting without saved state (%s)\n", strerror(-rc));
+	json_decref(l->import);
+	l->import = NULL;
+	if (rc && rc != -ENOENT) {
+		/* acknowledging what cannot be made durable would be a lie */
+		pr_err("lma: the state store cannot be used (%s)\n", strerror(-rc));
+		return rc;
+	}
 	l->restart_counter++;
+	lma_mark_dirty(l);
 	lma_reconcile(l, now);
 	lma_peers_apply(l, now);
-	if (lma_state_save(l) && l->cfg->state_dir[0])
-		pr_warn("lma: state will not survive a restart\n");
+	rc = lma_state_save(l);
+	if (rc) {
+		pr_err("lma: cannot commit the restart counter (%s)\n", strerror(-rc));
+		return rc;
+	}
 	pr_info("lma: started, restart counter %u, %u MNs, %u bindings\n", l->restart_counter,
 		l->bce.n_mns, l->bce.n_bindings);
 	return 0;
@@ -263,7 +280,7 @@ int lma_reload(struct lma *l, const struct fm_config *next, uint64_t now)
 	{
 		reload_mn(l, mn, now);
 	}
-	lma_mark_dirty(l);
+	lma_mark_all(l);  /* rare: every record written again */
 	l->cfg = running; /* the caller installs next there (main.c: *cur = *next) */
 	return 0;
 }

@@ -47,7 +47,8 @@ struct lma *lma_new(const struct fm_config *cfg, const struct lma_hooks *hooks);
 /* Stops every timer and frees; does not touch the data plane. */
 void lma_free(struct lma *l);
 
-/* Start: load the state file (if any), increment and save the restart counter,
+/* Start: open and load the state store (or an import, or migrate the old state
+ * file), increment and commit the restart counter,
  * reconcile with the data plane, program peers, start heartbeats. */
 int lma_start(struct lma *l, uint64_t now);
 /* SIGHUP: MAG list, placement policies, MN entries, timers, signaling options. The
@@ -63,8 +64,19 @@ void lma_tick(struct lma *l, uint64_t now);
 /* The earliest armed deadline without a loop, 0 when none. */
 uint64_t lma_next_due(const struct lma *l);
 
-/* Persistence (JSON in cfg->state_dir/lma-state.json, written atomically). */
+/* Persistence: the state store in cfg->state_dir/lma.mdb (docs/lma.md). Every
+ * change is marked; lma_state_save writes the marked records in one transaction
+ * and commits it (durable on return 0). The daemon calls it once per loop
+ * iteration before it lets the acknowledgements of that iteration leave; on
+ * failure the marks stay for the next try. */
 int lma_state_save(struct lma *l);
+bool lma_state_pending(const struct lma *l);
+/* The whole state as one JSON document (flowmobctl state export; the former state
+ * file's format, docs/lma.md). */
+json_t *lma_state_export(struct lma *l);
+/* Before lma_start: restore doc (an export; stolen) instead of the store's content,
+ * which it replaces (flowmobd --import). */
+int lma_import(struct lma *l, json_t *doc);
 uint32_t lma_restart_counter(const struct lma *l);
 
 /* Control commands (docs/control-protocol.md); NULL + err on error, nothing changed. */

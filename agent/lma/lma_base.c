@@ -4,9 +4,10 @@
  * everything else: events and their common fields, sending with the signaling
  * counters, option builders, configuration lookups, the data-plane sync of one
  * MN (bindings, prefixes at their holders, flow rules in one call) and the state
- * file's dirty mark. Calls nothing above it (see lma_int.h for the layers).
+ * store's change marks. Calls nothing above it (see lma_int.h for the layers).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -229,6 +230,7 @@ static void flow_events(struct lma *l, struct bce_mn *mn, const bool *changed, c
 
 void lma_push_rules(struct lma *l, struct bce_mn *mn)
 {
+	lma_mark_mn(l, mn);
 	struct fm_dp_rule rules[FMC_MAX_FLOWS];
 	unsigned n = fmc_to_rules(&mn->fmc, rules, FMC_MAX_FLOWS);
 
@@ -254,12 +256,14 @@ void lma_dp_binding(struct lma *l, struct bce_binding *b)
 {
 	struct fm_dp_binding d = {.coa = b->mag, .att = b->att, .down = !bce_binding_usable(b)};
 
+	lma_mark_binding(l, b);
 	if (DP(l, binding_set, b->mn->index, b->bid, &d) < 0)
 		pr_warn("lma: programming binding %s/%u failed\n", b->mn->nai, b->bid);
 }
 
 void lma_dp_prefixes(struct lma *l, struct bce_mn *mn)
 {
+	lma_mark_mn(l, mn);
 	for (unsigned i = 0; i < mn->n_b; i++)
 		for (unsigned j = 0; j < mn->b[i]->n_pfx; j++) {
 			const struct fm_prefix *p = &mn->b[i]->pfx[j];
@@ -293,6 +297,7 @@ void lma_mn_maybe_free(struct lma *l, struct bce_mn *mn)
 		bce_pool_free(&l->bce, &mn->shared[i]);
 	}
 	DP(l, mn_del, mn->index);
+	lma_mark_mn(l, mn); /* its records go */
 	bce_mn_del(&l->bce, mn);
 }
 
@@ -301,11 +306,48 @@ void lma_mn_maybe_free(struct lma *l, struct bce_mn *mn)
 
 void lma_mark_dirty(struct lma *l)
 {
-	uint64_t now;
+	l->mark_global = true;
+}
 
-	if (l->dirty)
+void lma_mark_nai(struct lma *l, const char *nai, uint16_t bid)
+{
+	struct lma_mark *k;
+
+	if (l->marks_off || l->mark_all)
 		return;
-	l->dirty = true;
-	now = fm_now_ms();
-	fm_timer_set(&l->save_timer, now + LMA_SAVE_DELAY_MS, now);
+	if (l->n_marks) {
+		k = &l->marks[l->n_marks - 1];
+		if (k->bid == bid && !strcmp(k->nai, nai))
+			return; /* the same object again (one PBU marks it several times) */
+	}
+	if (l->n_marks == l->cap_marks) {
+		unsigned cap = l->cap_marks ? l->cap_marks * 2 : 64;
+		struct lma_mark *a = realloc(l->marks, cap * sizeof(*a));
+
+		if (!a) {
+			l->mark_all = true; /* rewrite everything rather than lose a change */
+			return;
+		}
+		l->marks = a;
+		l->cap_marks = cap;
+	}
+	k = &l->marks[l->n_marks++];
+	k->bid = bid;
+	snprintf(k->nai, sizeof(k->nai), "%s", nai);
+}
+
+void lma_mark_all(struct lma *l)
+{
+	l->mark_all = true;
+	l->n_marks = 0;
+}
+
+void lma_mark_mn(struct lma *l, const struct bce_mn *mn)
+{
+	lma_mark_nai(l, mn->nai, 0);
+}
+
+void lma_mark_binding(struct lma *l, const struct bce_binding *b)
+{
+	lma_mark_nai(l, b->mn->nai, b->bid);
 }

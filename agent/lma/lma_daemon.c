@@ -2,7 +2,11 @@
 /*
  * lma_daemon.c — wires the LMA logic (lma.c) into flowmobd: lma_ops (start, reload,
  * stop), the raw MH socket, the control commands and monitor events, and the
- * data plane (fm_dp_ops, exported by agent/dp).
+ * data plane (fm_dp_ops, exported by agent/dp), and the commit point: the PBAs,
+ * FMIs, ... the LMA sends and the control replies are held during a loop iteration;
+ * an ev_prepare watcher (after the iteration's callbacks, before the loop sleeps)
+ * commits the iteration's state changes in one store transaction and then lets
+ * them go (docs/lma.md "State store").
  *
  * Layer: the top of agent/lma/, flowmobd's glue; calls the public API (lma.h) only.
  */
@@ -19,7 +23,36 @@ struct lma_daemon {
 	struct lma *lma;
 	struct fm_mhsock *sock;
 	struct fm_daemon *d;
+	ev_prepare commit;
 };
+
+/* ---- the commit point --------------------------------------------------------------- */
+
+static void on_commit(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct lma_daemon *ld = w->data;
+	bool ok = lma_state_save(ld->lma) == 0;
+
+	(void)loop;
+	(void)revents;
+	/* what could not be committed is not acknowledged: PBAs and FMI/UPN/BRI are
+	 * dropped (the MAGs retransmit), waiting control clients closed */
+	if (ld->sock && fm_mhsock_flush(ld->sock, ok) && !ok)
+		pr_warn("lma: state not committed: acknowledgements dropped\n");
+	if (ld->d->ctl)
+		fm_ctl_flush(ld->d->ctl, ok);
+}
+
+/* `state.export`: the whole state as the export document. */
+static json_t *d_cmd_export(void *ctx, const json_t *req, char *err, size_t errlen)
+{
+	struct lma_daemon *ld = ctx;
+
+	(void)req;
+	(void)err;
+	(void)errlen;
+	return lma_state_export(ld->lma);
+}
 
 /* ---- sockets -------------------------------------------------------------------------- */
 
@@ -98,6 +131,17 @@ static int lma_start_d(struct fm_daemon *d)
 		return -ENOMEM;
 	}
 	d->role = ld;
+	if (d->import) {
+		json_error_t je;
+		json_t *doc = json_load_file(d->import, JSON_REJECT_DUPLICATES, &je);
+
+		if (!doc) {
+			pr_err("lma: --import %s: line %d: %s\n", d->import, je.line, je.text);
+			rc = -EINVAL;
+			goto err;
+		}
+		lma_import(ld->lma, doc);
+	}
 	rc = lma_start(ld->lma, fm_now_ms());
 	if (rc)
 		goto err;
@@ -110,6 +154,10 @@ static int lma_start_d(struct fm_daemon *d)
 		if (d->cfg->lma.mag_keys[i].len)
 			fm_mhsock_set_key(ld->sock, &d->cfg->lma.mags[i], &d->cfg->lma.mag_keys[i]);
 	fm_mhsock_on_fault(ld->sock, d_fault);
+	fm_mhsock_hold(ld->sock, true);
+	ev_prepare_init(&ld->commit, on_commit);
+	ld->commit.data = ld;
+	ev_prepare_start(d->loop, &ld->commit);
 	if (d->ctl) {
 		fm_ctl_register(d->ctl, "bindings", lma_cmd_bindings, ld->lma);
 		fm_ctl_register(d->ctl, "flows", lma_cmd_flows, ld->lma);
@@ -118,6 +166,8 @@ static int lma_start_d(struct fm_daemon *d)
 		fm_ctl_register(d->ctl, "flow.add", lma_cmd_flow_add, ld->lma);
 		fm_ctl_register(d->ctl, "flow.move", lma_cmd_flow_move, ld->lma);
 		fm_ctl_register(d->ctl, "flow.del", lma_cmd_flow_del, ld->lma);
+		fm_ctl_register(d->ctl, "state.export", d_cmd_export, ld);
+		fm_ctl_hold(d->ctl, true);
 	}
 	return 0;
 err:
@@ -140,7 +190,8 @@ static void lma_stop_d(struct fm_daemon *d)
 
 	if (!ld)
 		return;
-	lma_state_save(ld->lma);
+	ev_prepare_stop(d->loop, &ld->commit);
+	on_commit(d->loop, &ld->commit, 0); /* what the last iteration acknowledged */
 	if (ld->sock)
 		fm_mhsock_close(ld->sock);
 	lma_free(ld->lma);

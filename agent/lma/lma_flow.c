@@ -376,7 +376,7 @@ static void move_prefix(struct lma *l, struct bce_mn *mn, struct fm_prefix p,
 	json_array_append_new(pf, j_prefix(&p));
 	json_object_set_new(o, "moved", pf);
 	lma_emit(l, "prefix-move", o);
-	lma_mark_dirty(l);
+	lma_mark_mn(l, mn);
 }
 
 /* RFC 7864: the target binding takes every prefix of the MN the flow may use. */
@@ -862,7 +862,8 @@ static void fma_done(struct lma *l, struct lma_txn *t, const struct in6_addr *sr
 		f->signalled = false;
 	}
 	txn_free(t);
-	lma_mark_dirty(l);
+	if (f)
+		lma_mark_mn(l, mn);
 }
 
 void lma_handle_fma(struct lma *l, const struct fma_view *v, const struct in6_addr *src,

@@ -58,6 +58,13 @@ struct lma_txn {
 	struct mh_msg *msg;
 };
 
+/* A changed MN (bid 0: its records; else that binding only, e.g. a refresh). By NAI:
+ * the MN may be gone by the commit (its records are then deleted). */
+struct lma_mark {
+	uint16_t bid;
+	char nai[FM_NAI_MAX + 1];
+};
+
 /* A configured MAG and its liveness; lma_peer.c. */
 struct lma_peer {
 	struct in6_addr addr;
@@ -95,8 +102,15 @@ struct lma {
 	LIST_HEAD(, lma_txn) parked; /* given up: re-signalled when their MAG is heard */
 	unsigned n_parked;
 	LIST_HEAD(, lma_hold) holds;
-	struct fm_timer save_timer;
-	bool dirty;
+	/* persistence (lma_state.c): what changed since the last commit */
+	struct fm_store *store; /* NULL: nothing is persisted (no state-dir) */
+	struct lma_mark *marks;
+	unsigned n_marks, cap_marks;
+	bool mark_global; /* restart counter, sequence numbers */
+	bool mark_all;	  /* rewrite every record (import) */
+	bool marks_off;	  /* reconciliation re-programs what was loaded: no change */
+	uint32_t persist_gen;
+	json_t *import; /* lma_import's document, restored by lma_start */
 	uint32_t restart_counter;
 	uint16_t seq;	 /* FMI, BRI, UPN */
 	uint32_t hb_seq; /* heartbeat */
@@ -183,8 +197,15 @@ void lma_dp_sync_mn(struct lma *l, struct bce_mn *mn);
 /* Deletes an MN left with no binding and only policy flows, with its shared prefixes. */
 void lma_mn_maybe_free(struct lma *l, struct bce_mn *mn);
 
-/* Schedules a state save shortly (l->save_timer, bound by lma.c), once per burst. */
+/* Persistence marks, written by the next lma_state_save (the daemon's commit point,
+ * before the acknowledgements of this loop iteration leave): the LMA's globals
+ * (restart counter, sequence numbers); an MN's records (or its deletion, when it is
+ * gone by then); one binding's record (a refresh). The data-plane calls above mark
+ * what they program, so a change that reaches the maps reaches the store. */
 void lma_mark_dirty(struct lma *l);
-#define LMA_SAVE_DELAY_MS 1000
+void lma_mark_nai(struct lma *l, const char *nai, uint16_t bid);
+void lma_mark_mn(struct lma *l, const struct bce_mn *mn);
+void lma_mark_binding(struct lma *l, const struct bce_binding *b);
+void lma_mark_all(struct lma *l);
 
 #endif /* FLOWMOB_LMA_INT_H */

@@ -697,7 +697,7 @@ static void reg(struct lma *l, struct pbu *p)
 		peer->hb_armed = true; /* heartbeats to a MAG start with its first binding */
 	if (changed)
 		reg_announce(l, p);
-	lma_mark_dirty(l);
+	lma_mark_binding(l, p->b); /* a refresh: its expiry and ordering state only */
 }
 
 /* ---- the PBU, step by step

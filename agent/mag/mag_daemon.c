@@ -7,6 +7,7 @@
  * persisted restart counter (RFC 5847).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,9 @@
 #include "daemon/daemon.h"
 #include "core/log.h"
 #include "mag/mag.h"
+#include "core/fsutil.h"
 #include "core/state.h"
+#include "core/store.h"
 
 struct mag_daemon {
 	struct fm_daemon *d;
@@ -29,6 +32,9 @@ struct mag_daemon {
 	int n_nd;
 	struct nd_sock nd[FM_CFG_MAX_IFACES];
 	ev_io nd_io[FM_CFG_MAX_IFACES];
+	struct fm_store *store; /* NULL: no state-dir */
+	json_t *committed;	/* the bul table as last committed: key -> record text */
+	ev_prepare commit;
 };
 
 static void on_nd(struct ev_loop *loop, ev_io *w, int revents)
@@ -121,44 +127,202 @@ static void h_event(void *ctx, const char *name, json_t *fields)
 		json_decref(fields);
 }
 
-/* ---- persisted state: <state-dir>/mag.json ------------------------------------------
- * {"restart_counter": n (RFC 5847 §3.2: incremented on every start), "bindings": [...]} */
+/* ---- persisted state: the state store <state-dir>/mag.mdb ---------------------------
+ *   global  "mag"            {"restart_counter": n}  (RFC 5847 §3.2: +1 on every start)
+ *   bul     IFACE "/" MN-ID  a registered binding, as mag_bindings_save gives it
+ * The commit point (on_commit, an ev_prepare watcher): after each loop iteration the
+ * binding update list is compared with what was last committed and only the changed
+ * records are written, in one transaction; then the held MH messages (FMA, UPA, BRA,
+ * PBUs) and control replies leave. */
 
-static json_t *state_load(const struct fm_config *cfg)
+enum { T_GLOBAL, T_BUL };
+static const char *const mag_tables[] = {"global", "bul", NULL};
+
+static char *bul_key(const json_t *e)
 {
-	json_t *st = NULL;
+	const char *mn = json_string_value(json_object_get(e, "mn"));
+	const char *ifn = json_string_value(json_object_get(e, "iface"));
+	char *k = NULL;
 
-	if (!cfg->state_dir[0] || fm_state_load(cfg->state_dir, "mag", &st) < 0 ||
-	    !json_is_object(st)) {
-		json_decref(st);
-		st = json_object();
+	if (mn && ifn && asprintf(&k, "%s/%s", ifn, mn) < 0)
+		k = NULL;
+	return k;
+}
+
+static int snap_rec(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	char k[512];
+
+	if (klen >= sizeof(k))
+		return 0;
+	memcpy(k, key, klen);
+	k[klen] = 0;
+	json_object_set_new(arg, k, json_stringn(val, vlen));
+	return 0;
+}
+
+/* The saved state as {"restart_counter", "bindings"}; md->committed: what the store holds. */
+static json_t *store_doc(struct mag_daemon *md)
+{
+	json_t *g = fm_store_get_json(md->store, T_GLOBAL, "mag"), *a = json_array(), *v;
+	const char *k;
+
+	fm_store_iterate(md->store, T_BUL, NULL, 0, snap_rec, md->committed);
+	json_object_foreach(md->committed, k, v)
+	{
+		json_t *e = json_loads(json_string_value(v), 0, NULL);
+
+		if (e)
+			json_array_append_new(a, e);
 	}
-	return st;
+	v = json_pack("{s:I, s:o}", "restart_counter",
+		      json_integer_value(json_object_get(g, "restart_counter")), "bindings", a);
+	json_decref(g);
+	return v;
 }
 
-static uint32_t restart_counter_bump(const struct fm_config *cfg, json_t *st)
+/* Writes the binding update list's changes since the last commit; 0 when durable. */
+static int commit_state(struct mag_daemon *md, bool global)
 {
-	uint32_t rc = (uint32_t)json_integer_value(json_object_get(st, "restart_counter")) + 1;
+	json_t *now, *cur = json_object(), *e, *v;
+	const char *k;
+	size_t i;
+	bool begun = false;
+	int r = 0;
 
-	json_object_set_new(st, "restart_counter", json_integer(rc));
-	if (cfg->state_dir[0] && fm_state_save(cfg->state_dir, "mag", st) < 0)
-		pr_warn("mag: cannot write %s/mag.json: the restart counter is not persisted",
-			cfg->state_dir);
-	return rc;
+	if (!md->store)
+		return 0;
+	now = mag_bindings_save(md->m);
+	json_array_foreach(now, i, e)
+	{
+		char *key = bul_key(e), *text = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
+
+		if (key && text)
+			json_object_set_new(cur, key, json_string(text));
+		free(key);
+		free(text);
+	}
+	json_decref(now);
+	json_object_foreach(cur, k, v)
+	{
+		const char *was = json_string_value(json_object_get(md->committed, k));
+		const char *t = json_string_value(v);
+
+		if (was && !strcmp(was, t))
+			continue;
+		if (!begun && (r = fm_store_begin(md->store)))
+			goto out;
+		begun = true;
+		if ((r = fm_store_put(md->store, T_BUL, k, strlen(k), t, strlen(t))))
+			goto out;
+	}
+	json_object_foreach(md->committed, k, v)
+	{
+		if (json_object_get(cur, k))
+			continue;
+		if (!begun && (r = fm_store_begin(md->store)))
+			goto out;
+		begun = true;
+		if ((r = fm_store_del_key(md->store, T_BUL, k)))
+			goto out;
+	}
+	if (global) {
+		json_t *g =
+		    json_pack("{s:I}", "restart_counter", (json_int_t)md->m->restart_counter);
+
+		if (!begun && (r = fm_store_begin(md->store))) {
+			json_decref(g);
+			goto out;
+		}
+		begun = true;
+		r = fm_store_put_json(md->store, T_GLOBAL, "mag", g);
+		json_decref(g);
+		if (r)
+			goto out;
+	}
+	if (begun) {
+		begun = false;
+		r = fm_store_commit(md->store);
+	}
+	if (!r) {
+		json_decref(md->committed);
+		md->committed = cur;
+		cur = NULL;
+	}
+out:
+	if (begun)
+		fm_store_abort(md->store);
+	if (r)
+		pr_err("mag: committing the state store failed: %s", strerror(-r));
+	json_decref(cur);
+	return r;
 }
 
-static void state_save(struct mag_daemon *md)
+static void on_commit(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct mag_daemon *md = w->data;
+	bool ok = commit_state(md, false) == 0;
+
+	(void)loop;
+	(void)revents;
+	if (md->mh && fm_mhsock_flush(md->mh, ok) && !ok)
+		pr_warn("mag: state not committed: messages dropped");
+	if (md->d->ctl)
+		fm_ctl_flush(md->d->ctl, ok);
+}
+
+/* The state to start from: an import, the store, or (once) today's mag.json. NULL:
+ * the store cannot be used. */
+static json_t *state_open(struct mag_daemon *md)
 {
 	const struct fm_config *cfg = md->d->cfg;
-	json_t *st;
+	char path[PATH_MAX], aside[PATH_MAX + 16];
+	json_t *st = NULL;
+	bool fresh = false;
+	int r;
 
+	md->committed = json_object();
+	if (md->d->import) {
+		json_error_t je;
+
+		st = json_load_file(md->d->import, JSON_REJECT_DUPLICATES, &je);
+		if (!json_is_object(st)) {
+			pr_err("mag: --import %s: line %d: %s", md->d->import, je.line,
+			       st ? "not an object" : je.text);
+			json_decref(st);
+			return NULL;
+		}
+		fresh = true;
+	}
 	if (!cfg->state_dir[0])
-		return;
-	st = json_pack("{s:I, s:o}", "restart_counter", (json_int_t)md->m->restart_counter,
-		       "bindings", mag_bindings_save(md->m));
-	if (fm_state_save(cfg->state_dir, "mag", st) < 0)
-		pr_warn("mag: cannot write %s/mag.json", cfg->state_dir);
-	json_decref(st);
+		return st ? st : json_object();
+	r = fm_mkdir_p(cfg->state_dir, 0700);
+	snprintf(path, sizeof(path), "%s/mag.mdb", cfg->state_dir);
+	if (r || fm_store_open_lmdb(path, mag_tables, &md->store)) {
+		pr_err("mag: cannot open the state store %s", path);
+		json_decref(st);
+		return NULL;
+	}
+	if (!st && fm_store_table_empty(md->store, T_GLOBAL) &&
+	    !fm_state_load(cfg->state_dir, "mag", &st)) {
+		snprintf(path, sizeof(path), "%s/mag.json", cfg->state_dir);
+		snprintf(aside, sizeof(aside), "%s.migrated", path);
+		if (rename(path, aside))
+			pr_warn("mag: cannot rename %s: %s", path, strerror(errno));
+		pr_info("mag: importing %s into the state store (the file is now %s)", path, aside);
+		fresh = true;
+	}
+	if (fresh) {
+		/* the store's binding update list is replaced by the document's */
+		if (fm_store_begin(md->store) || fm_store_clear(md->store, T_BUL) ||
+		    fm_store_commit(md->store)) {
+			fm_store_abort(md->store);
+			json_decref(st);
+			return NULL;
+		}
+		return json_is_object(st) ? st : (json_decref(st), json_object());
+	}
+	return store_doc(md);
 }
 
 static uint32_t link_mtu(const char *ifname)
@@ -192,6 +356,18 @@ static json_t *d_cmd_stats(void *ctx, const json_t *req, char *err, size_t errle
 	return o;
 }
 
+/* `state.export`: restart counter and binding update list, as committed. */
+static json_t *d_cmd_export(void *ctx, const json_t *req, char *err, size_t errlen)
+{
+	struct mag_daemon *md = ctx;
+
+	(void)req;
+	(void)err;
+	(void)errlen;
+	return json_pack("{s:I, s:o}", "restart_counter", (json_int_t)md->m->restart_counter,
+			 "bindings", mag_bindings_save(md->m));
+}
+
 static int mag_start(struct fm_daemon *d)
 {
 	const struct fm_cfg_mag *c = &d->cfg->mag;
@@ -216,14 +392,28 @@ static int mag_start(struct fm_daemon *d)
 	h.dp_ctx = d->dp;
 	for (int i = 0; i < FM_CFG_MAX_IFACES; i++)
 		md->nd[i].fd = -1;
-	st = state_load(d->cfg);
-	md->m = mag_create(d->cfg, &h, d->loop, restart_counter_bump(d->cfg, st), fm_now_ms());
+	st = state_open(md);
+	if (!st) {
+		fm_store_close(md->store);
+		json_decref(md->committed);
+		free(md);
+		return -EIO;
+	}
+	md->m = mag_create(d->cfg, &h, d->loop,
+			   (uint32_t)json_integer_value(json_object_get(st, "restart_counter")) + 1,
+			   fm_now_ms());
 	if (!md->m) {
 		json_decref(st);
+		fm_store_close(md->store);
+		json_decref(md->committed);
 		free(md);
 		return -ENOMEM;
 	}
 	d->role = md;
+	if (commit_state(md, true)) {
+		ret = -EIO; /* the restart counter must be durable before the first PBU */
+		goto fail;
+	}
 	mtu = c->tunnel_mtu ? c->tunnel_mtu : link_mtu(c->lma_interface);
 	mag_set_ra_mtu(md->m, mtu > 1320 ? mtu - 40 : 1280);
 
@@ -254,7 +444,13 @@ static int mag_start(struct fm_daemon *d)
 		fm_ctl_register(d->ctl, "flows", mag_ctl_flows, md->m);
 		fm_ctl_register(d->ctl, "stats", d_cmd_stats, md);
 		fm_ctl_register(d->ctl, "peers", mag_ctl_peers, md->m);
+		fm_ctl_register(d->ctl, "state.export", d_cmd_export, md);
+		fm_ctl_hold(d->ctl, true);
 	}
+	fm_mhsock_hold(md->mh, true);
+	ev_prepare_init(&md->commit, on_commit);
+	md->commit.data = md;
+	ev_prepare_start(d->loop, &md->commit);
 	/* bindings of the previous run: routes are still in the data plane; refresh them */
 	mag_bindings_restore(md->m, json_object_get(st, "bindings"), fm_now_ms());
 	json_decref(st);
@@ -272,6 +468,8 @@ fail:
 	if (md->mh)
 		fm_mhsock_close(md->mh);
 	mag_destroy(md->m);
+	fm_store_close(md->store);
+	json_decref(md->committed);
 	free(md);
 	d->role = NULL;
 	return ret < 0 ? ret : -EINVAL;
@@ -294,7 +492,8 @@ static void mag_stop(struct fm_daemon *d)
 		return;
 	/* The data plane stays as it is (a restart is hitless); the LMA keeps the
 	 * bindings until their lifetime ends or the next start refreshes them. */
-	state_save(md);
+	ev_prepare_stop(d->loop, &md->commit);
+	on_commit(d->loop, &md->commit, 0);
 	for (int i = 0; i < md->n_nd; i++) {
 		if (md->nd[i].fd >= 0)
 			ev_io_stop(d->loop, &md->nd_io[i]);
@@ -303,6 +502,8 @@ static void mag_stop(struct fm_daemon *d)
 	if (md->mh)
 		fm_mhsock_close(md->mh);
 	mag_destroy(md->m);
+	fm_store_close(md->store);
+	json_decref(md->committed);
 	free(md);
 	d->role = NULL;
 }

@@ -93,6 +93,17 @@ struct fm_mhsock {
 	uint8_t buf[MHSOCK_BUF];
 	struct mh_msg msg; /* large: kept here rather than on the stack */
 	struct mh_msg tx;  /* a message being signed */
+	/* held sends (fm_mhsock_hold): encoded, waiting for fm_mhsock_flush */
+	bool hold;
+	struct held_msg *held;
+	unsigned n_held, cap_held;
+};
+
+struct held_msg {
+	struct in6_addr dst;
+	enum mh_kind kind;
+	uint16_t len;
+	uint8_t *data;
 };
 
 static struct peer_key *key_of(const struct fm_mhsock *s, const struct in6_addr *peer)
@@ -503,19 +514,90 @@ void fm_mhsock_close(struct fm_mhsock *s)
 		return;
 	if (s->loop)
 		ev_io_stop(s->loop, &s->io);
+	fm_mhsock_flush(s, false);
+	free(s->held);
 	if (s->icmp_fd >= 0)
 		close(s->icmp_fd);
 	close(s->fd);
 	free(s);
 }
 
+static int send_encoded(struct fm_mhsock *s, enum mh_kind kind, const struct in6_addr *dst,
+			const uint8_t *buf, int len)
+{
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_addr = *dst};
+	char to[INET6_ADDRSTRLEN];
+	ssize_t n;
+
+	do {
+		n = sendto(s->fd, buf, (size_t)len, 0, (struct sockaddr *)&sa, sizeof(sa));
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		int r = -errno;
+
+		s->stats.tx_errors++;
+		pr_warn("mh: send %s to %s: %s", mh_kind_name(kind),
+			inet_ntop(AF_INET6, dst, to, sizeof(to)), strerror(errno));
+		return r;
+	}
+	s->stats.tx++;
+	if ((unsigned)kind < sizeof(s->stats.tx_kind) / sizeof(s->stats.tx_kind[0]))
+		s->stats.tx_kind[kind]++;
+	pr_debug("mh: tx %s to %s (%d octets)", mh_kind_name(kind),
+		 inet_ntop(AF_INET6, dst, to, sizeof(to)), len);
+	return 0;
+}
+
+static int hold_encoded(struct fm_mhsock *s, enum mh_kind kind, const struct in6_addr *dst,
+			const uint8_t *buf, int len)
+{
+	struct held_msg *h;
+
+	if (s->n_held == s->cap_held) {
+		unsigned cap = s->cap_held ? s->cap_held * 2 : 64;
+		struct held_msg *a = realloc(s->held, cap * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		s->held = a;
+		s->cap_held = cap;
+	}
+	h = &s->held[s->n_held];
+	h->data = malloc((size_t)len);
+	if (!h->data)
+		return -ENOMEM;
+	memcpy(h->data, buf, (size_t)len);
+	h->dst = *dst;
+	h->kind = kind;
+	h->len = (uint16_t)len;
+	s->n_held++;
+	return 0;
+}
+
+void fm_mhsock_hold(struct fm_mhsock *s, bool hold)
+{
+	s->hold = hold;
+}
+
+unsigned fm_mhsock_flush(struct fm_mhsock *s, bool send)
+{
+	unsigned n = s->n_held;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (send)
+			send_encoded(s, s->held[i].kind, &s->held[i].dst, s->held[i].data,
+				     s->held[i].len);
+		free(s->held[i].data);
+	}
+	s->n_held = 0;
+	return n;
+}
+
 int fm_mhsock_send(struct fm_mhsock *s, const struct mh_msg *m, const struct in6_addr *dst)
 {
-	struct sockaddr_in6 sa = {.sin6_family = AF_INET6};
 	char to[INET6_ADDRSTRLEN];
 	uint8_t buf[4096];
 	struct mh_err err = {0};
-	ssize_t n;
 	int len;
 
 	struct peer_key *pk = key_of(s, dst);
@@ -558,22 +640,9 @@ int fm_mhsock_send(struct fm_mhsock *s, const struct mh_msg *m, const struct in6
 		pr_err("mh: cannot encode %s for %s: %s", mh_kind_name(m->kind), to, err.msg);
 		return -EINVAL;
 	}
-	sa.sin6_addr = *dst;
-	do {
-		n = sendto(s->fd, buf, (size_t)len, 0, (struct sockaddr *)&sa, sizeof(sa));
-	} while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		int r = -errno;
-
-		s->stats.tx_errors++;
-		pr_warn("mh: send %s to %s: %s", mh_kind_name(m->kind), to, strerror(errno));
-		return r;
-	}
-	s->stats.tx++;
-	if ((unsigned)m->kind < sizeof(s->stats.tx_kind) / sizeof(s->stats.tx_kind[0]))
-		s->stats.tx_kind[m->kind]++;
-	pr_debug("mh: tx %s to %s (%d octets)", mh_kind_name(m->kind), to, len);
-	return 0;
+	if (s->hold)
+		return hold_encoded(s, m->kind, dst, buf, len);
+	return send_encoded(s, m->kind, dst, buf, len);
 }
 
 const struct fm_mhsock_stats *fm_mhsock_stats(const struct fm_mhsock *s)

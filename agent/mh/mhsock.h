@@ -56,6 +56,12 @@ int fm_mhsock_open(struct ev_loop *loop, const struct in6_addr *local, fm_mh_rx 
 void fm_mhsock_on_fault(struct fm_mhsock *s, fm_mh_bad bad);
 void fm_mhsock_close(struct fm_mhsock *s);
 int fm_mhsock_send(struct fm_mhsock *s, const struct mh_msg *m, const struct in6_addr *dst);
+/* Held sends: while hold is on, fm_mhsock_send encodes (and signs) and queues instead
+ * of sending (the daemons' commit point: what a loop iteration acknowledges leaves
+ * only after its state is committed). flush sends (or, send false, drops) the queue
+ * in order; returns how many were queued. */
+void fm_mhsock_hold(struct fm_mhsock *s, bool hold);
+unsigned fm_mhsock_flush(struct fm_mhsock *s, bool send);
 /* RFC 4285 authentication with one peer: sign everything sent to it, and accept from
  * it only what carries a valid authenticator (mhsock.c). k NULL or empty: no key. */
 int fm_mhsock_set_key(struct fm_mhsock *s, const struct in6_addr *peer,

@@ -36,7 +36,7 @@ def encode_many(msgs):
 
 
 def pbu(i, seq, bid=None):
-    o = [{"type": "mn-id", "subtype": 1, "id": f"mn{i}@bench"}, {"type": "hnp", "prefix": "::/0"},
+    o = [{"type": "mn-id", "subtype": 1, "id": f"mn{i}@bench.example"}, {"type": "hnp", "prefix": "::/0"},
          {"type": "hi", "value": 5 if bid else 1}, {"type": "att", "value": 4}]
     if bid:
         o.append({"type": "bid", "bid": bid})

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fuzz_state.c — libFuzzer target for the LMA's state import: the JSON state file
- * (agent/lma/lma_state.c, lma_state_load through agent/core/state.c) read by a fresh
- * LMA at start (lma_start), made from docs/examples/lma.yaml without an MH socket or a
- * data plane. Any file must be imported or refused without a crash or a leak, and the
- * imported state must be consistent enough to answer `bindings` and `flows` and to
- * be saved again. (The JSON file is today's state format; when the state store's
- * import lands, this target feeds the same bytes to it.)
+ * fuzz_state.c — libFuzzer target for the LMA's state import: the export document
+ * (flowmobd --import FILE, and the one-time migration of the old lma.json: both go
+ * through lma_import and agent/lma/lma_state.c's loader) restored by a fresh LMA at
+ * start (lma_start), made from docs/examples/lma.yaml without an MH socket, a data
+ * plane or a state directory. Any document must be imported or refused without a
+ * crash or a leak, and the imported state must be consistent enough to answer
+ * `bindings` and `flows` and to be exported again.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -44,7 +44,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_state: %s (run from the repository)\n", err);
 		abort();
 	}
-	snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s", dir);
+	cfg.state_dir[0] = 0; /* no store: the import alone */
 	snprintf(file, sizeof(file), "%s/lma.json", dir);
 	return 0;
 }
@@ -54,17 +54,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct lma_hooks h = {.send = no_send, .event = no_event};
 	struct lma *l;
 	char err[256];
-	json_t *r;
-	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	json_t *r, *doc = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
 
-	if (fd < 0 || write(fd, data, size) != (ssize_t)size)
-		abort();
-	close(fd);
+	if (!doc)
+		return 0; /* flowmobd --import refuses it before the LMA sees it */
 	l = lma_new(&cfg, &h);
 	if (!l)
 		abort();
-	lma_start(l, 1000); /* loads the state file: refused or imported */
+	lma_import(l, doc);
+	lma_start(l, 1000); /* refused or imported */
 	json_t *q = json_object();
+
+	json_decref(lma_state_export(l));
 
 	r = lma_cmd_bindings(l, q, err, sizeof(err));
 	json_decref(r);

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "core/clock.h"
+#include "core/state.h"
 #include "core/log.h"
 #include "lma/lma.h"
 #include "mh/mh_json.h"
@@ -2092,24 +2093,20 @@ static void test_persistence_restart(void **st)
 	seq_before = (uint16_t)sent[n_sent - 1].m.seq;
 	ts_before = binding(l, 1)->last_ts;
 	ack_all(l); /* MAG1 now holds the flow's FMI state */
-	/* the state file has its own serializer: no data-plane counter is read for it */
+	/* the store and the export have their own serializer: no data-plane counter read */
 	dp.counter_calls = 0;
 	assert_int_equal(lma_state_save(l), 0);
 	assert_int_equal(dp.counter_calls, 0);
 	{
-		char path[128], buf[8192];
-		FILE *fh;
-		size_t n;
+		json_t *x = lma_state_export(l);
+		char *buf = json_dumps(x, 0);
 
-		snprintf(path, sizeof(path), "%s/lma.json", statedir);
-		fh = fopen(path, "r");
-		assert_non_null(fh);
-		n = fread(buf, 1, sizeof(buf) - 1, fh);
-		fclose(fh);
-		buf[n] = 0;
+		assert_int_equal(dp.counter_calls, 0);
 		assert_non_null(strstr(buf, "\"signalled_mag\""));
 		assert_null(strstr(buf, "\"packets\""));
 		assert_null(strstr(buf, "\"bytes\""));
+		free(buf);
+		json_decref(x);
 	}
 	lma_free(l);
 	/* the data plane keeps a binding the state file does not know: removed */
@@ -2158,6 +2155,81 @@ static void test_persistence_restart(void **st)
 	assert_non_null(h);
 	assert_int_equal(mh_opt_find(h, MH_OPT_RESTART_COUNTER, 0)->restart_counter, 3);
 	lma_free(l);
+}
+
+/* The state store: what the daemon's commit point committed survives a crash, with
+ * the ordering state: a replay after the crash is refused (RFC 5213 §5.3.1). What
+ * was never committed (never acknowledged) of an unknown MN leaves the maps. */
+static void test_store_crash_keeps_committed_refuses_replay(void **st)
+{
+	struct lma *l;
+
+	(void)st;
+	cfg->lma.ordering = FM_ORDER_SEQUENCE;
+	l = new_lma();
+	lma_rx(l, pbu_full(NAI, 4, 1, 3600, 100, O_ALL & ~O_TS, 0), &MAG1, now_ms);
+	assert_int_equal(last_to(&MAG1, MH_PBA)->status, 0);
+	assert_true(lma_state_pending(l));
+	assert_int_equal(lma_state_save(l), 0); /* the commit before the PBA leaves */
+	assert_false(lma_state_pending(l));
+	lma_rx(l, pbu_full("late@example.net", 4, 1, 3600, 7, O_ALL & ~O_TS, 0), &MAG1, now_ms);
+	lma_free(l); /* kill -9: the second registration was never committed */
+	l = new_lma();
+	assert_non_null(binding(l, 1));
+	assert_true(binding_left_s(binding(l, 1), now_ms) > 3000);
+	assert_null(bce_mn_find(lma_bce(l), "late@example.net"));
+	expect_reject(l, pbu_full(NAI, 4, MH_HI_NOT_CHANGED, 3600, 100, O_ALL & ~O_TS, 0), &MAG1,
+		      PBA_SEQ_OUT_OF_WINDOW);
+	assert_int_equal(sent[0].m.seq, 100);
+	lma_free(l);
+}
+
+/* Today's state file is imported once into an empty store and renamed aside; an
+ * import document replaces the store's content. */
+static void test_store_migration_and_import(void **st)
+{
+	char path[160];
+	struct lma *l;
+	json_t *x, *empty;
+
+	(void)st;
+	l = new_lma();
+	reg(l, &MAG1, 4, 1, 1);
+	assert_int_equal(lma_state_save(l), 0);
+	x = lma_state_export(l);
+	assert_int_equal(json_integer_value(json_object_get(x, "restart_counter")), 1);
+	lma_free(l);
+	snprintf(path, sizeof(path), "rm -f %s/lma.mdb %s/lma.mdb-lock", statedir, statedir);
+	assert_int_equal(system(path), 0);
+	assert_int_equal(fm_state_save(statedir, "lma", x), 0);
+	l = new_lma(); /* migrates lma.json */
+	assert_non_null(binding(l, 1));
+	assert_int_equal(lma_restart_counter(l), 2);
+	snprintf(path, sizeof(path), "%s/lma.json", statedir);
+	assert_int_not_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/lma.json.migrated", statedir);
+	assert_int_equal(access(path, F_OK), 0);
+	lma_free(l);
+	l = new_lma(); /* from the store now */
+	assert_non_null(binding(l, 1));
+	assert_int_equal(lma_restart_counter(l), 3);
+	lma_free(l);
+	/* --import: a document without MNs replaces what the store held */
+	empty = json_deep_copy(x);
+	json_object_set_new(empty, "mobile_nodes", json_array());
+	json_object_set_new(empty, "restart_counter", json_integer(40));
+	l = lma_new(cfg,
+		    &(struct lma_hooks){.send = cap_send, .event = cap_event, .dp = &fake_ops});
+	lma_import(l, empty);
+	assert_int_equal(lma_start(l, now_ms), 0);
+	assert_int_equal(lma_restart_counter(l), 41);
+	assert_null(bce_mn_find(lma_bce(l), NAI));
+	lma_free(l);
+	l = new_lma();
+	assert_int_equal(lma_restart_counter(l), 42);
+	assert_null(bce_mn_find(lma_bce(l), NAI));
+	lma_free(l);
+	json_decref(x);
 }
 
 static void test_reconcile_adopts_unsaved_binding(void **st)
@@ -2486,6 +2558,8 @@ int main(void)
 	    T(test_pbu_duplicate_sequence),
 	    T(test_state_import_bounds_expiry),
 	    T(test_sequence_ordering),
+	    T(test_store_crash_keeps_committed_refuses_replay),
+	    T(test_store_migration_and_import),
 	    T(test_refresh_dereg_and_delete),
 	    T(test_expiry),
 	    T(test_handoff_hi3),

@@ -22,7 +22,7 @@ _flowmobctl()
 		words=("${COMP_WORDS[@]}")
 		cword=$COMP_CWORD
 	}
-	local cmds="bindings flows stats peers mag-bindings monitor top version flow attach detach raw help"
+	local cmds="bindings flows stats peers mag-bindings monitor top version flow state attach detach raw help"
 	local opts="-s --socket -i --instance -j --json -t --timeout -h --help -V --version"
 	local -a conn=()
 	local i cmd="" cmdi=0
@@ -70,6 +70,9 @@ _flowmobctl()
 
 	local nargs=$((cword - cmdi))
 	case $cmd in
+	state)
+		[ $nargs -eq 1 ] && COMPREPLY=($(compgen -W "export" -- "$cur"))
+		;;
 	flow)
 		if [ $nargs -eq 1 ]; then
 			COMPREPLY=($(compgen -W "add move del" -- "$cur"))

@@ -39,7 +39,7 @@
 static const char usage_text[] =
     "Usage: flowmobctl [-s SOCKET | -i INSTANCE] [-j] [-t SECONDS] COMMAND [ARGS...]\n"
     "Commands: bindings, flows, stats, peers, monitor, top, mag-bindings, version,\n"
-    "          flow add|move|del ..., attach MN IFACE, detach MN IFACE\n"
+    "          flow add|move|del ..., attach MN IFACE, detach MN IFACE, state export\n"
     "Try 'flowmobctl --help' for details.\n";
 
 static const char help_text[] =
@@ -56,6 +56,7 @@ static const char help_text[] =
     "    flowmobctl [OPTIONS] flow del MN FID\n"
     "    flowmobctl [OPTIONS] attach MN IFACE\n"
     "    flowmobctl [OPTIONS] detach MN IFACE\n"
+    "    flowmobctl [OPTIONS] state export > FILE\n"
     "\n"
     "OPTIONS\n"
     "    -s, --socket PATH      control socket of the flowmobd to talk to.\n"
@@ -102,6 +103,10 @@ static const char help_text[] =
     "    attach MN IFACE   MAG: attach MN on access interface IFACE (as on a layer-2\n"
     "                      trigger); prints the new binding.\n"
     "    detach MN IFACE   MAG: detach MN from IFACE (de-registration).\n"
+    "    state export      the daemon's whole state (LMA: MNs, bindings, flows, restart\n"
+    "                      counter, sequence numbers; MAG: restart counter, binding\n"
+    "                      update list) as one JSON document, from what is committed\n"
+    "                      in its state store; restore it with flowmobd --import FILE.\n"
     "\n"
     "OUTPUT\n"
     "    Tables for people, -j for programs: the JSON of docs/control-protocol.md.\n"
@@ -1145,6 +1150,25 @@ static int cmd_attach(int argc, char **argv, const char *cmd)
 	return 0;
 }
 
+/* `state export`: the document, indented, whatever -j says (it is a file format). */
+static int cmd_state(int argc, char **argv)
+{
+	json_t *res;
+	char *text;
+
+	if (argc < 2 || strcmp(argv[1], "export"))
+		usage_error("state: the subcommand is export");
+	no_more_args(argc, argv, 2);
+	res = call(json_pack("{s:s}", "cmd", "state.export"), NULL, NULL);
+	text = json_dumps(res, JSON_INDENT(1) | JSON_SORT_KEYS);
+	json_decref(res);
+	if (!text)
+		return 1;
+	puts(text);
+	free(text);
+	return 0;
+}
+
 static int simple(int argc, char **argv, const char *cmd, const char *const *cols)
 {
 	no_more_args(argc, argv, 1);
@@ -1221,6 +1245,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "flow"))
 		return cmd_flow(argc, argv);
+	if (!strcmp(cmd, "state"))
+		return cmd_state(argc, argv);
 	if (!strcmp(cmd, "top"))
 		return cmd_top(argc, argv);
 	if (!strcmp(cmd, "attach") || !strcmp(cmd, "detach"))
