@@ -33,7 +33,7 @@ LDFLAGS     += -fsanitize=address,undefined
 endif
 CFLAGS   ?=
 CFLAGS   += $(CFLAGS_BASE)
-LDLIBS   := -lbpf -lelf -lz -lev -lcyaml -ljansson -lm
+LDLIBS   := -lbpf -lelf -lz -lev -lcyaml -lyaml -ljansson -lm
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
               -Iinclude -Ibpf -I/usr/include/$(MULTIARCH)

@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include <cyaml/cyaml.h>
+#include <yaml.h>
 
 #include "daemon/config.h"
 #include "core/log.h"
@@ -56,6 +57,7 @@ void fm_config_defaults(struct fm_config *c, enum fm_role role)
 	memset(c, 0, sizeof(*c));
 	c->role = role;
 	c->log_level = FM_LOG_INFO;
+	c->max_mns = FM_CFG_DEFAULT_MAX_MNS;
 	snprintf(c->bpffs, sizeof(c->bpffs), "%s", FM_CFG_DEFAULT_BPFFS);
 
 	c->lma.dataplane = FM_DP_MODE_XDP;
@@ -93,10 +95,10 @@ struct raw_sel {
 };
 
 struct raw_policy {
-	unsigned *fid;
-	unsigned *priority;
+	char *fid;
+	char *priority;
 	struct raw_sel *selector;
-	unsigned *prefer_att;
+	char **prefer_att;
 	unsigned prefer_att_count;
 	int action; /* 0 absent, 1 forward, 2 drop */
 };
@@ -108,14 +110,14 @@ struct raw_lma_mn {
 };
 
 struct raw_lma_timers {
-	unsigned *min_delay_before_bce_delete;
-	unsigned *max_delay_before_new_bce_assign;
-	unsigned *timestamp_window;
-	unsigned *heartbeat_interval;
-	unsigned *heartbeat_missed;
-	unsigned *retransmit_initial;
-	unsigned *retransmit_max;
-	unsigned *max_lifetime;
+	char *min_delay_before_bce_delete;
+	char *max_delay_before_new_bce_assign;
+	char *timestamp_window;
+	char *heartbeat_interval;
+	char *heartbeat_missed;
+	char *retransmit_initial;
+	char *retransmit_max;
+	char *max_lifetime;
 };
 
 struct raw_lma {
@@ -136,12 +138,12 @@ struct raw_lma {
 	struct raw_lma_mn *mobile_nodes;
 	unsigned mobile_nodes_count;
 	struct raw_lma_timers *timers;
-	unsigned *tunnel_mtu;
+	char *tunnel_mtu;
 };
 
 struct raw_access {
 	char *name;
-	unsigned *att;
+	char *att;
 	struct raw_policy *flow_requests;
 	unsigned flow_requests_count;
 };
@@ -152,13 +154,13 @@ struct raw_mag_mn {
 };
 
 struct raw_mag_timers {
-	unsigned *retransmit_initial;
-	unsigned *retransmit_max;
-	unsigned *lifetime;
-	unsigned *ra_interval;
-	unsigned *idle_timeout;
-	unsigned *heartbeat_interval;
-	unsigned *heartbeat_missed;
+	char *retransmit_initial;
+	char *retransmit_max;
+	char *lifetime;
+	char *ra_interval;
+	char *idle_timeout;
+	char *heartbeat_interval;
+	char *heartbeat_missed;
 };
 
 struct raw_mag {
@@ -173,11 +175,12 @@ struct raw_mag {
 	unsigned mobile_nodes_count;
 	int keep_flow_state; /* 0 absent, 1 true, 2 false */
 	struct raw_mag_timers *timers;
-	unsigned *tunnel_mtu;
+	char *tunnel_mtu;
 };
 
 struct raw_config {
 	char *instance;
+	char *max_mns;
 	int role;
 	int *log_level;
 	char *control_socket;
@@ -194,7 +197,9 @@ struct raw_config {
 #define PTR CYAML_FLAG_POINTER
 #define STR_PTR(key, flags, st, m)                                                                 \
 	CYAML_FIELD_STRING_PTR(key, (flags) | PTR, st, m, 0, CYAML_UNLIMITED)
-#define UINT_PTR(key, st, m) CYAML_FIELD_UINT_PTR(key, OPT | PTR, st, m)
+/* Numbers are loaded as strings and parsed by num() (core/num.h): libcyaml's own
+ * unsigned parsing accepts "3abc" as 3 and "1e3" as 1. */
+#define UINT_PTR(key, st, m) STR_PTR(key, OPT, st, m)
 
 static const cyaml_strval_t role_strv[] = {{"lma", FM_ROLE_LMA}, {"mag", FM_ROLE_MAG}};
 /* Log levels are stored +1 so that 0 can mean "absent" elsewhere; the field is a pointer anyway. */
@@ -221,9 +226,6 @@ static const cyaml_strval_t bool_strv[] = {{"true", 1},	 {"yes", 1}, {"on", 1},
 static const cyaml_schema_value_t str_entry = {
     CYAML_VALUE_STRING(PTR, char, 0, CYAML_UNLIMITED),
 };
-static const cyaml_schema_value_t uint_entry = {
-    CYAML_VALUE_UINT(CYAML_FLAG_DEFAULT, unsigned),
-};
 
 static const cyaml_schema_field_t sel_fields[] = {
 #define X(m, k) CYAML_FIELD_SEQUENCE(k, OPT | PTR, struct raw_sel, m, &str_entry, 1, 2),
@@ -235,7 +237,7 @@ static const cyaml_schema_field_t policy_fields[] = {
     UINT_PTR("fid", struct raw_policy, fid),
     UINT_PTR("priority", struct raw_policy, priority),
     CYAML_FIELD_MAPPING_PTR("selector", PTR, struct raw_policy, selector, sel_fields),
-    CYAML_FIELD_SEQUENCE("prefer-att", OPT | PTR, struct raw_policy, prefer_att, &uint_entry, 0,
+    CYAML_FIELD_SEQUENCE("prefer-att", OPT | PTR, struct raw_policy, prefer_att, &str_entry, 0,
 			 FM_DP_MAX_ATT),
     ENUM_F("action", OPT, struct raw_policy, action, action_strv),
     CYAML_FIELD_END};
@@ -328,6 +330,7 @@ static const cyaml_schema_field_t mag_fields[] = {
 
 static const cyaml_schema_field_t top_fields[] = {
     STR_PTR("instance", 0, struct raw_config, instance),
+    UINT_PTR("max-mns", struct raw_config, max_mns),
     ENUM_F("role", 0, struct raw_config, role, role_strv),
     CYAML_FIELD_ENUM_PTR("log-level", OPT | PTR | CYAML_FLAG_STRICT, struct raw_config, log_level,
 			 level_strv, NSTRV(level_strv)),
@@ -528,12 +531,160 @@ static void cy_error(const struct cylog *l, const char *path, cyaml_err_t e, cha
 
 /* ---- validation helpers ------------------------------------------------------ */
 
+/* ---- key paths and their lines ------------------------------------------------- */
+
+/*
+ * libcyaml reports lines for its own errors only; the checks after it name a key
+ * path ("lma.mags[1]", "lma.policies[0].selector.dst-port"). A libyaml pass over
+ * the same text records the line of every key and sequence entry under its path,
+ * so that every message can say "FILE:LINE: key.path: what".
+ */
+struct kline {
+	char *key;
+	int line; /* 1-based */
+};
+
+struct linemap {
+	struct kline *e;
+	size_t n, cap;
+};
+
+static void lm_add(struct linemap *m, const char *key, int line)
+{
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 64;
+		struct kline *e = realloc(m->e, cap * sizeof(*e));
+
+		if (!e)
+			return;
+		m->e = e;
+		m->cap = cap;
+	}
+	m->e[m->n].key = strdup(key);
+	if (m->e[m->n].key)
+		m->e[m->n++].line = line;
+}
+
+static void lm_free(struct linemap *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->e[i].key);
+	free(m->e);
+	memset(m, 0, sizeof(*m));
+}
+
+/* The line of key, or of its nearest recorded parent ("lma.policies[0].fid" that
+ * is missing: the entry's line); 0 when unknown. The first occurrence wins. */
+static int lm_line(const struct linemap *m, const char *key)
+{
+	char k[256];
+
+	snprintf(k, sizeof(k), "%s", key);
+	for (;;) {
+		char *cut;
+
+		for (size_t i = 0; i < m->n; i++)
+			if (!strcmp(m->e[i].key, k))
+				return m->e[i].line;
+		cut = strrchr(k, '.');
+		if (!cut || (strrchr(k, '[') && strrchr(k, '[') > cut))
+			cut = strrchr(k, '[');
+		if (!cut || cut == k)
+			return 0;
+		*cut = '\0';
+	}
+}
+
+#define LM_DEPTH 32
+
+/* Walk the document's events; a file libyaml cannot parse yields what was seen. */
+static void lm_build(struct linemap *m, const uint8_t *data, size_t len)
+{
+	struct {
+		bool map;	/* mapping (else sequence) */
+		bool want_key;	/* mapping: the next scalar is a key */
+		unsigned idx;	/* sequence: next entry */
+		char path[256]; /* this node's path */
+		char key[128];	/* mapping: the current key */
+	} st[LM_DEPTH];
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int depth = 0;
+	bool done = false;
+
+	if (!yaml_parser_initialize(&p))
+		return;
+	yaml_parser_set_input_string(&p, data, len);
+	while (!done && yaml_parser_parse(&p, &ev)) {
+		int line = (int)ev.start_mark.line + 1;
+		char path[256] = "";
+		bool value = false;
+
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+		case YAML_DOCUMENT_END_EVENT:
+			done = ev.type == YAML_STREAM_END_EVENT;
+			break;
+		case YAML_SCALAR_EVENT:
+		case YAML_MAPPING_START_EVENT:
+		case YAML_SEQUENCE_START_EVENT:
+			if (depth && st[depth - 1].map && st[depth - 1].want_key) {
+				/* a key (only scalar keys have paths) */
+				if (ev.type != YAML_SCALAR_EVENT) {
+					done = true;
+					break;
+				}
+				snprintf(st[depth - 1].key, sizeof(st[0].key), "%s",
+					 (const char *)ev.data.scalar.value);
+				st[depth - 1].want_key = false;
+				snprintf(path, sizeof(path), "%s%s%s", st[depth - 1].path,
+					 st[depth - 1].path[0] ? "." : "", st[depth - 1].key);
+				lm_add(m, path, line);
+				break;
+			}
+			value = true;
+			if (depth && st[depth - 1].map) {
+				snprintf(path, sizeof(path), "%s%s%s", st[depth - 1].path,
+					 st[depth - 1].path[0] ? "." : "", st[depth - 1].key);
+				st[depth - 1].want_key = true;
+			} else if (depth) {
+				snprintf(path, sizeof(path), "%s[%u]", st[depth - 1].path,
+					 st[depth - 1].idx++);
+				lm_add(m, path, line);
+			}
+			break;
+		case YAML_MAPPING_END_EVENT:
+		case YAML_SEQUENCE_END_EVENT:
+			if (depth)
+				depth--;
+			break;
+		default:
+			break;
+		}
+		if (value && ev.type != YAML_SCALAR_EVENT) {
+			if (depth == LM_DEPTH) {
+				done = true;
+			} else {
+				st[depth].map = ev.type == YAML_MAPPING_START_EVENT;
+				st[depth].want_key = true;
+				st[depth].idx = 0;
+				st[depth].key[0] = '\0';
+				snprintf(st[depth].path, sizeof(st[0].path), "%s", path);
+				depth++;
+			}
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+}
+
 struct vctx {
 	const char *path;
 	char *err;
 	size_t errlen;
 	const uint8_t *data; /* the file, read once: both passes parse the same text */
 	size_t len;
+	struct linemap lines;
 };
 
 __attribute__((format(printf, 3, 4))) static int verr(struct vctx *v, const char *key,
@@ -541,11 +692,15 @@ __attribute__((format(printf, 3, 4))) static int verr(struct vctx *v, const char
 {
 	char msg[384];
 	va_list ap;
+	int line = lm_line(&v->lines, key);
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(v->err, v->errlen, "%s: %s: %s", v->path, key, msg);
+	if (line)
+		snprintf(v->err, v->errlen, "%s:%d: %s: %s", v->path, line, key, msg);
+	else
+		snprintf(v->err, v->errlen, "%s: %s: %s", v->path, key, msg);
 	return -1;
 }
 
@@ -676,18 +831,24 @@ static int parse_mac(struct vctx *v, const char *key, const char *s, uint8_t mac
 	return 0;
 }
 
-static uint32_t opt_u32(const unsigned *p, uint32_t def)
+/*
+ * A number key: absent (s NULL) leaves *out as it is (the default); otherwise
+ * digits only through core/num.h (decimal or 0x hex: no sign, fraction, exponent
+ * or trailing text, so "1e3", "9.9" and "3abc" are refused), within [lo, hi].
+ */
+static int num(struct vctx *v, const char *key, const char *s, uint32_t lo, uint32_t hi,
+	       uint32_t *out)
 {
-	return p ? *p : def;
-}
+	uint32_t x;
 
-/* A timer key: the file's value if given, else the default already in place. */
-#define OPT_TIMER(dst, src) ((dst) = opt_u32((src), (dst)))
-
-static int range_u32(struct vctx *v, const char *key, const unsigned *p, uint32_t lo, uint32_t hi)
-{
-	if (p && (*p < lo || *p > hi))
-		return verr(v, key, "%u out of range [%u, %u]", *p, lo, hi);
+	if (!s)
+		return 0;
+	if (fm_parse_u32(s, UINT32_MAX, &x))
+		return verr(v, key, "'%s' is not a whole number (digits only) in [%u, %u]", s, lo,
+			    hi);
+	if (x < lo || x > hi)
+		return verr(v, key, "%u out of range [%u, %u]", x, lo, hi);
+	*out = x;
 	return 0;
 }
 
@@ -860,29 +1021,29 @@ static int parse_policy(struct vctx *v, const char *pkey, const struct raw_polic
 
 	memset(p, 0, sizeof(*p));
 #define K(name) kjoin(key, sizeof(key), pkey, name)
+	uint32_t x = 0;
+
 	if (!rp->fid)
 		return verr(v, K("fid"), "missing required key");
-	if (*rp->fid < 1 || *rp->fid > 65535)
-		return verr(v, K("fid"), "%u out of range [1, 65535]", *rp->fid);
-	p->fid = (uint16_t)*rp->fid;
-	if (range_u32(v, K("priority"), rp->priority, 0, 65535))
+	if (num(v, K("fid"), rp->fid, 1, 65535, &x))
 		return -1;
-	p->priority = (uint16_t)opt_u32(rp->priority, FM_CFG_DEFAULT_PRIORITY);
+	p->fid = (uint16_t)x;
+	x = FM_CFG_DEFAULT_PRIORITY;
+	if (num(v, K("priority"), rp->priority, 0, 65535, &x))
+		return -1;
+	p->priority = (uint16_t)x;
 	p->drop = rp->action == 2;
 	if (parse_selector(v, K("selector"), rp->selector, &p->selector))
 		return -1;
 	for (unsigned i = 0; i < rp->prefer_att_count; i++) {
-		if (rp->prefer_att[i] < 1 || rp->prefer_att[i] > 255) {
-			snprintf(key, sizeof(key), "%s.prefer-att[%u]", pkey, i);
-			return verr(v, key, "%u is not an access technology type (1-255)",
+		snprintf(key, sizeof(key), "%s.prefer-att[%u]", pkey, i);
+		if (fm_parse_u32(rp->prefer_att[i], 255, &x) || x < 1)
+			return verr(v, key, "'%s' is not an access technology type (1-255)",
 				    rp->prefer_att[i]);
-		}
-		for (unsigned j = 0; j < i; j++)
-			if (rp->prefer_att[j] == rp->prefer_att[i]) {
-				snprintf(key, sizeof(key), "%s.prefer-att[%u]", pkey, i);
-				return verr(v, key, "%u listed twice", rp->prefer_att[i]);
-			}
-		p->prefer_att[p->n_att++] = (uint8_t)rp->prefer_att[i];
+		for (unsigned j = 0; j < p->n_att; j++)
+			if (p->prefer_att[j] == x)
+				return verr(v, key, "%u listed twice", x);
+		p->prefer_att[p->n_att++] = (uint8_t)x;
 	}
 	if (need_att && !p->drop && p->n_att == 0)
 		return verr(v, K("prefer-att"),
@@ -907,11 +1068,15 @@ static int check_dup_fids(struct vctx *v, const char *pkey, const struct fm_cfg_
 
 /* ---- the sections ---------------------------------------------------------------- */
 
-static int check_mtu(struct vctx *v, const char *key, const unsigned *m, uint16_t *out)
+static int check_mtu(struct vctx *v, const char *key, const char *m, uint16_t *out)
 {
-	if (m && *m != 0 && (*m < 1280 || *m > 65535))
-		return verr(v, key, "%u: 0 (the link's MTU) or 1280-65535", *m);
-	*out = (uint16_t)opt_u32(m, 0);
+	uint32_t x = 0;
+
+	if (num(v, key, m, 0, 65535, &x))
+		return -1;
+	if (x != 0 && x < 1280)
+		return verr(v, key, "%u: 0 (the link's MTU) or 1280-65535", x);
+	*out = (uint16_t)x;
 	return 0;
 }
 
@@ -1010,25 +1175,22 @@ static int load_lma(struct vctx *v, const struct raw_lma *r, struct fm_cfg_lma *
 
 	if (!t)
 		t = &none;
-	if (range_u32(v, "lma.timers.min-delay-before-bce-delete", t->min_delay_before_bce_delete,
-		      0, 3600000) ||
-	    range_u32(v, "lma.timers.max-delay-before-new-bce-assign",
-		      t->max_delay_before_new_bce_assign, 0, 3600000) ||
-	    range_u32(v, "lma.timers.timestamp-window", t->timestamp_window, 1, 3600000) ||
-	    range_u32(v, "lma.timers.heartbeat-interval", t->heartbeat_interval, 0, 86400) ||
-	    range_u32(v, "lma.timers.heartbeat-missed", t->heartbeat_missed, 1, 100) ||
-	    range_u32(v, "lma.timers.retransmit-initial", t->retransmit_initial, 10, 600000) ||
-	    range_u32(v, "lma.timers.retransmit-max", t->retransmit_max, 10, 3600000) ||
-	    range_u32(v, "lma.timers.max-lifetime", t->max_lifetime, 4, 65532))
+	if (num(v, "lma.timers.min-delay-before-bce-delete", t->min_delay_before_bce_delete, 0,
+		3600000, &l->timers.min_delay_before_bce_delete_ms) ||
+	    num(v, "lma.timers.max-delay-before-new-bce-assign", t->max_delay_before_new_bce_assign,
+		0, 3600000, &l->timers.max_delay_before_new_bce_assign_ms) ||
+	    num(v, "lma.timers.timestamp-window", t->timestamp_window, 1, 3600000,
+		&l->timers.timestamp_window_ms) ||
+	    num(v, "lma.timers.heartbeat-interval", t->heartbeat_interval, 0, 86400,
+		&l->timers.heartbeat_interval_s) ||
+	    num(v, "lma.timers.heartbeat-missed", t->heartbeat_missed, 1, 100,
+		&l->timers.heartbeat_missed) ||
+	    num(v, "lma.timers.retransmit-initial", t->retransmit_initial, 10, 600000,
+		&l->timers.retransmit_initial_ms) ||
+	    num(v, "lma.timers.retransmit-max", t->retransmit_max, 10, 3600000,
+		&l->timers.retransmit_max_ms) ||
+	    num(v, "lma.timers.max-lifetime", t->max_lifetime, 4, 65532, &l->timers.max_lifetime_s))
 		return -1;
-	OPT_TIMER(l->timers.min_delay_before_bce_delete_ms, t->min_delay_before_bce_delete);
-	OPT_TIMER(l->timers.max_delay_before_new_bce_assign_ms, t->max_delay_before_new_bce_assign);
-	OPT_TIMER(l->timers.timestamp_window_ms, t->timestamp_window);
-	OPT_TIMER(l->timers.heartbeat_interval_s, t->heartbeat_interval);
-	OPT_TIMER(l->timers.heartbeat_missed, t->heartbeat_missed);
-	OPT_TIMER(l->timers.retransmit_initial_ms, t->retransmit_initial);
-	OPT_TIMER(l->timers.retransmit_max_ms, t->retransmit_max);
-	OPT_TIMER(l->timers.max_lifetime_s, t->max_lifetime);
 	if (l->timers.retransmit_max_ms < l->timers.retransmit_initial_ms)
 		return verr(v, "lma.timers.retransmit-max", "%u is below retransmit-initial (%u)",
 			    l->timers.retransmit_max_ms, l->timers.retransmit_initial_ms);
@@ -1059,6 +1221,7 @@ static int load_mag(struct vctx *v, const struct raw_mag *r, struct fm_cfg_mag *
 	for (unsigned i = 0; i < r->access_interfaces_count; i++) {
 		const struct raw_access *ra = &r->access_interfaces[i];
 		struct fm_cfg_access_iface *a = &m->access_ifaces[i];
+		uint32_t att;
 
 		snprintf(key, sizeof(key), "mag.access-interfaces[%u].name", i);
 		if (parse_ifname(v, key, ra->name, a->name))
@@ -1071,10 +1234,10 @@ static int load_mag(struct vctx *v, const struct raw_mag *r, struct fm_cfg_mag *
 		snprintf(key, sizeof(key), "mag.access-interfaces[%u].att", i);
 		if (!ra->att)
 			return verr(v, key, "missing required key");
-		if (*ra->att < 1 || *ra->att > 255)
-			return verr(v, key, "%u is not an access technology type (1-255)",
-				    *ra->att);
-		a->att = (uint8_t)*ra->att;
+		if (fm_parse_u32(ra->att, 255, &att) || att < 1)
+			return verr(v, key, "'%s' is not an access technology type (1-255)",
+				    ra->att);
+		a->att = (uint8_t)att;
 		for (unsigned k = 0; k < ra->flow_requests_count; k++) {
 			snprintf(key, sizeof(key), "mag.access-interfaces[%u].flow-requests[%u]", i,
 				 k);
@@ -1115,21 +1278,19 @@ static int load_mag(struct vctx *v, const struct raw_mag *r, struct fm_cfg_mag *
 
 	if (!t)
 		t = &none;
-	if (range_u32(v, "mag.timers.retransmit-initial", t->retransmit_initial, 10, 600000) ||
-	    range_u32(v, "mag.timers.retransmit-max", t->retransmit_max, 10, 3600000) ||
-	    range_u32(v, "mag.timers.lifetime", t->lifetime, 4, 65532) ||
-	    range_u32(v, "mag.timers.ra-interval", t->ra_interval, 1, 1800) ||
-	    range_u32(v, "mag.timers.idle-timeout", t->idle_timeout, 0, 86400) ||
-	    range_u32(v, "mag.timers.heartbeat-interval", t->heartbeat_interval, 0, 86400) ||
-	    range_u32(v, "mag.timers.heartbeat-missed", t->heartbeat_missed, 1, 100))
+	if (num(v, "mag.timers.retransmit-initial", t->retransmit_initial, 10, 600000,
+		&m->timers.retransmit_initial_ms) ||
+	    num(v, "mag.timers.retransmit-max", t->retransmit_max, 10, 3600000,
+		&m->timers.retransmit_max_ms) ||
+	    num(v, "mag.timers.lifetime", t->lifetime, 4, 65532, &m->timers.lifetime_s) ||
+	    num(v, "mag.timers.ra-interval", t->ra_interval, 1, 1800, &m->timers.ra_interval_s) ||
+	    num(v, "mag.timers.idle-timeout", t->idle_timeout, 0, 86400,
+		&m->timers.idle_timeout_s) ||
+	    num(v, "mag.timers.heartbeat-interval", t->heartbeat_interval, 0, 86400,
+		&m->timers.heartbeat_interval_s) ||
+	    num(v, "mag.timers.heartbeat-missed", t->heartbeat_missed, 1, 100,
+		&m->timers.heartbeat_missed))
 		return -1;
-	OPT_TIMER(m->timers.retransmit_initial_ms, t->retransmit_initial);
-	OPT_TIMER(m->timers.retransmit_max_ms, t->retransmit_max);
-	OPT_TIMER(m->timers.lifetime_s, t->lifetime);
-	OPT_TIMER(m->timers.ra_interval_s, t->ra_interval);
-	OPT_TIMER(m->timers.idle_timeout_s, t->idle_timeout);
-	OPT_TIMER(m->timers.heartbeat_interval_s, t->heartbeat_interval);
-	OPT_TIMER(m->timers.heartbeat_missed, t->heartbeat_missed);
 	if (m->timers.retransmit_max_ms < m->timers.retransmit_initial_ms)
 		return verr(v, "mag.timers.retransmit-max", "%u is below retransmit-initial (%u)",
 			    m->timers.retransmit_max_ms, m->timers.retransmit_initial_ms);
@@ -1143,6 +1304,8 @@ static int load_mag(struct vctx *v, const struct raw_mag *r, struct fm_cfg_mag *
 static int load_top(struct vctx *v, const struct raw_config *r, struct fm_config *c)
 {
 	if (parse_name(v, "instance", r->instance, c->instance, sizeof(c->instance)))
+		return -1;
+	if (num(v, "max-mns", r->max_mns, 1, FM_CFG_MAX_MAX_MNS, &c->max_mns))
 		return -1;
 	c->role = (enum fm_role)r->role;
 	if (r->log_level)
@@ -1397,11 +1560,13 @@ int fm_config_load(const char *path, struct fm_config *out, char *err, size_t er
 		goto out;
 	}
 	fm_config_defaults(tmp, (enum fm_role)raw->role);
+	lm_build(&v.lines, data, len);
 	if (load_top(&v, raw, tmp) || load_modes(&v, tmp))
 		goto out;
 	memcpy(out, tmp, sizeof(*out));
 	ret = 0;
 out:
+	lm_free(&v.lines);
 	free(tmp);
 	if (raw)
 		cyaml_free(&cc, &top_schema, raw, 0);
@@ -1449,6 +1614,7 @@ static bool keep_mag_modes(const struct fm_config *cur, struct fm_config *next)
 
 const struct fm_cfg_key fm_cfg_keys[] = {
     {"instance", 0, FM_CFG_RESTART, FIELD(instance), NULL},
+    {"max-mns", 0, FM_CFG_RESTART, FIELD(max_mns), NULL},
     {"role", 0, FM_CFG_REFUSE, FIELD(role), NULL},
     {"log-level", 0, FM_CFG_RELOAD, 0, 0, NULL},
     {"control-socket", 0, FM_CFG_RESTART, FIELD(control_socket), NULL},

@@ -141,6 +141,7 @@ struct fm_cfg_mag {
 struct fm_config {
 	char instance[64];
 	enum fm_role role;
+	uint32_t max_mns;	  /* capacity: mobile nodes; map sizes derive from it */
 	int log_level;		  /* enum fm_log_level */
 	char control_socket[108]; /* default /run/flowmob/<instance>.sock */
 	char bpffs[256];	  /* default /sys/fs/bpf */
@@ -155,6 +156,8 @@ struct fm_config {
 #define FM_CFG_DEFAULT_BPFFS	  "/sys/fs/bpf"
 #define FM_CFG_DEFAULT_LINK_LOCAL "fe80::1"
 #define FM_CFG_DEFAULT_PRIORITY	  100 /* a policy's or flow request's priority */
+#define FM_CFG_DEFAULT_MAX_MNS	  65536
+#define FM_CFG_MAX_MAX_MNS	  (1u << 20) /* the prefix pool manages at most 2^20 /64s */
 
 extern const struct fm_cfg_lma_timers fm_cfg_lma_timers_default;
 extern const struct fm_cfg_mag_timers fm_cfg_mag_timers_default;
