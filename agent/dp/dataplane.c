@@ -52,6 +52,14 @@
 #define DEF_FLOW_CACHE	 65536
 #define DEF_PTB_PER_SEC	 100
 
+/* What attaching one interface did, to undo it when a later one fails or the
+ * start fails after the data plane was opened (fm_dp_abandon). */
+struct attach_undo {
+	int link_fd;	 /* -1: nothing to undo */
+	int old_prog_fd; /* updated link: the program it ran before, else -1 */
+	char path[PATH_MAX + 64];
+};
+
 /* One distinct compiled rule set, shared by every MN whose rules compile to it. */
 struct fm_rs_ent {
 	uint32_t refcnt;
@@ -79,6 +87,10 @@ struct fm_dp {
 	uint8_t *ci_used; /* fm_bind_cnt indexes in use */
 	uint32_t bi_cursor, ci_cursor;
 	int ncpus;
+	/* what this open's attach did, kept until close: fm_dp_abandon undoes it */
+	struct attach_undo *undo;
+	int n_undo;
+	bool reuse_ok; /* every map came from pins: nothing to unpin on abandon */
 };
 
 static const char *const stat_names[] = {
@@ -312,13 +324,6 @@ static int link_create(enum lk_kind k, int prog_fd, int ifindex)
 	fd = bpf_link_create(prog_fd, ifindex, at, &lo);
 	return fd < 0 ? (errno ? -errno : fd) : fd;
 }
-
-/* What attaching one interface did, to undo it when a later one fails. */
-struct attach_undo {
-	int link_fd;	 /* -1: nothing to undo */
-	int old_prog_fd; /* updated link: the program it ran before, else -1 */
-	char path[PATH_MAX + 64];
-};
 
 static void undo_one(struct attach_undo *u, bool rollback)
 {
@@ -650,7 +655,7 @@ static int check_opts(const struct fm_dp_opts *o)
  * get their earlier program back. Then links of interfaces no longer listed go. */
 static int attach_all(struct fm_dp *dp, const struct fm_dp_opts *o)
 {
-	struct attach_undo u[2 * FM_DP_MAX_IFACES];
+	struct attach_undo *u = dp->undo;
 	const char *names[2 * FM_DP_MAX_IFACES];
 	int n = o->n_core + o->n_access, done = 0, rc = 0;
 
@@ -681,11 +686,33 @@ static int attach_all(struct fm_dp *dp, const struct fm_dp_opts *o)
 		pr_info("dataplane: %s attached to %s (%s)",
 			bpf_program__name(role_prog(dp->skel, dp->role, tc)), name, mode_name(m));
 	}
-	for (int i = 0; i < done; i++)
-		undo_one(&u[i], rc != 0);
-	if (!rc)
-		links_remove_except(dp->pin_dir, names, n);
-	return rc;
+	if (rc) {
+		for (int i = 0; i < done; i++)
+			undo_one(&u[i], true);
+		return rc;
+	}
+	dp->n_undo = done; /* kept for fm_dp_abandon */
+	links_remove_except(dp->pin_dir, names, n);
+	return 0;
+}
+
+/* Map sizes from the options (see dataplane.h: max_mns). MN ids are 1..max_mns, so
+ * the MN arrays have one entry more; bindings keep an eighth spare for copy on
+ * write (a change takes a fresh index before it frees the old one). */
+struct dp_sizes {
+	uint32_t mn, pfx64, b, rs, flows;
+};
+
+static void dp_sizes(const struct fm_dp_opts *o, struct dp_sizes *z)
+{
+	uint32_t n = o->max_mns ? o->max_mns : DEF_MAX_MNS;
+	uint32_t nb = o->max_bindings ? o->max_bindings : 2 * n;
+
+	z->mn = n + 1;
+	z->pfx64 = 3 * n;
+	z->b = nb + nb / 8 + 16;
+	z->rs = (o->max_rulesets ? o->max_rulesets : n < DEF_MAX_RULESETS ? n : DEF_MAX_RULESETS) + 1;
+	z->flows = o->flow_cache ? o->flow_cache : DEF_FLOW_CACHE;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -723,6 +750,11 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 	dp = calloc(1, sizeof(*dp));
 	if (!dp)
 		return -ENOMEM;
+	dp->undo = calloc(2 * FM_DP_MAX_IFACES, sizeof(*dp->undo));
+	if (!dp->undo) {
+		free(dp);
+		return -ENOMEM;
+	}
 	dp->role = o->role;
 	dp->mode = o->mode;
 	dp->ncpus = libbpf_num_possible_cpus();
@@ -768,23 +800,22 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 	}
 
 	/* Sizes, then pins: an existing pin keeps its size (a restart reuses it). */
-	dp->max_mns = o->max_mns ? o->max_mns : DEF_MAX_MNS;
 	{
-		uint32_t maxb = o->max_bindings ? o->max_bindings : 2 * dp->max_mns;
-		uint32_t maxrs = (o->max_rulesets ? o->max_rulesets : DEF_MAX_RULESETS) + 1;
-		uint32_t flows = o->flow_cache ? o->flow_cache : DEF_FLOW_CACHE;
+		struct dp_sizes z;
 
-		bpf_map__set_max_entries(dp->skel->maps.fm_mn, dp->max_mns);
-		bpf_map__set_max_entries(dp->skel->maps.fm_pfx64, dp->max_mns);
-		bpf_map__set_max_entries(dp->skel->maps.fm_mn_cnt, dp->max_mns);
-		bpf_map__set_max_entries(dp->skel->maps.fm_bval, maxb);
-		bpf_map__set_max_entries(dp->skel->maps.fm_binding, maxb);
-		bpf_map__set_max_entries(dp->skel->maps.fm_bind_cnt, maxb);
-		bpf_map__set_max_entries(dp->skel->maps.fm_spoof, maxb);
-		bpf_map__set_max_entries(dp->skel->maps.fm_fid_cnt, maxb * 4);
-		bpf_map__set_max_entries(dp->skel->maps.fm_rulesets, maxrs);
-		bpf_map__set_max_entries(dp->skel->maps.fm_flows, flows);
+		dp_sizes(o, &z);
+		bpf_map__set_max_entries(dp->skel->maps.fm_mn, z.mn);
+		bpf_map__set_max_entries(dp->skel->maps.fm_pfx64, z.pfx64);
+		bpf_map__set_max_entries(dp->skel->maps.fm_mn_cnt, z.mn);
+		bpf_map__set_max_entries(dp->skel->maps.fm_bval, z.b);
+		bpf_map__set_max_entries(dp->skel->maps.fm_binding, z.b);
+		bpf_map__set_max_entries(dp->skel->maps.fm_bind_cnt, z.b);
+		bpf_map__set_max_entries(dp->skel->maps.fm_spoof, z.b);
+		bpf_map__set_max_entries(dp->skel->maps.fm_fid_cnt, z.b * 4);
+		bpf_map__set_max_entries(dp->skel->maps.fm_rulesets, z.rs);
+		bpf_map__set_max_entries(dp->skel->maps.fm_flows, z.flows);
 	}
+	dp->reuse_ok = true;
 	bpf_object__for_each_map(map, dp->skel->obj)
 	{
 		const char *name = bpf_map__name(map);
@@ -794,6 +825,8 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 			continue; /* .rodata: per program load */
 		snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, name);
 		pinned = pinned_max_entries(path);
+		if (!pinned)
+			dp->reuse_ok = false;
 		if (pinned) {
 			dp->reused = true;
 			if (pinned != bpf_map__max_entries(map))
@@ -884,6 +917,9 @@ void fm_dp_close(struct fm_dp *dp)
 {
 	if (!dp)
 		return;
+	for (int i = 0; i < dp->n_undo; i++)
+		undo_one(&dp->undo[i], false); /* a good start: the links stay */
+	free(dp->undo);
 	if (dp->mn)
 		munmap(dp->mn, dp->mn_len);
 	flowmob__destroy(dp->skel);
@@ -894,6 +930,55 @@ void fm_dp_close(struct fm_dp *dp)
 	free(dp->bi_used);
 	free(dp->ci_used);
 	free(dp);
+}
+
+void fm_dp_abandon(struct fm_dp *dp, const struct fm_dp_opts *o)
+{
+	if (!dp)
+		return;
+	/* links this open created go (detached, unpinned); links it updated get the
+	 * program they ran before */
+	for (int i = 0; i < dp->n_undo; i++)
+		undo_one(&dp->undo[i], true);
+	dp->n_undo = 0;
+	if (!dp->reused) {
+		/* everything in the pin directory is this start's */
+		bpf_object__unpin_maps(dp->skel->obj, NULL);
+		rmdir_up(o, dp->pin_dir);
+		pr_info("dataplane: start failed: attachments and pins of this start removed");
+	} else {
+		if (!dp->reuse_ok)
+			pr_warn("dataplane: start failed; maps pinned by this start stay with the "
+				"earlier run's (flowmobd --cleanup removes them)");
+		pr_info("dataplane: start failed: attachments restored to the earlier run's");
+	}
+	fm_dp_close(dp);
+}
+
+uint64_t fm_dp_map_bytes(const struct fm_dp_opts *o)
+{
+	struct dp_sizes z;
+	uint64_t cpus = (uint64_t)(libbpf_num_possible_cpus() > 0 ? libbpf_num_possible_cpus() : 1);
+	uint64_t cnt = cpus * sizeof(struct fm_counter), hash = 64; /* per-element overhead */
+
+	dp_sizes(o, &z);
+	return (uint64_t)z.mn * (sizeof(struct fm_mn) + cnt) +
+	       (uint64_t)z.pfx64 * (sizeof(struct fm_pfx64_key) + sizeof(struct fm_prefix) + hash) +
+	       (uint64_t)z.b * (sizeof(struct fm_binding) + cnt + 2 * (48 + hash)) +
+	       (uint64_t)z.b * 4 * (sizeof(struct fm_fidkey) + cnt + hash) +
+	       (uint64_t)z.rs * sizeof(struct fm_ruleset) +
+	       (uint64_t)z.flows * (sizeof(struct fm_flow_key) + sizeof(struct fm_flow) + hash);
+}
+
+int fm_dp_limits(struct fm_dp *dp, struct fm_dp_limits *l)
+{
+	uint32_t b = dp->max_b > 1 ? dp->max_b - 1 : 0;
+
+	l->mns = dp->max_mns > 1 ? dp->max_mns - 1 : 0;
+	l->bindings = b - b / 9; /* the spare of dp_sizes */
+	l->prefixes = bpf_map__max_entries(dp->skel->maps.fm_pfx64);
+	l->rulesets = dp->max_rs > 1 ? dp->max_rs - 1 : 0;
+	return 0;
 }
 
 int fm_dp_cleanup(const struct fm_dp_opts *o)
