@@ -242,16 +242,33 @@ json_t *lma_cmd_flow_add(void *lp, const json_t *req, char *err, size_t errlen)
 {
 	struct lma *l = lp;
 	struct bce_mn *mn = req_mn(l, req, err, errlen);
+	uint64_t now = fm_now_ms(), dp_errors;
 	struct fmc_flow f;
 	json_t *o;
 
 	if (!mn || flow_from_req(mn, req, &f, err, errlen))
 		return NULL;
 	if (fmc_add(&mn->fmc, &f)) {
-		snprintf(err, errlen, "flow mobility cache of %s is full", mn->nai);
+		snprintf(err, errlen, "flow mobility cache of %s is full (%d flows)", mn->nai,
+			 FMC_MAX_FLOWS);
 		return NULL;
 	}
-	lma_replace_flows(l, mn, fm_now_ms());
+	dp_errors = l->dp_errors;
+	lma_replace_flows(l, mn, now);
+	if (l->dp_errors != dp_errors) {
+		/* the rules did not fit (every rule set in use): the flow goes again */
+		struct fmc_flow *nf = fmc_find(&mn->fmc, f.fid);
+
+		if (nf && nf->signalled && l->cfg->lma.flow_signaling == FM_SIG_FMI)
+			lma_send_fmi(l, TXN_FMI_CANCEL, mn, nf, &nf->signalled_mag, NULL, now);
+		fmc_del(&mn->fmc, f.fid);
+		lma_replace_flows(l, mn, now);
+		snprintf(err, errlen,
+			 "no room in the data plane for the rules of %s (every rule set in use; "
+			 "see max-mns): flow %u not added",
+			 mn->nai, f.fid);
+		return NULL;
+	}
 	o = lma_flow_json(l, mn, fmc_find(&mn->fmc, f.fid));
 	lma_emit(l, "flow-add", json_deep_copy(o));
 	return o;
@@ -261,9 +278,9 @@ json_t *lma_cmd_flow_move(void *lp, const json_t *req, char *err, size_t errlen)
 {
 	struct lma *l = lp;
 	struct bce_mn *mn = req_mn(l, req, err, errlen);
-	struct fmc_flow *f;
+	struct fmc_flow *f, old;
 	int fid, bid, att;
-	uint64_t now = fm_now_ms();
+	uint64_t now = fm_now_ms(), dp_errors;
 
 	if (!mn)
 		return NULL;
@@ -284,6 +301,20 @@ json_t *lma_cmd_flow_move(void *lp, const json_t *req, char *err, size_t errlen)
 		snprintf(err, errlen, "unknown BID %d for %s", bid, mn->nai);
 		return NULL;
 	}
+	if (att) {
+		bool have = false;
+
+		for (unsigned i = 0; i < mn->n_b && !have; i++)
+			have = mn->b[i]->att == att;
+		if (!have) {
+			snprintf(err, errlen,
+				 "%s has no binding with access technology %d: flow %d not moved",
+				 mn->nai, att, fid);
+			return NULL;
+		}
+	}
+	old = *f;
+	dp_errors = l->dp_errors;
 	if (bid) {
 		struct bce_binding *to = bce_binding_find(mn, (uint16_t)bid);
 
@@ -301,6 +332,22 @@ json_t *lma_cmd_flow_move(void *lp, const json_t *req, char *err, size_t errlen)
 		f->att[0] = (uint8_t)att;
 	}
 	lma_replace_flows(l, mn, now);
+	if (l->dp_errors != dp_errors) {
+		/* the rules did not fit: back to where the flow was */
+		f = fmc_find(&mn->fmc, (uint16_t)fid);
+		if (f) {
+			f->n_bids = old.n_bids;
+			memcpy(f->bids, old.bids, sizeof(f->bids));
+			f->n_att = old.n_att;
+			memcpy(f->att, old.att, sizeof(f->att));
+		}
+		lma_replace_flows(l, mn, now);
+		snprintf(err, errlen,
+			 "no room in the data plane for the rules of %s (every rule set in use): "
+			 "flow %d not moved",
+			 mn->nai, fid);
+		return NULL;
+	}
 	return lma_flow_json(l, mn, fmc_find(&mn->fmc, (uint16_t)fid));
 }
 
