@@ -62,7 +62,9 @@ static const char help_text[] =
     "                           kept, so pins in the host's bpffs survive the process.\n"
     "    -l, --log-level LEVEL  error, warn, info or debug; overrides log-level: in FILE,\n"
     "                           also across SIGHUP reloads.\n"
-    "        --check            validate FILE, print a summary and exit.\n"
+    "        --check            validate FILE and the host (in the network namespace:\n"
+    "                           interfaces exist, the role's address is configured,\n"
+    "                           the maps fit in memory), print a summary and exit.\n"
     "        --cleanup          detach the instance's programs, unpin its maps, remove its\n"
     "                           state directory and control socket, and exit. Refused while\n"
     "                           the instance is running.\n"
@@ -236,6 +238,7 @@ static void build_dp_opts(const struct fm_config *cfg, struct fm_dp_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->instance = cfg->instance;
 	o->bpffs = cfg->bpffs;
+	o->max_mns = cfg->max_mns;
 	if (cfg->role == FM_ROLE_LMA) {
 		const struct fm_cfg_lma *l = &cfg->lma;
 
@@ -340,6 +343,8 @@ static void reload(struct app *a)
 		pr_err("reload: %s; keeping the running configuration", err);
 		goto out;
 	}
+	if (a->o.netns) /* --netns overrides netns: on every reload too */
+		snprintf(next->netns, sizeof(next->netns), "%s", a->o.netns);
 	/* restart-only keys keep their running values (config.c's reload table) */
 	if (fm_config_reload_filter(cur, next, err, sizeof(err)) < 0) {
 		pr_err("reload: %s; keeping the running configuration", err);
@@ -410,15 +415,28 @@ int main(int argc, char **argv)
 		strcpy(cfg->netns, a.o.netns);
 	}
 
+	if (cfg->netns[0] && enter_netns(cfg->netns))
+		goto out_free;
+	/* Before anything else: is this instance already running? */
+	if (!a.o.check && !a.o.cleanup && instance_running(cfg->control_socket)) {
+		pr_err("instance %s is already running (%s answers)", cfg->instance,
+		       cfg->control_socket);
+		goto out_free;
+	}
+	/* the host: interfaces, own address and memory, for --check and every start */
+	build_dp_opts(cfg, &dpo);
+	if (!a.o.cleanup &&
+	    fm_config_check_host(a.o.config, cfg, fm_dp_map_bytes(&dpo), err, sizeof(err))) {
+		pr_err("%s", err);
+		goto out_free;
+	}
 	if (a.o.check) {
-		printf("%s: configuration valid: instance %s, role %s, control socket %s\n",
-		       a.o.config, cfg->instance, role_name(cfg->role), cfg->control_socket);
+		printf("%s: configuration valid: instance %s, role %s, control socket %s%s%s\n",
+		       a.o.config, cfg->instance, role_name(cfg->role), cfg->control_socket,
+		       cfg->netns[0] ? ", network namespace " : "", cfg->netns);
 		ret = 0;
 		goto out_free;
 	}
-
-	if (cfg->netns[0] && enter_netns(cfg->netns))
-		goto out_free;
 	if (ensure_bpffs(cfg->bpffs))
 		goto out_free;
 
@@ -439,13 +457,6 @@ int main(int argc, char **argv)
 	a.cfg = cfg;
 	a.d.cfg = cfg;
 
-	/* Before touching the data plane: is this instance already running? */
-	if (instance_running(cfg->control_socket)) {
-		pr_err("instance %s is already running (%s answers)", cfg->instance,
-		       cfg->control_socket);
-		goto out_free;
-	}
-	build_dp_opts(cfg, &dpo);
 	r = fm_dp_open(&dpo, &a.d.dp);
 	if (r) {
 		pr_err("data plane: %s", strerror(-r));
@@ -486,7 +497,12 @@ out_role:
 out_ctl:
 	fm_ctl_close(a.d.ctl);
 out_dp:
-	fm_dp_close(a.d.dp);
+	/* a failed start undoes its attachments and pins: a later start must not take
+	 * them for a healthy run's */
+	if (ret)
+		fm_dp_abandon(a.d.dp, &dpo);
+	else
+		fm_dp_close(a.d.dp);
 out_free:
 	free(cfg);
 	return ret;

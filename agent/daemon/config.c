@@ -11,6 +11,7 @@
  * fully valid result is copied out: a failed load never touches *out.
  */
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -685,6 +686,7 @@ struct vctx {
 	const uint8_t *data; /* the file, read once: both passes parse the same text */
 	size_t len;
 	struct linemap lines;
+	const char *netns; /* host checks: the namespace they run in ("" none) */
 };
 
 __attribute__((format(printf, 3, 4))) static int verr(struct vctx *v, const char *key,
@@ -1481,29 +1483,13 @@ out:
 	return ret;
 }
 
-int fm_config_load(const char *path, struct fm_config *out, char *err, size_t errlen)
+/* The whole file into *data (malloc'd, not terminated). */
+static int read_all(const char *path, uint8_t **out, size_t *outlen, char *err, size_t errlen)
 {
-	struct cylog log = {0};
-	cyaml_config_t cc = {
-	    .log_fn = cy_log,
-	    .log_ctx = &log,
-	    .mem_fn = cyaml_mem,
-	    .log_level = CYAML_LOG_ERROR,
-	    .flags = CYAML_CFG_NO_ALIAS,
-	};
-	struct raw_config *raw = NULL;
-	struct fm_config *tmp = NULL;
-	struct vctx v = {.path = path, .err = err, .errlen = errlen};
-	cyaml_err_t e;
 	uint8_t *data = NULL;
 	size_t len = 0, cap = 0;
-	FILE *f;
-	int ret = -1;
+	FILE *f = fopen(path, "r");
 
-	if (errlen)
-		err[0] = '\0';
-	/* Read once (both passes parse the same text, even if the file changes). */
-	f = fopen(path, "r");
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
@@ -1537,6 +1523,34 @@ int fm_config_load(const char *path, struct fm_config *out, char *err, size_t er
 		return -1;
 	}
 	fclose(f);
+	*out = data;
+	*outlen = len;
+	return 0;
+}
+
+int fm_config_load(const char *path, struct fm_config *out, char *err, size_t errlen)
+{
+	struct cylog log = {0};
+	cyaml_config_t cc = {
+	    .log_fn = cy_log,
+	    .log_ctx = &log,
+	    .mem_fn = cyaml_mem,
+	    .log_level = CYAML_LOG_ERROR,
+	    .flags = CYAML_CFG_NO_ALIAS,
+	};
+	struct raw_config *raw = NULL;
+	struct fm_config *tmp = NULL;
+	struct vctx v = {.path = path, .err = err, .errlen = errlen};
+	cyaml_err_t e;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int ret = -1;
+
+	if (errlen)
+		err[0] = '\0';
+	/* Read once (both passes parse the same text, even if the file changes). */
+	if (read_all(path, &data, &len, err, errlen))
+		return -1;
 	v.data = data;
 	v.len = len;
 
@@ -1572,6 +1586,105 @@ out:
 		cyaml_free(&cc, &top_schema, raw, 0);
 	free(data);
 	return ret;
+}
+
+/* ---- the host: interfaces, own address, memory ----------------------------------------- */
+
+static int host_iface(struct vctx *v, const char *key, const char *name)
+{
+	if (!if_nametoindex(name))
+		return verr(v, key, "interface '%s' does not exist%s", name,
+			    v->netns[0] ? " in this network namespace" : "");
+	return 0;
+}
+
+static int host_addr(struct vctx *v, const char *key, const struct in6_addr *a)
+{
+	struct ifaddrs *ifa, *i;
+	char b[INET6_ADDRSTRLEN];
+	bool found = false;
+
+	if (getifaddrs(&ifa))
+		return verr(v, key, "cannot list the host's addresses: %s", strerror(errno));
+	for (i = ifa; i && !found; i = i->ifa_next)
+		found = i->ifa_addr && i->ifa_addr->sa_family == AF_INET6 &&
+			IN6_ARE_ADDR_EQUAL(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, a);
+	freeifaddrs(ifa);
+	if (!found)
+		return verr(v, key, "%s is not configured on any interface%s",
+			    inet_ntop(AF_INET6, a, b, sizeof(b)),
+			    v->netns[0] ? " of this network namespace" : " of this host");
+	return 0;
+}
+
+/* MemAvailable of /proc/meminfo in bytes, 0 when unknown. */
+static uint64_t mem_available(void)
+{
+	unsigned long long kb = 0;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return (uint64_t)kb * 1024;
+}
+
+int fm_config_check_host(const char *path, const struct fm_config *c, uint64_t map_bytes, char *err,
+			 size_t errlen)
+{
+	struct vctx v = {.path = path, .err = err, .errlen = errlen, .netns = c->netns};
+	uint8_t *data = NULL;
+	size_t len = 0;
+	char key[160];
+	uint64_t avail = mem_available();
+	int rc = -1;
+
+	if (read_all(path, &data, &len, err, errlen))
+		return -1;
+	lm_build(&v.lines, data, len);
+	if (c->role == FM_ROLE_LMA) {
+		const struct fm_cfg_lma *l = &c->lma;
+
+		for (int i = 0; i < l->n_core; i++) {
+			snprintf(key, sizeof(key), "lma.core-interfaces[%d]", i);
+			if (host_iface(&v, key, l->core_ifaces[i]))
+				goto out;
+		}
+		for (int i = 0; i < l->n_access; i++) {
+			snprintf(key, sizeof(key), "lma.access-interfaces[%d]", i);
+			if (host_iface(&v, key, l->access_ifaces[i]))
+				goto out;
+		}
+		if (host_addr(&v, "lma.address", &l->address))
+			goto out;
+	} else {
+		const struct fm_cfg_mag *m = &c->mag;
+
+		if (host_iface(&v, "mag.lma-interface", m->lma_interface))
+			goto out;
+		for (int i = 0; i < m->n_access; i++) {
+			snprintf(key, sizeof(key), "mag.access-interfaces[%d].name", i);
+			if (host_iface(&v, key, m->access_ifaces[i].name))
+				goto out;
+		}
+		if (host_addr(&v, "mag.address", &m->address))
+			goto out;
+	}
+	if (avail && map_bytes > avail) {
+		verr(&v, "max-mns",
+		     "%u needs about %" PRIu64 " MiB of BPF maps; %" PRIu64 " MiB are available",
+		     c->max_mns, map_bytes >> 20, avail >> 20);
+		goto out;
+	}
+	rc = 0;
+out:
+	lm_free(&v.lines);
+	free(data);
+	return rc;
 }
 
 /* ---- SIGHUP: the reload table ----------------------------------------------------- */

@@ -173,6 +173,16 @@ void fm_config_defaults(struct fm_config *c, enum fm_role role);
 /* Load and validate; returns 0, or -1 with a message naming the key in err. */
 int fm_config_load(const char *path, struct fm_config *out, char *err, size_t errlen);
 
+/*
+ * The host, in the current network namespace (flowmobd --check and every start):
+ * the interfaces c names exist, the role's own address is configured on one of
+ * them, and map_bytes (the BPF maps sized from max-mns, fm_dp_map_bytes) fits in
+ * the available memory. 0, or -1 with "FILE:LINE: key: what" in err (path is
+ * re-read for the lines).
+ */
+int fm_config_check_host(const char *path, const struct fm_config *c, uint64_t map_bytes, char *err,
+			 size_t errlen);
+
 /* ---- SIGHUP: which keys a reload may change ---------------------------------- */
 
 enum fm_cfg_reload {
