@@ -2039,6 +2039,48 @@ static void test_flow_move_unknown_att(void **st)
 	lma_free(l);
 }
 
+/* bindings/flows in pages: offset, limit, total, next (issue 11 point 5). */
+static void test_bindings_pages(void **st)
+{
+	struct lma *l = new_lma();
+	const char *nais[] = {"a@x", "b@x", "c@x", "d@x", "e@x"};
+	char err[160];
+	json_t *r, *items;
+
+	(void)st;
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(reg_status(l, nais[i], &MAG1, 4, 1, 1), PBA_ACCEPTED);
+	r = call(lma_cmd_bindings, l, req("{}"), err);
+	assert_true(json_is_array(r)); /* unpaged: the whole array, as before */
+	assert_int_equal(json_array_size(r), 5);
+	json_decref(r);
+	r = call(lma_cmd_bindings, l, req("{\"offset\":0,\"limit\":2}"), err);
+	items = json_object_get(r, "items");
+	assert_int_equal(json_array_size(items), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "mn")),
+			    "a@x");
+	assert_int_equal(json_integer_value(json_object_get(r, "total")), 5);
+	assert_int_equal(json_integer_value(json_object_get(r, "next")), 2);
+	json_decref(r);
+	r = call(lma_cmd_bindings, l, req("{\"offset\":4,\"limit\":2}"), err);
+	items = json_object_get(r, "items");
+	assert_int_equal(json_array_size(items), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "mn")),
+			    "e@x");
+	assert_true(json_is_null(json_object_get(r, "next")));
+	json_decref(r);
+	r = call(lma_cmd_bindings, l, req("{\"offset\":9}"), err);
+	assert_int_equal(json_array_size(json_object_get(r, "items")), 0);
+	json_decref(r);
+	assert_null(call(lma_cmd_bindings, l, req("{\"limit\":0}"), err));
+	assert_non_null(strstr(err, "limit"));
+	assert_null(call(lma_cmd_bindings, l, req("{\"offset\":-1}"), err));
+	r = call(lma_cmd_flows, l, req("{\"offset\":0,\"limit\":10}"), err);
+	assert_int_equal(json_integer_value(json_object_get(r, "total")), 0);
+	json_decref(r);
+	lma_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2077,6 +2119,7 @@ int main(void)
 	    T(test_capacity_bindings_prefixes),
 	    T(test_capacity_rulesets),
 	    T(test_flow_move_unknown_att),
+	    T(test_bindings_pages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
