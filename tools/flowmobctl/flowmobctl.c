@@ -675,7 +675,10 @@ static int cmd_monitor(void)
 	}
 	close(fd);
 	free(rd.buf);
-	return 0;
+	/* the stream ends only when flowmobd goes away (stopped, crashed, or it
+	 * dropped us): a script must see that */
+	fprintf(stderr, "flowmobctl: monitor: flowmobd closed the connection (daemon stopped?)\n");
+	return 1;
 }
 
 static int cmd_flow(int argc, char **argv)
@@ -803,6 +806,67 @@ static int cmd_attach(int argc, char **argv, const char *cmd)
 	return 0;
 }
 
+/*
+ * A listing fetched in pages ({"offset", "limit"} -> {"items", "next"}): any size
+ * fits under the control socket's reply cap. -j streams the pages as one JSON
+ * array; the table is printed once every page is in. Entries added or removed
+ * between two pages may shift the pages by as many.
+ */
+#define CTL_PAGE 2000
+
+static int paged(int argc, char **argv, const char *cmd, const char *const *cols)
+{
+	json_t *all = json_array();
+	json_int_t offset = 0;
+	bool first = true;
+
+	no_more_args(argc, argv, 1);
+	for (;;) {
+		json_t *res = call(
+		    json_pack("{s:s,s:I,s:i}", "cmd", cmd, "offset", offset, "limit", CTL_PAGE),
+		    NULL, NULL);
+		json_t *items = json_object_get(res, "items"), *next = json_object_get(res, "next");
+		size_t i;
+		json_t *e;
+
+		if (json_is_array(res) && first) { /* a daemon that does not page */
+			json_decref(all);
+			output(res, cols);
+			return 0;
+		}
+		if (!json_is_array(items))
+			die("broken reply from flowmobd: no \"items\" in a page");
+		json_array_foreach(items, i, e)
+		{
+			if (g.json) {
+				char *t = json_dumps(e, JSON_COMPACT | JSON_ENCODE_ANY);
+
+				if (!t)
+					die("out of memory");
+				fputs(first ? "[" : ",", stdout);
+				fputs(t, stdout);
+				free(t);
+			} else {
+				json_array_append(all, e);
+			}
+			first = false;
+		}
+		if (!json_is_integer(next) || json_integer_value(next) <= offset) {
+			json_decref(res);
+			break;
+		}
+		offset = json_integer_value(next);
+		json_decref(res);
+	}
+	if (g.json) {
+		puts(first ? "[]" : "]");
+		json_decref(all);
+	} else {
+		output(all, cols);
+	}
+	return 0;
+}
+
 static int simple(int argc, char **argv, const char *cmd, const char *const *cols)
 {
 	no_more_args(argc, argv, 1);
@@ -861,9 +925,9 @@ int main(int argc, char **argv)
 	cmd = argv[0];
 
 	if (!strcmp(cmd, "bindings"))
-		return simple(argc, argv, "bindings", binding_cols);
+		return paged(argc, argv, "bindings", binding_cols);
 	if (!strcmp(cmd, "flows"))
-		return simple(argc, argv, "flows", flow_cols);
+		return paged(argc, argv, "flows", flow_cols);
 	if (!strcmp(cmd, "stats"))
 		return simple(argc, argv, "stats", NULL);
 	if (!strcmp(cmd, "peers"))
