@@ -9,6 +9,7 @@
 #   make demo       deps + build + the whole system in namespaces, showing a flow moving
 #   make bench      the benchmark table
 #   make format     clang-format every C source in place
+#   make man | install | uninstall | deb   man pages, install, Debian package (mk/ops.mk)
 #
 # Variables: BUILD (output dir, default build), SAN=1 (ASan/UBSan build, used by the
 # unit tests in build/san), V=1 (echo commands).
@@ -172,3 +173,4 @@ format:
 
 clean:
 	$(Q)rm -rf build
+include mk/ops.mk

@@ -24,11 +24,17 @@
 
 #include <linux/magic.h>
 
+#include <bpf/libbpf.h>
+
+#include "daemon/anchor.h"
 #include "daemon/config.h"
 #include "core/ctl.h"
 #include "daemon/daemon.h"
 #include "dp/dataplane.h"
 #include "core/log.h"
+#include "core/metrics.h"
+#include "mh/mh_status.h"
+#include "core/service.h"
 #include "core/state.h"
 #include "core/version.h"
 
@@ -37,7 +43,8 @@ enum {
 };
 
 static const char usage_text[] =
-    "Usage: flowmobd -c FILE [--netns NAME] [--log-level LEVEL] [--check | --cleanup]\n"
+    "Usage: flowmobd -c FILE [--netns NAME] [--log-level LEVEL] [--check | --check-config |\n"
+    "                --cleanup]\n"
     "       flowmobd --help | --version\n";
 
 static const char help_text[] =
@@ -46,14 +53,18 @@ static const char help_text[] =
     "\n"
     "SYNOPSIS\n"
     "    flowmobd -c FILE [--netns NAME] [--log-level LEVEL]\n"
-    "    flowmobd -c FILE --check\n"
+    "    flowmobd -c FILE [--netns NAME] --check\n"
+    "    flowmobd -c FILE --check-config\n"
     "    flowmobd -c FILE [--netns NAME] --cleanup\n"
     "\n"
     "DESCRIPTION\n"
     "    Runs one instance, as LMA or MAG (the configuration's role:), in the foreground:\n"
     "    loads or reuses the instance's BPF programs and pinned maps, opens the control\n"
     "    socket (flowmobctl) and the Mobility Header socket, and runs the signaling.\n"
-    "    Logs go to standard error (with a <N> priority prefix when it is not a terminal).\n"
+    "    Logs go to the systemd journal with FLOWMOB_* fields when standard error is the\n"
+    "    journal's stream (or FLOWMOB_LOG=journal), else to standard error as timestamped\n"
+    "    lines. Under systemd (flowmobd@.service, Type=notify) it sends READY=1 once the\n"
+    "    role serves and WATCHDOG=1 from its loop; metrics: in FILE serves Prometheus.\n"
     "\n"
     "OPTIONS\n"
     "    -c, --config FILE      YAML configuration (docs/configuration.md). Required.\n"
@@ -65,11 +76,12 @@ static const char help_text[] =
     "        --check            validate FILE and the host (in the network namespace:\n"
     "                           interfaces exist, the role's address is configured,\n"
     "                           the maps fit in memory), print a summary and exit.\n"
+    "        --check-config     validate FILE only (not the host), print a summary, exit.\n"
     "        --cleanup          detach the instance's programs, unpin its maps, remove its\n"
     "                           state directory and control socket, and exit. Refused while\n"
     "                           the instance is running.\n"
     "    -h, --help             this text.\n"
-    "    -V, --version          print the version.\n"
+    "    -V, --version          print the version and the libbpf version.\n"
     "\n"
     "SIGNALS\n"
     "    SIGTERM, SIGINT  stop: the role saves its state; programs stay attached and maps\n"
@@ -93,13 +105,14 @@ static const char help_text[] =
     "    2  bad command line\n"
     "\n"
     "SEE ALSO\n"
-    "    flowmobctl(8), docs/configuration.md, docs/control-protocol.md, docs/flowmobd.8.md\n";
+    "    flowmobctl(8), flowmob.yaml(5), flowmob-mh(1), flowmobd@.service (systemd unit)\n";
 
 struct opts {
 	const char *config;
 	const char *netns;
 	int log_level; /* -1: from the config */
 	bool check;
+	bool check_config; /* --check-config: the file only, not the host */
 	bool cleanup;
 };
 
@@ -109,6 +122,8 @@ struct app {
 	struct fm_config *cfg; /* the running configuration: d.cfg, writable here only */
 	const struct fm_role_ops *ops;
 	ev_signal sig_term, sig_int, sig_hup;
+	struct fm_metrics *metrics;
+	struct fm_anchor *anchor;
 	bool stopping;
 };
 
@@ -117,6 +132,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},	 {"netns", required_argument, NULL, 'n'},
 	    {"log-level", required_argument, NULL, 'l'}, {"check", no_argument, NULL, 'k'},
+	    {"check-config", no_argument, NULL, 'K'},
 	    {"cleanup", no_argument, NULL, 'C'},	 {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},	 {NULL, 0, NULL, 0},
 	};
@@ -145,6 +161,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'k':
 			o->check = true;
 			break;
+		case 'K':
+			o->check = o->check_config = true;
+			break;
 		case 'C':
 			o->cleanup = true;
 			break;
@@ -152,7 +171,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			fputs(help_text, stdout);
 			return 0;
 		case 'V':
-			printf("flowmobd %s\n", FLOWMOB_VERSION);
+			printf("flowmobd %s (libbpf %u.%u)\n", FLOWMOB_VERSION,
+			       libbpf_major_version(), libbpf_minor_version());
 			return 0;
 		case ':':
 			fprintf(stderr, "flowmobd: option '%s' needs an argument\n%s",
@@ -311,6 +331,11 @@ static int do_cleanup(const struct fm_config *cfg)
 		pr_err("cleanup: data plane of %s: %s", cfg->instance, strerror(-r));
 		ret = 1;
 	}
+	r = fm_anchor_cleanup(cfg);
+	if (r) {
+		pr_err("cleanup: routes in table %u: %s", cfg->routes.table, strerror(-r));
+		ret = 1;
+	}
 	r = fm_state_remove_all(cfg->state_dir);
 	if (r) {
 		pr_err("cleanup: state directory %s: %s", cfg->state_dir, strerror(-r));
@@ -369,14 +394,49 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 
 	(void)revents;
 	if (w->signum == SIGHUP) {
+		fm_service_reloading();
 		reload(a);
+		fm_service_ready(NULL);
 		return;
 	}
 	if (a->stopping)
 		return;
 	a->stopping = true;
+	fm_service_stopping();
 	pr_info("%s: stopping (programs stay attached, maps pinned)", strsignal(w->signum));
 	ev_break(loop, EVBREAK_ALL);
+}
+
+/* Status names for the metrics' status label: "pba", 154 -> "MAG not authorized". */
+static const char *metrics_status_name(const char *kind, unsigned code)
+{
+	static const struct {
+		const char *name;
+		enum mh_kind kind;
+	} kinds[] = {{"pba", MH_PBA}, {"fma", MH_FMA}, {"bra", MH_BRA}, {"upa", MH_UPA}};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kind, kinds[i].name))
+			return mh_status_name(kinds[i].kind, code);
+	return NULL;
+}
+
+static int start_metrics(struct app *a)
+{
+	const struct fm_config *cfg = a->d.cfg;
+	char libbpf[32];
+	struct fm_metrics_opts mo = {
+	    .listen = cfg->metrics.listen,
+	    .per_flow = cfg->metrics.per_flow,
+	    .role = role_name(cfg->role),
+	    .instance = cfg->instance,
+	    .version = FLOWMOB_VERSION,
+	    .libbpf = libbpf,
+	    .status_name = metrics_status_name,
+	};
+
+	snprintf(libbpf, sizeof(libbpf), "%u.%u", libbpf_major_version(), libbpf_minor_version());
+	return fm_metrics_start(a->d.loop, a->d.ctl, &mo, &a->metrics);
 }
 
 int main(int argc, char **argv)
@@ -405,6 +465,7 @@ int main(int argc, char **argv)
 	}
 	if (a.o.log_level < 0)
 		fm_log_set_level((enum fm_log_level)cfg->log_level);
+	fm_log_set_ident("flowmobd", cfg->instance);
 	if (a.o.netns) {
 		if (!*a.o.netns || strlen(a.o.netns) >= sizeof(cfg->netns)) {
 			fprintf(stderr, "flowmobd: --netns: bad name '%s'\n%s", a.o.netns,
@@ -415,6 +476,13 @@ int main(int argc, char **argv)
 		strcpy(cfg->netns, a.o.netns);
 	}
 
+	if (a.o.check_config) {
+		printf("%s: configuration valid: instance %s, role %s, control socket %s "
+		       "(the host not checked)\n",
+		       a.o.config, cfg->instance, role_name(cfg->role), cfg->control_socket);
+		ret = 0;
+		goto out_free;
+	}
 	if (cfg->netns[0] && enter_netns(cfg->netns))
 		goto out_free;
 	/* Before anything else: is this instance already running? */
@@ -483,15 +551,33 @@ int main(int argc, char **argv)
 	ev_signal_start(loop, &a.sig_term);
 	ev_signal_start(loop, &a.sig_int);
 	ev_signal_start(loop, &a.sig_hup);
+	fm_ctl_set_info(a.d.ctl, json_pack("{s:s,s:s}", "role", role_name(cfg->role), "instance",
+					   cfg->instance));
+	if (cfg->metrics.listen[0] && start_metrics(&a))
+		goto out_role;
+	if (fm_anchor_start(loop, a.d.ctl, cfg, &a.anchor))
+		goto out_role;
 	/* the control socket appears only now: its presence means "ready" */
 	if (fm_ctl_publish(a.d.ctl))
 		goto out_role;
 	pr_info("flowmobd %s: %s %s running", FLOWMOB_VERSION, role_name(cfg->role), cfg->instance);
+	/* systemd: serving now (the control socket answers); watchdog from the loop */
+	fm_service_start(loop);
+	{
+		char status[320];
+
+		snprintf(status, sizeof(status), "%s %s serving on %s", role_name(cfg->role),
+			 cfg->instance, cfg->control_socket);
+		fm_service_ready(status);
+	}
 
 	ev_run(loop, 0);
 	ret = 0;
+	fm_service_stop(loop);
 	pr_info("stopped");
 out_role:
+	fm_anchor_stop(a.anchor); /* the routes stay: a restart goes on announcing */
+	fm_metrics_stop(a.metrics);
 	if (a.ops->stop)
 		a.ops->stop(&a.d);
 out_ctl:

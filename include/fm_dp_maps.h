@@ -5,7 +5,7 @@
  * sizes fixed by static asserts. Any change to a struct here changes the pinned
  * layout: bump FM_LAYOUT_VERSION (pins live in <bpffs>/flowmob/<instance>/<ver>/).
  *
- * Concurrency contract (DESIGN.md "atomic rule changes"):
+ * Concurrency contract (docs/architecture.md, "two-slot rule changes"):
  *  - fm_mn is a BPF_F_MMAPABLE array; the agent writes its fields with single
  *    aligned 4- or 8-byte atomic stores through the mapping, never memcpy;
  *  - rule sets (fm_rulesets) are immutable while any MN's slot refers to them;

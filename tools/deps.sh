@@ -2,6 +2,8 @@
 # Install the Debian packages flowmob needs to build, test and run the demo.
 # Idempotent and quick when everything is present: it asks dpkg first and calls
 # apt-get only for what is missing. Needs root when something is missing.
+# With arguments, installs those packages instead of the list below (make deb
+# uses it for the packaging tools, which make test does not need).
 set -euo pipefail
 
 PKGS=(
@@ -10,7 +12,9 @@ PKGS=(
   libev-dev libcyaml-dev libyaml-dev libjansson-dev libcmocka-dev libpcap-dev
   iproute2 ethtool nftables procps
   python3-pytest python3-scapy python3-yaml tshark
+  go-md2man libsystemd-dev libmicrohttpd-dev libmnl-dev prometheus bird2
 )
+[ $# -gt 0 ] && PKGS=("$@")
 
 missing=()
 for p in "${PKGS[@]}"; do

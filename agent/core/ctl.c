@@ -71,6 +71,9 @@ struct fm_ctl {
 	struct ctl_client *clients;
 	int n_clients;
 	struct ctl_client *busy; /* the client whose request is being handled */
+	json_t *info;		 /* fm_ctl_set_info: added to the "version" reply */
+	fm_ctl_event_hook hook;
+	void *hook_ctx;
 };
 
 static void client_free(struct ctl_client *c)
@@ -257,7 +260,11 @@ static json_t *dispatch(struct ctl_client *c, const char *line, size_t len)
 		c->monitor = true;
 		res = reply_ok(NULL);
 	} else if (!strcmp(name, "version")) {
-		res = reply_ok(json_pack("{s:s}", "version", FLOWMOB_VERSION));
+		json_t *v = json_pack("{s:s}", "version", FLOWMOB_VERSION);
+
+		if (v && ctl->info)
+			json_object_update_missing(v, ctl->info);
+		res = reply_ok(v);
 	} else if (!strcmp(name, "help")) {
 		json_t *a = json_array();
 
@@ -571,6 +578,7 @@ void fm_ctl_close(struct fm_ctl *ctl)
 	for (int i = 0; i < ctl->n_cmds; i++)
 		free(ctl->cmds[i].name);
 	free(ctl->cmds);
+	json_decref(ctl->info);
 	free(ctl);
 }
 
@@ -587,6 +595,47 @@ int fm_ctl_publish(struct fm_ctl *ctl)
 	}
 	pr_info("ctl: listening on %s", ctl->path);
 	return 0;
+}
+
+void fm_ctl_set_event_hook(struct fm_ctl *ctl, fm_ctl_event_hook fn, void *ctx)
+{
+	if (!ctl)
+		return;
+	ctl->hook = fn;
+	ctl->hook_ctx = ctx;
+}
+
+void fm_ctl_set_info(struct fm_ctl *ctl, json_t *info)
+{
+	if (!ctl) {
+		json_decref(info);
+		return;
+	}
+	json_decref(ctl->info);
+	ctl->info = info;
+}
+
+json_t *fm_ctl_call(struct fm_ctl *ctl, const char *cmd, char *err, size_t errlen)
+{
+	const struct ctl_cmd *c = ctl ? find_cmd(ctl, cmd) : NULL;
+	json_t *req, *res;
+
+	if (errlen)
+		err[0] = '\0';
+	if (!c) {
+		snprintf(err, errlen, "unknown command '%.64s'", cmd);
+		return NULL;
+	}
+	req = json_pack("{s:s}", "cmd", cmd);
+	if (!req) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	res = c->fn(c->ctx, req, err, errlen);
+	json_decref(req);
+	if (!res && errlen && !err[0])
+		snprintf(err, errlen, "%s failed", cmd);
+	return res;
 }
 
 int fm_ctl_register(struct fm_ctl *ctl, const char *cmd, fm_ctl_handler fn, void *ctx)
@@ -639,6 +688,8 @@ void fm_ctl_event(struct fm_ctl *ctl, const char *event, json_t *fields)
 	}
 	json_decref(fields);
 	pr_debug("ctl: event %s", event);
+	if (ctl->hook)
+		ctl->hook(ctl->hook_ctx, event ? event : "unknown", obj);
 	s = json_dumps(obj, JSON_COMPACT);
 	json_decref(obj);
 	if (!s)

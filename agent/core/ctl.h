@@ -27,6 +27,20 @@ int fm_ctl_publish(struct fm_ctl *ctl);
 void fm_ctl_close(struct fm_ctl *ctl);
 int fm_ctl_register(struct fm_ctl *ctl, const char *cmd, fm_ctl_handler fn, void *ctx);
 
+/* Run a registered command in-process, as a request {"cmd": cmd} would (the
+ * metrics endpoint reads stats, peers, bindings this way). Returns a new
+ * reference, or NULL with a message in err (also for an unknown command). */
+json_t *fm_ctl_call(struct fm_ctl *ctl, const char *cmd, char *err, size_t errlen);
+
+/* Fields added to the "version" reply, e.g. {"role": "lma", "instance": "lma1"}
+ * (flowmobctl names the role of a socket with them); steals the reference. */
+void fm_ctl_set_info(struct fm_ctl *ctl, json_t *info);
+
+/* In-process observer of every event (after the monitors got it); fields are
+ * borrowed. One hook; NULL removes it. */
+typedef void (*fm_ctl_event_hook)(void *ctx, const char *event, const json_t *fields);
+void fm_ctl_set_event_hook(struct fm_ctl *ctl, fm_ctl_event_hook fn, void *ctx);
+
 /* Publish an event to every monitor connection; steals the reference to fields. */
 void fm_ctl_event(struct fm_ctl *ctl, const char *event, json_t *fields);
 

@@ -27,6 +27,7 @@
 
 #include "daemon/config.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/num.h"
 
 /* ---- defaults: what an absent key means ----------------------------------- */
@@ -179,6 +180,17 @@ struct raw_mag {
 	char *tunnel_mtu;
 };
 
+struct raw_metrics {
+	char *listen;
+	int per_flow; /* 0 absent, 1 true, 2 false */
+};
+
+struct raw_routes {
+	char *table;
+	char *proto;
+	int home_prefixes; /* 0 absent, 1 true, 2 false */
+};
+
 struct raw_config {
 	char *instance;
 	char *max_mns;
@@ -190,6 +202,8 @@ struct raw_config {
 	char *state_dir;
 	struct raw_lma *lma;
 	struct raw_mag *mag;
+	struct raw_metrics *metrics;
+	struct raw_routes *routes;
 };
 
 /* ---- schema ---------------------------------------------------------------- */
@@ -329,6 +343,19 @@ static const cyaml_schema_field_t mag_fields[] = {
     UINT_PTR("tunnel-mtu", struct raw_mag, tunnel_mtu),
     CYAML_FIELD_END};
 
+static const cyaml_schema_field_t metrics_fields[] = {
+    STR_PTR("listen", 0, struct raw_metrics, listen),
+    ENUM_F("per-flow", OPT, struct raw_metrics, per_flow, bool_strv),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t routes_fields[] = {
+    STR_PTR("table", 0, struct raw_routes, table),
+    UINT_PTR("proto", struct raw_routes, proto),
+    ENUM_F("home-prefixes", OPT, struct raw_routes, home_prefixes, bool_strv),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t top_fields[] = {
     STR_PTR("instance", 0, struct raw_config, instance),
     UINT_PTR("max-mns", struct raw_config, max_mns),
@@ -341,6 +368,8 @@ static const cyaml_schema_field_t top_fields[] = {
     STR_PTR("state-dir", OPT, struct raw_config, state_dir),
     CYAML_FIELD_MAPPING_PTR("lma", OPT | PTR, struct raw_config, lma, lma_fields),
     CYAML_FIELD_MAPPING_PTR("mag", OPT | PTR, struct raw_config, mag, mag_fields),
+    CYAML_FIELD_MAPPING_PTR("metrics", OPT | PTR, struct raw_config, metrics, metrics_fields),
+    CYAML_FIELD_MAPPING_PTR("routes", OPT | PTR, struct raw_config, routes, routes_fields),
     CYAML_FIELD_END};
 
 static const cyaml_schema_value_t top_schema = {
@@ -1333,6 +1362,40 @@ static int load_top(struct vctx *v, const struct raw_config *r, struct fm_config
 		snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/flowmob/%s", c->instance);
 	}
 
+	if (r->metrics) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		char e[160] = "longer than 63 characters";
+
+		if (fm_metrics_parse_listen(r->metrics->listen, &ss, &sl, e, sizeof(e)) ||
+		    strlen(r->metrics->listen) >= sizeof(c->metrics.listen))
+			return verr(v, "metrics.listen", "%s", e);
+		strcpy(c->metrics.listen, r->metrics->listen);
+		c->metrics.per_flow = r->metrics->per_flow == 1;
+	}
+
+	if (r->routes) {
+		const struct raw_routes *rr = r->routes;
+		uint32_t table = 0, proto = FM_ROUTES_PROTO;
+
+		if (c->role != FM_ROLE_LMA)
+			return verr(v, "routes",
+				    "only for role lma (it announces the LMA's prefixes)");
+		if (num(v, "routes.table", rr->table, 0, UINT32_MAX, &table))
+			return -1;
+		if (!table || table == 253 || table == 254 || table == 255)
+			return verr(v, "routes.table",
+				    "%u is not a table for flowmob's routes (1-4294967295, not 253 "
+				    "default, 254 main, 255 local)",
+				    table);
+		if (rr->proto && (fm_parse_u32(rr->proto, 255, &proto) || proto < 1))
+			return verr(v, "routes.proto", "'%s' is not a route protocol (1-255)",
+				    rr->proto);
+		c->routes.table = table;
+		c->routes.proto = (uint8_t)proto;
+		c->routes.home_prefixes = rr->home_prefixes != 2;
+	}
+
 	if (c->role == FM_ROLE_LMA) {
 		if (!r->lma)
 			return verr(v, "lma", "missing required section for role lma");
@@ -1734,6 +1797,8 @@ const struct fm_cfg_key fm_cfg_keys[] = {
     {"bpffs", 0, FM_CFG_RESTART, FIELD(bpffs), NULL},
     {"netns", 0, FM_CFG_RESTART, FIELD(netns), NULL},
     {"state-dir", 0, FM_CFG_RESTART, FIELD(state_dir), NULL},
+    {"metrics", 0, FM_CFG_RESTART, FIELD(metrics), NULL},
+    {"routes", FM_ROLE_LMA, FM_CFG_RESTART, FIELD(routes), NULL},
 
     {"lma.address", FM_ROLE_LMA, FM_CFG_RESTART, FIELD(lma.address), NULL},
     {"lma.core-interfaces", FM_ROLE_LMA, FM_CFG_RESTART, SPAN(lma.core_ifaces, lma.n_core), NULL},

@@ -138,6 +138,20 @@ struct fm_cfg_mag {
 	uint16_t tunnel_mtu;
 };
 
+/* metrics: the Prometheus endpoint (core/metrics.h); listen empty: off. */
+struct fm_cfg_metrics {
+	char listen[64];
+	bool per_flow;
+};
+
+/* routes: anchored prefixes as kernel routes (dp/routes.h); table 0: off. LMA only. */
+struct fm_cfg_routes {
+	uint32_t table;
+	uint8_t proto;	    /* default FM_ROUTES_PROTO */
+	bool home_prefixes; /* also one route per home network prefix in use (default) */
+};
+#define FM_ROUTES_PROTO 200
+
 struct fm_config {
 	char instance[64];
 	enum fm_role role;
@@ -149,6 +163,8 @@ struct fm_config {
 	char state_dir[256];	  /* default /var/lib/flowmob/<instance> */
 	struct fm_cfg_lma lma;	  /* role: lma */
 	struct fm_cfg_mag mag;	  /* role: mag */
+	struct fm_cfg_metrics metrics;
+	struct fm_cfg_routes routes;
 };
 
 /* Defaults of keys that are not derived from another key (the control socket and

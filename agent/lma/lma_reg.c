@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mh/mh_status.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "lma/lma_flow.h"
@@ -231,14 +232,16 @@ static void pba_set_lma_time(struct mh_msg *pba)
 
 static void pba_reject(struct lma *l, struct pbu *p, uint8_t status)
 {
-	char b[INET6_ADDRSTRLEN];
+	char b[INET6_ADDRSTRLEN], st[64];
 	json_t *o = json_object();
 
 	p->pba->status = status;
 	p->pba->lifetime = 0;
 	lma_send_msg(l, p->pba, p->src);
-	pr_info("lma: PBU from %s for %s rejected, status %u\n", a6(p->src, b),
-		p->nai ? p->nai : "?", status);
+	/* one line per distinct (MAG, MN, status) per window, then "(repeated N times)" */
+	mh_status_text(MH_PBA, status, st, sizeof(st));
+	pr_info_rl(FM_FIELDS({"mn", p->nai}, {"mag", a6(p->src, b)}, {"status", st}),
+		   "lma: PBU from %s for %s rejected: %s", b, p->nai ? p->nai : "?", st);
 	if (p->nai)
 		json_object_set_new(o, "mn", json_string(p->nai));
 	json_object_set_new(o, "mag", j_addr(p->src));
@@ -583,15 +586,17 @@ static void reg_flows(struct lma *l, struct pbu *p, bool changed)
 static void reg_announce(struct lma *l, const struct pbu *p)
 {
 	const struct bce_binding *b = p->b;
-	char sb[INET6_ADDRSTRLEN];
+	char sb[INET6_ADDRSTRLEN], bid[8];
 	json_t *ev = lma_ev_fields(p->mn, b);
 
 	json_object_set_new(ev, "hi", json_integer(b->hi));
 	if (p->match == M_HANDOFF)
 		json_object_set_new(ev, "handoff", json_true());
 	lma_emit(l, "registration", ev);
-	pr_info("lma: %s/%u registered via %s (ATT %u, HI %u)\n", p->nai, b->bid, a6(p->src, sb),
-		b->att, b->hi);
+	snprintf(bid, sizeof(bid), "%u", b->bid);
+	pr_info_kv(FM_FIELDS({"mn", p->nai}, {"bid", bid}, {"mag", a6(p->src, sb)}),
+		   "lma: %s/%u registered via %s (ATT %u, HI %u)", p->nai, b->bid, sb, b->att,
+		   b->hi);
 }
 
 static void reg(struct lma *l, struct pbu *p)

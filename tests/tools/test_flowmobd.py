@@ -57,6 +57,15 @@ def test_check_examples_host(name, key):
     assert key in r.stderr and "does not exist" in r.stderr, r.stderr
 
 
+@pytest.mark.parametrize("name,role", [("lma.yaml", "lma"), ("mag1.yaml", "mag"),
+                                       ("mag2.yaml", "mag")])
+def test_check_config_examples(name, role):
+    """--check-config: the file alone, for a file written for another host."""
+    r = run("-c", os.path.join(EXAMPLES, name), "--check-config")
+    assert r.returncode == 0, r.stderr
+    assert f"role {role}" in r.stdout and "host not checked" in r.stdout
+
+
 def _netns(name, cmds):
     subprocess.run(["ip", "netns", "add", name], check=True)
     for c in cmds:

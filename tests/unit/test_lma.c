@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "lma/lma.h"
 #include "mh/mh_json.h"
 
@@ -512,7 +513,7 @@ static struct bce_binding *binding(struct lma *l, uint16_t bid)
 	return mn ? bce_binding_find(mn, bid) : NULL;
 }
 
-/* ---- PBU checks (issue 4 point 2) ---------------------------------------------------------- */
+/* ---- PBU checks (RFC 5213 §5.3.1) ---------------------------------------------------------- */
 
 static void test_pba_accept_fields(void **st)
 {
@@ -648,6 +649,43 @@ static void test_pba_rejects(void **st)
 	assert_int_equal(
 	    json_integer_value(json_object_get(evfields[find_event("reject")], "status")),
 	    PBA_MAG_NOT_AUTHORIZED);
+	lma_free(l);
+}
+
+static char log_lines[8][512];
+static int n_log_lines;
+
+static void log_capture(enum fm_log_level level, const char *line, void *ctx)
+{
+	(void)level;
+	(void)ctx;
+	if (strstr(line, "rejected") && n_log_lines < 8)
+		snprintf(log_lines[n_log_lines++], sizeof(log_lines[0]), "%s", line);
+}
+
+/* A reject is logged with its status by name and the MAG and MN as fields; the same
+ * reject again inside the rate-limit window adds no line. */
+static void test_pba_reject_log_names_status(void **st)
+{
+	enum fm_log_level level = fm_log_get_level();
+	struct lma *l;
+
+	(void)st;
+	l = new_lma();
+	n_log_lines = 0;
+	fm_log_set_level(FM_LOG_INFO);
+	fm_log_set_hook(log_capture, NULL);
+	/* an MN and a status no other test rejects: the rate limiter's window is global */
+	expect_reject(l, pbu_full("log@example.net", 4, 1, 3600, 1, O_ALL & ~O_HI, 0), &MAG1,
+		      PBA_MISSING_HI);
+	expect_reject(l, pbu_full("log@example.net", 4, 1, 3600, 2, O_ALL & ~O_HI, 0), &MAG1,
+		      PBA_MISSING_HI);
+	fm_log_set_hook(NULL, NULL);
+	fm_log_set_level(level);
+	assert_int_equal(n_log_lines, 1);
+	assert_non_null(strstr(log_lines[0], "161 missing handoff indicator"));
+	assert_non_null(strstr(log_lines[0], "mn=log@example.net"));
+	assert_non_null(strstr(log_lines[0], "mag=fd00:11::2"));
 	lma_free(l);
 }
 
@@ -2088,6 +2126,7 @@ int main(void)
 	    T(test_pba_accept_fields),
 	    T(test_pba_echo_order),
 	    T(test_pba_rejects),
+	    T(test_pba_reject_log_names_status),
 	    T(test_timestamp_ordering),
 	    T(test_sequence_ordering),
 	    T(test_refresh_dereg_and_delete),

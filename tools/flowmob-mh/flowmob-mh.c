@@ -42,7 +42,8 @@ static const char help_text[] =
     "Encode and decode IPv6 Mobility Header messages (RFC 6275 framing) as used by\n"
     "flowmob: PBU/PBA (RFC 5213), BRI/BRA (RFC 5846), Heartbeat (RFC 5847), Binding\n"
     "Error, FMI/FMA (draft-ietf-netext-pmipv6-flowmob) and UPN/UPA (RFC 7077), with\n"
-    "their mobility options. The JSON form is described in docs/mh-json.md.\n"
+    "their mobility options. The JSON form is described in docs/mh-json.md; manual\n"
+    "pages: flowmob-mh(1), flowmobd(8), flowmobctl(8), flowmob.yaml(5).\n"
     "\n"
     "encode\n"
     "  Reads JSON messages on standard input, either one object per line (any sequence\n"
@@ -77,7 +78,7 @@ static const char help_text[] =
     "common\n"
     "  --fm-type N   the MH type of FMI/FMA (default 11, the experimental MH type)\n"
     "  -h, --help    this text\n"
-    "  -V, --version print the version\n"
+    "  -V, --version print the version (and libbpf's)\n"
     "\n"
     "A PBU or PBA lifetime must be a multiple of 4 seconds (the wire unit); FMI/FMA\n"
     "lifetimes are whole seconds, 65535 meaning infinite.\n"
@@ -89,6 +90,17 @@ static const char help_text[] =
     "  echo '{\"type\":\"heartbeat\",\"seq\":1,\"flags\":\"R\"}' | " PROG " encode --hex\n"
     "  " PROG " encode --pcap pbu.pcap < msgs.json && tshark -r pbu.pcap -V\n"
     "  " PROG " decode --pcap capture.pcap\n";
+
+/* libbpf's run-time version; declared here because bpf/libbpf.h (linux/bpf.h)
+ * and pcap/pcap.h (pcap/bpf.h) both define struct bpf_insn. */
+extern unsigned int libbpf_major_version(void);
+extern unsigned int libbpf_minor_version(void);
+
+static void print_version(void)
+{
+	printf(PROG " %s (libbpf %u.%u)\n", FLOWMOB_VERSION, libbpf_major_version(),
+	       libbpf_minor_version());
+}
 
 static void usage_err(const char *fmt, const char *arg)
 {
@@ -600,7 +612,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
-		printf(PROG " %s\n", FLOWMOB_VERSION);
+		print_version();
 		return 0;
 	}
 	if (argc < 2)
@@ -648,7 +660,7 @@ int main(int argc, char **argv)
 			fputs(help_text, stdout);
 			return 0;
 		case 'V':
-			printf(PROG " %s\n", FLOWMOB_VERSION);
+			print_version();
 			return 0;
 		case ':':
 			usage_err("option '%s' needs an argument", argv[optind - 1]);

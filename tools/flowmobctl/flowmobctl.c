@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/libbpf.h>
 #include <jansson.h>
 
 #include "mh/mh_json.h"
@@ -37,7 +38,7 @@
 
 static const char usage_text[] =
     "Usage: flowmobctl [-s SOCKET | -i INSTANCE] [-j] [-t SECONDS] COMMAND [ARGS...]\n"
-    "Commands: bindings, flows, stats, peers, monitor, mag-bindings, version,\n"
+    "Commands: bindings, flows, stats, peers, monitor, top, mag-bindings, version,\n"
     "          flow add|move|del ..., attach MN IFACE, detach MN IFACE\n"
     "Try 'flowmobctl --help' for details.\n";
 
@@ -48,6 +49,7 @@ static const char help_text[] =
     "SYNOPSIS\n"
     "    flowmobctl [OPTIONS] bindings | flows | stats | peers | mag-bindings | version\n"
     "    flowmobctl [OPTIONS] monitor\n"
+    "    flowmobctl [OPTIONS] top [-n SECONDS] [--count N]\n"
     "    flowmobctl [OPTIONS] flow add MN --fid N --selector TEXT (--bid B | --drop)\n"
     "                                     [--priority P]\n"
     "    flowmobctl [OPTIONS] flow move MN FID (--bid B | --att T)\n"
@@ -64,7 +66,7 @@ static const char help_text[] =
     "                           one event object per line.\n"
     "    -t, --timeout SECONDS  how long to wait for a reply (default 10; monitor waits\n"
     "                           forever).\n"
-    "    -h, --help             this text.   -V, --version  the version.\n"
+    "    -h, --help             this text.   -V, --version  the version (and libbpf's).\n"
     "\n"
     "COMMANDS\n"
     "    bindings       LMA binding cache: MN, BID, access technology, MAG, prefixes,\n"
@@ -77,7 +79,12 @@ static const char help_text[] =
     "    monitor        stream events (registration, deregistration, expiry, reject,\n"
     "                   flow-add/move/del, flow-active/inactive, peer-up/down, attach,\n"
     "                   detach, prefix-move) until interrupted.\n"
-    "    version        the daemon's version.\n"
+    "    version        the daemon's version, role and instance.\n"
+    "    top            live rates: per-MAG (LMA) and per-flow packets and bytes per\n"
+    "                   second, signaling messages per second; -n SECONDS between\n"
+    "                   samples (default 1), --count N samples then exit. Redraws on a\n"
+    "                   terminal, one line per row and sample otherwise; -j: one JSON\n"
+    "                   sample per line.\n"
     "    flow add MN    add a flow for mobile node MN (its NAI):\n"
     "                     --fid N          flow identifier, 1-65535, unique per MN\n"
     "                     --selector TEXT  traffic selector, pairs NAME VALUE, e.g.\n"
@@ -112,7 +119,7 @@ static const char help_text[] =
     "    flowmobctl -i mag1 attach mn1@example.net mag1-mn\n"
     "\n"
     "SEE ALSO\n"
-    "    flowmobd(8), docs/cli.md, docs/control-protocol.md\n";
+    "    flowmobd(8), flowmob.yaml(5), flowmob-mh(1)\n";
 
 static struct {
 	const char *socket;
@@ -164,6 +171,7 @@ static void pick_socket(char *out, size_t len)
 {
 	const char *env = getenv("FLOWMOB_SOCKET");
 	char found[PATH_MAX] = "";
+	char names[512] = "";
 	struct dirent *de;
 	int n = 0;
 	DIR *d;
@@ -188,8 +196,12 @@ static void pick_socket(char *out, size_t len)
 			size_t l = strlen(de->d_name);
 
 			if (l > 5 && !strcmp(de->d_name + l - 5, ".sock")) {
+				size_t nl = strlen(names);
+
 				n++;
 				snprintf(found, sizeof(found), "%s/%s", RUN_DIR, de->d_name);
+				snprintf(names + nl, sizeof(names) - nl, "%s%.*s", nl ? ", " : "",
+					 (int)(l - 5), de->d_name);
 			}
 		}
 		closedir(d);
@@ -201,7 +213,8 @@ static void pick_socket(char *out, size_t len)
 	if (n == 0)
 		die("no flowmobd control socket in %s (is flowmobd running? use -s SOCKET)",
 		    RUN_DIR);
-	usage_error("%d control sockets in %s: pick one with -i INSTANCE or -s SOCKET", n, RUN_DIR);
+	usage_error("%d flowmobd instances run here (%s): pick one with -i INSTANCE or -s SOCKET",
+		    n, names);
 }
 
 static int connect_socket(const char *path)
@@ -309,6 +322,57 @@ static json_t *parse_reply_line(const char *line)
 	return j;
 }
 
+static json_t *call(json_t *req, int *fd_out, struct reader *rd_out);
+
+/* Commands of one role only (the request's "cmd"): the CLI name and the role. */
+static const struct {
+	const char *cmd, *cli, *role;
+} role_cmds[] = {
+    {"bindings", "bindings", "lma"},
+    {"flow.add", "flow add", "lma"},
+    {"flow.move", "flow move", "lma"},
+    {"flow.del", "flow del", "lma"},
+    {"mag.bindings", "mag-bindings", "mag"},
+    {"attach", "attach", "mag"},
+    {"detach", "detach", "mag"},
+};
+
+static void upper(char *out, size_t len, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < len; i++)
+		out[i] = (char)toupper((unsigned char)s[i]);
+	out[i] = '\0';
+}
+
+/* An "unknown command" reply to a command of the other role: say so, naming the
+ * socket's role and instance (from its "version" reply). */
+static void wrong_role(const char *cmd)
+{
+	const char *role = NULL, *cli = NULL, *srole, *inst;
+	char r1[8], r2[8];
+	json_t *v;
+
+	for (size_t i = 0; i < sizeof(role_cmds) / sizeof(role_cmds[0]); i++)
+		if (!strcmp(role_cmds[i].cmd, cmd)) {
+			role = role_cmds[i].role;
+			cli = role_cmds[i].cli;
+		}
+	if (!role)
+		return;
+	v = call(json_pack("{s:s}", "cmd", "version"), NULL, NULL);
+	srole = json_string_value(json_object_get(v, "role"));
+	inst = json_string_value(json_object_get(v, "instance"));
+	if (srole && strcmp(srole, role)) {
+		upper(r1, sizeof(r1), role);
+		upper(r2, sizeof(r2), srole);
+		die("'%s' is %s %s command; this socket belongs to %s %s", cli,
+		    !strcmp(role, "lma") ? "an" : "a", r1, r2, inst ? inst : "?");
+	}
+	json_decref(v);
+}
+
 /* Send req (stolen), return the result (new reference); an error reply exits 1. */
 static json_t *call(json_t *req, int *fd_out, struct reader *rd_out)
 {
@@ -317,6 +381,9 @@ static json_t *call(json_t *req, int *fd_out, struct reader *rd_out)
 	json_t *rep, *res, *ok;
 	char *line;
 
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "%s", json_string_value(json_object_get(req, "cmd")) ?: "");
 	pick_socket(path, sizeof(path));
 	rd.fd = connect_socket(path);
 	send_request(rd.fd, req);
@@ -332,6 +399,11 @@ static json_t *call(json_t *req, int *fd_out, struct reader *rd_out)
 	if (json_is_false(ok)) {
 		const char *msg = json_string_value(json_object_get(rep, "error"));
 
+		if (msg && !strncmp(msg, "unknown command '", 17)) {
+			close(rd.fd);
+			free(rd.buf);
+			wrong_role(cmd);
+		}
 		die("%s", msg ? msg : "error (no message)");
 	}
 	res = json_object_get(rep, "result");
@@ -486,9 +558,14 @@ static void print_table(const json_t *rows, const char *const *cols)
 				names[ncol++] = key;
 		}
 	}
-	if (ncol == 0) {
-		if (nrow == 0)
+	if (ncol == 0 && nrow == 0) {
+		/* no rows: the header of the preferred columns, so an empty table is one */
+		for (int c = 0; cols && cols[c] && ncol < 64; c++)
+			names[ncol++] = cols[c];
+		if (ncol == 0)
 			return;
+	}
+	if (ncol == 0) {
 		for (i = 0; i < nrow; i++) {
 			char *c = cell("", json_array_get(rows, i));
 			puts(c);
@@ -679,6 +756,300 @@ static int cmd_monitor(void)
 	 * dropped us): a script must see that */
 	fprintf(stderr, "flowmobctl: monitor: flowmobd closed the connection (daemon stopped?)\n");
 	return 1;
+}
+
+/* Every entry of a paged listing (bindings, flows) as one array: the pages of
+ * paged() below, joined (a daemon that answers with the whole array: that). */
+static json_t *fetch_all(const char *cmd)
+{
+	json_t *all = json_array();
+	json_int_t offset = 0;
+
+	for (;;) {
+		json_t *res =
+		    call(json_pack("{s:s,s:I,s:i}", "cmd", cmd, "offset", offset, "limit", 2000),
+			 NULL, NULL);
+		json_t *next = json_object_get(res, "next");
+
+		if (json_is_array(res)) {
+			json_decref(all);
+			return res;
+		}
+		if (!json_is_array(json_object_get(res, "items")))
+			die("broken reply from flowmobd: no \"items\" in a page");
+		json_array_extend(all, json_object_get(res, "items"));
+		if (!json_is_integer(next) || json_integer_value(next) <= offset) {
+			json_decref(res);
+			return all;
+		}
+		offset = json_integer_value(next);
+		json_decref(res);
+	}
+}
+
+/* ---- top ---------------------------------------------------------------------------------- */
+
+/* One reading of the counters: {"mags": {MAG: {"packets","bytes","bindings"}},
+ * "flows": {"MN FID": {"mn","fid","packets","bytes"}}, "sig": {"rx.pbu": n, ...}}. */
+static json_t *top_read(bool lma)
+{
+	json_t *st = call(json_pack("{s:s}", "cmd", "stats"), NULL, NULL);
+	json_t *fl = fetch_all("flows");
+	json_t *bi = lma ? fetch_all("bindings") : NULL;
+	json_t *out = json_pack("{s:{},s:{},s:{}}", "mags", "flows", "sig");
+	json_t *mags = json_object_get(out, "mags"), *flows = json_object_get(out, "flows");
+	json_t *sig = json_object_get(out, "sig"), *e;
+	const char *dir;
+	size_t i;
+
+	json_array_foreach(bi, i, e)
+	{
+		const char *mag = json_string_value(json_object_get(e, "mag"));
+		json_t *m;
+
+		if (!mag)
+			continue;
+		m = json_object_get(mags, mag);
+		if (!m) {
+			m = json_pack("{s:I,s:I,s:i}", "packets", (json_int_t)0, "bytes",
+				      (json_int_t)0, "bindings", 0);
+			json_object_set_new(mags, mag, m);
+		}
+		json_object_set_new(
+		    m, "packets",
+		    json_integer(json_integer_value(json_object_get(m, "packets")) +
+				 json_integer_value(json_object_get(e, "packets"))));
+		json_object_set_new(m, "bytes",
+				    json_integer(json_integer_value(json_object_get(m, "bytes")) +
+						 json_integer_value(json_object_get(e, "bytes"))));
+		json_object_set_new(
+		    m, "bindings",
+		    json_integer(json_integer_value(json_object_get(m, "bindings")) + 1));
+	}
+	json_array_foreach(fl, i, e)
+	{
+		const char *mn = json_string_value(json_object_get(e, "mn"));
+		json_int_t fid = json_integer_value(json_object_get(e, "fid"));
+		char key[320];
+
+		if (!mn)
+			continue;
+		snprintf(key, sizeof(key), "%s %" JSON_INTEGER_FORMAT, mn, fid);
+		json_object_set_new(flows, key,
+				    json_pack("{s:s,s:I,s:I,s:I}", "mn", mn, "fid", fid, "packets",
+					      json_integer_value(json_object_get(e, "packets")),
+					      "bytes",
+					      json_integer_value(json_object_get(e, "bytes"))));
+	}
+	json_t *sg = json_object_get(st, "signaling");
+	json_t *kinds;
+
+	json_object_foreach(sg, dir, kinds)
+	{
+		const char *kind;
+		json_t *n;
+
+		if (strcmp(dir, "rx") && strcmp(dir, "tx"))
+			continue;
+		json_object_foreach(kinds, kind, n)
+		{
+			char key[64];
+
+			snprintf(key, sizeof(key), "%s.%s", dir, kind);
+			json_object_set(sig, key, n);
+		}
+	}
+	json_decref(st);
+	json_decref(fl);
+	json_decref(bi);
+	return out;
+}
+
+static double rate(const json_t *cur, const json_t *prev, const char *field, double dt)
+{
+	json_int_t a = json_integer_value(json_object_get(cur, field));
+	json_int_t b = prev ? json_integer_value(json_object_get(prev, field)) : a;
+
+	return a >= b && dt > 0 ? (double)(a - b) / dt : 0.0;
+}
+
+/* Rates between two readings, as the JSON sample -j prints. */
+static json_t *top_sample(json_t *cur, json_t *prev, double dt, const char *role, const char *inst)
+{
+	struct timespec ts;
+	json_t *s, *mags = json_array(), *flows = json_array(), *sig = json_object(), *v;
+	const char *key;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	json_object_foreach(json_object_get(cur, "mags"), key, v)
+	{
+		json_t *p = json_object_get(json_object_get(prev, "mags"), key);
+
+		json_array_append_new(mags, json_pack("{s:s,s:O,s:f,s:f}", "mag", key, "bindings",
+						      json_object_get(v, "bindings"), "pps",
+						      rate(v, p, "packets", dt), "bps",
+						      rate(v, p, "bytes", dt)));
+	}
+	json_object_foreach(json_object_get(cur, "flows"), key, v)
+	{
+		json_t *p = json_object_get(json_object_get(prev, "flows"), key);
+
+		json_array_append_new(
+		    flows, json_pack("{s:O,s:O,s:f,s:f}", "mn", json_object_get(v, "mn"), "fid",
+				     json_object_get(v, "fid"), "pps", rate(v, p, "packets", dt),
+				     "bps", rate(v, p, "bytes", dt)));
+	}
+	json_object_foreach(json_object_get(cur, "sig"), key, v)
+	{
+		json_int_t a = json_integer_value(v);
+		json_int_t b =
+		    json_integer_value(json_object_get(json_object_get(prev, "sig"), key));
+
+		if (a == 0)
+			continue;
+		json_object_set_new(sig, key,
+				    json_real(a >= b && dt > 0 ? (double)(a - b) / dt : 0));
+	}
+	s = json_pack("{s:f,s:f,s:s,s:s,s:o,s:o,s:o}", "time",
+		      (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, "interval", dt, "role", role,
+		      "instance", inst, "mags", mags, "flows", flows, "signaling", sig);
+	return s;
+}
+
+static void top_print(const json_t *s, bool tty)
+{
+	double t = json_real_value(json_object_get(s, "time"));
+	time_t secs = (time_t)t;
+	struct tm tm;
+	char ts[16] = "-";
+	const json_t *mags = json_object_get(s, "mags"), *flows = json_object_get(s, "flows");
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (localtime_r(&secs, &tm))
+		strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	if (!tty) {
+		json_array_foreach((json_t *)mags, i, v)
+		    printf("%s mag %s bindings=%" JSON_INTEGER_FORMAT " pps=%.1f bps=%.1f\n", ts,
+			   json_string_value(json_object_get(v, "mag")),
+			   json_integer_value(json_object_get(v, "bindings")),
+			   json_real_value(json_object_get(v, "pps")),
+			   json_real_value(json_object_get(v, "bps")));
+		json_array_foreach((json_t *)flows, i, v)
+		    printf("%s flow %s fid=%" JSON_INTEGER_FORMAT " pps=%.1f bps=%.1f\n", ts,
+			   json_string_value(json_object_get(v, "mn")),
+			   json_integer_value(json_object_get(v, "fid")),
+			   json_real_value(json_object_get(v, "pps")),
+			   json_real_value(json_object_get(v, "bps")));
+		printf("%s signaling", ts);
+		json_object_foreach(json_object_get(s, "signaling"), key, v)
+		    printf(" %s=%.1f/s", key, json_real_value(v));
+		putchar('\n');
+		fflush(stdout);
+		return;
+	}
+	/* a terminal: redraw the screen */
+	printf("\033[H\033[2J");
+	printf("flowmobctl top - %s %s - every %.1f s - %s (Ctrl-C to quit)\n\n",
+	       json_string_value(json_object_get(s, "role")),
+	       json_string_value(json_object_get(s, "instance")),
+	       json_real_value(json_object_get(s, "interval")), ts);
+	if (json_array_size(mags) ||
+	    !strcmp(json_string_value(json_object_get(s, "role")), "lma")) {
+		printf("%-40s %8s %12s %14s\n", "MAG", "BINDINGS", "PKT/S", "BYTE/S");
+		json_array_foreach((json_t *)mags, i, v)
+		    printf("%-40s %8" JSON_INTEGER_FORMAT " %12.1f %14.1f\n",
+			   json_string_value(json_object_get(v, "mag")),
+			   json_integer_value(json_object_get(v, "bindings")),
+			   json_real_value(json_object_get(v, "pps")),
+			   json_real_value(json_object_get(v, "bps")));
+		putchar('\n');
+	}
+	printf("%-40s %8s %12s %14s\n", "MN", "FID", "PKT/S", "BYTE/S");
+	json_array_foreach((json_t *)flows, i, v) printf(
+	    "%-40s %8" JSON_INTEGER_FORMAT " %12.1f %14.1f\n",
+	    json_string_value(json_object_get(v, "mn")),
+	    json_integer_value(json_object_get(v, "fid")),
+	    json_real_value(json_object_get(v, "pps")), json_real_value(json_object_get(v, "bps")));
+	printf("\n%-40s %8s\n", "SIGNALING", "MSG/S");
+	json_object_foreach(json_object_get(s, "signaling"), key, v)
+	    printf("%-40s %8.1f\n", key, json_real_value(v));
+	fflush(stdout);
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmd_top(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"interval", required_argument, NULL, 'n'},
+	    {"count", required_argument, NULL, 'c'},
+	    {NULL, 0, NULL, 0},
+	};
+	double interval = 1.0, t_prev, t;
+	long count = 0;
+	bool tty = isatty(STDOUT_FILENO);
+	json_t *ver, *prev, *cur;
+	char role[8], inst[64];
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":n:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n': {
+			char *end;
+
+			interval = strtod(optarg, &end);
+			if (*end || !(interval >= 0.1 && interval <= 3600))
+				usage_error(
+				    "top: -n: '%s' is not a number of seconds in [0.1, 3600]",
+				    optarg);
+			break;
+		}
+		case 'c':
+			count = parse_int("top: --count", optarg, 1, 1000000);
+			break;
+		case ':':
+			usage_error("top: option '%s' needs a value", argv[optind - 1]);
+		default:
+			usage_error("top: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	no_more_args(argc, argv, optind);
+	ver = call(json_pack("{s:s}", "cmd", "version"), NULL, NULL);
+	snprintf(role, sizeof(role), "%s", json_string_value(json_object_get(ver, "role")) ?: "?");
+	snprintf(inst, sizeof(inst), "%s",
+		 json_string_value(json_object_get(ver, "instance")) ?: "?");
+	json_decref(ver);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	prev = top_read(!strcmp(role, "lma"));
+	t_prev = mono();
+	for (long n = 0; !count || n < count; n++) {
+		json_t *s;
+
+		usleep((useconds_t)(interval * 1e6));
+		cur = top_read(!strcmp(role, "lma"));
+		t = mono();
+		s = top_sample(cur, prev, t - t_prev, role, inst);
+		if (g.json)
+			print_json(s);
+		else
+			top_print(s, tty);
+		json_decref(s);
+		json_decref(prev);
+		prev = cur;
+		t_prev = t;
+	}
+	json_decref(prev);
+	return 0;
 }
 
 static int cmd_flow(int argc, char **argv)
@@ -908,7 +1279,8 @@ int main(int argc, char **argv)
 			fputs(help_text, stdout);
 			return 0;
 		case 'V':
-			printf("flowmobctl %s\n", FLOWMOB_VERSION);
+			printf("flowmobctl %s (libbpf %u.%u)\n", FLOWMOB_VERSION,
+			       libbpf_major_version(), libbpf_minor_version());
 			return 0;
 		case ':':
 			usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -942,6 +1314,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "flow"))
 		return cmd_flow(argc, argv);
+	if (!strcmp(cmd, "top"))
+		return cmd_top(argc, argv);
 	if (!strcmp(cmd, "attach") || !strcmp(cmd, "detach"))
 		return cmd_attach(argc, argv, cmd);
 	if (!strcmp(cmd, "raw")) {
