@@ -1407,7 +1407,12 @@ static int load_top(struct vctx *v, const struct raw_config *r, struct fm_config
 		return verr(v, "mag", "missing required section for role mag");
 	if (r->lma)
 		return verr(v, "lma", "section given but role is mag");
-	return load_mag(v, r->mag, &c->mag);
+	if (load_mag(v, r->mag, &c->mag))
+		return -1;
+	if ((uint32_t)c->mag.n_mobile_nodes > c->max_mns)
+		return verr(v, "max-mns", "%u is below the number of mag.mobile-nodes (%d)",
+			    c->max_mns, c->mag.n_mobile_nodes);
+	return 0;
 }
 
 /* ---- interface-modes: the second pass ------------------------------------------ */

@@ -474,6 +474,10 @@ static const struct bad bad_files[] = {
     {"instance: t\nmax-mns: 0\nrole: lma\n", {":2: ", "max-mns", "range"}},
     {"instance: t\nmax-mns: 64k\nrole: lma\n", {":2: ", "max-mns", "64k"}},
     {"instance: t\nmax-mns: 2000000\nrole: lma\n", {":2: ", "max-mns", "range"}},
+    {"instance: t\nmax-mns: 1\nrole: mag\nmag:\n  address: fd00:11::2\n  lma: fd00:11::1\n"
+     "  lma-interface: up0\n  access-interfaces: [{name: acc0, att: 4}]\n  mobile-nodes:\n"
+     "    - {mac: \"02:00:00:00:01:01\", id: a@b}\n    - {mac: \"02:00:00:00:01:02\", id: c@d}\n",
+     {":2: ", "max-mns", "mobile-nodes (2)"}},
     /* semantic errors carry the line of their key */
     {"instance: t\nrole: lma\nlma:\n  address: fd00:11::1\n  core-interfaces: [c0]\n"
      "  access-interfaces: [a0]\n  prefix-pool: fd00:100::1/48\n  mags: [fd00:11::2]\n",
