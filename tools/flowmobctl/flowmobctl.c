@@ -50,7 +50,7 @@ static const char help_text[] =
     "    flowmobctl [OPTIONS] bindings | flows | stats | peers | mag-bindings | version\n"
     "    flowmobctl [OPTIONS] monitor\n"
     "    flowmobctl [OPTIONS] top [-n SECONDS] [--count N]\n"
-    "    flowmobctl [OPTIONS] flow add MN --fid N --selector TEXT (--bid B | --drop)\n"
+    "    flowmobctl [OPTIONS] flow add MN --fid N --selector TEXT (--bid B | --att T | --drop)\n"
     "                                     [--priority P]\n"
     "    flowmobctl [OPTIONS] flow move MN FID (--bid B | --att T)\n"
     "    flowmobctl [OPTIONS] flow del MN FID\n"
@@ -94,6 +94,8 @@ static const char help_text[] =
     "                                      VALUE is v or start-end, addresses also\n"
     "                                      addr/len; '' matches everything\n"
     "                     --bid B          the binding the flow uses\n"
+    "                     --att T          or: the first binding of access technology T\n"
+    "                                      (also before one is attached)\n"
     "                     --drop           drop the flow instead (no --bid needed)\n"
     "                     --priority P     FID-PRI, lower first (default 100)\n"
     "    flow move MN FID  move a flow to binding --bid B or to the MN's binding of\n"
@@ -1121,10 +1123,10 @@ static int cmd_flow(int argc, char **argv)
 			usage_error("flow add: --fid is required");
 		if (!sel_text)
 			usage_error("flow add: --selector is required ('' matches everything)");
-		if (att >= 0)
-			usage_error("flow add: --att is for flow move");
-		if (bid < 0 && !drop)
-			usage_error("flow add: --bid is required (or --drop)");
+		if (att >= 0 && bid >= 0)
+			usage_error("flow add: give --bid or --att, not both");
+		if (bid < 0 && att < 0 && !drop)
+			usage_error("flow add: --bid is required (or --att, or --drop)");
 		if (ts_parse_cli(sel_text, TS_FMT_IPV6, &ts, err, sizeof(err))) {
 			char err4[256];
 
@@ -1136,6 +1138,8 @@ static int cmd_flow(int argc, char **argv)
 				ts_to_json(&ts), "action", drop ? "drop" : "forward");
 		if (bid >= 0)
 			json_object_set_new(req, "bid", json_integer(bid));
+		if (att >= 0) /* placed on an access technology, attached or not yet */
+			json_object_set_new(req, "att", json_integer(att));
 		output(call(req, NULL, NULL), flow_cols);
 		return 0;
 	}
