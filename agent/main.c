@@ -130,11 +130,15 @@ struct app {
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},	 {"netns", required_argument, NULL, 'n'},
-	    {"log-level", required_argument, NULL, 'l'}, {"check", no_argument, NULL, 'k'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"netns", required_argument, NULL, 'n'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"check", no_argument, NULL, 'k'},
 	    {"check-config", no_argument, NULL, 'K'},
-	    {"cleanup", no_argument, NULL, 'C'},	 {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},	 {NULL, 0, NULL, 0},
+	    {"cleanup", no_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -560,6 +564,7 @@ int main(int argc, char **argv)
 	/* the control socket appears only now: its presence means "ready" */
 	if (fm_ctl_publish(a.d.ctl))
 		goto out_role;
+	fm_dp_commit(a.d.dp); /* from now on the pins are a healthy run's */
 	pr_info("flowmobd %s: %s %s running", FLOWMOB_VERSION, role_name(cfg->role), cfg->instance);
 	/* systemd: serving now (the control socket answers); watchdog from the loop */
 	fm_service_start(loop);

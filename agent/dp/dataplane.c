@@ -91,7 +91,13 @@ struct fm_dp {
 	struct attach_undo *undo;
 	int n_undo;
 	bool reuse_ok; /* every map came from pins: nothing to unpin on abandon */
+	bool marked;   /* FM_DP_MARK made by this (first) start, until fm_dp_commit */
 };
+
+/* A directory in the pin directory while a first start is under way: pins found
+ * with it are the remains of a start that never completed (killed), not an
+ * earlier healthy run's, and are removed instead of reused. */
+#define FM_DP_MARK "start_incomplete" /* bpffs refuses names with a dot */
 
 static const char *const stat_names[] = {
 #define FM_ST_NAME(e, s) s,
@@ -711,8 +717,35 @@ static void dp_sizes(const struct fm_dp_opts *o, struct dp_sizes *z)
 	z->mn = n + 1;
 	z->pfx64 = 3 * n;
 	z->b = nb + nb / 8 + 16;
-	z->rs = (o->max_rulesets ? o->max_rulesets : n < DEF_MAX_RULESETS ? n : DEF_MAX_RULESETS) + 1;
+	z->rs = (o->max_rulesets	? o->max_rulesets
+		 : n < DEF_MAX_RULESETS ? n
+					: DEF_MAX_RULESETS) +
+		1;
 	z->flows = o->flow_cache ? o->flow_cache : DEF_FLOW_CACHE;
+}
+
+/* Detach every pinned link of dir (our attachments are these links), unpin the
+ * rest and remove the start mark. */
+static void pins_remove(const char *dir)
+{
+	char path[PATH_MAX + 300];
+	struct dirent *de;
+	DIR *d;
+
+	links_remove_except(dir, NULL, 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, FM_DP_MARK);
+	rmdir(path);
+	d = opendir(dir);
+	if (d) {
+		while ((de = readdir(d))) {
+			if (de->d_name[0] == '.' || !strcmp(de->d_name, FM_DP_MARK))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			if (unlink(path))
+				pr_warn("dataplane: unpin %s: %s", path, strerror(errno));
+		}
+		closedir(d);
+	}
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -767,6 +800,13 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 		goto err;
 	}
 	libbpf_set_print(libbpf_print);
+	snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, FM_DP_MARK);
+	if (!access(path, F_OK)) {
+		pr_warn("dataplane: %s holds the remains of a start that did not complete; "
+			"removing them (they are not an earlier healthy run's)",
+			dp->pin_dir);
+		pins_remove(dp->pin_dir);
+	}
 
 	dp->skel = flowmob__open();
 	if (!dp->skel) {
@@ -836,6 +876,13 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 		rc = bpf_map__set_pin_path(map, path);
 		if (rc)
 			goto err;
+	}
+	if (!dp->reused) {
+		snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, FM_DP_MARK);
+		if (mkdir(path, 0700))
+			pr_warn("dataplane: mkdir %s: %s", path, strerror(errno));
+		else
+			dp->marked = true;
 	}
 	dp->max_mns = bpf_map__max_entries(dp->skel->maps.fm_mn);
 	dp->max_rs = bpf_map__max_entries(dp->skel->maps.fm_rulesets);
@@ -907,10 +954,24 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 	*out = dp;
 	return 0;
 err:
+	if (dp->marked)
+		fm_dp_commit(dp); /* the mark goes with the pins libbpf or we removed */
 	if (!dp->reused && dp->pin_dir[0])
 		rmdir_up(o, dp->pin_dir);
 	fm_dp_close(dp);
 	return rc;
+}
+
+void fm_dp_commit(struct fm_dp *dp)
+{
+	char path[PATH_MAX + 64];
+
+	if (!dp || !dp->marked)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, FM_DP_MARK);
+	if (rmdir(path))
+		pr_warn("dataplane: rmdir %s: %s", path, strerror(errno));
+	dp->marked = false;
 }
 
 void fm_dp_close(struct fm_dp *dp)
@@ -944,6 +1005,7 @@ void fm_dp_abandon(struct fm_dp *dp, const struct fm_dp_opts *o)
 	if (!dp->reused) {
 		/* everything in the pin directory is this start's */
 		bpf_object__unpin_maps(dp->skel->obj, NULL);
+		fm_dp_commit(dp); /* the mark */
 		rmdir_up(o, dp->pin_dir);
 		pr_info("dataplane: start failed: attachments and pins of this start removed");
 	} else {
@@ -983,9 +1045,7 @@ int fm_dp_limits(struct fm_dp *dp, struct fm_dp_limits *l)
 
 int fm_dp_cleanup(const struct fm_dp_opts *o)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 300];
-	struct dirent *de;
-	DIR *d;
+	char dir[PATH_MAX];
 	int rc;
 
 	if (!o || !name_ok(o->instance)) {
@@ -996,18 +1056,7 @@ int fm_dp_cleanup(const struct fm_dp_opts *o)
 	rc = pin_dir_of(o, dir, sizeof(dir));
 	if (rc)
 		return rc;
-	links_remove_except(dir, NULL, 0); /* detaches: our attachments are these links */
-	d = opendir(dir);
-	if (d) {
-		while ((de = readdir(d))) {
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-			if (unlink(path))
-				pr_warn("dataplane: unpin %s: %s", path, strerror(errno));
-		}
-		closedir(d);
-	}
+	pins_remove(dir);
 	rmdir_up(o, dir);
 	pr_info("dataplane: instance %s cleaned up", o->instance);
 	return 0;

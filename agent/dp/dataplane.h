@@ -66,6 +66,10 @@ struct fm_dp_opts {
 
 int fm_dp_open(const struct fm_dp_opts *opts, struct fm_dp **out);
 void fm_dp_close(struct fm_dp *dp);
+/* The start succeeded (the daemon is ready): a first start's pins are from now on
+ * a healthy run's, reused by the next start. Until then a start that is killed
+ * leaves pins that the next fm_dp_open removes instead of reusing. */
+void fm_dp_commit(struct fm_dp *dp);
 /* The start failed after fm_dp_open: undo what the open did (links it created are
  * detached and unpinned, links it updated get their earlier program back, and on a
  * first start every map it pinned is unpinned), then close. opts: the open's. */

@@ -112,6 +112,32 @@ def test_failed_restart_keeps_the_running_data_plane(net):
     assert [b["mn"] for b in lma.ok("bindings")] == [NAI]
 
 
+def test_killed_first_start_is_not_taken_for_a_healthy_run(net):
+    """A first start killed before it was ready leaves its start mark with the pins:
+    the next start removes them and loads afresh. A ready daemon has no mark, so a
+    kill -9 after start is reused as before."""
+    topo, mags, make_lma = net
+    lma = make_lma()
+    [pin] = [os.path.join(f"{PIN_ROOT}/{lma.instance}", d)
+             for d in os.listdir(f"{PIN_ROOT}/{lma.instance}")]
+    assert not os.path.exists(os.path.join(pin, "start_incomplete"))
+    assert "start_incomplete" not in lma.proc.output()  # made and removed without a warning
+    lma.proc.send_signal(signal.SIGKILL)
+    lma.proc.proc.wait(10)
+    lma.start()
+    wait_for(lambda: "data plane" in lma.proc.output(), timeout=10, what="data plane line")
+    assert "reused" in lma.proc.output()
+    lma.proc.send_signal(signal.SIGKILL)
+    lma.proc.proc.wait(10)
+    os.mkdir(os.path.join(pin, "start_incomplete"))  # as a start killed half-way leaves it
+    lma.start()
+    wait_for(lambda: "data plane" in lma.proc.output(), timeout=10, what="data plane line")
+    out = lma.proc.output()
+    assert "remains of a start that did not complete" in out
+    assert "data plane loaded" in out and "reused" not in out
+    assert not os.path.exists(os.path.join(pin, "start_incomplete"))
+
+
 # ---- point 5: capacity -------------------------------------------------------------------
 
 def with_max_mns(lma, n):
