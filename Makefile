@@ -165,6 +165,7 @@ demo: deps all
 	$(Q)tools/demo.sh
 
 bench: deps all
+	$(Q)tools/deps.sh gnuplot-nox # the chart: make bench only, not make test
 	$(Q)$(if $(BENCH_SRCS),$(MAKE) --no-print-directory $(BUILD)/tests/bench_dp,true)
 	$(Q)tests/bench/run.sh
 

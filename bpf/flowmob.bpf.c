@@ -39,19 +39,103 @@ static __always_inline int fm_too_big(void *ctx, const int xdp, __u32 ip_len, __
 	return ip_len + IP6_HLEN > cfg.tunnel_mtu;
 }
 
+/* Per-packet bookkeeping of the LMA paths. */
+struct fm_lpk {
+	struct fm_pkt pk;
+	struct fm_flow_key fk;
+	struct fm_flow *fv; /* flow-cache entry of fk (NULL: none) */
+	__u32 path;	    /* 1 + enum fm_stat_path when a path counter counted the packet */
+	__u8 walked;	    /* pk and fk are filled */
+	__u8 pad[3];
+};
+
+/* Walks the packet's extension headers and builds its flow key (once). */
+static __always_inline void fm_lma_walk(void *ctx, const int xdp, struct fm_lpk *lp,
+					struct ipv6hdr *ip6, void *data, void *data_end)
+{
+	if (lp->walked)
+		return;
+	fm_walk(ctx, xdp, data, data_end, ip6->nexthdr, &lp->pk);
+	fm_flow_key_of(ip6, &lp->pk, &lp->fk);
+	lp->walked = 1;
+}
+
+/* Packets the downlink hands to the stack untouched (signaling, ND, Time Exceeded);
+ * 0: none of these. */
+static __always_inline int fm_dl_pass_reason(const struct fm_pkt *pk, const struct ipv6hdr *ip6)
+{
+	if (pk->nh == NH_MH && pk->frag == FM_FRAG_NONE)
+		return FM_ST_PASS_MH;
+	if (pk->nh == NH_ICMPV6 && pk->frag == FM_FRAG_NONE && pk->icmp_type >= 133 &&
+	    pk->icmp_type <= 137)
+		return FM_ST_PASS_ND;
+	if (ip6->hop_limit <= 1)
+		return FM_ST_PASS_HOPLIMIT; /* the stack answers Time Exceeded */
+	return 0;
+}
+
+/*
+ * The flow-cache hit path of the downlink: the cached entry is current (its ver is
+ * the MN's), forwards, and carries a valid next hop. Three map reads (fm_flows,
+ * fm_mn, the binding counter; a flow that matched a rule also counts its FID), one
+ * path counter. Returns FM_V_CONT when the packet must take the full path.
+ */
+static __always_inline int fm_lma_fast(void *ctx, const int xdp, struct fm_lpk *lp,
+				       struct ipv6hdr *ip6, void *data_end, __u32 *redir)
+{
+	struct fm_flow *fv;
+	struct fm_mn *m;
+	__u8 coa[16], local[16];
+	__u32 ip_len, mn;
+
+	if (lp->pk.bad || lp->pk.frag == FM_FRAG_LATER)
+		return FM_V_CONT;
+	fv = bpf_map_lookup_elem(&fm_flows, &lp->fk);
+	lp->fv = fv;
+	if (!fv || lp->pk.frag != FM_FRAG_NONE || fm_dl_pass_reason(&lp->pk, ip6) ||
+	    fv->action != FM_RA_FORWARD)
+		return FM_V_CONT;
+	mn = fv->mn;
+	m = bpf_map_lookup_elem(&fm_mn, &mn);
+	if (!m || READ_ONCE_U64(&m->ver) != fv->ver || !fm_nh_valid(&fv->nh, fm_nh_gen()))
+		return FM_V_CONT;
+	ip_len = bpf_ntohs(ip6->payload_len) + IP6_HLEN;
+	if (fm_too_big(ctx, xdp, ip_len, lp->pk.l4_off - ETH_HLEN_ + lp->pk.l4_hlen))
+		return FM_V_CONT;
+	(void)data_end;
+	if (fv->fid) {
+		struct fm_fidkey fk = {.mn = mn, .fid = fv->fid};
+
+		fm_count(&fm_fid_cnt, &fk, ip_len);
+	}
+	fm_count_arr(&fm_bind_cnt, fv->ci, ip_len);
+	__builtin_memcpy(coa, fv->coa, 16);
+	ip6->hop_limit--;
+	fm_cfg_addr(local, cfg.local);
+	if (fm_push_outer(ctx, xdp, local, coa))
+		return FM_DROP(FM_ST_DROP_HELPER);
+	if (fm_nh_apply(ctx, xdp, &fv->nh, redir) != FM_NH_OK)
+		return FM_DROP(FM_ST_DROP_TRUNC);
+	lp->path = 1 + FM_SP_LMA_DL_HIT;
+	return *redir == fm_ingress(ctx, xdp) ? FM_V_TX : FM_V_REDIRECT;
+}
+
 /*
  * Downlink towards a mobile node: the IPv6 packet at ETH_HLEN_ is for mobile node
- * pv->mn. Classify, pick the binding, encapsulate to its MAG, resolve the next hop.
+ * pv->mn. Classify, pick the binding, encapsulate to its MAG, resolve the next hop,
+ * and store the decision with the binding's CoA and next hop in the flow cache.
  * from_tunnel: the packet was just decapsulated (MN to MN).
  */
-static __always_inline int fm_lma_downlink(void *ctx, const int xdp, struct fm_pkt *pk,
+static __always_inline int fm_lma_downlink(void *ctx, const int xdp, struct fm_lpk *lp,
 					   const struct fm_prefix *pv, int from_tunnel)
 {
 	void *data = fm_data(ctx, xdp), *data_end = fm_data_end(ctx, xdp);
+	struct fm_pkt *pk = &lp->pk;
 	struct fm_decision d;
 	struct fm_binding *b;
 	struct ipv6hdr *ip6;
-	__u32 ip_len, mn = pv->mn;
+	struct fm_nh nh = {};
+	__u32 ip_len, mn = pv->mn, gen;
 	__u16 dflt = pv->default_bid;
 	__u8 coa[16], local[16];
 	int rc;
@@ -59,20 +143,16 @@ static __always_inline int fm_lma_downlink(void *ctx, const int xdp, struct fm_p
 	ip6 = data + ETH_HLEN_;
 	if ((void *)(ip6 + 1) > data_end)
 		return FM_DROP(FM_ST_DROP_TRUNC);
-	fm_walk(ctx, xdp, data, data_end, ip6->nexthdr, pk);
+	if (!lp->walked) {
+		fm_lma_walk(ctx, xdp, lp, ip6, data, data_end);
+		if (!pk->bad && pk->frag != FM_FRAG_LATER)
+			lp->fv = bpf_map_lookup_elem(&fm_flows, &lp->fk);
+	}
 	if (pk->bad)
 		return FM_DROP(pk->bad);
-	if (pk->nh == NH_MH && pk->frag == FM_FRAG_NONE) {
-		fm_stat(FM_ST_PASS_MH);
-		return FM_V_PASS;
-	}
-	if (pk->nh == NH_ICMPV6 && pk->frag == FM_FRAG_NONE && pk->icmp_type >= 133 &&
-	    pk->icmp_type <= 137) {
-		fm_stat(FM_ST_PASS_ND);
-		return FM_V_PASS;
-	}
-	if (ip6->hop_limit <= 1) {
-		fm_stat(FM_ST_PASS_HOPLIMIT); /* the stack answers Time Exceeded */
+	rc = fm_dl_pass_reason(pk, ip6);
+	if (rc) {
+		fm_stat(rc);
 		return FM_V_PASS;
 	}
 	ip_len = bpf_ntohs(ip6->payload_len) + IP6_HLEN;
@@ -83,7 +163,7 @@ static __always_inline int fm_lma_downlink(void *ctx, const int xdp, struct fm_p
 		return fm_send_ptb(ctx, xdp, cfg.tunnel_mtu - IP6_HLEN);
 	}
 
-	rc = fm_classify(ip6, pk, mn, dflt, &d);
+	rc = fm_classify(ip6, pk, mn, dflt, &lp->fk, lp->fv, &d);
 	if (rc)
 		return FM_DROP(rc);
 	if (d.fid) {
@@ -91,8 +171,15 @@ static __always_inline int fm_lma_downlink(void *ctx, const int xdp, struct fm_p
 
 		fm_count(&fm_fid_cnt, &fk, ip_len);
 	}
-	if (d.action == FM_RA_DROP)
+	if (d.action == FM_RA_DROP) {
+		if (d.insert) {
+			struct fm_flow nv = {
+			    .ver = d.ver, .mn = mn, .fid = d.fid, .action = d.action};
+
+			bpf_map_update_elem(&fm_flows, &lp->fk, &nv, BPF_ANY);
+		}
 		return FM_DROP(FM_ST_DROP_RULE);
+	}
 	if (!d.bi)
 		return FM_DROP(FM_ST_DROP_NO_BINDING);
 	b = bpf_map_lookup_elem(&fm_bval, &d.bi);
@@ -105,9 +192,39 @@ static __always_inline int fm_lma_downlink(void *ctx, const int xdp, struct fm_p
 	fm_cfg_addr(local, cfg.local);
 	if (fm_push_outer(ctx, xdp, local, coa))
 		return FM_DROP(FM_ST_DROP_HELPER);
-	rc = fm_nexthop(ctx, xdp, &b->nh, coa, fm_ingress(ctx, xdp), &pk->redir);
+	gen = fm_nh_gen();
+	rc = fm_nexthop(ctx, xdp, &b->nh, coa, fm_ingress(ctx, xdp), &pk->redir, gen, 1, &nh);
 	if (rc == FM_NH_DROP)
 		return FM_DROP(FM_ST_DROP_NO_ROUTE);
+	if (rc == FM_NH_OK) {
+		if (d.insert) {
+			struct fm_flow nv = {.ver = d.ver,
+					     .mn = mn,
+					     .bid = d.bid,
+					     .fid = d.fid,
+					     .action = d.action,
+					     .bi = d.bi,
+					     .ci = b->ci};
+
+			__builtin_memcpy(nv.coa, coa, 16);
+			nv.nh = nh;
+			bpf_map_update_elem(&fm_flows, &lp->fk, &nv, BPF_ANY);
+		} else if (d.fv && d.fv->bi == d.bi) {
+			fm_nh_store(&d.fv->nh, &nh); /* a hit whose next hop had expired */
+		}
+	} else if (d.insert) {
+		/* next hop unresolved: the decision is cached, its next hop is not */
+		struct fm_flow nv = {.ver = d.ver,
+				     .mn = mn,
+				     .bid = d.bid,
+				     .fid = d.fid,
+				     .action = d.action,
+				     .bi = d.bi,
+				     .ci = b->ci};
+
+		__builtin_memcpy(nv.coa, coa, 16);
+		bpf_map_update_elem(&fm_flows, &lp->fk, &nv, BPF_ANY);
+	}
 	if (rc == FM_NH_STACK) {
 		fm_stat(FM_ST_DL_TO_STACK);
 		return FM_V_PASS;
@@ -156,7 +273,7 @@ static __always_inline int fm_lma_uplink(void *ctx, const int xdp)
 }
 
 /*
- * Every entry point starts here: count the packet, make the first pull octets
+ * Every entry point starts here (fm_done counts the packet): make the first pull octets
  * linear (TC), and check Ethernet + IPv6. Returns FM_V_CONT with *ip6p set, or the
  * verdict for a packet that is truncated (dropped) or not IPv6 (passed).
  */
@@ -167,7 +284,6 @@ static __always_inline int fm_ingress_ip6(void *ctx, const int xdp, __u32 pull,
 	struct ethhdr *eth;
 	struct ipv6hdr *ip6;
 
-	fm_stat(FM_ST_RX);
 	if (!xdp) {
 		struct __sk_buff *skb = ctx;
 		__u32 want = skb->len < pull ? skb->len : pull;
@@ -195,9 +311,50 @@ static __always_inline int fm_ingress_ip6(void *ctx, const int xdp, __u32 pull,
 	return FM_V_CONT;
 }
 
-static __always_inline int fm_lma(void *ctx, const int xdp, __u32 *redir)
+/* Decapsulated uplink to a correspondent: the next hop per inner destination from
+ * the fm_ul_nh cache, else the FIB (which refreshes it). */
+static __always_inline int fm_lma_ul_route(void *ctx, const int xdp, struct ipv6hdr *ip6,
+					   __u32 *redir, __u32 *path)
 {
-	struct fm_pkt pk = {};
+	struct fm_ulnh_key k;
+	struct fm_nh *c, nh = {};
+	void *data, *data_end;
+	__u32 gen = fm_nh_gen();
+	int rc;
+
+	if (ip6->hop_limit <= 1) {
+		fm_stat(FM_ST_UL_TO_STACK);
+		return FM_V_PASS;
+	}
+	__builtin_memcpy(k.dst, &ip6->daddr, 16);
+	c = bpf_map_lookup_elem(&fm_ul_nh, &k);
+	if (c && fm_nh_valid(c, gen)) {
+		rc = fm_nh_apply(ctx, xdp, c, redir);
+		*path = 1 + FM_SP_LMA_UL_FWD;
+	} else {
+		rc = fm_fib(ctx, xdp, k.dst, fm_ingress(ctx, xdp), redir, &nh, gen);
+		if (rc == FM_NH_OK)
+			bpf_map_update_elem(&fm_ul_nh, &k, &nh, BPF_ANY);
+	}
+	if (rc != FM_NH_OK) {
+		*path = 0;
+		fm_stat(FM_ST_UL_TO_STACK);
+		return FM_V_PASS;
+	}
+	data = fm_data(ctx, xdp);
+	data_end = fm_data_end(ctx, xdp);
+	ip6 = data + ETH_HLEN_;
+	if ((void *)(ip6 + 1) > data_end)
+		return FM_DROP(FM_ST_DROP_TRUNC);
+	ip6->hop_limit--;
+	if (!*path)
+		fm_stat(FM_ST_UL_FWD);
+	return *redir == fm_ingress(ctx, xdp) ? FM_V_TX : FM_V_REDIRECT;
+}
+
+static __always_inline int fm_lma(void *ctx, const int xdp, __u32 *redir, __u32 *path)
+{
+	struct fm_lpk lp;
 	void *data, *data_end;
 	struct ipv6hdr *ip6;
 	struct fm_prefix *pv;
@@ -205,10 +362,16 @@ static __always_inline int fm_lma(void *ctx, const int xdp, __u32 *redir)
 	__u8 local[16];
 	int v;
 
+	lp.walked = 0;
+	lp.fv = NULL;
+	lp.path = 0;
+	lp.pk.redir = 0;
 	v = fm_ingress_ip6(ctx, xdp, 512, &ip6);
 	if (v != FM_V_CONT)
 		return v;
 	fm_cfg_addr(local, cfg.local);
+	data = fm_data(ctx, xdp);
+	data_end = fm_data_end(ctx, xdp);
 	if (ip6->nexthdr == NH_IPV6 && fm_ip6_eq(&ip6->daddr, local)) {
 		v = fm_lma_uplink(ctx, xdp);
 		if (v != FM_V_CONT)
@@ -219,46 +382,36 @@ static __always_inline int fm_lma(void *ctx, const int xdp, __u32 *redir)
 		ip6 = data + ETH_HLEN_;
 		if ((void *)(ip6 + 1) > data_end)
 			return FM_DROP(FM_ST_DROP_TRUNC);
-	}
-	pv = fm_prefix_lookup((const __u8 *)&ip6->daddr);
-	if (pv) {
-		v = fm_lma_downlink(ctx, xdp, &pk, pv, from_tunnel);
-		*redir = pk.redir;
-		return v;
-	}
-	if (!from_tunnel) {
-		fm_stat(FM_ST_PASS_NOT_MN);
-		return FM_V_PASS;
-	}
-	/* Decapsulated uplink to a correspondent: route the inner packet. */
-	if (ip6->hop_limit <= 1) {
-		fm_stat(FM_ST_UL_TO_STACK);
-		return FM_V_PASS;
-	}
-	{
-		__u8 dst[16];
-		int rc;
-
-		__builtin_memcpy(dst, &ip6->daddr, 16);
-		rc = fm_nexthop(ctx, xdp, NULL, dst, fm_ingress(ctx, xdp), redir);
-		if (rc != FM_NH_OK) {
-			fm_stat(FM_ST_UL_TO_STACK);
-			return FM_V_PASS;
+	} else {
+		/* Downlink: a current flow-cache entry needs no prefix lookup. */
+		fm_lma_walk(ctx, xdp, &lp, ip6, data, data_end);
+		v = fm_lma_fast(ctx, xdp, &lp, ip6, data_end, redir);
+		if (v != FM_V_CONT) {
+			*path = lp.path;
+			return v;
 		}
 		data = fm_data(ctx, xdp);
 		data_end = fm_data_end(ctx, xdp);
 		ip6 = data + ETH_HLEN_;
 		if ((void *)(ip6 + 1) > data_end)
 			return FM_DROP(FM_ST_DROP_TRUNC);
-		ip6->hop_limit--;
 	}
-	fm_stat(FM_ST_UL_FWD);
-	return *redir == fm_ingress(ctx, xdp) ? FM_V_TX : FM_V_REDIRECT;
+	pv = fm_prefix_lookup((const __u8 *)&ip6->daddr);
+	if (pv) {
+		v = fm_lma_downlink(ctx, xdp, &lp, pv, from_tunnel);
+		*redir = lp.pk.redir;
+		return v;
+	}
+	if (!from_tunnel) {
+		fm_stat(FM_ST_PASS_NOT_MN);
+		return FM_V_PASS;
+	}
+	return fm_lma_ul_route(ctx, xdp, ip6, redir, path);
 }
 
 /* ---- MAG --------------------------------------------------------------------- */
 
-static __always_inline int fm_mag(void *ctx, const int xdp, __u32 *redir)
+static __always_inline int fm_mag(void *ctx, const int xdp, __u32 *redir, __u32 *path)
 {
 	void *data, *data_end;
 	struct ethhdr *eth;
@@ -301,7 +454,7 @@ static __always_inline int fm_mag(void *ctx, const int xdp, __u32 *redir)
 		mn = pv->mn;
 		*redir = pv->ifindex;
 		fm_count_arr(&fm_mn_cnt, mn, bpf_ntohs(ip6->payload_len) + IP6_HLEN);
-		fm_stat(FM_ST_MAG_DL_FWD);
+		*path = 1 + FM_SP_MAG_DL_FWD;
 		return *redir == fm_ingress(ctx, xdp) ? FM_V_TX : FM_V_REDIRECT;
 	}
 
@@ -340,53 +493,80 @@ static __always_inline int fm_mag(void *ctx, const int xdp, __u32 *redir)
 	if (fm_push_outer(ctx, xdp, local, lma))
 		return FM_DROP(FM_ST_DROP_HELPER);
 	{
-		__u32 zero = 0;
-		struct fm_nh *nh = bpf_map_lookup_elem(&fm_mag_nh, &zero);
+		__u32 zero = 0, gen = fm_nh_gen();
+		struct fm_nh *nh = bpf_map_lookup_elem(&fm_mag_nh, &zero), used;
 
-		rc = fm_nexthop(ctx, xdp, nh, lma, fm_ingress(ctx, xdp), redir);
+		if (nh && fm_nh_valid(nh, gen))
+			*path = 1 + FM_SP_MAG_UL_FWD;
+		rc = fm_nexthop(ctx, xdp, nh, lma, fm_ingress(ctx, xdp), redir, gen, 0, &used);
 	}
-	if (rc == FM_NH_DROP)
+	if (rc == FM_NH_DROP) {
+		*path = 0;
 		return FM_DROP(FM_ST_DROP_NO_ROUTE);
+	}
 	if (rc == FM_NH_STACK) {
+		*path = 0;
 		fm_stat(FM_ST_MAG_UL_TO_STACK);
 		return FM_V_PASS;
 	}
-	fm_stat(FM_ST_MAG_UL_FWD);
+	if (!*path)
+		fm_stat(FM_ST_MAG_UL_FWD);
 	return *redir == fm_ingress(ctx, xdp) ? FM_V_TX : FM_V_REDIRECT;
+}
+
+/* Counts the packet: its path counter, or rx; every FM_NH_SAMPLE packets of a CPU
+ * the next-hop clock takes a look at the time. */
+static __always_inline void fm_done(__u32 path)
+{
+	__u64 n;
+
+	if (path) {
+		n = fm_stat_path(path - 1);
+	} else {
+		__u32 idx = FM_ST_RX;
+		__u64 *v = bpf_map_lookup_elem(&fm_stats, &idx);
+
+		n = v ? ++*v : 0;
+	}
+	fm_nh_tick(n);
 }
 
 SEC("xdp")
 int fm_lma_xdp(struct xdp_md *ctx)
 {
-	__u32 redir = 0;
-	int v = fm_lma(ctx, FM_XDP, &redir);
+	__u32 redir = 0, path = 0;
+	int v = fm_lma(ctx, FM_XDP, &redir, &path);
 
+	fm_done(path);
 	return fm_finish(ctx, FM_XDP, v, redir);
 }
 
 SEC("tc")
 int fm_lma_tc(struct __sk_buff *skb)
 {
-	__u32 redir = 0;
-	int v = fm_lma(skb, FM_TC, &redir);
+	__u32 redir = 0, path = 0;
+	int v = fm_lma(skb, FM_TC, &redir, &path);
 
+	fm_done(path);
 	return fm_finish(skb, FM_TC, v, redir);
 }
 
 SEC("xdp")
 int fm_mag_xdp(struct xdp_md *ctx)
 {
-	__u32 redir = 0;
-	int v = fm_mag(ctx, FM_XDP, &redir);
+	__u32 redir = 0, path = 0;
+	int v = fm_mag(ctx, FM_XDP, &redir, &path);
 
+	fm_done(path);
 	return fm_finish(ctx, FM_XDP, v, redir);
 }
 
 SEC("tc")
 int fm_mag_tc(struct __sk_buff *skb)
 {
-	__u32 redir = 0;
-	int v = fm_mag(skb, FM_TC, &redir);
+	__u32 redir = 0, path = 0;
+	int v = fm_mag(skb, FM_TC, &redir, &path);
 
+	fm_done(path);
 	return fm_finish(skb, FM_TC, v, redir);
 }

@@ -19,10 +19,14 @@
 
 #include <linux/types.h>
 
-#define FM_LAYOUT_VERSION "v1"
+#define FM_LAYOUT_VERSION "v2"
+#define FM_LAYOUT_OLDER	  "v1" /* earlier layouts: a start over their pins fails clearly */
 
-#define FM_MAX_RULES	   64 /* rules per rule set */
-#define FM_MAX_BIND_PER_MN 8  /* bindings per MN visible to att[] rules */
+#define FM_MAX_RULES	   256			  /* rules per rule set */
+#define FM_RULE_WORDS	   (FM_MAX_RULES / 64)	  /* 64-bit words of a rule bitmap */
+#define FM_CLS_MAX_IV	   (2 * FM_MAX_RULES + 1) /* elementary intervals per field */
+#define FM_CLS_STEPS	   10			  /* binary-search steps: 2^10 >= FM_CLS_MAX_IV */
+#define FM_MAX_BIND_PER_MN 8			  /* bindings per MN visible to att[] rules */
 #define FM_MAX_ATT	   4
 #define FM_MAX_EXTHDR	   8	/* extension headers walked; a 9th is unclassifiable */
 #define FM_EXT_WALK_LIMIT  448	/* bytes of extension headers walked at most */
@@ -72,10 +76,16 @@ struct fm_prefix {
 };
 _Static_assert(sizeof(struct fm_prefix) == 24, "fm_prefix layout");
 
+/* fm_meta[0] is the agent's (n_lpm), fm_meta[1] the programs' (the next-hop clock:
+ * nh_gen moves on once nh_ttl_ns has passed, noticed every FM_NH_SAMPLE packets on a
+ * CPU; a cached next hop is valid while its gen is the current one). */
 struct fm_meta {
-	__u32 n_lpm; /* prefixes in fm_pfx_lpm (lengths other than 64) */
-	__u32 pad;
+	__u32 n_lpm;	  /* [0]: prefixes in fm_pfx_lpm (lengths other than 64) */
+	__u32 nh_gen;	  /* [1]: generation of cached next hops */
+	__u64 nh_last_ns; /* [1]: when nh_gen last moved */
 };
+_Static_assert(sizeof(struct fm_meta) == 16, "fm_meta layout");
+#define FM_NH_SAMPLE 64 /* packets per CPU between two looks at the clock */
 
 /* ---- mobile nodes (mmapable array indexed by MN id) ------------------------ */
 struct fm_ver {
@@ -109,7 +119,8 @@ enum fm_nh_flags {
 };
 
 struct fm_nh {
-	__u64 stamp_ns; /* when resolved (bpf_ktime_get_coarse_ns) */
+	__u32 gen; /* fm_meta[1].nh_gen when resolved */
+	__u32 pad0;
 	__u32 ifindex;
 	__u32 flags; /* enum fm_nh_flags */
 	__u8 dmac[6];
@@ -210,17 +221,28 @@ enum fm_rule_action {
 	FM_RA_DROP = 1,
 };
 
+/*
+ * Rule sets are compiled to a bit-vector classifier (Linear Bit Vector Search): per
+ * selector field, the value space is cut into elementary intervals at the rules'
+ * range ends; each interval carries the bitmap of the rules that match every value
+ * in it (rules without the field match everywhere). A packet costs one binary search
+ * per field some rule uses (<= FM_CLS_STEPS steps), an AND of the bitmaps, and the
+ * lowest set bit is the highest-priority match (rules sorted by FID-PRI).
+ */
+enum fm_cls_field { /* order of enum fm_rule_field */
+		    FM_CF_SRC,
+		    FM_CF_DST,
+		    FM_CF_SPI,
+		    FM_CF_FL,
+		    FM_CF_SPORT,
+		    FM_CF_DPORT,
+		    FM_CF_TC,
+		    FM_CF_NH,
+		    FM_CF_N,
+};
+
+/* What a match needs besides the bitmaps: its target and action. */
 struct fm_rule {
-	__u8 src_lo[16]; /* inclusive ranges, network order */
-	__u8 src_hi[16];
-	__u8 dst_lo[16];
-	__u8 dst_hi[16];
-	__u32 spi_lo, spi_hi;
-	__u32 fl_lo, fl_hi;
-	__u16 sport_lo, sport_hi;
-	__u16 dport_lo, dport_hi;
-	__u8 tc_lo, tc_hi;
-	__u8 nh_lo, nh_hi;
 	__u16 fid;
 	__u16 prio;
 	__u16 bid;   /* target binding; 0: first binding with an att[] below */
@@ -229,16 +251,36 @@ struct fm_rule {
 	__u8 att[FM_MAX_ATT];
 	__u8 n_att;
 	__u8 v4; /* IPv4 selector (format 1): never matches an IPv6 packet */
-	__u16 pad0;
-	__u32 pad1;
+	__u16 pad;
 };
-_Static_assert(sizeof(struct fm_rule) == 112, "fm_rule layout");
+_Static_assert(sizeof(struct fm_rule) == 16, "fm_rule layout");
+
+/* One field of a rule set: its intervals are fm_cls_iv[base .. base + n). n = 0: no
+ * rule of the set uses the field (not looked up). */
+struct fm_cls_fdesc {
+	__u32 base;
+	__u32 n;
+};
 
 struct fm_ruleset {
 	__u32 n; /* rules in priority order */
 	__u32 pad;
+	__u64 all[FM_RULE_WORDS];	 /* rules that can match an IPv6 packet */
+	__u64 need_ports[FM_RULE_WORDS]; /* rules with port fields: not for portless packets */
+	__u64 need_spi[FM_RULE_WORDS];	 /* rules with an SPI field: not without an SPI */
+	struct fm_cls_fdesc f[FM_CF_N];
 	struct fm_rule r[FM_MAX_RULES];
 };
+_Static_assert(sizeof(struct fm_ruleset) == 8 + 3 * 32 + 64 + 16 * FM_MAX_RULES,
+	       "fm_ruleset layout");
+
+/* One elementary interval: values from start (host order; narrow fields in lo) up to
+ * the next interval's start match the rules whose bits are set. */
+struct fm_cls_iv {
+	__u64 hi, lo;
+	__u64 w[FM_RULE_WORDS];
+};
+_Static_assert(sizeof(struct fm_cls_iv) == 48, "fm_cls_iv layout");
 
 /* ---- flow cache and fragments --------------------------------------------------- */
 struct fm_flow_key {
@@ -251,6 +293,13 @@ struct fm_flow_key {
 };
 _Static_assert(sizeof(struct fm_flow_key) == 44, "fm_flow_key layout");
 
+/*
+ * A cached decision, valid while ver is the MN's current {slot, epoch} word (every
+ * change of its rules, bindings or prefixes bumps it). It carries what forwarding
+ * needs, so a hit reads fm_flows, fm_mn[mn].ver and one counter: the binding's CoA,
+ * its counter index and its next hop (valid while nh.gen is fm_meta[1].nh_gen, or
+ * static).
+ */
 struct fm_flow {
 	__u64 ver; /* the MN's {slot, epoch} word when decided */
 	__u32 mn;
@@ -258,9 +307,18 @@ struct fm_flow {
 	__u16 fid; /* 0: default binding */
 	__u8 action;
 	__u8 pad[3];
-	__u32 bi; /* fm_binding index (valid while ver is current) */
+	__u32 bi; /* fm_bval index (valid while ver is current) */
+	__u32 ci; /* fm_bind_cnt index of the binding */
+	__u32 pad1;
+	__u8 coa[16];
+	struct fm_nh nh; /* next hop towards coa */
 };
-_Static_assert(sizeof(struct fm_flow) == 24, "fm_flow layout");
+_Static_assert(sizeof(struct fm_flow) == 80, "fm_flow layout");
+
+/* The decapsulated uplink's next hop per inner destination (LRU). */
+struct fm_ulnh_key {
+	__u8 dst[16];
+};
 
 struct fm_frag_key {
 	__u8 src[16];
@@ -281,7 +339,9 @@ struct fm_ratelimit {
 	X(fm_pfx64)                                                                                \
 	X(fm_pfx_lpm)                                                                              \
 	X(fm_meta)                                                                                 \
-	X(fm_mn) X(fm_binding) X(fm_bind_cnt) X(fm_fid_cnt) X(fm_mn_cnt) X(fm_peers) X(fm_spoof)   \
-	    X(fm_rulesets) X(fm_flows) X(fm_frags) X(fm_ptb_rl) X(fm_mag_nh)
+	X(fm_mn)                                                                                   \
+	X(fm_binding) X(fm_bind_cnt) X(fm_fid_cnt) X(fm_mn_cnt) X(fm_peers) X(fm_spoof)            \
+	    X(fm_rulesets) X(fm_cls_iv) X(fm_flows) X(fm_frags) X(fm_ptb_rl) X(fm_mag_nh)          \
+		X(fm_ul_nh)
 
 #endif /* FLOWMOB_FM_DP_MAPS_H */

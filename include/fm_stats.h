@@ -53,4 +53,23 @@
 enum fm_stat { FM_STATS_LIST(FM_ST_ENUM) FM_ST_MAX };
 #undef FM_ST_ENUM
 
+/*
+ * Path counters: one increment stands for several of the counters above, so that a
+ * packet on a common path updates one per-CPU counter only. They live after
+ * FM_ST_MAX in fm_stats; the agent adds each to the counters it lists (a bitmask of
+ * enum fm_stat) and never shows it by itself.
+ * X(ENUM, mask) — append only.
+ */
+#define FM_SB(e) (1ULL << FM_ST_##e)
+#define FM_STATS_PATHS(X)                                                                          \
+	X(LMA_DL_HIT, FM_SB(RX) | FM_SB(CACHE_HIT) | FM_SB(NH_CACHE_HIT) | FM_SB(DL_FWD))          \
+	X(LMA_UL_FWD, FM_SB(RX) | FM_SB(NH_CACHE_HIT) | FM_SB(UL_FWD))                             \
+	X(MAG_DL_FWD, FM_SB(RX) | FM_SB(MAG_DL_FWD))                                               \
+	X(MAG_UL_FWD, FM_SB(RX) | FM_SB(NH_CACHE_HIT) | FM_SB(MAG_UL_FWD))
+
+#define FM_SP_ENUM(e, m) FM_SP_##e,
+enum fm_stat_path { FM_STATS_PATHS(FM_SP_ENUM) FM_SP_MAX };
+#undef FM_SP_ENUM
+#define FM_ST_SLOTS (FM_ST_MAX + FM_SP_MAX) /* entries of fm_stats */
+
 #endif /* FLOWMOB_FM_STATS_H */

@@ -51,6 +51,16 @@
 #define DEF_MAX_RULESETS 1024
 #define DEF_FLOW_CACHE	 65536
 #define DEF_PTB_PER_SEC	 100
+#define DEF_CLS_IV	 65536 /* classifier intervals at least (48 octets each) */
+
+/* One rule as compiled from its selector: inclusive ranges per field (host-order
+ * 128-bit numbers; narrow fields in the low bits) and what a match does. The rule sets'
+ * content, by which they are shared. */
+typedef unsigned __int128 u128;
+struct rule_src {
+	u128 lo[FM_CF_N], hi[FM_CF_N];
+	struct fm_rule meta;
+};
 
 /* What attaching one interface did, to undo it when a later one fails or the
  * start fails after the data plane was opened (fm_dp_abandon). */
@@ -66,7 +76,9 @@ struct fm_rs_ent {
 	uint32_t hash;
 	uint32_t n;
 	bool used;
-	struct fm_ruleset *copy; /* what the map holds, for deduplication without syscalls */
+	struct rule_src *copy;	/* its rules, for deduplication without syscalls (NULL: rebuilt
+				   after a restart, not shared further) */
+	uint32_t iv_base, iv_n; /* its intervals in fm_cls_iv */
 };
 
 struct fm_dp {
@@ -86,6 +98,9 @@ struct fm_dp {
 	uint8_t *bi_used; /* fm_binding indexes in use */
 	uint8_t *ci_used; /* fm_bind_cnt indexes in use */
 	uint32_t bi_cursor, ci_cursor;
+	uint32_t max_iv; /* fm_cls_iv entries */
+	uint8_t *iv_used;
+	uint32_t iv_cursor;
 	int ncpus;
 	/* what this open's attach did, kept until close: fm_dp_abandon undoes it */
 	struct attach_undo *undo;
@@ -450,31 +465,199 @@ static uint32_t fnv1a(const void *p, size_t len)
 	return h;
 }
 
-static size_t rs_bytes(uint32_t n)
+/* ---- bit-vector compilation ---------------------------------------------------------- */
+
+static bool rbit(const __u64 *w, unsigned i)
 {
-	return offsetof(struct fm_ruleset, r) + n * sizeof(struct fm_rule);
+	return (w[i / 64] >> (i % 64)) & 1;
+}
+
+static void rset(__u64 *w, unsigned i)
+{
+	w[i / 64] |= 1ULL << (i % 64);
+}
+
+static int cmp_u128(const void *a, const void *b)
+{
+	u128 x = *(const u128 *)a, y = *(const u128 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Intervals the rule set needs in fm_cls_iv: per field some rule uses, one more than
+ * its distinct range ends. Fills the field counts in set->f[].n. */
+static uint32_t cls_count(const struct rule_src *src, uint32_t n, struct fm_ruleset *set, u128 *tmp)
+{
+	uint32_t total = 0;
+
+	for (int f = 0; f < FM_CF_N; f++) {
+		uint32_t k = 0;
+
+		tmp[k++] = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			if (src[i].meta.v4 || !(src[i].meta.fields & (1u << f)))
+				continue;
+			tmp[k++] = src[i].lo[f];
+			if (src[i].hi[f] != ~(u128)0)
+				tmp[k++] = src[i].hi[f] + 1;
+		}
+		set->f[f].n = 0;
+		if (k == 1)
+			continue; /* no rule uses the field */
+		qsort(tmp, k, sizeof(tmp[0]), cmp_u128);
+		set->f[f].n = 1;
+		for (uint32_t i = 1; i < k; i++)
+			if (tmp[i] != tmp[i - 1])
+				tmp[set->f[f].n++] = tmp[i];
+		total += set->f[f].n;
+	}
+	return total;
+}
+
+/*
+ * Compiles src (n rules in priority order) into set (header) and iv (its intervals,
+ * fields one after the other from base): for every elementary interval the bitmap of
+ * the rules that match all of its values.
+ */
+static void cls_build(const struct rule_src *src, uint32_t n, uint32_t base, struct fm_ruleset *set,
+		      struct fm_cls_iv *iv, u128 *tmp)
+{
+	uint32_t off = 0;
+
+	memset(set, 0, sizeof(*set));
+	set->n = n;
+	for (uint32_t i = 0; i < n; i++) {
+		set->r[i] = src[i].meta;
+		if (src[i].meta.v4)
+			continue;
+		rset(set->all, i);
+		if (src[i].meta.fields & (FM_RF_SPORT | FM_RF_DPORT))
+			rset(set->need_ports, i);
+		if (src[i].meta.fields & FM_RF_SPI)
+			rset(set->need_spi, i);
+	}
+	cls_count(src, n, set, tmp); /* fills set->f[].n again */
+	for (int f = 0; f < FM_CF_N; f++) {
+		uint32_t k = 0;
+
+		if (!set->f[f].n)
+			continue;
+		/* the distinct starts again (cls_count left only the last field's in tmp) */
+		tmp[k++] = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			if (src[i].meta.v4 || !(src[i].meta.fields & (1u << f)))
+				continue;
+			tmp[k++] = src[i].lo[f];
+			if (src[i].hi[f] != ~(u128)0)
+				tmp[k++] = src[i].hi[f] + 1;
+		}
+		qsort(tmp, k, sizeof(tmp[0]), cmp_u128);
+		set->f[f].base = base + off;
+		for (uint32_t i = 0, m = 0; i < k; i++) {
+			struct fm_cls_iv *e;
+			u128 st = tmp[i];
+
+			if (i && tmp[i] == tmp[i - 1])
+				continue;
+			e = &iv[off + m++];
+			memset(e, 0, sizeof(*e));
+			e->hi = (uint64_t)(st >> 64);
+			e->lo = (uint64_t)st;
+			for (uint32_t r = 0; r < n; r++) {
+				if (!rbit(set->all, r))
+					continue;
+				if (!(src[r].meta.fields & (1u << f)) ||
+				    (src[r].lo[f] <= st && st <= src[r].hi[f]))
+					rset(e->w, r);
+			}
+		}
+		off += set->f[f].n;
+	}
+}
+
+/* k consecutive free entries of fm_cls_iv, next fit from the cursor (a freed range is
+ * reused late, long after any packet that read it). Returns the base or -ENOSPC. */
+static int64_t iv_alloc(struct fm_dp *dp, uint32_t k)
+{
+	uint32_t start = dp->iv_cursor, run = 0;
+
+	if (!k)
+		return 0;
+	for (uint64_t step = 0; step < (uint64_t)dp->max_iv + k; step++) {
+		uint32_t i = (uint32_t)((start + step) % dp->max_iv);
+
+		if (i == 0)
+			run = 0; /* ranges do not wrap */
+		if (dp->iv_used[i]) {
+			run = 0;
+			continue;
+		}
+		if (++run == k) {
+			uint32_t base = i + 1 - k;
+
+			memset(dp->iv_used + base, 1, k);
+			dp->iv_cursor = (i + 1) % dp->max_iv;
+			return base;
+		}
+	}
+	return -ENOSPC;
+}
+
+static void iv_free(struct fm_dp *dp, uint32_t base, uint32_t k)
+{
+	if (base < dp->max_iv && k <= dp->max_iv - base)
+		memset(dp->iv_used + base, 0, k);
+}
+
+static int iv_write(struct fm_dp *dp, uint32_t base, const struct fm_cls_iv *iv, uint32_t k)
+{
+	int fd = bpf_map__fd(dp->skel->maps.fm_cls_iv);
+	uint32_t *keys = malloc(sizeof(*keys) * (k ? k : 1));
+	int rc = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < k; i++)
+		keys[i] = base + i;
+	{
+		LIBBPF_OPTS(bpf_map_batch_opts, bo);
+		uint32_t cnt = k;
+
+		if (k && bpf_map_update_batch(fd, keys, iv, &cnt, &bo)) {
+			for (uint32_t i = 0; i < k && !rc; i++)
+				if (bpf_map_update_elem(fd, &keys[i], &iv[i], BPF_ANY))
+					rc = -errno;
+		}
+	}
+	free(keys);
+	return rc;
 }
 
 /* Finds a rule set with this content, or stores a new one. Returns its id (> 0) with a
  * reference taken, or a negative errno. */
-static int rs_get(struct fm_dp *dp, const struct fm_ruleset *set)
+static int rs_get(struct fm_dp *dp, const struct rule_src *src, uint32_t n)
 {
 	int fd = bpf_map__fd(dp->skel->maps.fm_rulesets);
-	size_t len = rs_bytes(set->n);
-	uint32_t h = fnv1a(set, len);
-	struct fm_ruleset *copy;
+	size_t len = n * sizeof(*src);
+	uint32_t h = fnv1a(src, len), total;
+	struct fm_ruleset *set = NULL;
+	struct fm_cls_iv *iv = NULL;
+	struct rule_src *copy = NULL;
+	u128 *tmp = NULL;
+	int64_t base;
 	uint32_t id;
 	int rc;
 
-	if (dp->rs_last && dp->rs[dp->rs_last].used && dp->rs[dp->rs_last].hash == h &&
-	    dp->rs[dp->rs_last].n == set->n && !memcmp(dp->rs[dp->rs_last].copy, set, len)) {
+	if (dp->rs_last && dp->rs[dp->rs_last].used && dp->rs[dp->rs_last].copy &&
+	    dp->rs[dp->rs_last].hash == h && dp->rs[dp->rs_last].n == n &&
+	    !memcmp(dp->rs[dp->rs_last].copy, src, len)) {
 		dp->rs[dp->rs_last].refcnt++;
 		return (int)dp->rs_last;
 	}
 	for (id = 1; id < dp->max_rs; id++) {
 		struct fm_rs_ent *e = &dp->rs[id];
 
-		if (e->used && e->hash == h && e->n == set->n && !memcmp(e->copy, set, len)) {
+		if (e->used && e->copy && e->hash == h && e->n == n && !memcmp(e->copy, src, len)) {
 			e->refcnt++;
 			dp->rs_last = id;
 			return (int)id;
@@ -492,23 +675,52 @@ static int rs_get(struct fm_dp *dp, const struct fm_ruleset *set)
 		pr_err("dataplane: all %u rule sets in use (max_rulesets)", dp->max_rs - 1);
 		return -ENOSPC;
 	}
-	copy = malloc(len);
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, set, len);
-	dp->rs_cursor = id;
-	rc = bpf_map_update_elem(fd, &id, set, BPF_ANY);
-	if (rc) {
-		rc = -errno;
-		pr_err("dataplane: store rule set %u: %s", id, strerror(-rc));
-		free(copy);
-		return rc;
+	rc = -ENOMEM;
+	set = calloc(1, sizeof(*set));
+	tmp = calloc(2 * FM_MAX_RULES + 1, sizeof(*tmp));
+	copy = malloc(len ? len : 1);
+	if (!set || !tmp || !copy)
+		goto out;
+	memcpy(copy, src, len);
+	total = cls_count(src, n, set, tmp);
+	iv = calloc(total ? total : 1, sizeof(*iv));
+	if (!iv)
+		goto out;
+	base = iv_alloc(dp, total);
+	if (base < 0) {
+		pr_err("dataplane: classifier intervals exhausted (%u needed, %u entries): raise "
+		       "the interval pool",
+		       total, dp->max_iv);
+		rc = -ENOSPC;
+		goto out;
 	}
+	cls_build(src, n, (uint32_t)base, set, iv, tmp);
+	rc = iv_write(dp, (uint32_t)base, iv, total);
+	if (!rc && bpf_map_update_elem(fd, &id, set, BPF_ANY))
+		rc = -errno;
+	if (rc) {
+		pr_err("dataplane: store rule set %u: %s", id, strerror(-rc));
+		iv_free(dp, (uint32_t)base, total);
+		goto out;
+	}
+	dp->rs_cursor = id;
 	free(dp->rs[id].copy);
-	dp->rs[id] =
-	    (struct fm_rs_ent){.used = true, .refcnt = 1, .hash = h, .n = set->n, .copy = copy};
+	dp->rs[id] = (struct fm_rs_ent){.used = true,
+					.refcnt = 1,
+					.hash = h,
+					.n = n,
+					.copy = copy,
+					.iv_base = (uint32_t)base,
+					.iv_n = total};
+	copy = NULL;
 	dp->rs_last = id;
-	return (int)id;
+	rc = (int)id;
+out:
+	free(set);
+	free(tmp);
+	free(iv);
+	free(copy);
+	return rc;
 }
 
 static void rs_put(struct fm_dp *dp, uint32_t id)
@@ -519,10 +731,13 @@ static void rs_put(struct fm_dp *dp, uint32_t id)
 		dp->rs[id].used = false;
 		free(dp->rs[id].copy);
 		dp->rs[id].copy = NULL;
+		iv_free(dp, dp->rs[id].iv_base, dp->rs[id].iv_n);
 	}
 }
 
-/* After a restart: rebuild the registry from the MNs' active slots. */
+/* After a restart: rebuild the registry (and the interval pool's use) from the MNs'
+ * active slots. Rebuilt sets keep serving their MNs but are not shared further: their
+ * content is not kept in the maps. */
 static void rs_rebuild(struct fm_dp *dp)
 {
 	int fd = bpf_map__fd(dp->skel->maps.fm_rulesets);
@@ -541,20 +756,28 @@ static void rs_rebuild(struct fm_dp *dp)
 		if (!id || id >= dp->max_rs)
 			continue;
 		if (!dp->rs[id].used) {
-			struct fm_ruleset *copy;
+			uint32_t lo = UINT32_MAX, hi = 0;
 
-			if (bpf_map_lookup_elem(fd, &id, set))
+			if (bpf_map_lookup_elem(fd, &id, set) || set->n > FM_MAX_RULES)
 				continue;
-			if (set->n > FM_MAX_RULES)
+			for (int f = 0; f < FM_CF_N; f++) {
+				if (!set->f[f].n)
+					continue;
+				if (set->f[f].base < lo)
+					lo = set->f[f].base;
+				if (set->f[f].base + set->f[f].n > hi)
+					hi = set->f[f].base + set->f[f].n;
+			}
+			if (hi > dp->max_iv)
 				continue;
-			copy = malloc(rs_bytes(set->n));
-			if (!copy)
-				continue;
-			memcpy(copy, set, rs_bytes(set->n));
+			if (lo < hi)
+				memset(dp->iv_used + lo, 1, hi - lo);
 			dp->rs[id] = (struct fm_rs_ent){.used = true,
-							.hash = fnv1a(set, rs_bytes(set->n)),
 							.n = set->n,
-							.copy = copy};
+							.iv_base = lo < hi ? lo : 0,
+							.iv_n = lo < hi ? hi - lo : 0};
+			if (id > dp->rs_cursor)
+				dp->rs_cursor = id;
 		}
 		dp->rs[id].refcnt++;
 	}
@@ -706,7 +929,7 @@ static int attach_all(struct fm_dp *dp, const struct fm_dp_opts *o)
  * the MN arrays have one entry more; bindings keep an eighth spare for copy on
  * write (a change takes a fresh index before it frees the old one). */
 struct dp_sizes {
-	uint32_t mn, pfx64, b, rs, flows;
+	uint32_t mn, pfx64, b, rs, flows, iv;
 };
 
 static void dp_sizes(const struct fm_dp_opts *o, struct dp_sizes *z)
@@ -722,6 +945,9 @@ static void dp_sizes(const struct fm_dp_opts *o, struct dp_sizes *z)
 					: DEF_MAX_RULESETS) +
 		1;
 	z->flows = o->flow_cache ? o->flow_cache : DEF_FLOW_CACHE;
+	z->iv = o->cls_intervals	  ? o->cls_intervals
+		: 64 * z->rs > DEF_CLS_IV ? 64 * z->rs
+					  : DEF_CLS_IV;
 }
 
 /* Detach every pinned link of dir (our attachments are these links), unpin the
@@ -794,6 +1020,23 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 	rc = pin_dir_of(o, dp->pin_dir, sizeof(dp->pin_dir));
 	if (rc)
 		goto err;
+	{
+		char older[PATH_MAX];
+
+		snprintf(older, sizeof(older), "%s/flowmob/%s/%s", bpffs_root(o), o->instance,
+			 FM_LAYOUT_OLDER);
+		if (!access(older, F_OK)) {
+			pr_err(
+			    "dataplane: %s holds the pins of an earlier build (layout %s); this "
+			    "build's maps have layout %s and cannot take them over: stop that "
+			    "instance and run 'flowmobd --cleanup' (it removes every layout), then "
+			    "start again",
+			    older, FM_LAYOUT_OLDER, FM_LAYOUT_VERSION);
+			rc = -EEXIST;
+			dp->pin_dir[0] = 0; /* nothing of ours to remove */
+			goto err;
+		}
+	}
 	rc = fm_mkdir_p(dp->pin_dir, 0700);
 	if (rc) {
 		pr_err("dataplane: create %s: %s", dp->pin_dir, strerror(-rc));
@@ -854,6 +1097,7 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 		bpf_map__set_max_entries(dp->skel->maps.fm_fid_cnt, z.b * 4);
 		bpf_map__set_max_entries(dp->skel->maps.fm_rulesets, z.rs);
 		bpf_map__set_max_entries(dp->skel->maps.fm_flows, z.flows);
+		bpf_map__set_max_entries(dp->skel->maps.fm_cls_iv, z.iv);
 	}
 	dp->reuse_ok = true;
 	bpf_object__for_each_map(map, dp->skel->obj)
@@ -887,6 +1131,7 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 	dp->max_mns = bpf_map__max_entries(dp->skel->maps.fm_mn);
 	dp->max_rs = bpf_map__max_entries(dp->skel->maps.fm_rulesets);
 	dp->max_b = bpf_map__max_entries(dp->skel->maps.fm_bval);
+	dp->max_iv = bpf_map__max_entries(dp->skel->maps.fm_cls_iv);
 
 	for (int tc = 0; tc < 2; tc++)
 		for (int role = FM_DP_LMA; role <= FM_DP_MAG; role++)
@@ -904,7 +1149,31 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 			bpf_program__set_log_buf(p, vlog[tc], sizeof(vlog[tc]));
 			bpf_program__set_log_level(p, 4); /* BPF_LOG_STATS */
 		}
-	rc = flowmob__load(dp->skel);
+	{
+		/* FM_DP_VERIFIER_LOG=FILE: the verifier's full log (its tail, when long) of the
+		 * role's XDP program, for a program that fails to load. */
+		const char *vf = getenv("FM_DP_VERIFIER_LOG");
+		static char *big;
+
+		if (vf && (big = malloc(64u << 20))) {
+			struct bpf_program *p = role_prog(dp->skel, o->role, false);
+
+			big[0] = 0;
+			bpf_program__set_log_buf(p, big, 64u << 20);
+			bpf_program__set_log_level(p, 1);
+		}
+		rc = flowmob__load(dp->skel);
+		if (vf && big) {
+			FILE *f = fopen(vf, "w");
+
+			if (f) {
+				fputs(big, f);
+				fclose(f);
+			}
+			free(big);
+			big = NULL;
+		}
+	}
 	if (vstats)
 		for (int tc = 0; tc < 2; tc++) {
 			char *l = strstr(vlog[tc], "processed"), *e = l ? strchr(l, '\n') : NULL;
@@ -932,7 +1201,8 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 	dp->rs = calloc(dp->max_rs, sizeof(*dp->rs));
 	dp->bi_used = calloc(dp->max_b, 1);
 	dp->ci_used = calloc(dp->max_b, 1);
-	if (!dp->rs || !dp->bi_used || !dp->ci_used) {
+	dp->iv_used = calloc(dp->max_iv, 1);
+	if (!dp->rs || !dp->bi_used || !dp->ci_used || !dp->iv_used) {
 		rc = -ENOMEM;
 		goto err;
 	}
@@ -978,6 +1248,7 @@ void fm_dp_close(struct fm_dp *dp)
 {
 	if (!dp)
 		return;
+	fm_dp_commit(dp); /* closed, not killed: the pins are good */
 	for (int i = 0; i < dp->n_undo; i++)
 		undo_one(&dp->undo[i], false); /* a good start: the links stay */
 	free(dp->undo);
@@ -990,6 +1261,7 @@ void fm_dp_close(struct fm_dp *dp)
 	free(dp->rs);
 	free(dp->bi_used);
 	free(dp->ci_used);
+	free(dp->iv_used);
 	free(dp);
 }
 
@@ -1029,7 +1301,8 @@ uint64_t fm_dp_map_bytes(const struct fm_dp_opts *o)
 	       (uint64_t)z.b * (sizeof(struct fm_binding) + cnt + 2 * (48 + hash)) +
 	       (uint64_t)z.b * 4 * (sizeof(struct fm_fidkey) + cnt + hash) +
 	       (uint64_t)z.rs * sizeof(struct fm_ruleset) +
-	       (uint64_t)z.flows * (sizeof(struct fm_flow_key) + sizeof(struct fm_flow) + hash);
+	       (uint64_t)z.flows * (sizeof(struct fm_flow_key) + sizeof(struct fm_flow) + hash) +
+	       (uint64_t)z.iv * 48;
 }
 
 int fm_dp_limits(struct fm_dp *dp, struct fm_dp_limits *l)
@@ -1041,6 +1314,12 @@ int fm_dp_limits(struct fm_dp *dp, struct fm_dp_limits *l)
 	l->prefixes = bpf_map__max_entries(dp->skel->maps.fm_pfx64);
 	l->rulesets = dp->max_rs > 1 ? dp->max_rs - 1 : 0;
 	return 0;
+}
+
+static void cleanup_dir(const char *dir)
+{
+	pins_remove(dir);
+	rmdir(dir);
 }
 
 int fm_dp_cleanup(const struct fm_dp_opts *o)
@@ -1056,7 +1335,11 @@ int fm_dp_cleanup(const struct fm_dp_opts *o)
 	rc = pin_dir_of(o, dir, sizeof(dir));
 	if (rc)
 		return rc;
-	pins_remove(dir);
+	cleanup_dir(dir);
+	/* and the pins of an earlier layout (an older build's instance of this name) */
+	snprintf(dir, sizeof(dir), "%s/flowmob/%s/%s", bpffs_root(o), o->instance, FM_LAYOUT_OLDER);
+	cleanup_dir(dir);
+	pin_dir_of(o, dir, sizeof(dir));
 	rmdir_up(o, dir);
 	pr_info("dataplane: instance %s cleaned up", o->instance);
 	return 0;
@@ -1135,7 +1418,8 @@ static int prefix_put(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t p
 		bool isnew;
 
 		memcpy(k.addr, a, 16);
-		isnew = bpf_map_lookup_elem(fd, &k, &old) != 0;
+		/* an LPM lookup answers the longest match, not only this prefix */
+		isnew = bpf_map_lookup_elem(fd, &k, &old) != 0 || old.plen != plen;
 		rc = bpf_map_update_elem(fd, &k, v, BPF_ANY);
 		if (!rc && isnew) {
 			uint32_t zero = 0;
@@ -1154,22 +1438,98 @@ static int prefix_put(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t p
 	return rc;
 }
 
+/* Bumps the epoch of MN mn (when it is one): its cached flow decisions go. */
+static void mn_bump_id(struct fm_dp *dp, uint32_t mn)
+{
+	if (mn < dp->max_mns)
+		mn_bump(&dp->mn[mn]);
+}
+
+/* The prefix entry stored for prefix/plen (exact key), 0 or -ENOENT. */
+static int prefix_get(struct fm_dp *dp, const uint8_t a[16], uint8_t plen, struct fm_prefix *v)
+{
+	if (plen == 64) {
+		struct fm_pfx64_key k;
+
+		memcpy(k.prefix, a, 8);
+		return bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.fm_pfx64), &k, v) ? -ENOENT
+											: 0;
+	} else {
+		struct fm_lpm_key k = {.prefixlen = plen};
+		struct fm_prefix got;
+
+		memcpy(k.addr, a, 16);
+		/* an LPM lookup answers the longest match: only an exact one counts */
+		if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.fm_pfx_lpm), &k, &got) ||
+		    got.plen != plen)
+			return -ENOENT;
+		*v = got;
+		return 0;
+	}
+}
+
+/*
+ * A prefix change takes effect for cached flows too: the flow cache is consulted
+ * before any prefix lookup, so the MNs whose decisions could change have their
+ * epochs bumped: the prefix's old and new owner and, when prefixes of other lengths
+ * exist, the owner of the prefix that covered it until now (its flows to addresses
+ * inside this prefix now belong here).
+ */
+static void prefix_invalidate(struct fm_dp *dp, const uint8_t a[16], uint8_t plen)
+{
+	struct fm_prefix old;
+	uint32_t zero = 0;
+	struct fm_meta meta = {};
+
+	if (!prefix_get(dp, a, plen, &old))
+		mn_bump_id(dp, old.mn);
+	bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.fm_meta), &zero, &meta);
+	if (plen == 64 && !meta.n_lpm)
+		return;
+	{
+		struct fm_lpm_key k = {.prefixlen = plen < 128 ? plen : 128};
+
+		memcpy(k.addr, a, 16);
+		if (!bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.fm_pfx_lpm), &k, &old))
+			mn_bump_id(dp, old.mn);
+	}
+	if (plen > 64) {
+		struct fm_pfx64_key k;
+
+		memcpy(k.prefix, a, 8);
+		if (!bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.fm_pfx64), &k, &old))
+			mn_bump_id(dp, old.mn);
+	}
+}
+
 int fm_dp_prefix_set(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t plen, uint32_t mn,
 		     uint16_t default_bid)
 {
 	struct fm_prefix v = {.mn = mn, .default_bid = default_bid, .plen = plen};
 	int rc = mn_check(dp, mn);
+	uint8_t a[16];
 
-	return rc ? rc : prefix_put(dp, prefix, plen, &v);
+	if (rc)
+		return rc;
+	if (!prefix || plen > 128 || plen == 0)
+		return -EINVAL;
+	prefix_mask(prefix, plen, a);
+	prefix_invalidate(dp, a, plen);
+	rc = prefix_put(dp, prefix, plen, &v);
+	mn_bump_id(dp, mn); /* its default binding may have changed */
+	return rc;
 }
 
 int fm_dp_prefix_del(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t plen)
 {
+	struct fm_prefix old;
 	uint8_t a[16];
 
 	if (!dp || !prefix || plen > 128 || plen == 0)
 		return -EINVAL;
 	prefix_mask(prefix, plen, a);
+	if (!prefix_get(dp, a, plen, &old)) /* its flows are cached: they go */
+		mn_bump_id(dp, old.mn);
 	if (plen == 64) {
 		struct fm_pfx64_key k;
 
@@ -1466,28 +1826,46 @@ static int num_field(const struct ts_val *v, uint32_t max, uint32_t *lo, uint32_
 	return 0;
 }
 
+static u128 addr128(const struct in6_addr *a)
+{
+	u128 v = 0;
+
+	for (int i = 0; i < 16; i++)
+		v = (v << 8) | a->s6_addr[i];
+	return v;
+}
+
 /* Compiles one selector; returns 0 or -EINVAL with a message. */
-static int compile_rule(const struct fm_dp_rule *in, struct fm_rule *r)
+static int compile_rule(const struct fm_dp_rule *in, struct rule_src *r)
 {
 	const struct fm_ts *ts = &in->ts;
-	uint32_t lo, hi;
+	static const uint32_t max[TS_NFIELDS] = {[TS_SPI] = 0xffffffffu, [TS_FLOW_LABEL] = 0xfffff,
+						 [TS_SRC_PORT] = 0xffff, [TS_DST_PORT] = 0xffff,
+						 [TS_TC] = 0xff,	 [TS_NEXT_HEADER] = 0xff};
 
 	memset(r, 0, sizeof(*r));
-	r->fid = in->fid;
-	r->prio = in->priority;
-	r->bid = in->bid;
-	r->action = in->action == FM_DP_DROP ? FM_RA_DROP : FM_RA_FORWARD;
+	r->meta.fid = in->fid;
+	r->meta.prio = in->priority;
+	r->meta.bid = in->bid;
+	r->meta.action = in->action == FM_DP_DROP ? FM_RA_DROP : FM_RA_FORWARD;
 	if (in->action != FM_DP_DROP && !in->bid && (!in->n_att || in->n_att > FM_MAX_ATT)) {
 		pr_err("dataplane: rule FID %u: no BID and no access technology", in->fid);
 		return -EINVAL;
 	}
-	r->n_att = in->n_att > FM_MAX_ATT ? FM_MAX_ATT : in->n_att;
-	memcpy(r->att, in->att, r->n_att);
+	r->meta.n_att = in->n_att > FM_MAX_ATT ? FM_MAX_ATT : in->n_att;
+	memcpy(r->meta.att, in->att, r->meta.n_att);
 	if (ts->format == TS_FMT_IPV4)
-		r->v4 = 1;
+		r->meta.v4 = 1;
 	else if (ts->format != TS_FMT_IPV6)
 		goto bad;
 
+	_Static_assert((int)TS_NFIELDS == (int)FM_CF_N && (int)TS_SRC_ADDR == (int)FM_CF_SRC &&
+			   (int)TS_DST_ADDR == (int)FM_CF_DST && (int)TS_SPI == (int)FM_CF_SPI &&
+			   (int)TS_FLOW_LABEL == (int)FM_CF_FL &&
+			   (int)TS_SRC_PORT == (int)FM_CF_SPORT &&
+			   (int)TS_DST_PORT == (int)FM_CF_DPORT && (int)TS_TC == (int)FM_CF_TC &&
+			   (int)TS_NEXT_HEADER == (int)FM_CF_NH,
+		       "selector fields in classifier order");
 	for (int f = 0; f < TS_NFIELDS; f++) {
 		const struct ts_val *v = &ts->f[f];
 
@@ -1495,53 +1873,20 @@ static int compile_rule(const struct fm_dp_rule *in, struct fm_rule *r)
 			continue;
 		if (v->n != TS_EXACT && v->n != TS_RANGE)
 			goto bad;
-		r->fields |= 1u << f;
-		switch (f) {
-		case TS_SRC_ADDR:
-		case TS_DST_ADDR: {
-			const struct in6_addr *b = &v->addr[v->n == TS_RANGE ? 1 : 0];
-			uint8_t *dlo = f == TS_SRC_ADDR ? r->src_lo : r->dst_lo;
-			uint8_t *dhi = f == TS_SRC_ADDR ? r->src_hi : r->dst_hi;
+		r->meta.fields |= 1u << f;
+		if (f == TS_SRC_ADDR || f == TS_DST_ADDR) {
+			r->lo[f] = addr128(&v->addr[0]);
+			r->hi[f] = addr128(&v->addr[v->n == TS_RANGE ? 1 : 0]);
+		} else {
+			uint32_t lo, hi;
 
-			if (memcmp(&v->addr[0], b, 16) > 0)
+			if (num_field(v, max[f], &lo, &hi))
 				goto bad;
-			memcpy(dlo, &v->addr[0], 16);
-			memcpy(dhi, b, 16);
-			break;
+			r->lo[f] = lo;
+			r->hi[f] = hi;
 		}
-		case TS_SPI:
-			if (num_field(v, 0xffffffffu, &r->spi_lo, &r->spi_hi))
-				goto bad;
-			break;
-		case TS_FLOW_LABEL:
-			if (num_field(v, 0xfffff, &r->fl_lo, &r->fl_hi))
-				goto bad;
-			break;
-		case TS_SRC_PORT:
-			if (num_field(v, 0xffff, &lo, &hi))
-				goto bad;
-			r->sport_lo = (uint16_t)lo;
-			r->sport_hi = (uint16_t)hi;
-			break;
-		case TS_DST_PORT:
-			if (num_field(v, 0xffff, &lo, &hi))
-				goto bad;
-			r->dport_lo = (uint16_t)lo;
-			r->dport_hi = (uint16_t)hi;
-			break;
-		case TS_TC:
-			if (num_field(v, 0xff, &lo, &hi))
-				goto bad;
-			r->tc_lo = (uint8_t)lo;
-			r->tc_hi = (uint8_t)hi;
-			break;
-		case TS_NEXT_HEADER:
-			if (num_field(v, 0xff, &lo, &hi))
-				goto bad;
-			r->nh_lo = (uint8_t)lo;
-			r->nh_hi = (uint8_t)hi;
-			break;
-		}
+		if (r->lo[f] > r->hi[f])
+			goto bad;
 	}
 	return 0;
 bad:
@@ -1551,8 +1896,8 @@ bad:
 
 int fm_dp_rules_set(struct fm_dp *dp, uint32_t mn, const struct fm_dp_rule *rules, unsigned n)
 {
-	const struct fm_dp_rule *sorted[FM_DP_MAX_RULES];
-	struct fm_ruleset *set = NULL;
+	const struct fm_dp_rule *sorted[FM_DP_RULES_MAX];
+	struct rule_src *src = NULL;
 	struct fm_ver v;
 	struct fm_mn *m;
 	uint32_t old, id = 0;
@@ -1561,8 +1906,8 @@ int fm_dp_rules_set(struct fm_dp *dp, uint32_t mn, const struct fm_dp_rule *rule
 
 	if (rc)
 		return rc;
-	if (n > FM_DP_MAX_RULES || (n && !rules)) {
-		pr_err("dataplane: %u rules for MN %u (max %d)", n, mn, FM_DP_MAX_RULES);
+	if (n > FM_DP_RULES_MAX || (n && !rules)) {
+		pr_err("dataplane: %u rules for MN %u (max %d)", n, mn, FM_DP_RULES_MAX);
 		return -E2BIG;
 	}
 	for (unsigned i = 0; i < n; i++)
@@ -1570,16 +1915,15 @@ int fm_dp_rules_set(struct fm_dp *dp, uint32_t mn, const struct fm_dp_rule *rule
 			sorted[k++] = &rules[i];
 	qsort(sorted, k, sizeof(sorted[0]), cmp_rule);
 	if (k) {
-		set = calloc(1, sizeof(*set));
-		if (!set)
+		src = calloc(k, sizeof(*src));
+		if (!src)
 			return -ENOMEM;
-		set->n = k;
 		for (unsigned i = 0; i < k; i++) {
-			rc = compile_rule(sorted[i], &set->r[i]);
+			rc = compile_rule(sorted[i], &src[i]);
 			if (rc)
 				goto out;
 		}
-		rc = rs_get(dp, set);
+		rc = rs_get(dp, src, k);
 		if (rc < 0)
 			goto out;
 		id = (uint32_t)rc;
@@ -1595,7 +1939,7 @@ int fm_dp_rules_set(struct fm_dp *dp, uint32_t mn, const struct fm_dp_rule *rule
 	mn_set_ver(m, v);
 	rs_put(dp, old);
 out:
-	free(set);
+	free(src);
 	return rc;
 }
 
@@ -1749,6 +2093,12 @@ int fm_dp_mn_counters(struct fm_dp *dp, uint32_t mn, struct fm_dp_counters *c)
 
 int fm_dp_stats(struct fm_dp *dp, uint64_t *out, int n)
 {
+	static const uint64_t path_mask[FM_SP_MAX] = {
+#define FM_SP_MASK(e, m) m,
+	    FM_STATS_PATHS(FM_SP_MASK)
+#undef FM_SP_MASK
+	};
+	uint64_t all[FM_ST_SLOTS] = {0};
 	int fd, cnt = n < FM_ST_MAX ? n : FM_ST_MAX;
 	uint64_t *v;
 
@@ -1758,13 +2108,19 @@ int fm_dp_stats(struct fm_dp *dp, uint64_t *out, int n)
 	if (!v)
 		return -ENOMEM;
 	fd = bpf_map__fd(dp->skel->maps.fm_stats);
-	for (uint32_t i = 0; i < (uint32_t)cnt; i++) {
-		out[i] = 0;
+	for (uint32_t i = 0; i < FM_ST_SLOTS; i++) {
 		if (bpf_map_lookup_elem(fd, &i, v))
 			continue;
 		for (int c = 0; c < dp->ncpus; c++)
-			out[i] += v[c];
+			all[i] += v[c];
 	}
+	/* a path counter stands for each counter of its mask */
+	for (int p = 0; p < FM_SP_MAX; p++)
+		for (int i = 0; i < FM_ST_MAX; i++)
+			if (path_mask[p] & (1ULL << i))
+				all[i] += all[FM_ST_MAX + p];
+	for (int i = 0; i < cnt; i++)
+		out[i] = all[i];
 	for (int i = cnt; i < n; i++)
 		out[i] = 0;
 	free(v);

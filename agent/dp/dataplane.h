@@ -57,18 +57,21 @@ struct fm_dp_opts {
 	uint16_t tunnel_mtu; /* largest outer packet; bigger inner packets get PTB. 0 = link MTU */
 	uint8_t hop_limit;   /* outer hop limit, 0 = 64 */
 	/* Map sizes, 0 = default. A restart keeps the sizes of the pinned maps. */
-	uint32_t max_mns;      /* MN ids are 1..max_mns (default 65536); /64 prefixes 3x */
-	uint32_t max_bindings; /* default 2 * max_mns (the map has a spare for copy on write) */
-	uint32_t max_rulesets; /* distinct rule sets, shared by content (default 1024) */
-	uint32_t flow_cache;   /* flow-cache LRU entries (default 65536) */
-	uint32_t ptb_per_sec;  /* Packet Too Big messages per second per CPU (default 100) */
+	uint32_t max_mns;	/* MN ids are 1..max_mns (default 65536); /64 prefixes 3x */
+	uint32_t max_bindings;	/* default 2 * max_mns (the map has a spare for copy on write) */
+	uint32_t max_rulesets;	/* distinct rule sets, shared by content (default
+				   min(max_mns, 1024)) */
+	uint32_t flow_cache;	/* flow-cache LRU entries (default 65536) */
+	uint32_t cls_intervals; /* classifier interval pool (48 octets each; default 64 per
+				   rule set, at least 65536) */
+	uint32_t ptb_per_sec;	/* Packet Too Big messages per second per CPU (default 100) */
 };
 
 int fm_dp_open(const struct fm_dp_opts *opts, struct fm_dp **out);
 void fm_dp_close(struct fm_dp *dp);
 /* The start succeeded (the daemon is ready): a first start's pins are from now on
- * a healthy run's, reused by the next start. Until then a start that is killed
- * leaves pins that the next fm_dp_open removes instead of reusing. */
+ * a healthy run's, reused by the next start. Until then (or fm_dp_close) a start
+ * that is killed leaves pins that the next fm_dp_open removes instead of reusing. */
 void fm_dp_commit(struct fm_dp *dp);
 /* The start failed after fm_dp_open: undo what the open did (links it created are
  * detached and unpinned, links it updated get their earlier program back, and on a
@@ -133,6 +136,9 @@ struct fm_dp_rule {
 	uint8_t att[FM_DP_MAX_ATT];
 	struct fm_ts ts;
 };
+/* Rules fm_dp_rules_set takes per MN (the bit-vector classifier's width). */
+#define FM_DP_RULES_MAX 256
+/* The agent's own per-MN limit (policies in the configuration, FMC entries). */
 #define FM_DP_MAX_RULES 64
 
 /* Replace the MN's whole rule set atomically (two slots, one 8-byte flip). */

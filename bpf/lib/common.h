@@ -95,6 +95,7 @@ static __always_inline void *fm_data_end(void *ctx, const int xdp)
 
 static __always_inline __u32 fm_ingress(void *ctx, const int xdp)
 {
+	asm volatile("" : "+r"(ctx)); /* see fm_finish */
 	if (xdp)
 		return ((struct xdp_md *)ctx)->ingress_ifindex;
 	return ((struct __sk_buff *)ctx)->ifindex;
@@ -109,6 +110,9 @@ static __always_inline __u32 fm_len(void *ctx, const int xdp)
 
 static __always_inline int fm_finish(void *ctx, const int xdp, int v, __u32 ifindex)
 {
+	/* keep clang from reusing an address ctx + offset computed earlier: the verifier
+	 * only accepts ctx loads at a constant offset from ctx itself */
+	asm volatile("" : "+r"(ctx));
 	if (xdp) {
 		switch (v) {
 		case FM_V_DROP:

@@ -112,36 +112,87 @@ enum fm_nh_result {
 	FM_NH_DROP = 2,	 /* unreachable / blackhole / prohibited */
 };
 
+/* ---- next hops ----------------------------------------------------------------- *
+ * A cached next hop (struct fm_nh) is valid while it is static or its gen is the
+ * current fm_meta[1].nh_gen. The generation moves on once cfg.nh_ttl_ns has passed,
+ * noticed every FM_NH_SAMPLE packets per CPU (fm_nh_tick): a forwarded packet reads
+ * no clock, and a cached next hop is refreshed from the FIB within about
+ * nh_ttl_ns (1 s) of traffic, or at once where the FIB said NO_NEIGH (nothing is
+ * cached then). */
+
+static __always_inline struct fm_meta *fm_nh_clock(void)
+{
+	__u32 one = 1;
+
+	return bpf_map_lookup_elem(&fm_meta, &one);
+}
+
+static __always_inline __u32 fm_nh_gen(void)
+{
+	struct fm_meta *m = fm_nh_clock();
+
+	return m ? m->nh_gen : 0;
+}
+
+/* cnt: the CPU's packet count of a counter every packet moves. */
+static __always_inline void fm_nh_tick(__u64 cnt)
+{
+	struct fm_meta *m;
+	__u64 now;
+
+	if (cnt % FM_NH_SAMPLE)
+		return;
+	m = fm_nh_clock();
+	if (!m)
+		return;
+	now = bpf_ktime_get_coarse_ns();
+	if (now - m->nh_last_ns >= cfg.nh_ttl_ns) {
+		m->nh_last_ns = now;
+		__sync_fetch_and_add(&m->nh_gen, 1);
+	}
+}
+
+static __always_inline int fm_nh_valid(const struct fm_nh *nh, __u32 gen)
+{
+	return (nh->flags & FM_NH_STATIC) || ((nh->flags & FM_NH_VALID) && nh->gen == gen);
+}
+
+/* Writes the next hop's MACs into the Ethernet header and its interface to *ifindex. */
+static __always_inline int fm_nh_apply(void *ctx, const int xdp, const struct fm_nh *nh,
+				       __u32 *ifindex)
+{
+	void *data = fm_data(ctx, xdp), *data_end = fm_data_end(ctx, xdp);
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > data_end)
+		return FM_NH_DROP;
+	__builtin_memcpy(eth->h_dest, nh->dmac, 6);
+	__builtin_memcpy(eth->h_source, nh->smac, 6);
+	*ifindex = nh->ifindex;
+	return FM_NH_OK;
+}
+
+/* Copies a resolved next hop: fields first, gen and flags last (x86 keeps store order,
+ * so a reader that sees the new gen sees the new fields). */
+static __always_inline void fm_nh_store(struct fm_nh *to, const struct fm_nh *from)
+{
+	__builtin_memcpy(to->dmac, from->dmac, 6);
+	__builtin_memcpy(to->smac, from->smac, 6);
+	to->ifindex = from->ifindex;
+	to->gen = from->gen;
+	to->flags = from->flags;
+}
+
 /*
- * Next hop towards dst (network order), from cache (may be NULL) or the FIB.
- * Writes the MACs into the Ethernet header at the frame start and the egress
- * ifindex into *ifindex.
+ * Next hop towards dst (network order) from bpf_fib_lookup: writes the MACs and
+ * *ifindex, and the resolution to *out (flags FM_NH_VALID, gen).
  */
-static __always_inline int fm_nexthop(void *ctx, const int xdp, struct fm_nh *cache,
-				      const __u8 *dst, __u32 ingress, __u32 *ifindex)
+static __always_inline int fm_fib(void *ctx, const int xdp, const __u8 *dst, __u32 ingress,
+				  __u32 *ifindex, struct fm_nh *out, __u32 gen)
 {
 	struct bpf_fib_lookup p = {};
-	void *data, *data_end;
-	struct ethhdr *eth;
-	__u64 now = 0;
 	int rc;
 
-	if (cache && (cache->flags & FM_NH_VALID)) {
-		if (!(cache->flags & FM_NH_STATIC))
-			now = bpf_ktime_get_coarse_ns();
-		if ((cache->flags & FM_NH_STATIC) || now - cache->stamp_ns < cfg.nh_ttl_ns) {
-			data = fm_data(ctx, xdp);
-			data_end = fm_data_end(ctx, xdp);
-			eth = data;
-			if ((void *)(eth + 1) > data_end)
-				return FM_NH_DROP;
-			__builtin_memcpy(eth->h_dest, cache->dmac, 6);
-			__builtin_memcpy(eth->h_source, cache->smac, 6);
-			*ifindex = cache->ifindex;
-			fm_stat(FM_ST_NH_CACHE_HIT);
-			return FM_NH_OK;
-		}
-	}
 	fm_stat(FM_ST_NH_FIB);
 	p.family = 10; /* AF_INET6 */
 	p.ifindex = ingress;
@@ -154,23 +205,37 @@ static __always_inline int fm_nexthop(void *ctx, const int xdp, struct fm_nh *ca
 		return FM_NH_DROP;
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return FM_NH_STACK;
-	data = fm_data(ctx, xdp);
-	data_end = fm_data_end(ctx, xdp);
-	eth = data;
-	if ((void *)(eth + 1) > data_end)
-		return FM_NH_DROP;
-	__builtin_memcpy(eth->h_dest, p.dmac, 6);
-	__builtin_memcpy(eth->h_source, p.smac, 6);
-	*ifindex = p.ifindex;
-	if (cache) {
-		/* Fields first, the flags word last (x86 keeps store order). */
-		__builtin_memcpy(cache->dmac, p.dmac, 6);
-		__builtin_memcpy(cache->smac, p.smac, 6);
-		cache->ifindex = p.ifindex;
-		cache->stamp_ns = now ? now : bpf_ktime_get_coarse_ns();
-		cache->flags = FM_NH_VALID;
+	__builtin_memcpy(out->dmac, p.dmac, 6);
+	__builtin_memcpy(out->smac, p.smac, 6);
+	out->ifindex = p.ifindex;
+	out->gen = gen;
+	out->flags = FM_NH_VALID;
+	out->pad0 = 0;
+	out->pad = 0;
+	return fm_nh_apply(ctx, xdp, out, ifindex);
+}
+
+/*
+ * Next hop towards dst from cache (may be NULL) while valid, else the FIB (the
+ * result refreshes the cache). count: count a cache hit (callers on a path counter
+ * count it there). *used gets what was applied.
+ */
+static __always_inline int fm_nexthop(void *ctx, const int xdp, struct fm_nh *cache,
+				      const __u8 *dst, __u32 ingress, __u32 *ifindex, __u32 gen,
+				      int count, struct fm_nh *used)
+{
+	int rc;
+
+	if (cache && fm_nh_valid(cache, gen)) {
+		if (count)
+			fm_stat(FM_ST_NH_CACHE_HIT);
+		__builtin_memcpy(used, cache, sizeof(*used));
+		return fm_nh_apply(ctx, xdp, cache, ifindex);
 	}
-	return FM_NH_OK;
+	rc = fm_fib(ctx, xdp, dst, ingress, ifindex, used, gen);
+	if (rc == FM_NH_OK && cache)
+		fm_nh_store(cache, used);
+	return rc;
 }
 
 #endif /* FM_BPF_ENCAP_H */

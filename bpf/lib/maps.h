@@ -11,7 +11,7 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, FM_ST_MAX);
+	__uint(max_entries, FM_ST_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
 } fm_stats SEC(".maps");
@@ -33,7 +33,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2); /* [0] the agent's, [1] the programs' next-hop clock */
 	__type(key, __u32);
 	__type(value, struct fm_meta);
 } fm_meta SEC(".maps");
@@ -102,9 +102,20 @@ struct {
 	__type(value, struct fm_ruleset);
 } fm_rulesets SEC(".maps");
 
+/* The rule sets' elementary intervals (bit-vector classifier), a pool the agent
+ * hands out in ranges (struct fm_cls_fdesc). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct fm_cls_iv);
+} fm_cls_iv SEC(".maps");
+
+/* Per-CPU LRU lists (BPF_F_NO_COMMON_LRU): an insert takes no global lock. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__type(key, struct fm_flow_key);
 	__type(value, struct fm_flow);
 } fm_flows SEC(".maps");
@@ -130,12 +141,32 @@ struct {
 	__type(value, struct fm_nh);
 } fm_mag_nh SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__type(key, struct fm_ulnh_key);
+	__type(value, struct fm_nh);
+} fm_ul_nh SEC(".maps");
+
 static __always_inline void fm_stat(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&fm_stats, &idx);
 
 	if (v)
 		*v += 1;
+}
+
+/* A path counter (include/fm_stats.h): one increment for several counters. Returns
+ * the CPU's new count (0 if the map is missing). */
+static __always_inline __u64 fm_stat_path(__u32 path)
+{
+	__u32 idx = FM_ST_MAX + path;
+	__u64 *v = bpf_map_lookup_elem(&fm_stats, &idx);
+
+	if (!v)
+		return 0;
+	return ++*v;
 }
 
 /* Counters in per-CPU arrays: no update path. */

@@ -32,6 +32,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <jansson.h>
+
 #include "dp/dataplane.h"
 #include "core/log.h"
 #include "fm_bench.skel.h"
@@ -131,6 +133,9 @@ static double measure1(int fd, uint8_t *pk, size_t len, uint32_t nframes, uint32
 	static uint16_t sport = 1;
 	static uint32_t seq;
 
+	/* whole cycles over the active set: every frame is sent equally often */
+	if (iters % nframes)
+		iters += nframes - iters % nframes;
 	for (uint32_t i = 0; i < iters; i++) {
 		uint8_t *p = pk + (size_t)(i % nframes) * len;
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p, .data_size_in = (uint32_t)len,
@@ -167,6 +172,7 @@ static double measure(int fd, uint8_t *pk, size_t len, uint32_t nframes, uint32_
 }
 
 static double harness_ns;
+static json_t *rows_json; /* the rows, for build/bench/results.json */
 static struct fm_dp *cur_dp;
 static uint64_t st_hit, st_miss;
 
@@ -194,21 +200,46 @@ static double hit_ratio(void)
 	return r;
 }
 
-static void row(const char *path, const char *mns, const char *rules, const char *cache, double ns)
+/* One row: path, MNs installed, MNs the traffic goes to, rules, cache case. */
+static void row(const char *path, const char *mns, uint32_t active, const char *rules,
+		const char *cache, double ns)
 {
 	double hr = cur_dp ? hit_ratio() : -1;
-	char hb[16] = "-";
+	char hb[16] = "-", ab[16];
 
 	if (hr >= 0)
 		snprintf(hb, sizeof(hb), "%.0f%%", hr);
-	printf("| %-34s | %7s | %5s | %7s | %5s | %8.1f |\n", path, mns, rules, cache, hb,
+	snprintf(ab, sizeof(ab), active >= 1000 ? "%uk" : "%u",
+		 active >= 1000 ? (active + 512) / 1024 : active);
+	printf("| %-36s | %5s | %6s | %5s | %5s | %5s | %8.1f |\n", path, mns, ab, rules, cache, hb,
 	       ns - harness_ns);
 	fflush(stdout);
+	if (rows_json)
+		json_array_append_new(
+		    rows_json, json_pack("{s:s, s:s, s:i, s:s, s:s, s:f, s:f}", "path", path, "mns",
+					 mns, "active", (json_int_t)active, "rules", rules, "cache",
+					 cache, "hit_pct", hr, "ns", ns - harness_ns));
+}
+
+/* Merges section into the JSON object in path (created when missing): the other
+ * sections of the file (written by other benchmarks) stay. */
+static void results_merge(const char *path, const char *section, json_t *v)
+{
+	json_t *all = json_load_file(path, 0, NULL);
+
+	if (!all || !json_is_object(all)) {
+		json_decref(all);
+		all = json_object();
+	}
+	json_object_set(all, section, v);
+	if (json_dump_file(all, path, JSON_INDENT(1) | JSON_SORT_KEYS))
+		fprintf(stderr, "bench: cannot write %s\n", path);
+	json_decref(all);
 }
 
 static void set_rules(struct fm_dp *dp, uint32_t from, uint32_t to, unsigned nr)
 {
-	static struct fm_dp_rule rs[FM_DP_MAX_RULES];
+	static struct fm_dp_rule rs[FM_DP_RULES_MAX];
 
 	/* A placement-policy template: port rules the bench flow never matches, so a
 	 * miss scans all of them; bid 0 + ATT makes the set shareable by every MN. */
@@ -250,7 +281,7 @@ static int populate(struct fm_dp *dp, uint32_t from, uint32_t to)
 static int cmd_testrun(void)
 {
 	static const uint32_t mns[] = {1, 10000, 1000000};
-	static const unsigned rules[] = {1, 16, 64};
+	static const unsigned rules[] = {1, 16, 64, 256};
 	const uint32_t iters = 100000, maxk = 65536;
 	struct fm_dp_opts o = {.instance = NULL,
 			       .role = FM_DP_LMA,
@@ -275,8 +306,15 @@ static int cmd_testrun(void)
 		perror("unshare");
 		return 1;
 	}
-	if (system("ip link set lo up")) {
+	/* a real route for the uplink rows (the FIB must not answer early) */
+	if (system("ip link set lo up && sysctl -qw net.ipv6.conf.all.forwarding=1 && "
+		   "ip link add br0 type veth peer name br1 && ip link set br0 up && "
+		   "ip link set br1 up && ip -6 addr add fd00:77::1/64 dev br0 nodad && "
+		   "ip -6 neigh replace fd00:77::2 lladdr 02:77:00:00:00:02 dev br0 nud permanent "
+		   "&& ip -6 route add fd00:1::/64 via fd00:77::2 dev br0")) {
+		fprintf(stderr, "bench: could not set up the uplink route\n");
 	}
+	rows_json = json_array();
 	sk = fm_bench__open_and_load();
 	if (!sk) {
 		fprintf(stderr, "bench: load fm_bench\n");
@@ -299,12 +337,12 @@ static int cmd_testrun(void)
 	printf(
 	    "## test_run, ns/packet (kernel-measured, minus the empty-program harness %.1f ns)\n",
 	    harness_ns);
-	printf("# traffic to 1024 MNs spread over all ids; *64k: to 65536 MNs (cache-cold "
-	       "lookups)\n\n");
-	printf("| %-34s | %7s | %5s | %7s | %5s | %8s |\n", "path", "MNs", "rules", "cache", "hit%",
-	       "ns/pkt");
-	printf("|%s|%s|%s|%s|%s|%s|\n", "------------------------------------", "---------",
-	       "-------", "---------", "-------", "----------");
+	printf("# MNs: installed; active: MNs the traffic goes to, spread over all ids, every\n"
+	       "# one warmed up and sent equally often\n\n");
+	printf("| %-36s | %5s | %6s | %5s | %5s | %5s | %8s |\n", "path", "MNs", "active", "rules",
+	       "cache", "hit%", "ns/pkt");
+	printf("|%s|%s|%s|%s|%s|%s|%s|\n", "--------------------------------------", "-------",
+	       "--------", "-------", "-------", "-------", "----------");
 	cur_dp = dp;
 	hit_ratio();
 	{
@@ -331,7 +369,6 @@ static int cmd_testrun(void)
 			 * misses the CPU caches between test_run calls). */
 			for (int spread = 0; spread < 2; spread++) {
 				uint32_t k = spread ? maxk : 1024;
-				char cbuf[16];
 
 				if (k > n)
 					k = n;
@@ -344,17 +381,18 @@ static int cmd_testrun(void)
 					d.s6_addr[15] = 0x10;
 					frame(pk + (size_t)i * FRAME, &cn, &d, 1000, 2000);
 				}
-				snprintf(cbuf, sizeof(cbuf), "%s", spread ? "hit64k" : "hit");
 				set_rules(dp, 0, n, 0);
-				measure(fx, pk, FRAME, k, k, 0);
+				measure1(fx, pk, FRAME, k, k, 0); /* warm-up: every active MN */
 				hit_ratio();
-				row("lma downlink encap (no rules)", mbuf, "0",
-				    spread ? "64k" : "-", measure(fx, pk, FRAME, k, iters, 0));
-				for (unsigned ri = 0; ri < 3; ri++) {
+				row("lma downlink encap (no rules)", mbuf, k, "0", "hit",
+				    measure(fx, pk, FRAME, k, iters, 0));
+				for (unsigned ri = 0; ri < 4; ri++) {
 					char rbuf[8];
 
 					if (spread && ri != 1)
 						continue;
+					if (ri == 3 && n != 1)
+						continue; /* 256 rules: the 1-MN rows only */
 					snprintf(rbuf, sizeof(rbuf), "%u", rules[ri]);
 					set_rules(dp, 0, n, rules[ri]);
 					for (uint32_t i = 0; i < k; i++) {
@@ -365,26 +403,30 @@ static int cmd_testrun(void)
 						p[56] = 0x07;
 						p[57] = 0xd0; /* dport 2000 */
 					}
-					measure(fx, pk, FRAME, k, k, 0); /* warm the flow cache */
+					measure1(fx, pk, FRAME, k, k, 0); /* warm-up: every flow */
 					hit_ratio();
-					row("lma downlink encap", mbuf, rbuf, cbuf,
+					row("lma downlink encap", mbuf, k, rbuf, "hit",
 					    measure(fx, pk, FRAME, k, iters, 0));
-					row("lma downlink encap", mbuf, rbuf,
-					    spread ? "miss64k" : "miss",
+					row("lma downlink encap", mbuf, k, rbuf, "miss",
 					    measure(fx, pk, FRAME, k, iters / 2, 1));
 				}
 			}
 		}
+		/* XDP and TC on the same traffic: 1024 MNs spread over the 1M ids */
 		set_rules(dp, 0, have, 16);
 		for (uint32_t i = 0; i < 1024; i++) {
-			struct in6_addr d = mn_prefix(i);
+			struct in6_addr d = mn_prefix((uint32_t)(((uint64_t)i * have) / 1024));
 
 			d.s6_addr[15] = 0x10;
 			frame(pk + (size_t)i * FRAME, &cn, &d, 1000, 2000);
 		}
-		measure(ft, pk, FRAME, 1024, 1024, 0);
+		measure1(fx, pk, FRAME, 1024, 1024, 0);
 		hit_ratio();
-		row("lma downlink encap, TC (skb)", "1M", "16", "hit",
+		row("lma downlink encap, XDP (same as TC)", "1M", 1024, "16", "hit",
+		    measure(fx, pk, FRAME, 1024, iters, 0));
+		measure1(ft, pk, FRAME, 1024, 1024, 0);
+		hit_ratio();
+		row("lma downlink encap, TC (skb)", "1M", 1024, "16", "hit",
 		    measure(ft, pk, FRAME, 1024, iters, 0));
 		/* uplink MN 0 -> CN, and MN 0 -> MN 1 */
 		{
@@ -397,13 +439,15 @@ static int cmd_testrun(void)
 			fm_dp_peer_set(dp, &mag);
 			frame(in, &s, &cn, 2000, 1000);
 			tunnelled(pk, in, "fd00:11::2", "fd00:11::1");
-			row("lma uplink decap (+FIB, to stack)", "1M", "16", "-",
+			measure1(fx, pk, FRAME + 40, 1, 10, 0);
+			hit_ratio();
+			row("lma uplink decap, routed (cached nh)", "1M", 1, "16", "-",
 			    measure(fx, pk, FRAME + 40, 1, iters, 0));
 			frame(in, &s, &d1, 2000, 1000);
 			tunnelled(pk, in, "fd00:11::2", "fd00:11::1");
-			measure(fx, pk, FRAME + 40, 1, 10, 0);
+			measure1(fx, pk, FRAME + 40, 1, 10, 0);
 			hit_ratio();
-			row("lma MN->MN (decap + encap)", "1M", "16", "hit",
+			row("lma MN->MN (decap + encap)", "1M", 1, "16", "hit",
 			    measure(fx, pk, FRAME + 40, 1, iters, 0));
 		}
 	}
@@ -433,16 +477,25 @@ static int cmd_testrun(void)
 		s.s6_addr[15] = 0x10;
 		frame(in, &cn, &s, 1000, 2000);
 		tunnelled(pk, in, "fd00:11::1", "fd00:11::2");
-		row("mag downlink decap", "1", "-", "-",
+		row("mag downlink decap", "1", 1, "-", "-",
 		    measure(fm_dp_prog_fd(dp, false), pk, FRAME + 40, 1, iters, 0));
 		frame(pk, &s, &cn, 2000, 1000);
-		row("mag uplink encap", "1", "-", "-",
+		row("mag uplink encap", "1", 1, "-", "-",
 		    measure(fm_dp_prog_fd(dp, false), pk, FRAME, 1, iters, 0));
 		fm_dp_close(dp);
 		fm_dp_cleanup(&m);
 	}
 	fm_bench__destroy(sk);
 	free(pk);
+	{
+		const char *out = getenv("BENCH_JSON");
+		json_t *sec = json_pack("{s:f, s:o}", "harness_ns", harness_ns, "rows", rows_json);
+
+		if (out && sec)
+			results_merge(out, "dataplane_testrun", sec);
+		json_decref(sec);
+		rows_json = NULL;
+	}
 	return 0;
 }
 
@@ -621,6 +674,16 @@ static int cmd_live(char **a)
 	printf("| %-44s | %10.3f | %8s |\n", "floor: blind XDP redirect (generator + sink)",
 	       f / 1e6, "-");
 	printf("\nratio XDP (16 rules) / kernel = %.2f\n", k > 0 ? x / k : 0);
+	{
+		const char *out = getenv("BENCH_JSON");
+		json_t *sec = json_pack("{s:f, s:f, s:f, s:f, s:f}", "kernel_fwd_mpps", k / 1e6,
+					"xdp_16rules_mpps", x / 1e6, "xdp_norules_mpps", x0 / 1e6,
+					"tc_16rules_mpps", t / 1e6, "floor_mpps", f / 1e6);
+
+		if (out && sec)
+			results_merge(out, "dataplane_live", sec);
+		json_decref(sec);
+	}
 	if (f > x && f > k && x > 0 && k > 0) {
 		double kc = 1e9 / k - 1e9 / f, xc = 1e9 / x - 1e9 / f,
 		       tc = t > 0 ? 1e9 / t - 1e9 / f : 0;

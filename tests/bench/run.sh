@@ -16,11 +16,17 @@ what=${1:-all}
 [ -x "$BIN" ] || { echo "run.sh: $BIN missing (make bench builds it)" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root" >&2; exit 1; }
 
-echo "# flowmob data-plane benchmark ($(uname -r), $(nproc) CPUs, $(date -u +%FT%TZ))"
+echo "# flowmob data-plane benchmark ($(uname -r), $(nproc) CPUs, $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg))"
 echo
+# Rows also go to build/bench/results.json, one section per benchmark (merged: other
+# sections of the file stay), and the test_run rows are drawn into docs/benchmarks.svg.
+mkdir -p "$BUILD/bench"
+export BENCH_JSON=${BENCH_JSON:-$BUILD/bench/results.json}
 
 if [ "$what" = testrun ] || [ "$what" = all ]; then
 	"$BIN" testrun || echo "(testrun failed: $?)"
+	tests/bench/plot.sh "$BENCH_JSON" "${BENCH_SVG:-docs/benchmarks.svg}" \
+		|| echo "(chart not drawn)"
 fi
 
 if [ "$what" = live ] || [ "$what" = all ]; then

@@ -539,7 +539,7 @@ static void t_ecn(void)
 
 static void t_rules(void)
 {
-	struct fm_dp_rule rs[FM_DP_MAX_RULES];
+	static struct fm_dp_rule rs[FM_DP_RULES_MAX + 1];
 	struct pkt in;
 	int n = 0;
 
@@ -562,6 +562,26 @@ static void t_rules(void)
 	which_mag(fd_xdp, &in);
 	ok(stat_delta(FM_ST_CACHE_HIT) == 1 && stat_delta(FM_ST_CACHE_MISS) == 0,
 	   "flow cache hit on the second packet of a flow");
+
+	/* the cache carries the binding's CoA: a CoA change must reach cached flows */
+	{
+		struct fm_dp_binding b = {.coa = A(MAG3), .att = 4};
+
+		fm_dp_binding_set(dp, 1, 2, &b);
+		fm_dp_nexthop_static(dp, 1, 2, 8, MAC_MAG2, MAC_LMA);
+		ok(which_mag(fd_xdp, &in) == 13,
+		   "binding CoA change: the next packet of a cached flow goes to the new MAG");
+		b.coa = A(MAG2);
+		fm_dp_binding_set(dp, 1, 2, &b);
+		fm_dp_nexthop_static(dp, 1, 2, 8, MAC_MAG2, MAC_LMA);
+		ok(which_mag(fd_xdp, &in) == 12, "binding CoA back: the cached flow follows");
+		stats_mark();
+		which_mag(fd_xdp, &in);
+		ok(stat_delta(FM_ST_CACHE_HIT) == 1 && stat_delta(FM_ST_NH_CACHE_HIT) == 1 &&
+		       stat_delta(FM_ST_DL_FWD) == 1 && stat_delta(FM_ST_RX) == 1,
+		   "a hit counts rx, flow_cache_hit, nexthop_cached and lma_downlink_encap once "
+		   "each");
+	}
 
 	/* slot flip mid-stream: new rules, the cached decision is stale */
 	rs[0] = rule(10, 10, 3);
@@ -729,15 +749,86 @@ static void t_rules(void)
 		   "per-FID counter: +1 packet, +%zu bytes", in.len - 14);
 	}
 
-	/* 64 rules: the last one still matches */
-	for (n = 0; n < FM_DP_MAX_RULES; n++) {
-		rs[n] = rule((uint16_t)(100 + n), (uint16_t)(n + 1), n == 63 ? 3 : 2);
+	/* 256 rules: each port its own rule, the last one still matches, and the cost of
+	 * a miss does not depend on which one (the bit-vector classifier) */
+	for (n = 0; n < FM_DP_RULES_MAX; n++) {
+		rs[n] = rule((uint16_t)(100 + n), (uint16_t)(n + 1), n == 255 ? 3 : 2);
 		num(&rs[n], TS_DST_PORT, (uint32_t)(20000 + n), (uint32_t)(20000 + n));
 	}
-	ok(fm_dp_rules_set(dp, 1, rs, FM_DP_MAX_RULES) == 0, "64 rules accepted");
-	in = udp_pkt(CN, MN_A, 1, 20063, 0, 0, 64);
-	ok(which_mag(fd_xdp, &in) == 13, "64th rule matches");
-	ok(fm_dp_rules_set(dp, 1, rs, FM_DP_MAX_RULES + 1) == -E2BIG, "65 rules refused");
+	ok(fm_dp_rules_set(dp, 1, rs, FM_DP_RULES_MAX) == 0, "256 rules accepted");
+	in = udp_pkt(CN, MN_A, 1, 20255, 0, 0, 64);
+	ok(which_mag(fd_xdp, &in) == 13, "256th rule matches");
+	in = udp_pkt(CN, MN_A, 1, 20000, 0, 0, 64);
+	ok(which_mag(fd_xdp, &in) == 12, "256 rules: the first one matches");
+	in = udp_pkt(CN, MN_A, 1, 20256, 0, 0, 64);
+	ok(which_mag(fd_xdp, &in) == 11, "256 rules: the port after the last goes to the default");
+	in = udp_pkt(CN, MN_A, 1, 19999, 0, 0, 64);
+	ok(which_mag(fd_xdp, &in) == 11,
+	   "256 rules: the port before the first goes to the default");
+	{
+		int good = 1;
+
+		for (n = 0; n < FM_DP_RULES_MAX && good; n += 17) {
+			struct fm_dp_counters c0, c1;
+
+			fm_dp_fid_counters(dp, 1, (uint16_t)(100 + n), &c0);
+			in = udp_pkt(CN, MN_A, 7, (uint16_t)(20000 + n), 0, 0, 64);
+			good = which_mag(fd_xdp, &in) == (n == 255 ? 13 : 12);
+			fm_dp_fid_counters(dp, 1, (uint16_t)(100 + n), &c1);
+			good = good && c1.packets == c0.packets + 1;
+		}
+		ok(good, "256 rules: every 17th port reaches its own rule and counts its FID");
+	}
+	ok(fm_dp_rules_set(dp, 1, rs, FM_DP_RULES_MAX + 1) == -E2BIG, "257 rules refused");
+
+	/* 256 rules, the top priority one last in the list: insertion order is irrelevant */
+	for (n = 0; n < FM_DP_RULES_MAX; n++) {
+		rs[n] = rule((uint16_t)(1000 + n), (uint16_t)(FM_DP_RULES_MAX - n), 2);
+		num(&rs[n], TS_DST_PORT, 30000, 30000);
+	}
+	rs[FM_DP_RULES_MAX - 1].bid = 3; /* priority 1 */
+	fm_dp_rules_set(dp, 1, rs, FM_DP_RULES_MAX);
+	in = udp_pkt(CN, MN_A, 1, 30000, 0, 0, 64);
+	ok(which_mag(fd_xdp, &in) == 13, "256 overlapping rules: the lowest FID-PRI wins");
+
+	/* priority across fields: overlapping rules on different fields, lowest FID-PRI
+	 * of those matching every field they name wins */
+	n = 0;
+	rs[n] = rule(1, 30, 2); /* UDP: MAG2 */
+	num(&rs[n++], TS_NEXT_HEADER, 17, 17);
+	rs[n] = rule(2, 20, 3); /* src fd00:1::/112 and tc 0x20-0x3f: MAG3 */
+	addr(&rs[n], TS_SRC_ADDR, "fd00:1::", "fd00:1::ffff");
+	num(&rs[n++], TS_TC, 0x20, 0x3f);
+	rs[n] = rule(3, 10, 1); /* flow label 7 and dst port 53: MAG1 */
+	num(&rs[n], TS_FLOW_LABEL, 7, 7);
+	num(&rs[n++], TS_DST_PORT, 53, 53);
+	rs[n] = rule(4, 25, 2); /* dst address range, src port range */
+	addr(&rs[n], TS_DST_ADDR, "fd00:100:0:1::", "fd00:100:0:1::ff");
+	num(&rs[n++], TS_SRC_PORT, 100, 199);
+	fm_dp_rules_set(dp, 1, rs, n);
+	in = udp_pkt(CN, MN_A, 1, 53, 0x20, 7, 64); /* matches all four */
+	ok(which_mag(fd_xdp, &in) == 11, "across fields: FID-PRI 10 (flow label + port) wins");
+	in = udp_pkt(CN, MN_A, 1, 53, 0x20, 8, 64); /* flow label differs */
+	ok(which_mag(fd_xdp, &in) == 13, "across fields: then FID-PRI 20 (source + tc)");
+	in = udp_pkt(CN, MN_A, 150, 54, 0x40, 8, 64); /* tc outside rule 2; rule 4 */
+	ok(which_mag(fd_xdp, &in) == 12,
+	   "across fields: then FID-PRI 25 (destination range + source port)");
+	{
+		struct fm_dp_counters c0, c1;
+
+		fm_dp_fid_counters(dp, 1, 4, &c0);
+		in = udp_pkt(CN, MN_A, 150, 54, 0x40, 8, 64);
+		which_mag(fd_xdp, &in);
+		fm_dp_fid_counters(dp, 1, 4, &c1);
+		ok(c1.packets == c0.packets + 1,
+		   "across fields: the cached decision still counts FID 4 on a hit");
+		fm_dp_fid_counters(dp, 1, 1, &c0);
+		in = udp_pkt("fd00:1::1:0", "fd00:100:0:1::1:0", 150, 54, 0x20, 8, 64);
+		ok(which_mag(fd_xdp, &in) == 12,
+		   "across fields: address ranges end where they say (FID 1 only)");
+		fm_dp_fid_counters(dp, 1, 1, &c1);
+		ok(c1.packets == c0.packets + 1, "across fields: FID 1 counted");
+	}
 	fm_dp_rules_set(dp, 1, NULL, 0);
 }
 
@@ -898,6 +989,37 @@ static void t_uplink(void)
 	memcpy(exp.b + 6, MAC_MAG1, 6);
 	fx("tc: uplink decapsulated (exact bytes)", fd_tc, &in, TC_ACT_OK, &exp, FM_ST_UL_TO_STACK);
 
+	/* a routed uplink: the first packet asks the FIB, the next ones use the cached
+	 * next hop of their destination (no FIB lookup per packet) */
+	if (system(
+		"sysctl -qw net.ipv6.conf.all.forwarding=1 && ip link add fxr type veth peer name "
+		"fxs && "
+		"ip link set fxr address 02:77:00:00:00:01 up && ip link set fxs up && "
+		"ip -6 addr add fd00:77::1/64 dev fxr nodad && "
+		"ip -6 neigh replace fd00:77::2 lladdr 02:77:00:00:00:02 dev fxr nud permanent && "
+		"ip -6 route add fd00:1::/64 via fd00:77::2 dev fxr") == 0) {
+		struct pkt exp2;
+
+		inner = udp_pkt(MN_A, CN, 3001, 80, 0, 0, 64);
+		in = tunnel(&inner, MAC_LMA, MAC_MAG1, MAG1, LMA_ADDR, 0);
+		exp2 = inner;
+		memcpy(exp2.b, (uint8_t[]){0x02, 0x77, 0, 0, 0, 2}, 6);
+		memcpy(exp2.b + 6, (uint8_t[]){0x02, 0x77, 0, 0, 0, 1}, 6);
+		exp2.b[exp2.l3 + 7]--;
+		stats_mark();
+		fx("routed uplink: decapsulated and forwarded by the FIB (exact bytes)", fd_xdp,
+		   &in, XDP_REDIRECT, &exp2, FM_ST_NH_FIB);
+		stats_mark();
+		fx("routed uplink, next packet: the cached next hop, no FIB lookup", fd_xdp, &in,
+		   XDP_REDIRECT, &exp2, FM_ST_NH_CACHE_HIT);
+		ok(stat_delta(FM_ST_NH_FIB) == 0 && stat_delta(FM_ST_UL_FWD) == 1,
+		   "routed uplink: counted as lma_uplink_decap");
+		if (system("ip link del fxr; sysctl -qw net.ipv6.conf.all.forwarding=0")) {
+		}
+	} else {
+		ok(0, "routed uplink: could not set up a route");
+	}
+
 	/* after the MAG2 binding goes, its uplink for MN 1 is spoofed */
 	fm_dp_binding_del(dp, 1, 2);
 	inner = udp_pkt(MN_A, CN, 3000, 80, 0, 0, 64);
@@ -925,11 +1047,37 @@ static void t_fail_closed(void)
 	fx("prefix removed: the same packet passes (not a mobile node)", fd_xdp, &in, XDP_PASS, &in,
 	   FM_ST_PASS_NOT_MN);
 
+	/* a cached flow of a prefix that goes: the packet is no longer for a mobile node */
+	{
+		struct in6_addr p2 = A("fd00:100:0:2::");
+
+		in = udp_pkt(CN, MN_B, 5, 5, 0, 0, 64);
+		which_mag(fd_xdp, &in);
+		ok(which_mag(fd_xdp, &in) == 12, "MN 2: flow cached");
+		fm_dp_prefix_del(dp, &p2, 64);
+		fx("prefix deleted under a cached flow: the packet passes (not a mobile node)",
+		   fd_xdp, &in, XDP_PASS, &in, FM_ST_PASS_NOT_MN);
+		fm_dp_prefix_set(dp, &p2, 64, 2, 1);
+		ok(which_mag(fd_xdp, &in) == 12, "prefix back: forwarded again");
+	}
+
 	/* a /56 prefix through the LPM trie */
 	p = A("fd00:100:1::");
 	fm_dp_prefix_set(dp, &p, 48, 2, 1);
 	in = udp_pkt(CN, "fd00:100:1:ff::1", 1, 1, 0, 0, 64);
 	ok(which_mag(fd_xdp, &in) == 12, "non-/64 prefix (LPM) reaches its MN");
+	/* a longer prefix of another MN inside it takes its cached flows over */
+	{
+		struct in6_addr p80 = A("fd00:100:1:ff::");
+		int rc_dbg;
+
+		fm_dp_prefix_set(dp, &p80, 80, 1, 1);
+		ok(which_mag(fd_xdp, &in) == 11,
+		   "a longer prefix of MN 1 added: the flow cached for MN 2 goes to MN 1");
+		fm_dp_prefix_del(dp, &p80, 80);
+		rc_dbg = which_mag(fd_xdp, &in);
+		ok(rc_dbg == 12, "longer prefix removed: back to MN 2 (%d)", rc_dbg);
+	}
 	fm_dp_prefix_del(dp, &p, 48);
 
 	/* no cached next hop: FIB here is empty -> encapsulated packet to the stack */
