@@ -5,7 +5,7 @@
 #   make test       deps + every suite; ends with one line "N passed, N failed"
 #   make test-unit | test-bpf | test-e2e   one suite (each prints its own summary line)
 #   make check-layers  the agent's layer rules (also part of make test-unit)
-#   make fuzz FUZZ_SECONDS=60              run the MH decoder fuzzer
+#   make fuzz FUZZ_SECONDS=60              run every fuzzer (tests/fuzz/fuzz_*.c) that long
 #   make demo       deps + build + the whole system in namespaces, showing a flow moving
 #   make bench      the benchmark table
 #   make format     clang-format every C source in place
@@ -34,7 +34,7 @@ LDFLAGS     += -fsanitize=address,undefined
 endif
 CFLAGS   ?=
 CFLAGS   += $(CFLAGS_BASE)
-LDLIBS   := -lbpf -lelf -lz -lev -lcyaml -lyaml -ljansson -lm
+LDLIBS   := -lbpf -lelf -lz -lev -lcyaml -lyaml -ljansson -lcrypto -lm
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
               -Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
@@ -151,14 +151,29 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Iagent \
 
 # Each target's agent sources: FUZZ_DEPS_<name> for tests/fuzz/fuzz_<name>.c.
 FUZZ_DEPS_mh := agent/mh/mh.c agent/mh/ts.c agent/mh/mh_json.c agent/core/num.c
+# the LMA without its daemon glue (no MH socket, no data plane), for requests and state
+FUZZ_LMA := $(filter-out agent/lma/lma_daemon.c,$(wildcard agent/lma/*.c)) \
+            $(wildcard agent/core/*.c) $(wildcard agent/mh/*.c) $(wildcard agent/proto/*.c) \
+            agent/daemon/config.c
+FUZZ_DEPS_ctl := $(FUZZ_LMA)
+FUZZ_DEPS_state := $(FUZZ_LMA)
+FUZZ_DEPS_config := $(FUZZ_LMA)
+FUZZ_DEPS_ts := agent/mh/ts.c agent/core/num.c
+FUZZ_DEPS_ndisc := agent/mag/ndisc.c agent/core/log.c agent/core/clock.c
+FUZZ_LIBS_ndisc := -lsystemd
+# Each target's libraries beyond jansson: FUZZ_LIBS_<name>.
+FUZZ_LIBS_ctl := -lev -lcyaml -lyaml -lcrypto -lsystemd -lmicrohttpd
+FUZZ_LIBS_state := $(FUZZ_LIBS_ctl)
+FUZZ_LIBS_config := $(FUZZ_LIBS_ctl)
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard agent/*/*.c) $(wildcard agent/*/*.h)
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_DEPS_$*) -ljansson
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_DEPS_$*) -ljansson $(FUZZ_LIBS_$*)
 
 fuzz: deps $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do mkdir -p $(BUILD)/fuzz/corpus-$$(basename $$f); \
-	  $$f -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-$$(basename $$f) tests/fuzz/seeds || exit 1; done
+	  s=tests/fuzz/seeds-$$(basename $$f); [ -d $$s ] || s=tests/fuzz/seeds; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-$$(basename $$f) $$s || exit 1; done
 
 # ---- demo and benchmarks -------------------------------------------------
 demo: deps all

@@ -16,6 +16,11 @@
  *
  * Output is buffered per client; a monitor that does not read is dropped when
  * its buffer passes FM_CTL_MAX_OUT instead of growing without bound.
+ *
+ * Idle clients (not monitors, nothing sent for FM_CTL_IDLE_MS, nothing left to write)
+ * are dropped by a once-a-second sweep, and when all FM_CTL_MAX_CLIENTS slots are
+ * taken a new connection drops the least recently active client (not a monitor
+ * unless all are), so idle or stuck clients can never lock flowmobctl out.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,7 +61,8 @@ struct ctl_client {
 	size_t out_len, out_off, out_cap;
 	bool monitor;
 	bool eof;
-	bool dead; /* dropped while its own request was being handled: freed after */
+	bool dead;	    /* dropped while its own request was being handled: freed after */
+	uint64_t active_ms; /* last connect or input (fm_now_ms) */
 	struct ctl_client *next;
 };
 
@@ -71,7 +77,9 @@ struct fm_ctl {
 	struct ctl_client *clients;
 	int n_clients;
 	struct ctl_client *busy; /* the client whose request is being handled */
-	json_t *info;		 /* fm_ctl_set_info: added to the "version" reply */
+	unsigned idle_ms;	 /* FM_CTL_IDLE_MS; 0: never */
+	ev_timer sweep;
+	json_t *info; /* fm_ctl_set_info: added to the "version" reply */
 	fm_ctl_event_hook hook;
 	void *hook_ctx;
 };
@@ -291,6 +299,13 @@ static json_t *dispatch(struct ctl_client *c, const char *line, size_t len)
 	return res;
 }
 
+json_t *fm_ctl_request(struct fm_ctl *ctl, const char *line, size_t len)
+{
+	struct ctl_client c = {.ctl = ctl, .fd = -1};
+
+	return dispatch(&c, line, len);
+}
+
 /* Handle every complete line in the input buffer. Returns -1 if c was freed. */
 static int client_process(struct ctl_client *c, bool flush_partial)
 {
@@ -390,6 +405,7 @@ static void client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		}
 		c->in_len += (size_t)n;
+		c->active_ms = fm_now_ms();
 		if (client_process(c, false))
 			return;
 		if (c->in_len > FM_CTL_MAX_LINE) {
@@ -404,6 +420,46 @@ static void client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	(void)revents;
 	client_flush(w->data);
+}
+
+/* All slots taken: drop the least recently active client, a monitor only when every
+ * client is one. 0 when there is room now. */
+static int make_room(struct fm_ctl *ctl)
+{
+	struct ctl_client *victim = NULL;
+
+	for (int pass = 0; pass < 2 && !victim; pass++)
+		for (struct ctl_client *c = ctl->clients; c; c = c->next)
+			if (c != ctl->busy && !c->dead && (pass || !c->monitor) &&
+			    (!victim || c->active_ms <= victim->active_ms)) /* ties: the older */
+				victim = c;
+	if (!victim)
+		return -1;
+	pr_warn("ctl: %d clients: dropping the least recently active %s to make room",
+		ctl->n_clients, victim->monitor ? "monitor" : "client");
+	client_free(victim);
+	return 0;
+}
+
+/* Once a second: drop the clients idle for longer than idle_ms. */
+static void sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct fm_ctl *ctl = w->data;
+	uint64_t now = fm_now_ms();
+	struct ctl_client *c, *next;
+
+	(void)loop;
+	(void)revents;
+	if (!ctl->idle_ms)
+		return;
+	for (c = ctl->clients; c; c = next) {
+		next = c->next;
+		if (c->monitor || c == ctl->busy || c->out_off < c->out_len ||
+		    now - c->active_ms < ctl->idle_ms)
+			continue;
+		pr_debug("ctl: dropping a client idle for %u ms", ctl->idle_ms);
+		client_free(c);
+	}
 }
 
 static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -422,7 +478,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 				pr_warn("ctl: accept: %s", strerror(errno));
 			return;
 		}
-		if (ctl->n_clients >= FM_CTL_MAX_CLIENTS) {
+		if (ctl->n_clients >= FM_CTL_MAX_CLIENTS && make_room(ctl)) {
 			static const char msg[] = "{\"ok\":false,\"error\":\"too many clients\"}\n";
 
 			send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -436,6 +492,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		c->ctl = ctl;
 		c->fd = fd;
+		c->active_ms = fm_now_ms();
 		ev_io_init(&c->rio, client_read_cb, fd, EV_READ);
 		ev_io_init(&c->wio, client_write_cb, fd, EV_WRITE);
 		c->rio.data = c;
@@ -445,6 +502,17 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		ctl->n_clients++;
 		ev_io_start(loop, &c->rio);
 	}
+}
+
+void fm_ctl_set_idle_timeout(struct fm_ctl *ctl, unsigned ms)
+{
+	double every = ms && ms < 1000 ? ms / 4000.0 : 1.0;
+
+	ctl->idle_ms = ms;
+	ev_timer_stop(ctl->loop, &ctl->sweep);
+	ev_timer_set(&ctl->sweep, every, every);
+	if (ms)
+		ev_timer_start(ctl->loop, &ctl->sweep);
 }
 
 /* An existing path: a live instance (-EADDRINUSE), stale (removed, 0) or not a socket. */
@@ -553,6 +621,9 @@ int fm_ctl_open(struct ev_loop *loop, const char *path, struct fm_ctl **out)
 	ev_io_init(&ctl->aio, accept_cb, fd, EV_READ);
 	ctl->aio.data = ctl;
 	ev_io_start(loop, &ctl->aio);
+	ev_timer_init(&ctl->sweep, sweep_cb, 1.0, 1.0);
+	ctl->sweep.data = ctl;
+	fm_ctl_set_idle_timeout(ctl, FM_CTL_IDLE_MS);
 	*out = ctl;
 	return 0;
 
@@ -571,6 +642,7 @@ void fm_ctl_close(struct fm_ctl *ctl)
 		return;
 	while (ctl->clients)
 		client_free(ctl->clients);
+	ev_timer_stop(ctl->loop, &ctl->sweep);
 	ev_io_stop(ctl->loop, &ctl->aio);
 	close(ctl->fd);
 	if (!lstat(ctl->bound, &st) && S_ISSOCK(st.st_mode))

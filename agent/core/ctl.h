@@ -25,6 +25,14 @@ typedef json_t *(*fm_ctl_handler)(void *ctx, const json_t *req, char *err, size_
 int fm_ctl_open(struct ev_loop *loop, const char *path, struct fm_ctl **out);
 int fm_ctl_publish(struct fm_ctl *ctl);
 void fm_ctl_close(struct fm_ctl *ctl);
+/* Answer one request line as a client would get it (the fuzz harness, tests): the
+ * reply object, never NULL. "monitor" is answered but streams nothing. */
+json_t *fm_ctl_request(struct fm_ctl *ctl, const char *line, size_t len);
+
+/* Clients that send nothing for ms milliseconds (monitors excepted) are dropped;
+ * default FM_CTL_IDLE_MS. 0: never. */
+#define FM_CTL_IDLE_MS 30000
+void fm_ctl_set_idle_timeout(struct fm_ctl *ctl, unsigned ms);
 int fm_ctl_register(struct fm_ctl *ctl, const char *cmd, fm_ctl_handler fn, void *ctx);
 
 /* Run a registered command in-process, as a request {"cmd": cmd} would (the

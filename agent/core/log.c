@@ -5,6 +5,11 @@
  * timestamp (milliseconds), the identifier, pid and level name; key=value
  * fields appended. A small table of recent messages rate-limits the _rl calls.
  * Owns: the global level, target and the repeat table.
+ *
+ * One line per call, whatever the arguments hold: every control character and every
+ * octet that is not part of valid UTF-8, in the message and in field values, is
+ * written as \xNN (a backslash as \x5c), so a peer-supplied string (an NAI, a
+ * name from a request) can never start a forged log line (emit(): the one place).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -251,11 +256,86 @@ fallback:
 	to_stderr(level, line);
 }
 
-/* msg: the message, trailing newlines removed. */
-static void emit(enum fm_log_level level, const struct fm_kv *fields, const char *msg)
+/* Length of a valid UTF-8 sequence (RFC 3629) of two or more octets at s, else 0. */
+static size_t utf8_len(const unsigned char *s, size_t left)
 {
-	char line[1536];
+	size_t n = s[0] >= 0xc2 && s[0] <= 0xdf	  ? 2
+		   : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+		   : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
+						  : 0;
+	unsigned cp;
+
+	if (!n || n > left)
+		return 0;
+	cp = s[0] & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	return n;
+}
+
+/* One line whatever a peer put in a string: every control character and every octet
+ * outside valid UTF-8 becomes \xNN (the backslash itself \x5c). */
+static void sanitize(const char *in, size_t n, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)in;
+	size_t o = 0;
+
+	for (size_t i = 0; i < n;) {
+		size_t u = s[i] >= 0x80 ? utf8_len(s + i, n - i) : 0;
+
+		if (u) {
+			if (o + u >= outlen)
+				break;
+			memcpy(out + o, s + i, u);
+			o += u;
+			i += u;
+			continue;
+		}
+		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != 0x5c) {
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = (char)s[i++];
+			continue;
+		}
+		if (o + 4 >= outlen)
+			break;
+		out[o++] = 0x5c; /* backslash */
+		out[o++] = 'x';
+		out[o++] = hex[s[i] >> 4];
+		out[o++] = hex[s[i] & 15];
+		i++;
+	}
+	out[o] = 0;
+}
+
+/* msg: the message, trailing newlines removed. Message and field values are
+ * sanitized here, the one place (issue: a registration must not forge a log line). */
+static void emit(enum fm_log_level level, const struct fm_kv *fields, const char *raw)
+{
+	char line[1536], msg[4096], vals[FM_LOG_MAX_FIELDS][512];
+	struct fm_kv sf[FM_LOG_MAX_FIELDS + 1];
 	size_t pos;
+	int nf = 0;
+
+	sanitize(raw, strlen(raw), msg, sizeof(msg));
+	for (int i = 0; fields && fields[i].key && nf < FM_LOG_MAX_FIELDS; i++) {
+		if (!fields[i].val)
+			continue;
+		sanitize(fields[i].val, strlen(fields[i].val), vals[nf], sizeof(vals[nf]));
+		sf[nf].key = fields[i].key;
+		sf[nf].val = vals[nf];
+		nf++;
+	}
+	sf[nf].key = NULL;
+	sf[nf].val = NULL;
+	fields = sf;
 
 	pos = (size_t)snprintf(line, sizeof(line), "%s: %s", names[level], msg);
 	if (pos >= sizeof(line))

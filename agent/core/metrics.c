@@ -405,6 +405,23 @@ out:
 	free(mn_att);
 }
 
+/* A peer's {"key": n} counters (peers command: rejected, malformed) as one family. */
+static void peer_counts(struct expo *e, const char *peer, const json_t *obj, const char *name,
+			const char *help, const char *label)
+{
+	const char *k;
+	json_t *v;
+	double d;
+
+	if (!json_is_object(obj))
+		return;
+	json_object_foreach((json_t *)obj, k, v)
+	{
+		if (num(v, &d))
+			sample(e, name, "counter", help, d, "peer", peer, label, k, NULL);
+	}
+}
+
 static void peers(struct expo *e, const json_t *list)
 {
 	static const char *const states[] = {"up", "down", "unknown"};
@@ -448,6 +465,11 @@ static void peers(struct expo *e, const json_t *list)
 		if (num(json_object_get(p, "restart_counter"), &d))
 			sample(e, "flowmob_peer_restart_number", "gauge",
 			       "The peer's last RFC 5847 restart counter.", d, "peer", peer, NULL);
+		peer_counts(e, peer, json_object_get(p, "rejected"), "flowmob_peer_rejected_total",
+			    "PBUs of this peer rejected, by PBA status.", "code");
+		peer_counts(e, peer, json_object_get(p, "malformed"),
+			    "flowmob_peer_malformed_total",
+			    "Messages of this peer dropped as malformed, by fault.", "reason");
 	}
 }
 

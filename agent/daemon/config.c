@@ -14,6 +14,7 @@
 #include <ifaddrs.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -111,6 +112,11 @@ struct raw_lma_mn {
 	int deny; /* 0 absent, 1 true, 2 false */
 };
 
+struct raw_lma_peer {
+	char *mag;
+	int heartbeat; /* 0 absent, 1 auto, 2 on, 3 off */
+};
+
 struct raw_lma_timers {
 	char *min_delay_before_bce_delete;
 	char *max_delay_before_new_bce_assign;
@@ -120,6 +126,12 @@ struct raw_lma_timers {
 	char *retransmit_initial;
 	char *retransmit_max;
 	char *max_lifetime;
+};
+
+struct raw_mag_key {
+	char *mag;
+	char *spi;
+	char *key_file;
 };
 
 struct raw_lma {
@@ -135,6 +147,10 @@ struct raw_lma {
 	int flow_signaling;
 	char **mags;
 	unsigned mags_count;
+	struct raw_mag_key *mag_keys;
+	unsigned mag_keys_count;
+	struct raw_lma_peer *peers;
+	unsigned peers_count;
 	struct raw_policy *policies;
 	unsigned policies_count;
 	struct raw_lma_mn *mobile_nodes;
@@ -168,6 +184,8 @@ struct raw_mag_timers {
 struct raw_mag {
 	char *address;
 	char *lma;
+	char *lma_spi;
+	char *lma_key_file;
 	char *lma_interface;
 	int dataplane;
 	struct raw_access *access_interfaces;
@@ -229,6 +247,7 @@ static const cyaml_strval_t pp_strv[] = {
 static const cyaml_strval_t order_strv[] = {{"timestamp", FM_ORDER_TIMESTAMP},
 					    {"sequence", FM_ORDER_SEQUENCE}};
 static const cyaml_strval_t sig_strv[] = {{"fmi", FM_SIG_FMI}, {"upn", FM_SIG_UPN}};
+static const cyaml_strval_t hb_strv[] = {{"auto", 1}, {"on", 2}, {"off", 3}};
 static const cyaml_strval_t action_strv[] = {{"forward", 1}, {"drop", 2}};
 /* libcyaml's bool takes any word for true: a strict enum refuses "maybe". */
 static const cyaml_strval_t bool_strv[] = {{"true", 1},	 {"yes", 1}, {"on", 1},
@@ -268,6 +287,14 @@ static const cyaml_schema_value_t lma_mn_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_lma_mn, lma_mn_fields),
 };
 
+static const cyaml_schema_field_t lma_peer_fields[] = {
+    STR_PTR("mag", 0, struct raw_lma_peer, mag),
+    ENUM_F("heartbeat", OPT, struct raw_lma_peer, heartbeat, hb_strv), CYAML_FIELD_END};
+
+static const cyaml_schema_value_t lma_peer_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_lma_peer, lma_peer_fields),
+};
+
 static const cyaml_schema_field_t lma_timer_fields[] = {
     UINT_PTR("min-delay-before-bce-delete", struct raw_lma_timers, min_delay_before_bce_delete),
     UINT_PTR("max-delay-before-new-bce-assign", struct raw_lma_timers,
@@ -279,6 +306,13 @@ static const cyaml_schema_field_t lma_timer_fields[] = {
     UINT_PTR("retransmit-max", struct raw_lma_timers, retransmit_max),
     UINT_PTR("max-lifetime", struct raw_lma_timers, max_lifetime),
     CYAML_FIELD_END};
+
+static const cyaml_schema_field_t mag_key_fields[] = {
+    STR_PTR("mag", 0, struct raw_mag_key, mag), STR_PTR("spi", 0, struct raw_mag_key, spi),
+    STR_PTR("key-file", 0, struct raw_mag_key, key_file), CYAML_FIELD_END};
+static const cyaml_schema_value_t mag_key_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_mag_key, mag_key_fields),
+};
 
 static const cyaml_schema_field_t lma_fields[] = {
     STR_PTR("address", 0, struct raw_lma, address),
@@ -294,6 +328,10 @@ static const cyaml_schema_field_t lma_fields[] = {
     ENUM_F("ordering", OPT, struct raw_lma, ordering, order_strv),
     ENUM_F("flow-signaling", OPT, struct raw_lma, flow_signaling, sig_strv),
     CYAML_FIELD_SEQUENCE("mags", PTR, struct raw_lma, mags, &str_entry, 1, FM_CFG_MAX_MAGS),
+    CYAML_FIELD_SEQUENCE("mag-keys", OPT | PTR, struct raw_lma, mag_keys, &mag_key_entry, 0,
+			 FM_CFG_MAX_MAGS),
+    CYAML_FIELD_SEQUENCE("peers", OPT | PTR, struct raw_lma, peers, &lma_peer_entry, 0,
+			 FM_CFG_MAX_MAGS),
     CYAML_FIELD_SEQUENCE("policies", OPT | PTR, struct raw_lma, policies, &policy_entry, 0,
 			 FM_CFG_MAX_POLICIES),
     CYAML_FIELD_SEQUENCE("mobile-nodes", OPT | PTR, struct raw_lma, mobile_nodes, &lma_mn_entry, 0,
@@ -330,6 +368,8 @@ static const cyaml_schema_field_t mag_timer_fields[] = {
 static const cyaml_schema_field_t mag_fields[] = {
     STR_PTR("address", 0, struct raw_mag, address),
     STR_PTR("lma", 0, struct raw_mag, lma),
+    UINT_PTR("lma-spi", struct raw_mag, lma_spi),
+    STR_PTR("lma-key-file", OPT, struct raw_mag, lma_key_file),
     STR_PTR("lma-interface", 0, struct raw_mag, lma_interface),
     ENUM_F("dataplane", OPT, struct raw_mag, dataplane, dp_strv),
     CYAML_FIELD_IGNORE("interface-modes", OPT),
@@ -414,6 +454,7 @@ static void enum_choices(const char *keypath, char *buf, size_t len)
 	    {"action", action_strv, NSTRV(action_strv)},
 	    {"deny", bool_strv, NSTRV(bool_strv)},
 	    {"keep-flow-state", bool_strv, NSTRV(bool_strv)},
+	    {"heartbeat", hb_strv, NSTRV(hb_strv)},
 	};
 	const char *last = strrchr(keypath, '.');
 	size_t pos = 0;
@@ -1128,10 +1169,31 @@ static int iface_list(struct vctx *v, const char *pkey, char **names, unsigned n
 	return 0;
 }
 
+/* An RFC 4285 key: spi and the key file (relative to the configuration's folder). */
+static int load_key(struct vctx *v, const char *key, unsigned spi, const char *file,
+		    struct mh_auth_key *k)
+{
+	char path[PATH_MAX], msg[PATH_MAX + 128];
+	const char *slash = strrchr(v->path, '/');
+
+	if (spi < MH_AUTH_SPI_MIN)
+		return verr(v, key, "spi %u is reserved (RFC 4285: 0-255); use %d or more", spi,
+			    MH_AUTH_SPI_MIN);
+	if (file[0] == '/' || !slash)
+		snprintf(path, sizeof(path), "%s", file);
+	else
+		snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - v->path), v->path, file);
+	if (mh_auth_key_file(path, k, msg, sizeof(msg)))
+		return verr(v, key, "%s", msg);
+	k->spi = spi;
+	return 0;
+}
+
 static int load_lma(struct vctx *v, const struct raw_lma *r, struct fm_cfg_lma *l)
 {
 	const struct raw_lma_timers *t = r->timers;
 	struct raw_lma_timers none = {0};
+	bool peer_seen[FM_CFG_MAX_MAGS] = {0};
 	char key[160];
 
 	if (parse_unicast6(v, "lma.address", r->address, &l->address))
@@ -1180,6 +1242,47 @@ static int load_lma(struct vctx *v, const struct raw_lma *r, struct fm_cfg_lma *
 			return verr(v, key, "%s is the LMA's own address", r->mags[i]);
 	}
 	l->n_mags = (int)r->mags_count;
+	for (unsigned i = 0; i < r->mag_keys_count; i++) {
+		const struct raw_mag_key *mk = &r->mag_keys[i];
+		struct in6_addr a;
+		int j;
+
+		snprintf(key, sizeof(key), "lma.mag-keys[%u]", i);
+		if (parse_unicast6(v, key, mk->mag, &a))
+			return -1;
+		for (j = 0; j < l->n_mags && !IN6_ARE_ADDR_EQUAL(&a, &l->mags[j]); j++)
+			;
+		if (j == l->n_mags)
+			return verr(v, key, "%s is not one of lma.mags", mk->mag);
+		if (l->mag_keys[j].len)
+			return verr(v, key, "a second key for MAG %s", mk->mag);
+		{
+			char sk[180];
+			uint32_t spi = 0;
+
+			snprintf(sk, sizeof(sk), "%s.spi", key);
+			if (num(v, sk, mk->spi, 0, UINT32_MAX, &spi) ||
+			    load_key(v, key, spi, mk->key_file, &l->mag_keys[j]))
+				return -1;
+		}
+	}
+	for (unsigned i = 0; i < r->peers_count; i++) {
+		struct in6_addr a;
+		int j;
+
+		snprintf(key, sizeof(key), "lma.peers[%u].mag", i);
+		if (parse_unicast6(v, key, r->peers[i].mag, &a))
+			return -1;
+		for (j = 0; j < l->n_mags && !IN6_ARE_ADDR_EQUAL(&a, &l->mags[j]); j++)
+			;
+		if (j == l->n_mags)
+			return verr(v, key, "%s is not one of lma.mags", r->peers[i].mag);
+		if (peer_seen[j])
+			return verr(v, key, "MAG %s listed twice", r->peers[i].mag);
+		peer_seen[j] = true;
+		if (r->peers[i].heartbeat)
+			l->mag_heartbeat[j] = (enum fm_hb_mode)(r->peers[i].heartbeat - 1);
+	}
 
 	for (unsigned i = 0; i < r->policies_count; i++) {
 		snprintf(key, sizeof(key), "lma.policies[%u]", i);
@@ -1237,6 +1340,7 @@ static int load_mag(struct vctx *v, const struct raw_mag *r, struct fm_cfg_mag *
 	const struct raw_mag_timers *t = r->timers;
 	struct raw_mag_timers none = {0};
 	char key[160];
+	uint32_t lma_spi = 0;
 
 	if (parse_unicast6(v, "mag.address", r->address, &m->address))
 		return -1;
@@ -1244,6 +1348,12 @@ static int load_mag(struct vctx *v, const struct raw_mag *r, struct fm_cfg_mag *
 		return -1;
 	if (IN6_ARE_ADDR_EQUAL(&m->address, &m->lma))
 		return verr(v, "mag.lma", "the LMA's address equals the MAG's own");
+	if (!r->lma_spi != !r->lma_key_file)
+		return verr(v, r->lma_spi ? "mag.lma-key-file" : "mag.lma-spi",
+			    "lma-spi and lma-key-file go together");
+	if (r->lma_spi && (num(v, "mag.lma-spi", r->lma_spi, 0, UINT32_MAX, &lma_spi) ||
+			   load_key(v, "mag.lma-key-file", lma_spi, r->lma_key_file, &m->lma_key)))
+		return -1;
 	if (parse_ifname(v, "mag.lma-interface", r->lma_interface, m->lma_interface))
 		return -1;
 	if (r->dataplane)
@@ -1596,7 +1706,8 @@ static int read_all(const char *path, uint8_t **out, size_t *outlen, char *err, 
 	return 0;
 }
 
-int fm_config_load(const char *path, struct fm_config *out, char *err, size_t errlen)
+int fm_config_load_mem(const char *name, const uint8_t *data, size_t len, struct fm_config *out,
+		       char *err, size_t errlen)
 {
 	struct cylog log = {0};
 	cyaml_config_t cc = {
@@ -1608,20 +1719,13 @@ int fm_config_load(const char *path, struct fm_config *out, char *err, size_t er
 	};
 	struct raw_config *raw = NULL;
 	struct fm_config *tmp = NULL;
-	struct vctx v = {.path = path, .err = err, .errlen = errlen};
+	const char *path = name;
+	struct vctx v = {.path = name, .err = err, .errlen = errlen, .data = data, .len = len};
 	cyaml_err_t e;
-	uint8_t *data = NULL;
-	size_t len = 0;
 	int ret = -1;
 
 	if (errlen)
 		err[0] = '\0';
-	/* Read once (both passes parse the same text, even if the file changes). */
-	if (read_all(path, &data, &len, err, errlen))
-		return -1;
-	v.data = data;
-	v.len = len;
-
 	if (len == 0) {
 		snprintf(err, errlen, "%s: empty configuration", path);
 		goto out;
@@ -1652,6 +1756,21 @@ out:
 	free(tmp);
 	if (raw)
 		cyaml_free(&cc, &top_schema, raw, 0);
+	return ret;
+}
+
+int fm_config_load(const char *path, struct fm_config *out, char *err, size_t errlen)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int ret;
+
+	if (errlen)
+		err[0] = '\0';
+	/* Read once (both passes parse the same text, even if the file changes). */
+	if (read_all(path, &data, &len, err, errlen))
+		return -1;
+	ret = fm_config_load_mem(path, data, len, out, err, errlen);
 	free(data);
 	return ret;
 }
@@ -1817,6 +1936,8 @@ const struct fm_cfg_key fm_cfg_keys[] = {
     {"lma.ordering", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
     {"lma.flow-signaling", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
     {"lma.mags", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
+    {"lma.mag-keys", FM_ROLE_LMA, FM_CFG_RESTART, FIELD(lma.mag_keys), NULL},
+    {"lma.peers", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
     {"lma.policies", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
     {"lma.mobile-nodes", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
     {"lma.timers", FM_ROLE_LMA, FM_CFG_RELOAD, 0, 0, NULL},
@@ -1824,6 +1945,8 @@ const struct fm_cfg_key fm_cfg_keys[] = {
 
     {"mag.address", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.address), NULL},
     {"mag.lma", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.lma), NULL},
+    {"mag.lma-spi", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.lma_key.spi), NULL},
+    {"mag.lma-key-file", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.lma_key), NULL},
     {"mag.lma-interface", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.lma_interface), NULL},
     {"mag.dataplane", FM_ROLE_MAG, FM_CFG_RESTART, FIELD(mag.dataplane), NULL},
     /* before interface-modes: a new set of interfaces keeps the running modes too */

@@ -17,6 +17,7 @@
 
 #include "core/prefix.h"
 #include "dp/dataplane.h"
+#include "mh/auth.h"
 #include "mh/ts.h"
 
 #define FM_CFG_MAX_IFACES   FM_DP_MAX_IFACES
@@ -63,6 +64,10 @@ struct fm_cfg_lma_mn {
 	bool deny;			     /* refuse registrations (PBA 129) */
 };
 
+/* RFC 5847 heartbeats toward one MAG: auto (sent until it answers one with a Binding
+ * Error, status 2), on (always), off (never; its liveness is its signaling). */
+enum fm_hb_mode { FM_HB_AUTO = 0, FM_HB_ON, FM_HB_OFF };
+
 struct fm_cfg_lma_timers {
 	uint32_t min_delay_before_bce_delete_ms;     /* 10000 */
 	uint32_t max_delay_before_new_bce_assign_ms; /* 1500 */
@@ -89,7 +94,10 @@ struct fm_cfg_lma {
 	enum fm_ordering ordering;
 	enum fm_flow_signaling flow_signaling;
 	struct in6_addr mags[FM_CFG_MAX_MAGS];
+	enum fm_hb_mode mag_heartbeat[FM_CFG_MAX_MAGS]; /* per MAG, lma.peers (default auto) */
 	int n_mags;
+	/* lma.mag-keys: RFC 4285 key of mags[i] (len 0: none), read from its key-file */
+	struct mh_auth_key mag_keys[FM_CFG_MAX_MAGS];
 	struct fm_cfg_policy policies[FM_CFG_MAX_POLICIES];
 	int n_policies;
 	struct fm_cfg_lma_mn mobile_nodes[FM_CFG_MAX_MNS];
@@ -125,6 +133,7 @@ struct fm_cfg_mag_timers {
 struct fm_cfg_mag {
 	struct in6_addr address; /* Proxy-CoA */
 	struct in6_addr lma;
+	struct mh_auth_key lma_key; /* mag.lma-spi, mag.lma-key-file (len 0: none) */
 	char lma_interface[IF_NAMESIZE];
 	enum fm_dp_mode dataplane;
 	enum fm_dp_mode lma_interface_mode; /* mag.interface-modes, 0 = dataplane */
@@ -188,6 +197,10 @@ void fm_config_defaults(struct fm_config *c, enum fm_role role);
 
 /* Load and validate; returns 0, or -1 with a message naming the key in err. */
 int fm_config_load(const char *path, struct fm_config *out, char *err, size_t errlen);
+/* The same from a buffer (the fuzz harness; name stands for the path in messages and
+ * for the folder relative key files are read from). */
+int fm_config_load_mem(const char *name, const uint8_t *data, size_t len, struct fm_config *out,
+		       char *err, size_t errlen);
 
 /*
  * The host, in the current network namespace (flowmobd --check and every start):

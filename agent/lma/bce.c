@@ -91,6 +91,14 @@ int bce_set_limits(struct bce *c, uint32_t mns, uint32_t bindings, uint32_t pref
 	return 0;
 }
 
+/* A binding and what it owns (the last PBA, kept to answer a retransmitted PBU). */
+static void binding_free(struct bce_binding *b)
+{
+	if (b)
+		free(b->dup_pba);
+	free(b);
+}
+
 void bce_destroy(struct bce *c)
 {
 	struct bce_mn *mn, *next;
@@ -98,7 +106,7 @@ void bce_destroy(struct bce *c)
 	TAILQ_FOREACH_SAFE(mn, &c->mns, link, next)
 	{
 		for (unsigned i = 0; i < mn->n_b; i++)
-			free(mn->b[i]);
+			binding_free(mn->b[i]);
 		fmc_free(&mn->fmc);
 		free(mn);
 	}
@@ -177,7 +185,7 @@ void bce_mn_del(struct bce *c, struct bce_mn *mn)
 	c->by_index[mn->index] = NULL;
 	TAILQ_REMOVE(&c->mns, mn, link);
 	for (unsigned i = 0; i < mn->n_b; i++) {
-		free(mn->b[i]);
+		binding_free(mn->b[i]);
 		c->n_bindings--;
 	}
 	c->n_mns--;
@@ -232,7 +240,7 @@ void bce_binding_del(struct bce *c, struct bce_binding *b)
 		memmove(&mn->b[i], &mn->b[i + 1], (mn->n_b - i - 1) * sizeof(mn->b[0]));
 		mn->n_b--;
 		c->n_bindings--;
-		free(b);
+		binding_free(b);
 		return;
 	}
 }

@@ -51,6 +51,13 @@ struct bce_binding {
 	bool has_seq;
 	uint16_t last_seq; /* last accepted sequence number */
 	uint64_t registered_ms;
+	/* RFC 5213 §5.3 retransmissions: digest of the last accepted PBU, when, and the
+	 * PBA it got (encoded, malloc'd; freed with the binding) */
+	uint8_t dup_digest[32];
+	uint64_t dup_ms;
+	uint8_t *dup_pba;
+	uint16_t dup_pba_len;
+	uint64_t refreshed_ms; /* last accepted PBU (monotonic; not saved) */
 	struct fm_timer timer; /* lifetime expiry or deferred delete (the LMA arms it) */
 };
 

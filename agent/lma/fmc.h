@@ -43,6 +43,12 @@ struct fmc_flow {
 	/* Flow-granularity signaling state: the MAG that holds FMI state for it. */
 	bool signalled;
 	struct in6_addr signalled_mag;
+	/* The placement it had before lma_rescue_flows moved it off its peer-down
+	 * bindings, put back when one of them is active again (lma_restore_flows). */
+	bool rescued;
+	uint8_t r_n_bids, r_n_att;
+	uint16_t r_bids[FMC_MAX_BIDS];
+	uint8_t r_att[FM_DP_MAX_ATT];
 };
 
 struct fmc {

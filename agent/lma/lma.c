@@ -35,7 +35,7 @@ static void rx_heartbeat(struct lma *l, const struct mh_msg *m, struct lma_peer 
 }
 
 static void rx_answer(struct lma *l, const struct mh_msg *m, const struct in6_addr *src,
-		      uint64_t now)
+		      struct lma_peer *p, uint64_t now)
 {
 	union {
 		struct fma_view fma;
@@ -56,8 +56,14 @@ static void rx_answer(struct lma *l, const struct mh_msg *m, const struct in6_ad
 		upa_view_build(&v.upa, m);
 		lma_handle_upa(l, &v.upa, src);
 		return;
+	case MH_BE:
+		if (p)
+			lma_peer_binding_error(l, p, m->status, now);
+		else
+			l->rx_ignored++;
+		return;
 	default:
-		l->rx_ignored++; /* PBA, BRI, FMI, UPN, BE: not for an LMA */
+		l->rx_ignored++; /* PBA, BRI, FMI, UPN: not for an LMA */
 		return;
 	}
 }
@@ -69,13 +75,18 @@ void lma_rx(struct lma *l, const struct mh_msg *m, const struct in6_addr *src, u
 	if (m->kind < MH_KIND_COUNT)
 		l->rx[m->kind]++;
 	if (p && m->kind != MH_HEARTBEAT)
-		lma_peer_seen(p, now);
+		lma_peer_seen(l, p, m->kind, now);
 	if (m->kind == MH_PBU)
 		lma_handle_pbu(l, m, src, now);
 	else if (m->kind == MH_HEARTBEAT)
 		rx_heartbeat(l, m, p, now);
 	else
-		rx_answer(l, m, src, now);
+		rx_answer(l, m, src, p, now);
+}
+
+void lma_rx_fault(struct lma *l, const struct in6_addr *src, enum fm_mh_fault f)
+{
+	lma_peer_fault(l, src, f);
 }
 
 /* ---- timers ---------------------------------------------------------------------------------- */
@@ -135,6 +146,7 @@ struct lma *lma_new(const struct fm_config *cfg, const struct lma_hooks *hooks)
 	}
 	fm_timers_init(&l->timers, hooks->loop);
 	LIST_INIT(&l->txns);
+	LIST_INIT(&l->parked);
 	LIST_INIT(&l->holds);
 	fm_timer_init(&l->save_timer, &l->timers, lma_state_save_timeout);
 	return l;
@@ -180,10 +192,11 @@ int lma_start(struct lma *l, uint64_t now)
 /* ---- reload
  * ------------------------------------------------------------------------------------------ */
 
-/* Deletes the MN's bindings for which keep() says no; false when the MN went with them. */
+/* Deletes the MN's bindings for which keep() says no; false when the MN went with them.
+ * announce: the reason of the deregistration event for each (NULL: no event). */
 static bool drop_bindings(struct lma *l, struct bce_mn *mn,
-			  bool (*keep)(struct lma *, const struct bce_binding *), bool announce,
-			  uint64_t now)
+			  bool (*keep)(struct lma *, const struct bce_binding *),
+			  const char *announce, uint64_t now)
 {
 	for (unsigned i = 0; i < mn->n_b;) {
 		bool last = mn->n_b == 1;
@@ -192,8 +205,12 @@ static bool drop_bindings(struct lma *l, struct bce_mn *mn,
 			i++;
 			continue;
 		}
-		if (announce)
-			lma_emit(l, "expiry", lma_ev_fields(mn, mn->b[i]));
+		if (announce) {
+			json_t *o = lma_ev_fields(mn, mn->b[i]);
+
+			json_object_set_new(o, "reason", json_string(announce));
+			lma_emit(l, "deregistration", o);
+		}
 		lma_binding_delete(l, mn->b[i], now); /* may free mn */
 		if (last)
 			return false;
@@ -217,11 +234,43 @@ static bool mn_allowed(struct lma *l, const struct bce_binding *b)
  * the placement policies are re-applied, a now denied MN loses its bindings. */
 static void reload_mn(struct lma *l, struct bce_mn *mn, uint64_t now)
 {
-	if (!drop_bindings(l, mn, via_allowed_mag, true, now))
+	if (!drop_bindings(l, mn, via_allowed_mag, "peer-removed", now))
 		return;
 	lma_apply_policies(l, mn);
 	lma_replace_flows(l, mn, now);
-	drop_bindings(l, mn, mn_allowed, false, now);
+	drop_bindings(l, mn, mn_allowed, NULL, now);
+}
+
+static bool peer_in(const struct fm_config *c, const struct in6_addr *a)
+{
+	for (int j = 0; j < c->lma.n_mags; j++)
+		if (!memcmp(&c->lma.mags[j], a, 16))
+			return true;
+	return false;
+}
+
+/* A MAG left the configuration: it is told (global BRI, RFC 5846), logged and
+ * announced; reload_mn then deletes its bindings. */
+static void peer_removed(struct lma *l, const struct lma_peer *p, uint64_t now)
+{
+	const struct bce_mn *mn;
+	char b[INET6_ADDRSTRLEN];
+	unsigned n = 0;
+	json_t *o;
+
+	TAILQ_FOREACH(mn, &l->bce.mns, link)
+	{
+		for (unsigned j = 0; j < mn->n_b; j++)
+			n += !memcmp(&mn->b[j]->mag, &p->addr, 16);
+	}
+	inet_ntop(AF_INET6, &p->addr, b, sizeof(b));
+	pr_warn("lma: MAG %s removed from the configuration: its %u binding(s) revoked\n", b, n);
+	o = json_object();
+	json_object_set_new(o, "mag", json_string(b));
+	json_object_set_new(o, "bindings", json_integer(n));
+	lma_emit(l, "peer-removed", o);
+	if (n)
+		lma_send_global_bri(l, &p->addr, LMA_BRI_TRIGGER_PEER_POLICY, now);
 }
 
 int lma_reload(struct lma *l, const struct fm_config *next, uint64_t now)
@@ -231,6 +280,11 @@ int lma_reload(struct lma *l, const struct fm_config *next, uint64_t now)
 
 	/* what may change at run time is read from next while the LMA adapts to it;
 	 * addresses, interfaces and the pool need a restart (main.c keeps them) */
+	for (int i = 0; i < l->n_peers; i++)
+		if (!peer_in(next, &l->peers[i].addr))
+			peer_removed(l, &l->peers[i], now);
+	if (next->lma.flow_signaling != running->lma.flow_signaling)
+		lma_flow_signaling_changed(l, next->lma.flow_signaling, now);
 	l->cfg = next;
 	lma_peers_apply(l, now);
 	TAILQ_FOREACH_SAFE(mn, &l->bce.mns, link, nmn)

@@ -24,6 +24,7 @@
 #include "daemon/config.h"
 #include "dp/dataplane.h"
 #include "mh/mh.h"
+#include "mh/mhsock.h"
 
 struct lma_hooks {
 	int (*send)(void *ctx, const struct mh_msg *m, const struct in6_addr *dst);
@@ -32,6 +33,9 @@ struct lma_hooks {
 	const struct fm_dp_ops *dp; /* fm_dp_ops, a test's fake, or NULL: no data plane */
 	struct fm_dp *dp_ctx;
 	struct ev_loop *loop; /* NULL: timers only fire from lma_tick() */
+	/* RFC 4285: true when every message from peer is verified (it has a key); NULL:
+	 * no peer is authenticated. Read through lma_peer_authenticated(). */
+	bool (*authenticated)(void *ctx, const struct in6_addr *peer);
 };
 
 struct lma;
@@ -52,6 +56,8 @@ int lma_start(struct lma *l, uint64_t now);
 int lma_reload(struct lma *l, const struct fm_config *next, uint64_t now);
 
 void lma_rx(struct lma *l, const struct mh_msg *m, const struct in6_addr *src, uint64_t now);
+/* A message from src the MH socket dropped (fm_mhsock_on_fault): per-peer counters. */
+void lma_rx_fault(struct lma *l, const struct in6_addr *src, enum fm_mh_fault f);
 /* Fire every timer due at or before now, earliest first (tests; a no-op on a loop). */
 void lma_tick(struct lma *l, uint64_t now);
 /* The earliest armed deadline without a loop, 0 when none. */

@@ -84,6 +84,11 @@ json_t *lma_flow_json(struct lma *l, const struct bce_mn *mn, const struct fmc_f
 
 /* ---- sending --------------------------------------------------------------------------- */
 
+bool lma_peer_authenticated(const struct lma *l, const struct in6_addr *peer)
+{
+	return l->h.authenticated && l->h.authenticated(l->h.ctx, peer);
+}
+
 void lma_send_msg(struct lma *l, const struct mh_msg *m, const struct in6_addr *dst)
 {
 	char b[INET6_ADDRSTRLEN];

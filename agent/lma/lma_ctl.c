@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "lma/lma_flow.h"
+#include "lma/lma_peer.h"
 #include "mh/mh_json.h"
 
 /* ---- control commands ------------------------------------------------------------------ */
@@ -162,7 +163,10 @@ json_t *lma_cmd_stats(void *lp, const json_t *req, char *err, size_t errlen)
 	json_object_set_new(sig, "tx", tx);
 	json_object_set_new(sig, "status", st);
 	json_object_set_new(sig, "rx_ignored", json_integer((json_int_t)l->rx_ignored));
+	json_object_set_new(sig, "pbu_retransmissions",
+			    json_integer((json_int_t)l->pbu_retransmissions));
 	json_object_set_new(sig, "pending", json_integer(lma_flow_pending(l)));
+	json_object_set_new(sig, "parked", json_integer(lma_flow_parked(l)));
 	if (l->h.dp && l->h.dp->stats_json)
 		dp = l->h.dp->stats_json(l->h.dp_ctx);
 	json_object_set_new(o, "dataplane", dp ? dp : json_object());
@@ -171,6 +175,31 @@ json_t *lma_cmd_stats(void *lp, const json_t *req, char *err, size_t errlen)
 	json_object_set_new(o, "bindings", json_integer(l->bce.n_bindings));
 	json_object_set_new(o, "prefixes_used", json_integer(l->bce.pool_used));
 	json_object_set_new(o, "restart_counter", json_integer(l->restart_counter));
+	return o;
+}
+
+/* {"<status>": n} of the PBAs rejecting the peer's PBUs. */
+static json_t *peer_rejected(const struct lma_peer *p)
+{
+	json_t *o = json_object();
+	char k[16];
+
+	for (int i = 1; i < 256; i++)
+		if (p->rejected[i]) {
+			snprintf(k, sizeof(k), "%d", i);
+			json_object_set_new(o, k, json_integer((json_int_t)p->rejected[i]));
+		}
+	return o;
+}
+
+/* {"header-len": n, ...}: every fault, zeros included (stable keys for metrics). */
+static json_t *peer_malformed(const struct lma_peer *p)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < FM_MH_FAULT_COUNT; i++)
+		json_object_set_new(o, fm_mh_fault_name((enum fm_mh_fault)i),
+				    json_integer((json_int_t)p->malformed[i]));
 	return o;
 }
 
@@ -207,6 +236,16 @@ json_t *lma_cmd_peers(void *lp, const json_t *req, char *err, size_t errlen)
 			json_object_set_new(o, "last_seen", json_null());
 		json_object_set_new(o, "missed", json_integer(p->hb.missed));
 		json_object_set_new(o, "bindings", json_integer(n));
+		json_object_set_new(o, "heartbeat", json_string(lma_peer_heartbeat_state(l, p)));
+		json_object_set_new(o, "reason", p->reason ? json_string(p->reason) : json_null());
+		json_object_set_new(o, "since",
+				    p->changed_ms
+					? json_real((double)(now - p->changed_ms) / 1000.0)
+					: json_null());
+		json_object_set_new(o, "rejected", peer_rejected(p));
+		json_object_set_new(o, "restarts_ignored",
+				    json_integer((json_int_t)p->restarts_ignored));
+		json_object_set_new(o, "malformed", peer_malformed(p));
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -384,6 +423,7 @@ json_t *lma_cmd_flow_move(void *lp, const json_t *req, char *err, size_t errlen)
 	}
 	old = *f;
 	dp_errors = l->dp_errors;
+	f->rescued = false; /* an operator's placement replaces the one saved by a rescue */
 	if (bid) {
 		struct bce_binding *to = bce_binding_find(mn, (uint16_t)bid);
 
@@ -409,6 +449,7 @@ json_t *lma_cmd_flow_move(void *lp, const json_t *req, char *err, size_t errlen)
 			memcpy(f->bids, old.bids, sizeof(f->bids));
 			f->n_att = old.n_att;
 			memcpy(f->att, old.att, sizeof(f->att));
+			f->rescued = old.rescued;
 		}
 		lma_replace_flows(l, mn, now);
 		snprintf(err, errlen,
@@ -437,7 +478,7 @@ json_t *lma_cmd_flow_del(void *lp, const json_t *req, char *err, size_t errlen)
 		snprintf(err, errlen, "unknown FID %d for %s", fid, mn->nai);
 		return NULL;
 	}
-	if (f->signalled && l->cfg->lma.flow_signaling == FM_SIG_FMI)
+	if (f->signalled) /* FMI state at a MAG, whatever flow-signaling is now */
 		lma_send_fmi(l, TXN_FMI_CANCEL, mn, f, &f->signalled_mag, NULL, fm_now_ms());
 	fmc_del(&mn->fmc, (uint16_t)fid);
 	lma_push_rules(l, mn);

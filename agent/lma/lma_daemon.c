@@ -30,6 +30,13 @@ static int d_send(void *ctx, const struct mh_msg *m, const struct in6_addr *dst)
 	return ld->sock ? fm_mhsock_send(ld->sock, m, dst) : -ENOTCONN;
 }
 
+static bool d_authenticated(void *ctx, const struct in6_addr *peer)
+{
+	struct lma_daemon *ld = ctx;
+
+	return fm_mhsock_peer_authenticated(ld->sock, peer);
+}
+
 static void d_event(void *ctx, const char *name, json_t *fields)
 {
 	struct lma_daemon *ld = ctx;
@@ -48,6 +55,13 @@ static void d_rx(void *ctx, const struct mh_msg *m, const struct in6_addr *src,
 	(void)dst;
 	(void)ifindex;
 	lma_rx(ld->lma, m, src, fm_now_ms());
+}
+
+static void d_fault(void *ctx, const struct in6_addr *src, enum fm_mh_fault f)
+{
+	struct lma_daemon *ld = ctx;
+
+	lma_rx_fault(ld->lma, src, f);
 }
 
 /* `stats`: the role's counters plus what the MH socket dropped before the role saw it. */
@@ -73,6 +87,7 @@ static int lma_start_d(struct fm_daemon *d)
 	ld->d = d;
 	h.send = d_send;
 	h.event = d_event;
+	h.authenticated = d_authenticated;
 	h.ctx = ld;
 	h.dp = d->dp ? &fm_dp_ops : NULL;
 	h.dp_ctx = d->dp;
@@ -91,6 +106,10 @@ static int lma_start_d(struct fm_daemon *d)
 		pr_err("lma: cannot open the MH socket\n");
 		goto err;
 	}
+	for (int i = 0; i < d->cfg->lma.n_mags; i++)
+		if (d->cfg->lma.mag_keys[i].len)
+			fm_mhsock_set_key(ld->sock, &d->cfg->lma.mags[i], &d->cfg->lma.mag_keys[i]);
+	fm_mhsock_on_fault(ld->sock, d_fault);
 	if (d->ctl) {
 		fm_ctl_register(d->ctl, "bindings", lma_cmd_bindings, ld->lma);
 		fm_ctl_register(d->ctl, "flows", lma_cmd_flows, ld->lma);

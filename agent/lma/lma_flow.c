@@ -60,6 +60,34 @@ static void txn_send(struct fm_xact *x, unsigned try, uint64_t now)
 	lma_send_msg(txn_lma(t), t->msg, &t->dst);
 }
 
+#define LMA_MAX_PARKED 4096
+
+/* Parked transactions keep their message; same MAG, MN and FID: the newer wins. */
+static void park(struct lma *l, struct lma_txn *t)
+{
+	struct lma_txn *o, *n;
+
+	fm_xact_stop(&t->x);
+	LIST_REMOVE(t, link);
+	LIST_FOREACH_SAFE(o, &l->parked, link, n)
+	{
+		if (o->kind == t->kind && o->fid == t->fid && o->bid == t->bid &&
+		    !strcmp(o->nai, t->nai) && !memcmp(&o->dst, &t->dst, 16)) {
+			LIST_REMOVE(o, link);
+			free(o->msg);
+			free(o);
+			l->n_parked--;
+		}
+	}
+	if (l->n_parked >= LMA_MAX_PARKED) {
+		free(t->msg);
+		free(t);
+		return;
+	}
+	LIST_INSERT_HEAD(&l->parked, t, link);
+	l->n_parked++;
+}
+
 static void txn_give_up(struct fm_xact *x, uint64_t now)
 {
 	struct lma_txn *t = txn_of(x);
@@ -68,21 +96,22 @@ static void txn_give_up(struct fm_xact *x, uint64_t now)
 	json_t *o = json_object();
 
 	(void)now;
-	pr_warn("lma: no answer to %s seq %u from %s, giving up\n", mh_kind_name(t->kind), t->seq,
-		a6(&t->dst, b));
+	pr_warn("lma: no answer to %s seq %u from %s, giving up until it is heard again\n",
+		mh_kind_name(t->kind), t->seq, a6(&t->dst, b));
 	json_object_set_new(o, "mn", json_string(t->nai));
 	json_object_set_new(o, "mag", j_addr(&t->dst));
 	json_object_set_new(o, "message", json_string(mh_kind_name(t->kind)));
 	json_object_set_new(o, "reason", json_string("timeout"));
 	lma_emit(l, "reject", o);
-	txn_free(t);
+	/* the MAG's view may differ from ours now: resynchronised on its next word */
+	park(l, t);
 }
 
 static const struct fm_xact_ops txn_ops = {.send = txn_send, .give_up = txn_give_up};
 
 /* Takes m (heap) and sends it as try 1 of a new transaction. */
 static void txn_start(struct lma *l, enum txn_op op, struct mh_msg *m, const struct in6_addr *dst,
-		      const struct bce_mn *mn, uint16_t fid, uint16_t bid, uint64_t now)
+		      const char *nai, uint16_t fid, uint16_t bid, uint64_t now)
 {
 	struct lma_txn *t = calloc(1, sizeof(*t));
 
@@ -95,7 +124,7 @@ static void txn_start(struct lma *l, enum txn_op op, struct mh_msg *m, const str
 	t->msg = m;
 	t->seq = (uint16_t)m->seq;
 	t->dst = *dst;
-	snprintf(t->nai, sizeof(t->nai), "%s", mn->nai);
+	snprintf(t->nai, sizeof(t->nai), "%s", nai);
 	t->fid = fid;
 	t->bid = bid;
 	LIST_INSERT_HEAD(&l->txns, t, link);
@@ -132,6 +161,14 @@ void lma_flow_fini(struct lma *l)
 {
 	while (!LIST_EMPTY(&l->txns))
 		txn_free(LIST_FIRST(&l->txns));
+	while (!LIST_EMPTY(&l->parked)) {
+		struct lma_txn *t = LIST_FIRST(&l->parked);
+
+		LIST_REMOVE(t, link);
+		free(t->msg);
+		free(t);
+	}
+	l->n_parked = 0;
 }
 
 static struct mh_msg *new_msg(enum mh_kind k)
@@ -169,7 +206,7 @@ void lma_send_fmi(struct lma *l, enum txn_op op, struct bce_mn *mn, struct fmc_f
 			for (unsigned j = 0; j < mn->b[i]->n_pfx; j++)
 				if (!bce_binding_has_prefix(to, &mn->b[i]->pfx[j]))
 					lma_add_hnp(m, &mn->b[i]->pfx[j]);
-	txn_start(l, op, m, dst, mn, f->fid, to ? to->bid : 0, now);
+	txn_start(l, op, m, dst, mn->nai, f->fid, to ? to->bid : 0, now);
 }
 
 static void send_bri(struct lma *l, struct bce_mn *mn, struct bce_binding *from,
@@ -185,7 +222,21 @@ static void send_bri(struct lma *l, struct bce_mn *mn, struct bce_binding *from,
 	lma_add_mn_id(m, mn->nai);
 	lma_add_hnp(m, p);
 	lma_add_bid(m, from->bid);
-	txn_start(l, TXN_BRI, m, &from->mag, mn, 0, from->bid, now);
+	txn_start(l, TXN_BRI, m, &from->mag, mn->nai, 0, from->bid, now);
+}
+
+void lma_send_global_bri(struct lma *l, const struct in6_addr *mag, uint8_t trigger, uint64_t now)
+{
+	struct mh_msg *m = new_msg(MH_BRI);
+
+	if (!m)
+		return;
+	/* RFC 5846 global revocation: every binding with this Proxy-CoA (P and G flags); flowmob
+	 * MAGs have no MAG identity to put in an MN-ID option, so none is sent */
+	m->seq = next_seq(l);
+	m->trigger = trigger;
+	m->flags = MH_BR_P | MH_BR_G;
+	txn_start(l, TXN_BRI, m, mag, "", 0, 0, now);
 }
 
 static void send_upn(struct lma *l, struct bce_mn *mn, struct bce_binding *to,
@@ -204,7 +255,7 @@ static void send_upn(struct lma *l, struct bce_mn *mn, struct bce_binding *to,
 	lma_add_bid(m, to->bid);
 	if (f)
 		lma_add_flow_id(m, f, to->bid, 0);
-	txn_start(l, TXN_UPN, m, &to->mag, mn, f ? f->fid : 0, to->bid, now);
+	txn_start(l, TXN_UPN, m, &to->mag, mn->nai, f ? f->fid : 0, to->bid, now);
 }
 
 /* ---- which signal a moved flow needs ------------------------------------------------ */
@@ -456,9 +507,44 @@ void lma_rescue_flows(struct lma *l, struct bce_mn *mn, uint64_t now)
 		}
 		if (!all_down)
 			continue;
+		if (!f->rescued) {
+			f->rescued = true;
+			f->r_n_bids = f->n_bids;
+			memcpy(f->r_bids, f->bids, sizeof(f->r_bids));
+			f->r_n_att = f->n_att;
+			memcpy(f->r_att, f->att, sizeof(f->r_att));
+		}
 		f->n_att = 0;
 		f->n_bids = 1;
 		f->bids[0] = alt->bid;
+	}
+	lma_replace_flows(l, mn, now);
+}
+
+void lma_restore_flows(struct lma *l, struct bce_mn *mn, uint64_t now)
+{
+	for (unsigned i = 0; i < mn->fmc.n; i++) {
+		struct fmc_flow *f = &mn->fmc.flows[i];
+		bool back = false;
+
+		if (!f->rescued)
+			continue;
+		for (unsigned j = 0; j < f->r_n_bids && !back; j++) {
+			const struct bce_binding *b = bce_binding_find(mn, f->r_bids[j]);
+
+			back = b && bce_binding_usable(b);
+		}
+		for (unsigned j = 0; j < mn->n_b && !back; j++)
+			for (unsigned k = 0; k < f->r_n_att; k++)
+				back |=
+				    mn->b[j]->att == f->r_att[k] && bce_binding_usable(mn->b[j]);
+		if (!back)
+			continue;
+		f->rescued = false;
+		f->n_bids = f->r_n_bids;
+		memcpy(f->bids, f->r_bids, sizeof(f->bids));
+		f->n_att = f->r_n_att;
+		memcpy(f->att, f->r_att, sizeof(f->att));
 	}
 	lma_replace_flows(l, mn, now);
 }
@@ -581,6 +667,7 @@ uint8_t lma_flow_request(struct lma *l, struct bce_mn *mn, struct bce_binding *b
 		have->n_bids = f.n_bids;
 		memcpy(have->bids, f.bids, sizeof(f.bids));
 		have->n_att = 0;
+		have->rescued = false;
 	} else if (fmc_add(&mn->fmc, &f)) {
 		return FID_REJECTED;
 	}
@@ -590,6 +677,142 @@ uint8_t lma_flow_request(struct lma *l, struct bce_mn *mn, struct bce_binding *b
 	json_object_set_new(e, "origin", json_string("pbu"));
 	lma_emit(l, "flow-add", e);
 	return FID_SUCCESS;
+}
+
+/* ---- resynchronisation ------------------------------------------------------------------ */
+
+/* A parked transaction, its MAG heard again: what the LMA's view needs now. */
+static void resync_one(struct lma *l, struct lma_txn *t, uint64_t now)
+{
+	struct bce_mn *mn = t->nai[0] ? bce_mn_find(&l->bce, t->nai) : NULL;
+	struct fmc_flow *f = mn ? fmc_find(&mn->fmc, t->fid) : NULL;
+	struct bce_binding *b = mn && t->bid ? bce_binding_find(mn, t->bid) : NULL;
+	struct bce_binding *at = f && f->dp_bid ? bce_binding_find(mn, f->dp_bid) : NULL;
+	bool here = at && !memcmp(&at->mag, &t->dst, 16) && bce_binding_usable(at);
+
+	switch (t->op) {
+	case TXN_FMI_CREATE:
+	case TXN_FMI_REFRESH:
+		if (!f)
+			return; /* the flow is gone: a cancel of nothing would be answered 132 */
+		if (here && l->cfg->lma.flow_signaling == FM_SIG_FMI)
+			lma_send_fmi(l, TXN_FMI_CREATE, mn, f, &t->dst, at, now); /* 133: done */
+		else
+			lma_send_fmi(l, TXN_FMI_CANCEL, mn, f, &t->dst, NULL, now);
+		return;
+	case TXN_FMI_CANCEL:
+		if (f && !here) /* placed there again: a late cancel would undo the create */
+			lma_send_fmi(l, TXN_FMI_CANCEL, mn, f, &t->dst, NULL, now);
+		return;
+	case TXN_UPN:
+		if (b && !memcmp(&b->mag, &t->dst, 16) && bce_binding_usable(b))
+			send_upn(l, mn, b, f, now);
+		return;
+	case TXN_BRI:
+		if (!mn || (b && memcmp(&b->mag, &t->dst, 16)) || !b) {
+			/* a global revocation, or the binding left that MAG: revoke again */
+			struct mh_msg *m = malloc(sizeof(*m));
+
+			if (!m)
+				return;
+			*m = *t->msg;
+			m->seq = next_seq(l);
+			txn_start(l, TXN_BRI, m, &t->dst, t->nai, t->fid, t->bid, now);
+			return;
+		}
+		{
+			/* still the MAG's binding: revoke the prefixes it must not hold */
+			struct mh_msg *m = malloc(sizeof(*m));
+			unsigned w = 0;
+
+			if (!m)
+				return;
+			*m = *t->msg;
+			for (unsigned i = 0; i < m->n_opts; i++) {
+				const struct mh_opt *o = &m->opts[i];
+				struct fm_prefix p = {.addr = o->hnp.prefix, .plen = o->hnp.plen};
+
+				if (o->type == MH_OPT_HNP && bce_binding_has_prefix(b, &p))
+					continue;
+				m->opts[w++] = *o;
+			}
+			m->n_opts = w;
+			if (!mh_opt_find(m, MH_OPT_HNP, 0)) {
+				free(m);
+				return;
+			}
+			m->seq = next_seq(l);
+			txn_start(l, TXN_BRI, m, &t->dst, t->nai, t->fid, t->bid, now);
+		}
+		return;
+	}
+}
+
+void lma_flow_resync(struct lma *l, const struct in6_addr *mag, uint64_t now)
+{
+	struct lma_txn *t, *n;
+	LIST_HEAD(, lma_txn) todo = LIST_HEAD_INITIALIZER(todo);
+
+	LIST_FOREACH_SAFE(t, &l->parked, link, n)
+	{
+		if (memcmp(&t->dst, mag, 16))
+			continue;
+		LIST_REMOVE(t, link);
+		l->n_parked--;
+		LIST_INSERT_HEAD(&todo, t, link);
+	}
+	while ((t = LIST_FIRST(&todo))) {
+		LIST_REMOVE(t, link);
+		resync_one(l, t, now);
+		free(t->msg);
+		free(t);
+	}
+}
+
+unsigned lma_flow_parked(const struct lma *l)
+{
+	return l->n_parked;
+}
+
+void lma_flow_signaling_changed(struct lma *l, enum fm_flow_signaling to, uint64_t now)
+{
+	struct bce_mn *mn;
+	struct lma_txn *t, *n;
+
+	if (to != FM_SIG_UPN)
+		return; /* UPN leaves prefix sets, valid under FMI too: nothing to clean */
+	/* FMI state at the MAGs goes: in-flight creates are cancelled, held flows too */
+	LIST_FOREACH_SAFE(t, &l->txns, link, n)
+	{
+		if (t->op != TXN_FMI_CREATE && t->op != TXN_FMI_REFRESH)
+			continue;
+		mn = bce_mn_find(&l->bce, t->nai);
+		if (mn && fmc_find(&mn->fmc, t->fid) &&
+		    !(fmc_find(&mn->fmc, t->fid)->signalled &&
+		      !memcmp(&fmc_find(&mn->fmc, t->fid)->signalled_mag, &t->dst, 16)))
+			lma_send_fmi(l, TXN_FMI_CANCEL, mn, fmc_find(&mn->fmc, t->fid), &t->dst,
+				     NULL, now);
+		txn_free(t);
+	}
+	TAILQ_FOREACH(mn, &l->bce.mns, link)
+	{
+		for (unsigned i = 0; i < mn->fmc.n; i++) {
+			struct fmc_flow *f = &mn->fmc.flows[i];
+			struct bce_binding *to_b;
+
+			if (!f->signalled)
+				continue;
+			lma_send_fmi(l, TXN_FMI_CANCEL, mn, f, &f->signalled_mag, NULL, now);
+			f->signalled = false;
+			/* the flow's target now learns its prefixes by UPN */
+			to_b = f->dp_bid ? bce_binding_find(mn, f->dp_bid) : NULL;
+			if (to_b && bce_binding_usable(to_b) && flow_needs_signaling(mn, f, to_b)) {
+				grow_prefixes(l, mn, f, to_b);
+				send_upn(l, mn, to_b, f, now);
+			}
+		}
+	}
+	lma_mark_dirty(l);
 }
 
 /* ---- answers to LMA-initiated requests --------------------------------------------- */
@@ -616,12 +839,21 @@ static void txn_event(struct lma *l, struct lma_txn *t, uint8_t status)
 }
 
 /* FMA 0 or 133 (the MAG already holds it: the same end state). */
-static void fma_done(struct lma *l, struct lma_txn *t, const struct in6_addr *src)
+static void fma_done(struct lma *l, struct lma_txn *t, const struct in6_addr *src, uint64_t now)
 {
 	struct bce_mn *mn;
 	struct fmc_flow *f = txn_flow(l, t, &mn);
 
 	if (f && t->op != TXN_FMI_CANCEL) {
+		const struct bce_binding *at = f->dp_bid ? bce_binding_find(mn, f->dp_bid) : NULL;
+
+		if (!at || memcmp(&at->mag, src, 16)) {
+			/* the flow moved on while this create was on its way: the MAG now
+			 * holds state it must not keep */
+			txn_free(t);
+			lma_send_fmi(l, TXN_FMI_CANCEL, mn, f, src, NULL, now);
+			return;
+		}
 		f->signalled = true;
 		f->signalled_mag = *src;
 	} else if (f && t->op == TXN_FMI_CANCEL && !memcmp(&f->signalled_mag, src, 16) &&
@@ -647,7 +879,7 @@ void lma_handle_fma(struct lma *l, const struct fma_view *v, const struct in6_ad
 	switch (v->status) {
 	case FMA_SUCCESS:
 	case FMA_ENTRY_EXISTS:
-		fma_done(l, t, src);
+		fma_done(l, t, src, now);
 		return;
 	case FMA_NO_ENTRY:
 		f = txn_flow(l, t, &mn);
@@ -663,10 +895,14 @@ void lma_handle_fma(struct lma *l, const struct fma_view *v, const struct in6_ad
 		return;
 	case FMA_SEQ_OUT_OF_WINDOW:
 		if (!t->resent_new_seq) {
-			t->resent_new_seq = true;
-			t->msg->seq = next_seq(l);
-			t->seq = (uint16_t)t->msg->seq;
-			fm_xact_restart(&t->x, now);
+			/* a retransmission overtaken by a newer FMI to this MAG: sent again
+			 * with a fresh number only if the view still wants it (a stale
+			 * create or cancel arriving after the newer one would undo it) */
+			LIST_REMOVE(t, link);
+			fm_xact_stop(&t->x);
+			resync_one(l, t, now);
+			free(t->msg);
+			free(t);
 			return;
 		}
 		/* fall through */

@@ -50,4 +50,23 @@ void lma_handle_upa(struct lma *l, const struct upa_view *v, const struct in6_ad
 unsigned lma_flow_pending(const struct lma *l);
 void lma_flow_fini(struct lma *l);
 
+/* Flows lma_rescue_flows moved off peer-down bindings go back to their own
+ * placement when one of its bindings is usable again; then lma_replace_flows. */
+void lma_restore_flows(struct lma *l, struct bce_mn *mn, uint64_t now);
+
+/* A global revocation (RFC 5846 BRI with P and G: every binding of that MAG). */
+void lma_send_global_bri(struct lma *l, const struct in6_addr *mag, uint8_t trigger, uint64_t now);
+#define LMA_BRI_TRIGGER_ADMIN	    1	/* Administrative Reason */
+#define LMA_BRI_TRIGGER_OUT_SYNC    7	/* Possible Out-of-Sync BCE State */
+#define LMA_BRI_TRIGGER_PEER_POLICY 250 /* Per-Peer Policy: the MAG left the configuration */
+
+/* The MAG was heard (a heartbeat, a PBU, an answer): the FMI/BRI/UPN exchanges with
+ * it that were given up are redone as the LMA's view needs them now (a create that
+ * is still wanted, a cancel otherwise; a revocation still due). */
+void lma_flow_resync(struct lma *l, const struct in6_addr *mag, uint64_t now);
+unsigned lma_flow_parked(const struct lma *l);
+/* flow-signaling changes at run time (before the new configuration is installed):
+ * fmi -> upn cancels the FMI state at the MAGs and signals those flows by UPN. */
+void lma_flow_signaling_changed(struct lma *l, enum fm_flow_signaling to, uint64_t now);
+
 #endif /* FLOWMOB_LMA_FLOW_H */

@@ -31,6 +31,7 @@
 #include "core/list.h"
 #include "core/timer.h"
 #include "lma/lma.h"
+#include "mh/mhsock.h"
 #include "proto/heartbeat.h"
 #include "proto/xact.h"
 
@@ -61,7 +62,16 @@ struct lma_txn {
 struct lma_peer {
 	struct in6_addr addr;
 	struct fm_hb hb;
-	struct fm_timer timer; /* heartbeat interval */
+	struct fm_timer timer;	   /* heartbeat interval */
+	bool hb_armed;		   /* a binding was registered through it: heartbeats start */
+	bool no_hb;		   /* it answered a heartbeat with BE 2 (heartbeat: auto) */
+	bool revalidate;	   /* back up by a message: the next heartbeat answer decides */
+	uint64_t rc_ms;		   /* last heartbeat that carried restart counter hb.rc */
+	const char *reason;	   /* of the last up/down transition (static string) */
+	uint64_t changed_ms;	   /* when it happened (0: never) */
+	uint64_t rejected[256];	   /* PBAs with that status sent to it */
+	uint64_t restarts_ignored; /* new restart counters not believed (not authenticated) */
+	uint64_t malformed[FM_MH_FAULT_COUNT]; /* its messages dropped, by fault */
 };
 
 /* A PBU with HI 4 held for MaxDelayBeforeNewBCEAssign (RFC 5213 §5.4.1.2); lma_reg.c. */
@@ -82,6 +92,8 @@ struct lma {
 	struct lma_peer peers[FM_CFG_MAX_MAGS];
 	int n_peers;
 	LIST_HEAD(, lma_txn) txns;
+	LIST_HEAD(, lma_txn) parked; /* given up: re-signalled when their MAG is heard */
+	unsigned n_parked;
 	LIST_HEAD(, lma_hold) holds;
 	struct fm_timer save_timer;
 	bool dirty;
@@ -94,6 +106,7 @@ struct lma {
 	/* data-plane calls that failed (a full map): a registration or command that
 	 * sees it grow is undone and refused */
 	uint64_t dp_errors;
+	uint64_t pbu_retransmissions; /* exact duplicates answered with the earlier PBA */
 };
 
 /* Calls hooks.dp->fn(hooks.dp_ctx, ...) when the data plane has it; 0 otherwise. */
@@ -142,6 +155,8 @@ json_t *lma_flow_json(struct lma *l, const struct bce_mn *mn, const struct fmc_f
 
 /* Counts m (tx and, for answers, its status) and sends it through hooks.send. */
 void lma_send_msg(struct lma *l, const struct mh_msg *m, const struct in6_addr *dst);
+/* The MAG at peer signs its messages (RFC 4285) and the MH socket verified them. */
+bool lma_peer_authenticated(const struct lma *l, const struct in6_addr *peer);
 /* Option builders for the messages the LMA sends. */
 void lma_add_mn_id(struct mh_msg *m, const char *nai);
 void lma_add_hnp(struct mh_msg *m, const struct fm_prefix *p);

@@ -19,7 +19,9 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "lma/lma_flow.h"
+#include "core/nai.h"
 #include "lma/lma_reg.h"
+#include "mh/auth.h"
 #include "mh/view.h"
 #include "proto/seq.h"
 
@@ -232,18 +234,27 @@ static void pba_set_lma_time(struct mh_msg *pba)
 
 static void pba_reject(struct lma *l, struct pbu *p, uint8_t status)
 {
-	char b[INET6_ADDRSTRLEN], st[64];
+	char b[INET6_ADDRSTRLEN], st[64], esc[4 * sizeof(p->v->mn_id.nai)];
+	const char *nai = p->nai;
+	const char *shown = p->nai ? p->nai : p->v->mn_id.present ? p->v->mn_id.nai : NULL;
 	json_t *o = json_object();
+	struct lma_peer *peer = lma_peer_find(l, p->src);
 
+	/* an identifier that is not an NAI: the log escapes it itself (core/log.c), the
+	 * event carries it escaped (core/nai.h), never raw */
+	if (!nai && p->v->mn_id.present)
+		nai = fm_escape(p->v->mn_id.nai, p->v->mn_id.len, esc, sizeof(esc));
+	if (peer)
+		peer->rejected[status]++;
 	p->pba->status = status;
 	p->pba->lifetime = 0;
 	lma_send_msg(l, p->pba, p->src);
 	/* one line per distinct (MAG, MN, status) per window, then "(repeated N times)" */
 	mh_status_text(MH_PBA, status, st, sizeof(st));
-	pr_info_rl(FM_FIELDS({"mn", p->nai}, {"mag", a6(p->src, b)}, {"status", st}),
-		   "lma: PBU from %s for %s rejected: %s", b, p->nai ? p->nai : "?", st);
-	if (p->nai)
-		json_object_set_new(o, "mn", json_string(p->nai));
+	pr_info_rl(FM_FIELDS({"mn", shown}, {"mag", a6(p->src, b)}, {"status", st}),
+		   "lma: PBU from %s for %s rejected: %s", b, shown ? shown : "?", st);
+	if (nai)
+		json_object_set_new(o, "mn", json_string(nai));
 	json_object_set_new(o, "mag", j_addr(p->src));
 	json_object_set_new(o, "status", json_integer(status));
 	lma_emit(l, "reject", o);
@@ -261,6 +272,67 @@ static void pba_finish(struct mh_msg *pba, const struct bce_binding *b)
 	for (unsigned i = 0; i < b->n_pfx; i++)
 		lma_add_hnp(pba, &b->pfx[i]);
 	lma_add_bid(pba, b->bid);
+}
+
+/* ---- retransmissions (RFC 5213 §5.3) -------------------------------------------------------- */
+
+/* Keep what an accepted PBU got, to answer its exact retransmission with it. */
+static void dup_record(struct lma *l, struct pbu *p, struct bce_binding *b)
+{
+	uint8_t buf[4096];
+	struct mh_err err;
+	int n;
+
+	(void)l;
+	if (!b || mh_msg_digest(p->m, b->dup_digest) ||
+	    (n = mh_encode(p->pba, buf, sizeof(buf), &err)) < 0) {
+		if (b)
+			b->dup_ms = 0, b->dup_pba_len = 0;
+		return;
+	}
+	if (!b->dup_pba || b->dup_pba_len < n) {
+		uint8_t *q = realloc(b->dup_pba, (size_t)n);
+
+		if (!q) {
+			b->dup_pba_len = 0;
+			return;
+		}
+		b->dup_pba = q;
+	}
+	memcpy(b->dup_pba, buf, (size_t)n);
+	b->dup_pba_len = (uint16_t)n;
+	b->dup_ms = p->now ? p->now : 1;
+}
+
+/* An exact duplicate of a PBU one of the MN's bindings accepted within the timestamp
+ * window: send the earlier PBA again and change nothing. True when it was one. */
+static bool dup_answer(struct lma *l, struct pbu *p)
+{
+	uint64_t win = l->cfg->lma.timers.timestamp_window_ms;
+	uint8_t d[32];
+	struct mh_err err;
+
+	if (!p->mn || p->held || mh_msg_digest(p->m, d))
+		return false;
+	for (unsigned i = 0; i < p->mn->n_b; i++) {
+		struct bce_binding *b = p->mn->b[i];
+		struct mh_msg *pba;
+
+		if (!b->dup_pba_len || !b->dup_ms || p->now - b->dup_ms > win ||
+		    memcmp(b->dup_digest, d, sizeof(d)) || memcmp(&b->mag, p->src, 16))
+			continue;
+		pba = malloc(sizeof(*pba));
+		if (pba && !mh_decode(b->dup_pba, b->dup_pba_len, pba, &err)) {
+			lma_send_msg(l, pba, p->src);
+			l->pbu_retransmissions++;
+			pr_debug(
+			    "lma: PBU seq %u for %s is a retransmission: the earlier PBA again\n",
+			    p->v->seq, p->nai);
+		}
+		free(pba);
+		return true;
+	}
+	return false;
 }
 
 /* ---- step 1: checks (RFC 5213 §5.3.1) --------------------------------------------------- */
@@ -308,6 +380,8 @@ static uint8_t check_pbu(struct lma *l, struct pbu *p, int view_status)
 		return PBA_MAG_NOT_AUTHORIZED;
 	if (view_status == PBA_MISSING_MN_ID)
 		return PBA_MISSING_MN_ID;
+	if (!p->v->mn_id.valid)
+		return PBA_ADMIN_PROHIBITED; /* not an RFC 7542 NAI (docs/wire-notes.md) */
 	p->nai = p->v->mn_id.nai;
 	mc = lma_mn_cfg(l, p->nai);
 	if (mc && mc->deny)
@@ -456,6 +530,7 @@ static void deregister(struct lma *l, struct pbu *p)
 	lma_replace_flows(l, mn, now);
 	pba_finish(p->pba, b);
 	lma_send_msg(l, p->pba, p->src);
+	dup_record(l, p, b);
 	lma_emit(l, "deregistration", lma_ev_fields(mn, b));
 	pr_info("lma: %s/%u de-registered by %s\n", p->nai, b->bid, a6(p->src, sb));
 	hold_release(l, mn, b->bid, now);
@@ -536,6 +611,7 @@ static uint32_t reg_update(struct lma *l, struct pbu *p)
 	b->mag = *p->src;
 	b->hi = v->hi;
 	b->state = BCE_ACTIVE;
+	b->refreshed_ms = p->now;
 	note_order(b, v);
 	if (v->ll_id.present && v->ll_id.len <= sizeof(b->ll_id)) {
 		b->ll_id_len = v->ll_id.len;
@@ -601,6 +677,7 @@ static void reg_announce(struct lma *l, const struct pbu *p)
 
 static void reg(struct lma *l, struct pbu *p)
 {
+	struct lma_peer *peer;
 	bool is_new = false, changed;
 	uint8_t st = reg_entries(l, p, &is_new);
 	uint64_t dp_errors = l->dp_errors;
@@ -623,6 +700,10 @@ static void reg(struct lma *l, struct pbu *p)
 	}
 	pba_finish(p->pba, p->b);
 	lma_send_msg(l, p->pba, p->src);
+	dup_record(l, p, p->b);
+	peer = lma_peer_find(l, p->src);
+	if (peer)
+		peer->hb_armed = true; /* heartbeats to a MAG start with its first binding */
 	if (changed)
 		reg_announce(l, p);
 	lma_mark_dirty(l);
@@ -653,6 +734,8 @@ static void process_pbu(struct lma *l, const struct mh_msg *m, const struct in6_
 		pba_reject(l, &p, st);
 		goto out;
 	}
+	if (dup_answer(l, &p))
+		goto out;
 	if (force_handoff) {
 		p.b = force_handoff;
 		p.match = M_HANDOFF;

@@ -167,13 +167,19 @@ static void load_binding(struct lma *l, struct bce_mn *mn, const json_t *v,
 {
 	int bid = (int)jint(v, "bid");
 	uint8_t att = jint(v, "att") & 0xff;
-	double exp = json_number_value(json_object_get(v, "expires"));
+	double exp = json_number_value(json_object_get(v, "expires")), left;
 	struct bce_binding *b;
 	size_t q;
 	json_t *pv;
 
-	if (bid <= 0 || bid > 65535 || exp <= t->wall || bce_binding_find(mn, bid))
+	/* (!(x > y) also refuses a NaN) */
+	if (bid <= 0 || bid > 65535 || !(exp > t->wall) || bce_binding_find(mn, bid))
 		return; /* expired while the LMA was down, or not ours */
+	/* no binding has more left than the longest lifetime granted (an imported file may
+	 * say anything: a huge or infinite expiry must neither overflow nor last for ever) */
+	left = exp - t->wall;
+	if (!(left <= (double)lma_max_lifetime(l)))
+		left = (double)lma_max_lifetime(l);
 	mn->att_bid[att] = bid;
 	b = bce_binding_add(&l->bce, mn, att);
 	if (!b)
@@ -187,7 +193,7 @@ static void load_binding(struct lma *l, struct bce_mn *mn, const json_t *v,
 	b->hi = jint(v, "hi") & 0xff;
 	b->state = state_parse(json_string_value(json_object_get(v, "state")));
 	b->lifetime_s = (uint32_t)jint(v, "lifetime");
-	b->expires_ms = t->now + (uint64_t)((exp - t->wall) * 1000.0);
+	b->expires_ms = t->now + (uint64_t)(left * 1000.0);
 	if (json_object_get(v, "last_ts")) {
 		b->has_ts = true;
 		b->last_ts = (uint64_t)jint(v, "last_ts");

@@ -177,15 +177,21 @@ static void report(struct bul_entry *e, enum bul_event ev, uint64_t now)
 
 static const struct fm_xact_ops pbu_ops;
 
-/* The try sent at retransmit-max timed out. A de-registration ends there; a
- * registration (or a refresh) goes on at the maximum interval until it is answered,
- * rejected or the binding expires. */
+/* The try sent at retransmit-max timed out. A registration (or a refresh) goes on at
+ * the maximum interval until it is answered, rejected or the binding expires; a
+ * de-registration goes on BUL_DEREG_ROUNDS more times (while the binding would
+ * still be alive at the LMA), so that a lossy path does not leave the LMA with a
+ * binding the MAG forgot, then ends. */
+#define BUL_DEREG_ROUNDS 8
 static void pbu_give_up(struct fm_xact *x, uint64_t now)
 {
 	struct bul_entry *e = fm_container_of(x, struct bul_entry, tx);
 	const struct bul_ctx *c = e->ctx;
 
-	if (e->state != BUL_DEREGISTERING) {
+	if (e->state != BUL_DEREGISTERING ||
+	    (e->dereg_rounds < BUL_DEREG_ROUNDS && now < e->expires_ms)) {
+		if (e->state == BUL_DEREGISTERING)
+			e->dereg_rounds++;
 		fm_xact_start(x, c->wheel, &pbu_ops, c->t->retransmit_max_ms,
 			      c->t->retransmit_max_ms, now);
 		return;
@@ -271,6 +277,7 @@ int bul_stop(const struct bul_ctx *c, struct bul_entry *e, uint64_t now)
 	if (e->state == BUL_IDLE || e->state == BUL_DEREGISTERING)
 		return 0;
 	e->state = BUL_DEREGISTERING;
+	e->dereg_rounds = 0;
 	e->pending_set = false;
 	e->hi = MH_HI_NOT_CHANGED;
 	fm_timer_stop(&e->again);

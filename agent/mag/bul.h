@@ -99,6 +99,7 @@ struct bul_entry {
 	struct fm_timer again;	/* registered: the refresh; registering: the back-off's end */
 	struct fm_timer expiry; /* registered: the binding's lifetime ends */
 	uint32_t tx_count, rx_count;
+	uint8_t dereg_rounds; /* de-registration tries at retransmit-max after the first round */
 	uint8_t last_status;
 	uint64_t rejects;
 };

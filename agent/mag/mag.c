@@ -191,6 +191,11 @@ void mag_set_ra_mtu(struct mag *m, uint32_t mtu)
 	m->ra_mtu = mtu;
 }
 
+bool mag_lma_authenticated(const struct mag *m)
+{
+	return m->h.authenticated && m->h.authenticated(m->h.ctx, &m->cfg->lma);
+}
+
 int mag_iface_index(const struct mag *m, const char *name)
 {
 	for (int i = 0; i < m->cfg->n_access; i++)
@@ -1001,7 +1006,26 @@ static void handle_bri(struct mag *m, const struct mh_msg *msg, uint64_t now)
 	a.flags = bri->flags & MH_BR_P;
 	add_mn_id(&a, &bri->mn_id);
 	if (bri->flags & MH_BR_G) {
-		a.status = BRA_GLOBAL_NOT_AUTHORIZED;
+		/* RFC 5846 global revocation: every binding registered with this
+		 * LMA (the only one a flowmob MAG has; its source was checked) */
+		int n = 0;
+
+		LIST_FOREACH_SAFE(b, &m->bindings, link, nb)
+		{
+			if (b->bul.state == BUL_IDLE)
+				continue;
+			unroute_all(m, b, true, now);
+			bul_reset(&b->bul);
+			event(m, "deregistration",
+			      json_pack("{s:s, s:s, s:s, s:i}", "mn", b->mn->id, "iface",
+					m->cfg->access_ifaces[b->iface].name, "reason", "revoked",
+					"trigger", bri->trigger));
+			binding_unlink(m, b);
+			n++;
+		}
+		pr_warn("mag: the LMA revoked all %d binding(s) (global BRI, trigger %u)", n,
+			bri->trigger);
+		a.status = BRA_SUCCESS;
 		goto reply;
 	}
 	named = bri->n_hnp;
@@ -1057,15 +1081,19 @@ reply:
 	send_mh(m, &a);
 }
 
-/* What proto/heartbeat made of a heartbeat from the LMA. */
-static void lma_verdict(struct mag *m, unsigned v, uint32_t old_rc, uint64_t now)
+/* What proto/heartbeat made of a message from the LMA (why: its kind). */
+static void lma_verdict(struct mag *m, unsigned v, uint32_t old_rc, const char *why, uint64_t now)
 {
 	if (!(v & FM_HB_ALIVE))
 		return;
 	m->lma_last_seen = wall_now();
 	if (!m->lma_heard || (v & FM_HB_CAME_UP)) {
+		if (v & FM_HB_CAME_UP)
+			pr_info("mag: the LMA is up again (%s)", why);
 		m->lma_heard = true;
-		event(m, "peer-up", json_pack("{s:s}", "peer", "lma"));
+		m->lma_reason = why;
+		m->lma_changed = m->lma_last_seen;
+		event(m, "peer-up", json_pack("{s:s, s:s}", "peer", "lma", "reason", why));
 	}
 	if (v & FM_HB_RESTARTED) {
 		pr_warn("mag: the LMA restarted (restart counter %u -> %u): re-registering", old_rc,
@@ -1093,7 +1121,7 @@ static void handle_heartbeat(struct mag *m, const struct mh_msg *msg, uint64_t n
 	if (v == FM_HB_IGNORED)
 		pr_debug("mag: heartbeat response %u matches no outstanding request (%u), ignored",
 			 hb->seq, m->hb.seq);
-	lma_verdict(m, v, old_rc, now);
+	lma_verdict(m, v, old_rc, "heartbeat", now);
 }
 
 void mag_rx_mh(struct mag *m, const struct mh_msg *msg, const struct in6_addr *src, uint64_t now)
@@ -1106,6 +1134,9 @@ void mag_rx_mh(struct mag *m, const struct mh_msg *msg, const struct in6_addr *s
 	}
 	if ((unsigned)msg->kind < MH_KIND_COUNT)
 		m->c.rx[msg->kind]++;
+	/* any message from the LMA is proof of life (its heartbeats decide restarts) */
+	if (msg->kind != MH_HEARTBEAT)
+		lma_verdict(m, fm_hb_seen(&m->hb, now), m->hb.rc, mh_kind_name(msg->kind), now);
 	switch (msg->kind) {
 	case MH_PBA:
 		handle_pba(m, msg, now);
@@ -1123,6 +1154,17 @@ void mag_rx_mh(struct mag *m, const struct mh_msg *msg, const struct in6_addr *s
 		handle_heartbeat(m, msg, now);
 		break;
 	case MH_BE:
+		if (msg->status == 2 && m->hb.outstanding && !m->lma_no_hb) {
+			/* RFC 6275 §9.2: the LMA does not know the Heartbeat type */
+			m->lma_no_hb = true;
+			m->hb.outstanding = false;
+			m->hb.missed = 0;
+			m->lma_reason = "no heartbeat support";
+			pr_info(
+			    "mag: the LMA answers heartbeats with Binding Error 2: no heartbeat "
+			    "support, its liveness is its signaling");
+			break;
+		}
 		pr_warn("mag: Binding Error from the LMA, status %u", msg->status);
 		break;
 	default:
@@ -1142,9 +1184,16 @@ static void heartbeat_fired(struct fm_timer *t, uint64_t now)
 
 	if (!ivl)
 		return; /* turned off by a reload */
+	if (m->lma_no_hb) {
+		fm_timer_set(&m->hb_timer, now + (uint64_t)ivl * 1000, now);
+		return;
+	}
 	if (fm_hb_interval(&m->hb, ++m->hb_seq, m->cfg->timers.heartbeat_missed)) {
 		pr_warn("mag: %u heartbeats unanswered: LMA down", m->hb.missed);
-		event(m, "peer-down", json_pack("{s:s}", "peer", "lma"));
+		m->lma_reason = "heartbeat";
+		m->lma_changed = wall_now();
+		event(m, "peer-down",
+		      json_pack("{s:s, s:s}", "peer", "lma", "reason", "heartbeat"));
 	}
 	fm_hb_build(&hb, false, m->hb_seq, m->restart_counter);
 	send_mh(m, &hb);
@@ -1583,5 +1632,12 @@ json_t *mag_ctl_peers(void *ctx, const json_t *req, char *err, size_t errlen)
 			    m->lma_last_seen ? json_real(wall_now() - m->lma_last_seen)
 					     : json_null());
 	json_object_set_new(p, "own_restart_counter", json_integer(m->restart_counter));
+	json_object_set_new(p, "reason", m->lma_reason ? json_string(m->lma_reason) : json_null());
+	json_object_set_new(p, "since",
+			    m->lma_changed ? json_real(wall_now() - m->lma_changed) : json_null());
+	json_object_set_new(p, "heartbeat",
+			    json_string(!m->cfg->timers.heartbeat_interval_s ? "off"
+					: m->lma_no_hb			     ? "unsupported"
+									     : "on"));
 	return json_pack("[o]", p);
 }

@@ -53,6 +53,9 @@ struct mag_hooks {
 	 * fm_dp_ops, a test's fake, or NULL: no data plane */
 	const struct fm_dp_ops *dp;
 	struct fm_dp *dp_ctx;
+	/* RFC 4285: true when every message from peer is verified (a key is configured);
+	 * NULL: nothing is authenticated. Read through mag_lma_authenticated(). */
+	bool (*authenticated)(void *ctx, const struct in6_addr *peer);
 };
 
 struct mag_mn;
@@ -143,8 +146,11 @@ struct mag {
 	uint32_t hb_seq;	  /* last request sent */
 	struct fm_timer hb_timer;
 	struct fm_hb hb;
-	bool lma_heard;	      /* a heartbeat proved the LMA alive at least once */
-	double lma_last_seen; /* unix seconds, 0 never */
+	bool lma_heard;		/* a heartbeat proved the LMA alive at least once */
+	double lma_last_seen;	/* unix seconds, 0 never */
+	const char *lma_reason; /* of the LMA's last up/down transition (static string) */
+	double lma_changed;	/* when (unix seconds), 0 never */
+	bool lma_no_hb;		/* the LMA answered a heartbeat with BE 2: none sent since */
 	struct mag_counters c;
 };
 
@@ -179,6 +185,8 @@ int mag_bindings_restore(struct mag *m, const json_t *saved, uint64_t now);
 
 /* Lookups. */
 int mag_iface_index(const struct mag *m, const char *name);
+/* The LMA signs its messages and the MH socket verified them (RFC 4285). */
+bool mag_lma_authenticated(const struct mag *m);
 struct mag_mn *mag_mn_by_id(struct mag *m, const char *id);
 struct mag_mn *mag_mn_by_mac(struct mag *m, const uint8_t mac[6]);
 struct mag_binding *mag_binding_find(struct mag *m, const struct mag_mn *mn, int iface);

@@ -104,6 +104,13 @@ static int h_link_running(void *ctx, const char *iface)
 	return nd_link_running(iface);
 }
 
+static bool h_authenticated(void *ctx, const struct in6_addr *peer)
+{
+	struct mag_daemon *md = ctx;
+
+	return fm_mhsock_peer_authenticated(md->mh, peer);
+}
+
 static void h_event(void *ctx, const char *name, json_t *fields)
 {
 	struct mag_daemon *md = ctx;
@@ -195,6 +202,7 @@ static int mag_start(struct fm_daemon *d)
 	    .send_ns = h_send_ns,
 	    .link_running = h_link_running,
 	    .event = h_event,
+	    .authenticated = h_authenticated,
 	};
 	uint32_t mtu;
 	json_t *st;
@@ -224,6 +232,8 @@ static int mag_start(struct fm_daemon *d)
 		pr_err("mag: cannot open the MH socket on the Proxy-CoA: %d", ret);
 		goto fail;
 	}
+	if (c->lma_key.len)
+		fm_mhsock_set_key(md->mh, &c->lma, &c->lma_key);
 	md->n_nd = c->n_access;
 	for (int i = 0; i < c->n_access; i++) {
 		ret = nd_sock_open(c->access_ifaces[i].name, &md->nd[i]);

@@ -459,6 +459,18 @@ static void enc_gre_key(struct wr *w, const struct mh_opt *o, size_t start)
 	put32(w, o->gre_key);
 }
 
+/* RFC 4285 §5: Subtype, Mobility SPI, Authentication Data (filled in by mh_auth_sign
+ * when the message is signed; the encoder writes what the option holds). */
+static void enc_auth(struct wr *w, const struct mh_opt *o, size_t start)
+{
+	if (o->auth.len > MH_AUTH_MAX_DATA)
+		return wfail(w, start, "Authentication: %u octets of data (at most %d)",
+			     o->auth.len, MH_AUTH_MAX_DATA);
+	put8(w, o->auth.subtype);
+	put32(w, o->auth.spi);
+	putn(w, o->auth.data, o->auth.len);
+}
+
 static void enc_bid(struct wr *w, const struct mh_opt *o, size_t start)
 {
 	if (o->bid.coa_len != 0 && o->bid.coa_len != 4 && o->bid.coa_len != 16)
@@ -838,6 +850,16 @@ static int dec_gre_key(const uint8_t *p, uint8_t l, size_t off, struct mh_opt *o
 	return 0;
 }
 
+static int dec_auth(const uint8_t *p, uint8_t l, size_t off, struct mh_opt *o, struct mh_err *err)
+{
+	WANT_LEN(l >= 5, "a subtype and a 32-bit SPI at least");
+	o->auth.subtype = p[0];
+	o->auth.spi = get32(p + 1);
+	o->auth.len = l - 5;
+	memcpy(o->auth.data, p + 5, l - 5);
+	return 0;
+}
+
 static int dec_bid(const uint8_t *p, uint8_t l, size_t off, struct mh_opt *o, struct mh_err *err)
 {
 	WANT_LEN(l == 4 || l == 8 || l == 20, "4, 8 with an IPv4 CoA, or 20 with an IPv6 CoA");
@@ -952,6 +974,8 @@ static int dec_flow_id(const uint8_t *p, uint8_t l, size_t off, struct mh_opt *o
 static int dec_opts(const uint8_t *buf, size_t len, size_t pos, struct mh_msg *m,
 		    struct mh_err *err)
 {
+	bool after_auth = false;
+
 	while (pos < len) {
 		uint8_t type = buf[pos], l;
 		struct mh_opt *o;
@@ -970,6 +994,13 @@ static int dec_opts(const uint8_t *buf, size_t len, size_t pos, struct mh_msg *m
 				    "(%zu octets left)",
 				    opt_name(type), type, l, len - pos - 2);
 		if (type != MH_OPT_PADN) {
+			/* RFC 4285 §5: the Authentication option is the last option */
+			if (after_auth)
+				return fail(err, pos,
+					    "%s option (type %u) after the Authentication option, "
+					    "which must be the last",
+					    opt_name(type), type);
+			after_auth = type == MH_OPT_AUTH;
 			o = mh_opt_add(m, type); /* zeroes this one option */
 			if (!o)
 				return fail(err, pos, "too many options (at most %d)", MH_MAX_OPTS);
@@ -1013,6 +1044,16 @@ static const struct mh_kind_desc *kind_of(const uint8_t *buf, uint8_t type, cons
 		*what = d->disc_what;
 	}
 	return NULL;
+}
+
+int mh_opts_offset(const uint8_t *buf, size_t len)
+{
+	const struct mh_kind_desc *d;
+	const char *what;
+
+	if (len < 16 || !mh_type_known(buf[2]) || !(d = kind_of(buf, buf[2], &what)))
+		return -1;
+	return d->body <= len ? d->body : -1;
 }
 
 static uint32_t load(const uint8_t *p, unsigned int bits)

@@ -50,6 +50,7 @@ extern uint8_t mh_fm_type;
 	X(PAD1, 0, pad, NULL, "Pad1", NONE)                                                        \
 	X(PADN, 1, pad, NULL, "PadN", NONE)                                                        \
 	X(MN_ID, 8, mn_id, "mn-id", "MN-ID", NONE)                                                 \
+	X(AUTH, 9, auth, "auth", "Authentication", AUTH)                                           \
 	X(HNP, 22, hnp, "hnp", "Home Network Prefix", HNP)                                         \
 	X(HI, 23, hi, "hi", "Handoff Indicator", NONE)                                             \
 	X(ATT, 24, att, "att", "Access Technology Type", NONE)                                     \
@@ -82,6 +83,7 @@ enum mh_opt_type { MH_OPT_LIST(MH_OPT_ENUM_) };
 	X(TIMESTAMP, 8, 2, "RFC 5213 §8.8: the 64-bit value on an 8-octet boundary")               \
 	X(RESTART_COUNTER, 4, 2, "RFC 5847 §5.2: the counter right after Length, 4-aligned")       \
 	X(GRE_KEY, 4, 2, "RFC 5845 §3.1: the key 4-aligned after Reserved(16)")                    \
+	X(AUTH, 8, 2, "RFC 4285 §5: Mobility Message Authentication, the last option")             \
 	X(BID, 2, 0, "RFC 5648 §4.3: no care-of address")                                          \
 	X(BID_COA, 8, 2, "RFC 5648 §4.3: with an IPv4 or IPv6 care-of address")                    \
 	X(FLOW_SUMMARY, 2, 0, "RFC 6089 §4.1: 16-bit FIDs")                                        \
@@ -149,6 +151,9 @@ enum mh_pba_status {
 	PBA_ADMIN_PROHIBITED = 129,
 	PBA_INSUFFICIENT_RESOURCES = 130,
 	PBA_SEQ_OUT_OF_WINDOW = 135,
+	PBA_MIPV6_ID_MISMATCH = 144,  /* RFC 4285 §8 */
+	PBA_MIPV6_MESG_ID_REQD = 145, /* RFC 4285 §8 */
+	PBA_MIPV6_AUTH_FAIL = 146,    /* RFC 4285 §8: authenticator missing or wrong */
 	PBA_PROXY_REG_NOT_ENABLED = 152,
 	PBA_NOT_LMA_FOR_MN = 153,
 	PBA_MAG_NOT_AUTHORIZED = 154,
@@ -196,6 +201,11 @@ enum mh_upa_status {
 	UPA_UNSPECIFIED = 131,
 	UPA_MN_NOT_ATTACHED = 132,
 };
+
+/* RFC 4285 §5: Mobility Message Authentication option subtypes. */
+#define MH_AUTH_MN_HA	 1
+#define MH_AUTH_MN_AAA	 2
+#define MH_AUTH_MAX_DATA 250 /* Option Length 255 - Subtype - SPI */
 
 enum mh_hi {
 	MH_HI_NEW_IFACE = 1,
@@ -346,6 +356,12 @@ struct mh_opt {
 		uint32_t restart_counter;
 		uint32_t gre_key;
 		struct {
+			uint8_t subtype; /* MH_AUTH_MN_HA */
+			uint32_t spi;
+			uint8_t len; /* octets of Authentication Data */
+			uint8_t data[MH_AUTH_MAX_DATA];
+		} auth;
+		struct {
 			uint16_t bid;
 			uint8_t status;
 			bool h;
@@ -399,6 +415,10 @@ void mh_msg_init(struct mh_msg *m, enum mh_kind k);
 const struct mh_opt *mh_opt_find(const struct mh_msg *m, uint8_t type, int nth);
 /* Append an option; returns a pointer to it, or NULL when the message is full. */
 struct mh_opt *mh_opt_add(struct mh_msg *m, uint8_t type);
+
+/* Offset of the first option of an encoded message (its kind's fixed part), or -1
+ * when buf is not a message of a known kind. */
+int mh_opts_offset(const uint8_t *buf, size_t len);
 
 /* One's-complement MH checksum with the IPv6 pseudo-header (RFC 6275 §6.1.1). */
 uint16_t mh_checksum(const struct in6_addr *src, const struct in6_addr *dst, const uint8_t *mh,

@@ -531,6 +531,28 @@ static int gre_key_from_json(struct jerr *e, const json_t *j, struct mh_opt *o)
 	return GET(e, j, "key", 0xffffffffu, NULL, o->gre_key);
 }
 
+static void auth_to_json(const struct mh_opt *o, json_t *j)
+{
+	SET("subtype", json_integer(o->auth.subtype));
+	SET("spi", json_integer(o->auth.spi));
+	SET("data", hex_json(o->auth.data, o->auth.len));
+}
+
+static int auth_from_json(struct jerr *e, const json_t *j, struct mh_opt *o)
+{
+	size_t n = 0;
+
+	KEYS("subtype", "spi", "data");
+	if (GET(e, j, "subtype", 0xff, &(uint64_t){MH_AUTH_MN_HA}, o->auth.subtype) ||
+	    GET(e, j, "spi", 0xffffffffu, NULL, o->auth.spi))
+		return -1;
+	if (json_object_get(j, "data") &&
+	    get_hex(e, j, "data", o->auth.data, sizeof(o->auth.data), &n))
+		return -1;
+	o->auth.len = (uint8_t)n;
+	return 0;
+}
+
 static void bid_to_json(const struct mh_opt *o, json_t *j)
 {
 	SET("bid", json_integer(o->bid.bid));

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "core/nai.h"
 #include "mh/view.h"
 
 /* Every option of interest, found in one pass: the first of each singleton type,
@@ -84,7 +85,8 @@ static void take_mn_id(struct mh_view_mn_id *v, const struct mh_opt *o)
 	v->len = o->mn_id.len > sizeof(o->mn_id.id) ? sizeof(o->mn_id.id) : o->mn_id.len;
 	memcpy(v->nai, o->mn_id.id, v->len);
 	v->nai[v->len] = 0;
-	v->valid = v->len && strlen(v->nai) == v->len;
+	/* RFC 7542 syntax: no NUL or other control character, UTF-8, at most 253 octets */
+	v->valid = fm_nai_valid(v->nai, v->len, NULL);
 }
 
 static uint8_t take_hnps(struct mh_view_prefix *out, const struct scan *s, uint8_t *nonzero)
@@ -163,8 +165,9 @@ int pbu_view_build(struct pbu_view *v, const struct mh_msg *m)
 	v->has_gre_key = s.gre != NULL;
 	v->gre_key = s.gre ? s.gre->gre_key : 0;
 	v->n_flows = take_flows(v->flows, &s);
+	/* present but not an NAI: refused (129), not "missing" (160) */
 	if (!v->mn_id.valid)
-		return PBA_MISSING_MN_ID;
+		return v->mn_id.present && v->mn_id.len ? PBA_ADMIN_PROHIBITED : PBA_MISSING_MN_ID;
 	if (!v->n_hnp)
 		return PBA_MISSING_HNP;
 	if (!v->has_hi)

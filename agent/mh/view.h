@@ -27,7 +27,9 @@
 #include "mh/mh.h"
 
 /* A Mobile Node Identifier option (RFC 4283): present, its bytes, and whether it is
- * a usable NAI (non-empty, no NUL inside); nai is NUL-terminated either way. */
+ * a valid NAI (RFC 7542 syntax, core/nai.h: UTF-8, no control characters, at most 253
+ * octets); nai is NUL-terminated either way. A PBU whose MN-ID is present but not a
+ * valid NAI gets PBA 129 (docs/wire-notes.md), a missing one 160. */
 struct mh_view_mn_id {
 	bool present;
 	bool valid;

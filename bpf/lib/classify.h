@@ -294,6 +294,11 @@ static __always_inline int fm_classify(const struct ipv6hdr *ip6, const struct f
 			d->action = fv->action;
 			return 0;
 		}
+		/* The first fragment's decision is unknown (not seen yet, or evicted from
+		 * the LRU when it overflowed). With rules it may have gone to another binding
+		 * than the default: never split one packet across MAGs, drop and count it. */
+		if (c.rs)
+			return FM_ST_DROP_FRAG_MN;
 		fm_stat(FM_ST_FRAG_DEFAULT);
 		fm_default(m, dflt, d);
 		return 0;

@@ -38,6 +38,17 @@ def test_signaling_pcap_of_a_full_run(system):
     wait_for(lambda: not any(f["fid"] == 1 for f in system.ctl("mag2", "flows")), timeout=5,
              what="FID 1 cancelled at MAG2")
 
+    # BRI/BRA: a prefix-granularity flow (exactly MAG2's own prefix P2) moved to
+    # MAG1: the prefix is revoked at MAG2. Before the switch to UPN: the switch gives
+    # MAG1 (where flow 1 is) every prefix flow 1 may use by UPN, P2 included, and a
+    # prefix the target already holds needs no BRI
+    p2 = b2["prefixes"][0]
+    system.ctl("lma", "flow", "add", MN_ID, "--fid", 7, "--selector", f"dst-addr {p2}",
+               "--bid", b1["bid"])
+    wait_for(lambda: p2 not in system.binding_of("mag2")["prefixes"]
+             and p2 in system.binding_of("mag1")["prefixes"], timeout=10,
+             what="P2 moved from MAG2 to MAG1")
+
     # RFC 7864 mode after a reload: UPN/UPA, then PBU/PBA
     system.config["lma"]["lma"]["flow-signaling"] = "upn"
     system.write_config("lma")
@@ -47,15 +58,6 @@ def test_signaling_pcap_of_a_full_run(system):
     system.ctl("lma", "flow", "move", MN_ID, 1, "--att", ATT["mag2"])
     wait_for(lambda: p1 in system.binding_of("mag2")["prefixes"], timeout=10,
              what="UPN round trip")
-
-    # BRI/BRA: a prefix-granularity flow (exactly MAG2's own prefix P2) moved to
-    # MAG1: the prefix is revoked at MAG2 (which keeps P1 from the UPN)
-    p2 = b2["prefixes"][0]
-    system.ctl("lma", "flow", "add", MN_ID, "--fid", 7, "--selector", f"dst-addr {p2}",
-               "--bid", b1["bid"])
-    wait_for(lambda: p2 not in system.binding_of("mag2")["prefixes"]
-             and p2 in system.binding_of("mag1")["prefixes"], timeout=10,
-             what="P2 moved from MAG2 to MAG1")
 
     # de-registration, and enough time for heartbeats both ways
     system.ctl("mag2", "detach", MN_ID, "mag2-mn")

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # smoke.sh NAME SECONDS — builds build/fuzz/NAME (tests/fuzz/NAME.c, clang with
 # -fsanitize=fuzzer,address,undefined through the Makefile), runs it for SECONDS on a
-# scratch corpus seeded from tests/fuzz/seeds, and prints one TAP line:
+# scratch corpus seeded from tests/fuzz/seeds-NAME (tests/fuzz/seeds for fuzz_mh), and
+# prints one TAP line:
 #   ok - fuzz NAME: N execs, no crash      |   not ok - fuzz NAME: ...
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,11 +16,13 @@ if ! make --no-print-directory BUILD="$BUILD" "$bin" >&2; then
 	echo "not ok - fuzz $name: build failed"
 	exit 1
 fi
+seeds=tests/fuzz/seeds-$name
+[ -d "$seeds" ] || seeds=tests/fuzz/seeds
 corpus=$(mktemp -d)
 log=$(mktemp)
 trap 'rm -rf "$corpus" "$log"' EXIT
 "$bin" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$BUILD/fuzz/$name-" \
-	"$corpus" tests/fuzz/seeds >"$log" 2>&1
+	"$corpus" "$seeds" >"$log" 2>&1
 rc=$?
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
 if [ $rc -eq 0 ] && [ -n "$execs" ]; then

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -154,6 +155,9 @@ static void test_lma_full(void **state)
 	assert_int_equal(cfg.lma.flow_signaling, FM_SIG_UPN);
 	assert_int_equal(cfg.lma.tunnel_mtu, 1400);
 	assert_int_equal(cfg.lma.n_policies, 4);
+	/* lma.peers: per-MAG settings, heartbeat auto unless given */
+	assert_int_equal(cfg.lma.mag_heartbeat[0], FM_HB_AUTO);
+	assert_int_equal(cfg.lma.mag_heartbeat[1], FM_HB_OFF);
 
 	p = &cfg.lma.policies[1];
 	ts = &p->selector;
@@ -297,6 +301,13 @@ static const struct bad bad_files[] = {
     {"instance: t\nrole: lma\nlma: {address: [fd00::1\n", {"t.yaml"}},
     /* semantics */
     {"instance: t\nrole: lma\n", {"lma", "missing required section"}},
+    {LMA_HEAD "  mag-keys: [{mag: fd00:11::9, spi: 300, key-file: /nonexistent}]\n",
+     {"lma.mag-keys[0]", "not one of lma.mags"}},
+    {LMA_HEAD "  mag-keys: [{mag: fd00:11::2, spi: 5, key-file: k}]\n",
+     {"lma.mag-keys[0]", "spi 5 is reserved"}},
+    {LMA_HEAD "  mag-keys: [{mag: fd00:11::2, spi: 300, key-file: /nonexistent/k}]\n",
+     {"lma.mag-keys[0]", "/nonexistent/k"}},
+    {MAG_HEAD "  lma-spi: 300\n", {"mag.lma-key-file", "go together"}},
     {LMA_HEAD "mag:\n  address: fd00:11::2\n  lma: fd00:11::1\n  lma-interface: u\n"
 	      "  access-interfaces: [{name: a, att: 4}]\n",
      {"mag", "role is lma"}},
@@ -824,6 +835,42 @@ static void doc_key(const char *key, const char *verdict, bool *seen)
 /* docs/configuration.md's "reload" column and the SIGHUP table say the same, key by
  * key, both ways. A cell "set of names: restart; `att`, `flow-requests`: yes" names
  * the list itself and keys of its entries. */
+/* RFC 4285 keys: read from a 0600 file, refused when group or others may read it. */
+static void test_auth_keys(void **state)
+{
+	char dir[] = "/tmp/fm-cfg-keysXXXXXX", key[128], yaml[160];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(key, sizeof(key), "%s/mag.key", dir);
+	snprintf(yaml, sizeof(yaml), "%s/t.yaml", dir);
+	f = fopen(key, "w");
+	fputs("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", f);
+	fclose(f);
+	f = fopen(yaml, "w");
+	fputs(LMA_HEAD "  mag-keys: [{mag: fd00:11::2, spi: 4242, key-file: mag.key}]\n", f);
+	fclose(f);
+	chmod(key, 0644);
+	assert_int_equal(fm_config_load(yaml, &cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "lma.mag-keys[0]"));
+	assert_non_null(strstr(err, "chmod 600"));
+	chmod(key, 0600);
+	assert_int_equal(load(yaml), 0);
+	assert_int_equal(cfg.lma.mag_keys[0].spi, 4242);
+	assert_int_equal(cfg.lma.mag_keys[0].len, 32);
+	assert_int_equal(cfg.lma.mag_keys[0].key[1], 0x11);
+	f = fopen(yaml, "w");
+	fputs(MAG_HEAD "  lma-spi: 4243\n  lma-key-file: mag.key\n", f);
+	fclose(f);
+	assert_int_equal(load(yaml), 0);
+	assert_int_equal(cfg.mag.lma_key.spi, 4243);
+	assert_int_equal(cfg.mag.lma_key.len, 32);
+	unlink(key);
+	unlink(yaml);
+	rmdir(dir);
+}
+
 static void test_reload_table_matches_docs(void **state)
 {
 	FILE *f = fopen("docs/configuration.md", "r");
@@ -1026,6 +1073,7 @@ int main(void)
 	    cmocka_unit_test(test_reload_filter_mag),
 	    cmocka_unit_test(test_reload_filter_lma),
 	    cmocka_unit_test(test_reload_table_matches_docs),
+	    cmocka_unit_test(test_auth_keys),
 	    cmocka_unit_test(test_timer_defaults_match_docs),
 	};
 	const size_t nf = sizeof(fixed) / sizeof(fixed[0]);

@@ -642,6 +642,85 @@ static void test_live_and_stale(void **state)
 	assert_int_equal(fm_ctl_open(e->loop, longp, &other), -ENAMETOOLONG);
 }
 
+/* Issue 11: 256 idle clients must not lock a new one out: the least recently active
+ * idle client makes room, and the newcomer is served. */
+static void test_idle_clients_make_room(void **state)
+{
+	struct env *e = *state;
+	enum { N = 256 };
+	int fds[N], fd, gone = 0;
+	json_t *r;
+
+	for (int i = 0; i < N; i++) {
+		fds[i] = connect_to(e->path);
+		if (i % 16 == 15)
+			for (int k = 0; k < 5; k++)
+				ev_run(e->loop, EVRUN_NOWAIT); /* accept: the backlog is 32 */
+	}
+	for (int k = 0; k < 20; k++)
+		ev_run(e->loop, EVRUN_NOWAIT);
+	/* the last idle client used the socket, so the first one is the least recent */
+	r = roundtrip(e, fds[N - 1], "{\"cmd\":\"version\"}\n");
+	json_decref(r);
+	fd = connect_to(e->path);
+	r = roundtrip(e, fd, "{\"cmd\":\"version\"}\n");
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	/* exactly one idle client was dropped to make room: the first */
+	for (int i = 0; i < N; i++) {
+		struct pollfd p = {.fd = fds[i], .events = POLLIN};
+		char c;
+
+		if (poll(&p, 1, 0) == 1 && recv(fds[i], &c, 1, MSG_DONTWAIT) == 0)
+			gone++, assert_int_equal(i, 0);
+	}
+	assert_int_equal(gone, 1);
+	r = roundtrip(e, fds[N - 1], "{\"cmd\":\"version\"}\n");
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	for (int i = 0; i < N; i++)
+		close(fds[i]);
+	close(fd);
+	ev_run(e->loop, EVRUN_NOWAIT);
+}
+
+/* Idle clients are dropped after the idle timeout; monitors are not idle. */
+static void test_idle_timeout(void **state)
+{
+	struct env *e = *state;
+	int idle, mon, busy;
+	json_t *r;
+	char c;
+
+	fm_ctl_set_idle_timeout(e->ctl, 300);
+	idle = connect_to(e->path);
+	mon = connect_to(e->path);
+	busy = connect_to(e->path);
+	r = roundtrip(e, mon, "{\"cmd\":\"monitor\"}\n");
+	json_decref(r);
+	/* busy keeps talking every 100 ms for 800 ms; idle says nothing */
+	for (int t = 0; t < 8; t++) {
+		r = roundtrip(e, busy, "{\"cmd\":\"version\"}\n");
+		json_decref(r);
+		for (int k = 0; k < 100; k++) {
+			ev_run(e->loop, EVRUN_NOWAIT);
+			usleep(1000);
+		}
+	}
+	assert_true(pump_until_readable(e, idle, 100));
+	assert_int_equal(recv(idle, &c, 1, MSG_DONTWAIT), 0); /* closed by the daemon */
+	r = roundtrip(e, busy, "{\"cmd\":\"version\"}\n");
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	fm_ctl_event(e->ctl, "test", json_object());
+	r = read_json(e, mon); /* the monitor still gets events */
+	json_decref(r);
+	close(idle);
+	close(mon);
+	close(busy);
+	ev_run(e->loop, EVRUN_NOWAIT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -658,6 +737,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_flood_drops_requester, env_setup, env_teardown),
 	    cmocka_unit_test_setup_teardown(test_live_and_stale, env_setup, env_teardown),
 	    cmocka_unit_test_setup_teardown(test_reply_too_large, env_setup, env_teardown),
+	    cmocka_unit_test_setup_teardown(test_idle_clients_make_room, env_setup, env_teardown),
+	    cmocka_unit_test_setup_teardown(test_idle_timeout, env_setup, env_teardown),
 	};
 
 	fm_log_set_level(FM_LOG_ERROR);

@@ -96,6 +96,13 @@ static int find_event(const char *name)
 
 static struct in6_addr A(const char *s);
 
+static void clear_events(void)
+{
+	for (int i = 0; i < n_events; i++)
+		json_decref(evfields[i]);
+	n_events = 0;
+}
+
 /* ---- fake data plane ------------------------------------------------------------------- */
 struct fbind {
 	bool used;
@@ -365,9 +372,23 @@ static int teardown(void **st)
 	return 0;
 }
 
+/* The scenarios model MAGs with keys (RFC 4285): their restart counters are believed.
+ * test_unauthenticated_restart_counter_not_believed turns this off. */
+static bool peers_authenticated = true;
+
+static bool cap_authenticated(void *ctx, const struct in6_addr *peer)
+{
+	(void)ctx;
+	(void)peer;
+	return peers_authenticated;
+}
+
 static struct lma *new_lma(void)
 {
-	struct lma_hooks h = {.send = cap_send, .event = cap_event, .dp = &fake_ops};
+	struct lma_hooks h = {.send = cap_send,
+			      .event = cap_event,
+			      .dp = &fake_ops,
+			      .authenticated = cap_authenticated};
 	struct lma *l = lma_new(cfg, &h);
 
 	assert_non_null(l);
@@ -1680,6 +1701,350 @@ static void test_heartbeat_stale_response_ignored(void **st)
 	lma_free(l);
 }
 
+/* ---- peer lifecycle (RFC 5847 restarts, peers without heartbeats) ----------------------- */
+
+static struct mh_msg hb_msg(bool response, uint32_t seq, int rc)
+{
+	struct mh_msg in;
+
+	memset(&in, 0, sizeof(in));
+	in.kind = MH_HEARTBEAT;
+	in.flags = response ? MH_HB_R : 0;
+	in.seq = seq;
+	if (rc >= 0)
+		mh_opt_add(&in, MH_OPT_RESTART_COUNTER)->restart_counter = (uint32_t)rc;
+	return in;
+}
+
+static json_t *peer_json(struct lma *l, int i)
+{
+	char err[128];
+	json_t *p = lma_cmd_peers(l, NULL, err, sizeof(err));
+	json_t *o = json_incref(json_array_get(p, i));
+
+	json_decref(p);
+	return o;
+}
+
+static const char *peer_str(struct lma *l, int i, const char *key)
+{
+	static char buf[64];
+	json_t *o = peer_json(l, i);
+
+	snprintf(buf, sizeof(buf), "%s", json_string_value(json_object_get(o, key)));
+	json_decref(o);
+	return buf;
+}
+
+/* A MAG restart (new restart counter) marks only the bindings it has not registered
+ * again since its last heartbeat before the restart: a MAG that restored its list and
+ * refreshed first keeps forwarding (the restart used to mark every binding peer-down
+ * for good after the refresh had been accepted). */
+static void test_peer_restart_spares_refreshed(void **st)
+{
+	struct lma *l;
+	struct mh_msg in;
+
+	(void)st;
+	cfg->lma.timers.heartbeat_interval_s = 10;
+	cfg->lma.prefix_policy = FM_PP_UNIQUE;
+	l = new_lma();
+	reg(l, &MAG1, 4, MH_HI_NEW_IFACE, 1);
+	reg(l, &MAG1, 8, MH_HI_NEW_IFACE, 1);
+	in = hb_msg(false, 7, 5);
+	lma_rx(l, &in, &MAG1, now_ms);
+	advance(l, 1000);
+	/* MAG1 restarts, refreshes BID 1 (ATT 4) first, then heartbeats with counter 6 */
+	assert_int_equal(reg(l, &MAG1, 4, MH_HI_NOT_CHANGED, 2), 1);
+	advance(l, 100);
+	in = hb_msg(false, 1, 6);
+	lma_rx(l, &in, &MAG1, now_ms);
+	assert_int_equal(binding(l, 1)->state, BCE_ACTIVE);
+	assert_false(fb(1, 1)->b.down);
+	assert_int_equal(binding(l, 2)->state, BCE_PEER_DOWN);
+	assert_true(fb(1, 2)->b.down);
+	assert_true(find_event("peer-restart") >= 0);
+	assert_string_equal(peer_str(l, 0, "state"), "up");
+	assert_string_equal(peer_str(l, 0, "reason"), "restart");
+	/* later heartbeats with the new counter change nothing */
+	in = hb_msg(false, 2, 6);
+	lma_rx(l, &in, &MAG1, now_ms);
+	assert_int_equal(binding(l, 1)->state, BCE_ACTIVE);
+	/* its next PBU for BID 2 makes it active again */
+	advance(l, 100);
+	assert_int_equal(reg(l, &MAG1, 8, MH_HI_NOT_CHANGED, 3), 2);
+	assert_int_equal(binding(l, 2)->state, BCE_ACTIVE);
+	assert_false(fb(1, 2)->b.down);
+	lma_free(l);
+}
+
+/* A heartbeat with a new restart counter from a MAG without a key could be forged by
+ * anyone sending from its address: it takes no binding away. */
+static void test_unauthenticated_restart_counter_not_believed(void **st)
+{
+	struct lma *l;
+	struct mh_msg in;
+
+	(void)st;
+	peers_authenticated = false;
+	cfg->lma.timers.heartbeat_interval_s = 10;
+	cfg->lma.prefix_policy = FM_PP_UNIQUE;
+	l = new_lma();
+	reg(l, &MAG1, 4, MH_HI_NEW_IFACE, 1);
+	in = hb_msg(false, 7, 5);
+	lma_rx(l, &in, &MAG1, now_ms);
+	advance(l, 1000);
+	in = hb_msg(false, 8, 6);
+	lma_rx(l, &in, &MAG1, now_ms);
+	assert_int_equal(binding(l, 1)->state, BCE_ACTIVE);
+	assert_false(fb(1, 1)->b.down);
+	assert_true(find_event("peer-restart") < 0);
+	assert_string_equal(peer_str(l, 0, "state"), "up");
+	{
+		json_t *o = peer_json(l, 0);
+
+		assert_int_equal(json_integer_value(json_object_get(o, "restarts_ignored")), 1);
+		json_decref(o);
+	}
+	peers_authenticated = true;
+	lma_free(l);
+}
+
+/* Heartbeats to a MAG start with its first binding. */
+static void test_heartbeat_starts_with_binding(void **st)
+{
+	struct lma *l;
+
+	(void)st;
+	cfg->lma.timers.heartbeat_interval_s = 10;
+	l = new_lma();
+	clear_sent();
+	advance(l, 10000);
+	advance(l, 10000);
+	assert_int_equal(count_kind(MH_HEARTBEAT), 0);
+	assert_string_equal(peer_str(l, 0, "heartbeat"), "waiting for a binding");
+	reg(l, &MAG1, 4, MH_HI_NEW_IFACE, 1);
+	clear_sent();
+	advance(l, 10000);
+	assert_non_null(last_to(&MAG1, MH_HEARTBEAT));
+	assert_null(last_to(&MAG2, MH_HEARTBEAT));
+	assert_string_equal(peer_str(l, 0, "heartbeat"), "on");
+	lma_free(l);
+}
+
+/* A MAG without RFC 5847 answers a heartbeat with Binding Error 2: no more
+ * heartbeats, never declared down for their lack; heartbeat: on keeps sending. */
+static void test_be2_means_no_heartbeat_support(void **st)
+{
+	struct lma *l;
+	struct mh_msg be;
+
+	(void)st;
+	cfg->lma.timers.heartbeat_interval_s = 10;
+	l = new_lma();
+	reg(l, &MAG1, 4, MH_HI_NEW_IFACE, 1);
+	clear_sent();
+	advance(l, 10000);
+	assert_non_null(last_to(&MAG1, MH_HEARTBEAT));
+	memset(&be, 0, sizeof(be));
+	be.kind = MH_BE;
+	be.status = 2;
+	lma_rx(l, &be, &MAG1, now_ms);
+	assert_string_equal(peer_str(l, 0, "heartbeat"), "unsupported");
+	assert_string_equal(peer_str(l, 0, "reason"), "no heartbeat support");
+	clear_sent();
+	for (int i = 0; i < 5; i++)
+		advance(l, 10000);
+	assert_int_equal(count_kind(MH_HEARTBEAT), 0);
+	assert_string_equal(peer_str(l, 0, "state"), "up");
+	assert_int_equal(binding(l, 1)->state, BCE_ACTIVE);
+	lma_free(l);
+
+	/* heartbeat: on — a BE does not stop them */
+	cfg->lma.mag_heartbeat[0] = FM_HB_ON;
+	l = new_lma();
+	reg(l, &MAG1, 4, MH_HI_NEW_IFACE, 1);
+	advance(l, 10000);
+	lma_rx(l, &be, &MAG1, now_ms);
+	clear_sent();
+	advance(l, 10000);
+	assert_non_null(last_to(&MAG1, MH_HEARTBEAT));
+	lma_free(l);
+	/* heartbeat: off — none at all */
+	cfg->lma.mag_heartbeat[0] = FM_HB_OFF;
+	l = new_lma();
+	reg(l, &MAG1, 4, MH_HI_NEW_IFACE, 1);
+	clear_sent();
+	advance(l, 10000);
+	assert_null(last_to(&MAG1, MH_HEARTBEAT));
+	assert_string_equal(peer_str(l, 0, "heartbeat"), "off");
+	cfg->lma.mag_heartbeat[0] = FM_HB_AUTO;
+	lma_free(l);
+}
+
+/* A MAG marked down that sends a valid PBU is up again at once (reason "PBU"); a
+ * heartbeat request goes to it, and its answer with the same restart counter makes
+ * its other bindings active again, the flows rescued off them back in place. */
+static void test_peer_down_back_by_pbu(void **st)
+{
+	struct lma *l;
+	const struct mh_msg *h;
+	struct mh_msg in;
+	char err[128];
+
+	(void)st;
+	cfg->lma.timers.heartbeat_interval_s = 10;
+	cfg->lma.prefix_policy = FM_PP_SHARED;
+	l = new_lma();
+	reg(l, &MAG1, 4, MH_HI_NEW_IFACE, 1);
+	reg(l, &MAG1, 5, MH_HI_NEW_IFACE, 1);
+	reg(l, &MAG2, 8, MH_HI_NEW_IFACE, 1);
+	json_decref(call(lma_cmd_flow_add, l,
+			 req("{\"mn\":\"%s\",\"fid\":2,\"priority\":10,\"selector\":{\"next_"
+			     "header\":[17]},\"bid\":2}",
+			     NAI),
+			 err));
+	in = hb_msg(false, 9, 5);
+	lma_rx(l, &in, &MAG1, now_ms);
+	for (int i = 0; i < 4; i++) {
+		advance(l, 10000);
+		h = last_to(&MAG2, MH_HEARTBEAT);
+		in = hb_msg(true, h->seq, 1);
+		lma_rx(l, &in, &MAG2, now_ms);
+	}
+	assert_string_equal(peer_str(l, 0, "state"), "down");
+	assert_int_equal(binding(l, 2)->state, BCE_PEER_DOWN);
+	assert_int_equal(fmc_find(&bce_mn_find(lma_bce(l), NAI)->fmc, 2)->bids[0], 3);
+	/* a valid PBU (refresh of BID 1): up, the PBU accepted */
+	clear_sent();
+	advance(l, 100);
+	assert_int_equal(reg(l, &MAG1, 4, MH_HI_NOT_CHANGED, 2), 1);
+	assert_string_equal(peer_str(l, 0, "state"), "up");
+	assert_string_equal(peer_str(l, 0, "reason"), "pbu");
+	assert_int_equal(binding(l, 1)->state, BCE_ACTIVE);
+	assert_int_equal(binding(l, 2)->state, BCE_PEER_DOWN); /* until its heartbeat answer */
+	h = last_to(&MAG1, MH_HEARTBEAT);
+	assert_non_null(h);
+	in = hb_msg(true, h->seq, 5);
+	lma_rx(l, &in, &MAG1, now_ms);
+	assert_int_equal(binding(l, 2)->state, BCE_ACTIVE);
+	assert_int_equal(fmc_find(&bce_mn_find(lma_bce(l), NAI)->fmc, 2)->bids[0], 2);
+	assert_int_equal(dp.rules[0].bid, 2);
+	lma_free(l);
+}
+
+/* ---- given-up exchanges resynchronise (issue 11 point 8) ------------------------------ */
+
+static json_int_t sig_stat(struct lma *l, const char *key)
+{
+	char err[128];
+	json_t *s = lma_cmd_stats(l, NULL, err, sizeof(err));
+	json_int_t n = json_integer_value(json_object_get(json_object_get(s, "signaling"), key));
+
+	json_decref(s);
+	return n;
+}
+
+static int count_to(const struct in6_addr *dst, enum mh_kind kind, uint16_t flags)
+{
+	int n = 0;
+
+	for (int i = 0; i < n_sent; i++)
+		n += sent[i].m.kind == kind && !memcmp(&sent[i].dst, dst, 16) &&
+		     sent[i].m.flags == flags;
+	return n;
+}
+
+/* An FMI cancel to the old MAG abandoned after its retries (the MAG kept a stale
+ * flow): parked, and sent again on that MAG's next heartbeat; a create abandoned
+ * is sent again on the target MAG's next PBU (its refresh). */
+static void test_given_up_fmi_resent(void **st)
+{
+	struct lma *l;
+	char err[128];
+	struct mh_msg in;
+	json_t *s;
+
+	(void)st;
+	cfg->lma.timers.retransmit_initial_ms = 100;
+	cfg->lma.timers.retransmit_max_ms = 200;
+	l = new_lma();
+	reg(l, &MAG1, 4, 1, 1);
+	reg(l, &MAG2, 8, 1, 1);
+	json_decref(call(lma_cmd_flow_add, l,
+			 req("{\"mn\":\"%s\",\"fid\":2,\"priority\":10,\"selector\":{\"next_"
+			     "header\":[17]},\"bid\":1}",
+			     NAI),
+			 err));
+	ack_all(l); /* MAG1 holds FMI state for FID 2 */
+	json_decref(
+	    call(lma_cmd_flow_move, l, req("{\"mn\":\"%s\",\"fid\":2,\"bid\":2}", NAI), err));
+	/* nobody answers: both given up */
+	for (int i = 0; i < 20; i++)
+		advance(l, 200);
+	s = lma_cmd_stats(l, NULL, err, sizeof(err));
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(s, "signaling"), "parked")), 2);
+	json_decref(s);
+	assert_int_equal(sig_stat(l, "pending"), 0);
+	/* MAG1 heartbeats: its cancel goes again */
+	clear_sent();
+	in = hb_msg(false, 3, 1);
+	lma_rx(l, &in, &MAG1, now_ms);
+	assert_int_equal(count_to(&MAG1, MH_FMI, MH_FMI_C), 1);
+	assert_int_equal(count_to(&MAG2, MH_FMI, 0), 0);
+	ack_all(l);
+	/* MAG2 refreshes: its create goes again */
+	advance(l, 100);
+	clear_sent();
+	reg(l, &MAG2, 8, MH_HI_NOT_CHANGED, 2);
+	assert_int_equal(count_to(&MAG2, MH_FMI, 0), 1);
+	ack_all(l);
+	assert_int_equal(sig_stat(l, "pending"), 0);
+	assert_int_equal(sig_stat(l, "parked"), 0);
+	{
+		const struct fmc_flow *f = fmc_find(&bce_mn_find(lma_bce(l), NAI)->fmc, 2);
+
+		assert_true(f->signalled);
+		assert_memory_equal(&f->signalled_mag, &MAG2, 16);
+	}
+	lma_free(l);
+}
+
+/* flow-signaling fmi -> upn at run time: the FMI state at the MAGs is cancelled (it
+ * used to stay, and a later flow del left it there) and the flow goes by UPN. */
+static void test_signaling_switch_cleans_fmi(void **st)
+{
+	struct lma *l;
+	struct fm_config *next = malloc(sizeof(*next));
+	char err[128];
+
+	(void)st;
+	cfg->lma.prefix_policy = FM_PP_UNIQUE;
+	l = new_lma();
+	reg(l, &MAG1, 4, 1, 1);
+	reg(l, &MAG2, 8, 1, 1);
+	json_decref(call(lma_cmd_flow_add, l,
+			 req("{\"mn\":\"%s\",\"fid\":2,\"priority\":10,\"selector\":{\"next_"
+			     "header\":[17]},\"bid\":2}",
+			     NAI),
+			 err));
+	ack_all(l); /* MAG2 holds FMI state */
+	memcpy(next, cfg, sizeof(*next));
+	next->lma.flow_signaling = FM_SIG_UPN;
+	assert_int_equal(lma_reload(l, next, now_ms), 0);
+	*cfg = *next;
+	assert_int_equal(count_to(&MAG2, MH_FMI, MH_FMI_C), 1);
+	assert_non_null(last_to(&MAG2, MH_UPN));
+	assert_false(fmc_find(&bce_mn_find(lma_bce(l), NAI)->fmc, 2)->signalled);
+	ack_all(l);
+	/* flow del now: no FMI state anywhere, no FMI sent */
+	json_decref(call(lma_cmd_flow_del, l, req("{\"mn\":\"%s\",\"fid\":2}", NAI), err));
+	assert_int_equal(count_kind(MH_FMI), 0);
+	free(next);
+	lma_free(l);
+}
+
 /* lma_tick fires due timers earliest first; lma_next_due names the earliest. */
 static void test_tick_order_and_next_due(void **st)
 {
@@ -1842,8 +2207,26 @@ static void test_reload(void **st)
 	reg(l, &MAG2, 8, 1, 1);
 	memcpy(next, cfg, sizeof(*next));
 	next->lma.n_mags = 1; /* MAG2 no longer allowed */
+	clear_sent();
+	clear_events();
 	assert_int_equal(lma_reload(l, next, now_ms), 0);
 	*cfg = *next; /* the caller installs the new configuration, as main.c does */
+	/* MAG2 is told: a global BRI (RFC 5846: P and G, trigger 250 per-peer policy) */
+	{
+		const struct mh_msg *bri = last_to(&MAG2, MH_BRI);
+		int e = find_event("peer-removed");
+
+		assert_non_null(bri);
+		assert_int_equal(bri->flags, MH_BR_P | MH_BR_G);
+		assert_int_equal(bri->trigger, 250);
+		assert_true(e >= 0);
+		assert_int_equal(json_integer_value(json_object_get(evfields[e], "bindings")), 1);
+		e = find_event("deregistration");
+		assert_true(e >= 0);
+		assert_string_equal(json_string_value(json_object_get(evfields[e], "reason")),
+				    "peer-removed");
+		assert_true(find_event("expiry") < 0);
+	}
 	assert_null(binding(l, 2));
 	assert_non_null(binding(l, 1));
 	assert_int_equal(dp.n_peers, 1);
@@ -1989,16 +2372,16 @@ static void test_capacity_mns(void **st)
 	(void)st;
 	cfg->max_mns = 2;
 	l = new_lma();
-	assert_int_equal(reg_status(l, "a@x", &MAG1, 4, 1, 1), PBA_ACCEPTED);
-	assert_int_equal(reg_status(l, "b@x", &MAG1, 4, 1, 1), PBA_ACCEPTED);
-	assert_int_equal(reg_status(l, "c@x", &MAG1, 4, 1, 1), PBA_INSUFFICIENT_RESOURCES);
-	assert_null(bce_mn_find(lma_bce(l), "c@x"));
+	assert_int_equal(reg_status(l, "a@example.net", &MAG1, 4, 1, 1), PBA_ACCEPTED);
+	assert_int_equal(reg_status(l, "b@example.net", &MAG1, 4, 1, 1), PBA_ACCEPTED);
+	assert_int_equal(reg_status(l, "c@example.net", &MAG1, 4, 1, 1), PBA_INSUFFICIENT_RESOURCES);
+	assert_null(bce_mn_find(lma_bce(l), "c@example.net"));
 	assert_int_equal(dp_bindings(), 2);
 	/* MN ids stay within 1..max-mns (the 65 536th MN was out of the map's range) */
 	assert_non_null(bce_mn_by_index(lma_bce(l), 2));
 	assert_null(bce_mn_by_index(lma_bce(l), 3));
 	/* a refresh of an accepted MN is still accepted */
-	assert_int_equal(reg_status(l, "a@x", &MAG1, 4, 1, 2), PBA_ACCEPTED);
+	assert_int_equal(reg_status(l, "a@example.net", &MAG1, 4, 1, 2), PBA_ACCEPTED);
 	lma_free(l);
 }
 
@@ -2021,9 +2404,9 @@ static void test_capacity_bindings_prefixes(void **st)
 	dp.has_limits = true;
 	dp.lim = (struct fm_dp_limits){.mns = 100, .bindings = 200, .prefixes = 1, .rulesets = 9};
 	l = new_lma();
-	assert_int_equal(reg_status(l, "a@x", &MAG1, 4, 1, 1), PBA_ACCEPTED);
-	assert_int_equal(reg_status(l, "b@x", &MAG1, 4, 1, 1), PBA_INSUFFICIENT_RESOURCES);
-	assert_null(bce_mn_find(lma_bce(l), "b@x"));
+	assert_int_equal(reg_status(l, "a@example.net", &MAG1, 4, 1, 1), PBA_ACCEPTED);
+	assert_int_equal(reg_status(l, "b@example.net", &MAG1, 4, 1, 1), PBA_INSUFFICIENT_RESOURCES);
+	assert_null(bce_mn_find(lma_bce(l), "b@example.net"));
 	assert_int_equal(dp_bindings(), 1);
 	lma_free(l);
 }
@@ -2044,8 +2427,8 @@ static void test_capacity_rulesets(void **st)
 	assert_null(r);
 	assert_non_null(strstr(err, "rule set"));
 	assert_null(fmc_find(&bce_mn_find(lma_bce(l), NAI)->fmc, 5));
-	assert_int_equal(reg_status(l, "b@x", &MAG1, 4, 1, 1), PBA_INSUFFICIENT_RESOURCES);
-	assert_null(bce_mn_find(lma_bce(l), "b@x"));
+	assert_int_equal(reg_status(l, "b@example.net", &MAG1, 4, 1, 1), PBA_INSUFFICIENT_RESOURCES);
+	assert_null(bce_mn_find(lma_bce(l), "b@example.net"));
 	assert_int_equal(dp_bindings(), 1);
 	lma_free(l);
 }
@@ -2081,7 +2464,7 @@ static void test_flow_move_unknown_att(void **st)
 static void test_bindings_pages(void **st)
 {
 	struct lma *l = new_lma();
-	const char *nais[] = {"a@x", "b@x", "c@x", "d@x", "e@x"};
+	const char *nais[] = {"a@example.net", "b@example.net", "c@example.net", "d@example.net", "e@example.net"};
 	char err[160];
 	json_t *r, *items;
 
@@ -2096,7 +2479,7 @@ static void test_bindings_pages(void **st)
 	items = json_object_get(r, "items");
 	assert_int_equal(json_array_size(items), 2);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "mn")),
-			    "a@x");
+			    "a@example.net");
 	assert_int_equal(json_integer_value(json_object_get(r, "total")), 5);
 	assert_int_equal(json_integer_value(json_object_get(r, "next")), 2);
 	json_decref(r);
@@ -2104,7 +2487,7 @@ static void test_bindings_pages(void **st)
 	items = json_object_get(r, "items");
 	assert_int_equal(json_array_size(items), 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "mn")),
-			    "e@x");
+			    "e@example.net");
 	assert_true(json_is_null(json_object_get(r, "next")));
 	json_decref(r);
 	r = call(lma_cmd_bindings, l, req("{\"offset\":9}"), err);
@@ -2119,6 +2502,150 @@ static void test_bindings_pages(void **st)
 	lma_free(l);
 }
 
+/* ---- hostile identifiers and duplicates (issue 11 point 7) ------------------------------- */
+
+/* An MN-ID that is not an RFC 7542 NAI (a control character, not UTF-8, over 253 octets,
+ * no realm label) is refused with PBA 129 and leaves no MN behind. */
+static void test_pbu_bad_nai_refused(void **st)
+{
+	static const char *const bad[] = {
+	    "mn1@example.net\n<3>flowmobd: error: forged",
+	    "\xff\xfe@example.net",
+	    "mn 1@example.net",
+	    "mn1@example",
+	};
+	char big[255];
+	struct lma *l = new_lma();
+	struct mh_msg *m;
+
+	(void)st;
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_reject(l, pbu(bad[i], 4, 1, 3600, 1), &MAG1, PBA_ADMIN_PROHIBITED);
+	memset(big, 'a', sizeof(big));
+	memcpy(big + 254 - 12, "@example.net", 12);
+	big[254] = 0; /* 254 octets: one more than RFC 7542 allows */
+	expect_reject(l, pbu(big, 4, 1, 3600, 1), &MAG1, PBA_ADMIN_PROHIBITED);
+	/* a NUL inside is not an NAI either */
+	m = pbu(NAI, 4, 1, 3600, 1);
+	m->opts[0].mn_id.id[3] = 0;
+	expect_reject(l, m, &MAG1, PBA_ADMIN_PROHIBITED);
+	assert_int_equal(lma_bce(l)->n_bindings, 0);
+	/* the reject event still names the MN, escaped */
+	expect_reject(l, pbu(bad[0], 4, 1, 3600, 1), &MAG1, PBA_ADMIN_PROHIBITED);
+	assert_true(find_event("reject") >= 0);
+	assert_string_equal(json_string_value(json_object_get(evfields[n_events - 1], "mn")),
+			    "mn1@example.net\\x0a<3>flowmobd: error: forged");
+	/* a UTF-8 NAI is fine */
+	lma_rx(l, pbu("m\xc3\xbcller@example.net", 4, 1, 3600, 1), &MAG1, now_ms);
+	assert_int_equal(last_to(&MAG1, MH_PBA)->status, 0);
+	lma_free(l);
+}
+
+/* RFC 5213 §5.3: an exact duplicate of the last accepted PBU (a retransmission: same
+ * contents, same sequence number, inside the timestamp window) is answered with the
+ * earlier PBA again and changes nothing. */
+static void dup_case(enum fm_ordering ord)
+{
+	static struct mh_msg first, pba1;
+	struct bce_binding *b;
+	uint64_t exp;
+	int ev;
+	struct lma *l;
+
+	cfg->lma.ordering = ord;
+	l = new_lma();
+	first = *pbu_full(NAI, 4, 1, 3600, 5, ord == FM_ORDER_SEQUENCE ? O_ALL & ~O_TS : O_ALL, 0);
+	clear_sent();
+	lma_rx(l, &first, &MAG1, now_ms);
+	assert_int_equal(n_sent, 1);
+	pba1 = sent[0].m;
+	assert_int_equal(pba1.status, 0);
+	b = binding(l, pba_bid(&pba1));
+	assert_non_null(b);
+	exp = b->expires_ms;
+	ev = n_events;
+	advance(l, 100);
+	clear_sent();
+	lma_rx(l, &first, &MAG1, now_ms);
+	assert_int_equal(n_sent, 1);
+	assert_int_equal(sent[0].m.kind, MH_PBA);
+	assert_int_equal(sent[0].m.status, 0);
+	assert_int_equal(sent[0].m.seq, pba1.seq);
+	assert_int_equal(sent[0].m.lifetime, pba1.lifetime);
+	assert_int_equal(sent[0].m.n_opts, pba1.n_opts);
+	assert_memory_equal(sent[0].m.opts, pba1.opts, pba1.n_opts * sizeof(pba1.opts[0]));
+	assert_int_equal(b->expires_ms, exp); /* not refreshed */
+	assert_int_equal(n_events, ev);	      /* no registration event */
+	assert_int_equal(lma_bce(l)->n_bindings, 1);
+	/* after the window it is a replay again, not a retransmission */
+	advance(l, 2000);
+	clear_sent();
+	lma_rx(l, &first, &MAG1, now_ms);
+	assert_int_equal(n_sent, 1);
+	assert_int_not_equal(sent[0].m.status, 0);
+	assert_int_equal(b->expires_ms, exp);
+	lma_free(l);
+}
+
+static void test_pbu_duplicate_timestamp(void **st)
+{
+	(void)st;
+	dup_case(FM_ORDER_TIMESTAMP);
+}
+
+static void test_pbu_duplicate_sequence(void **st)
+{
+	(void)st;
+	dup_case(FM_ORDER_SEQUENCE);
+}
+
+/* Found by tests/fuzz/fuzz_state.c: a state file whose binding expires in 1.8e20 s made
+ * the import convert an out-of-range double (undefined behaviour) and would keep the
+ * binding for ever; the remaining time is bounded by max-lifetime, and a NaN or
+ * infinite expiry drops the binding. */
+static void test_state_import_bounds_expiry(void **st)
+{
+	char far[512];
+	const char *files[3] = {
+	    far,
+	    "{\"version\":1,\"mobile_nodes\":[{\"nai\":\"" NAI "\",\"index\":1,"
+	    "\"bindings\":[{\"bid\":1,\"att\":4,\"mag\":\"fd00:11::2\",\"state\":\"active\","
+	    "\"lifetime\":120,\"expires\":179888888886416763.9}]}]}",
+	    "{\"version\":1,\"mobile_nodes\":[{\"nai\":\"" NAI "\",\"index\":1,"
+	    "\"bindings\":[{\"bid\":1,\"att\":4,\"expires\":1e400}]}]}",
+	};
+	char path[128];
+	struct lma *l;
+	struct bce_mn *mn;
+	FILE *f;
+
+	(void)st;
+	/* ten million seconds from now: representable, and far beyond any lifetime */
+	snprintf(far, sizeof(far),
+		 "{\"version\":1,\"mobile_nodes\":[{\"nai\":\"" NAI "\",\"index\":1,"
+		 "\"bindings\":[{\"bid\":1,\"att\":4,\"mag\":\"fd00:11::2\",\"state\":\"active\","
+		 "\"lifetime\":120,\"expires\":%.3f}]}]}",
+		 (double)wall_ms / 1000.0 + 1e7);
+	snprintf(path, sizeof(path), "%s/lma.json", statedir);
+	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(files[i], f);
+		fclose(f);
+		l = new_lma();
+		mn = bce_mn_find(lma_bce(l), NAI);
+		if (i == 0)
+			assert_true(mn && mn->n_b == 1); /* kept, with a bounded lifetime */
+		if (mn && mn->n_b) {
+			assert_true(mn->b[0]->expires_ms >= now_ms);
+			assert_true(mn->b[0]->expires_ms - now_ms <=
+				    (uint64_t)cfg->lma.timers.max_lifetime_s * 1000);
+		}
+		lma_free(l);
+		unlink(path);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2128,6 +2655,10 @@ int main(void)
 	    T(test_pba_rejects),
 	    T(test_pba_reject_log_names_status),
 	    T(test_timestamp_ordering),
+	    T(test_pbu_bad_nai_refused),
+	    T(test_pbu_duplicate_timestamp),
+	    T(test_pbu_duplicate_sequence),
+	    T(test_state_import_bounds_expiry),
 	    T(test_sequence_ordering),
 	    T(test_refresh_dereg_and_delete),
 	    T(test_expiry),
@@ -2147,6 +2678,13 @@ int main(void)
 	    T(test_pbu_flow_id_requests),
 	    T(test_heartbeat_and_peer_down),
 	    T(test_heartbeat_stale_response_ignored),
+	    T(test_peer_restart_spares_refreshed),
+	    T(test_unauthenticated_restart_counter_not_believed),
+	    T(test_heartbeat_starts_with_binding),
+	    T(test_be2_means_no_heartbeat_support),
+	    T(test_peer_down_back_by_pbu),
+	    T(test_given_up_fmi_resent),
+	    T(test_signaling_switch_cleans_fmi),
 	    T(test_tick_order_and_next_due),
 	    T(test_persistence_restart),
 	    T(test_reconcile_adopts_unsaved_binding),

@@ -686,7 +686,8 @@ static void bri(uint16_t seq, uint16_t flags, const char *mn, const char *p1)
 	x.seq = seq;
 	x.trigger = 2;
 	x.flags = flags;
-	mn_id(&x, mn);
+	if (mn)
+		mn_id(&x, mn);
 	if (p1)
 		hnp(&x, p1);
 	rx(&x);
@@ -709,12 +710,9 @@ static void test_bri(void **state)
 	rs(MN_MAC, "fe80::ff:fe00:101", true);
 	send_pba((uint16_t)mh[0].seq, PBA_ACCEPTED, 3600, "fd00:100::", "fd00:100:0:2::", 1);
 	clear();
-	/* global revocation is not for a MAG to receive */
-	bri(51, MH_BR_P | MH_BR_G, "mn1@example.net", NULL);
-	assert_int_equal(mh[0].status, BRA_GLOBAL_NOT_AUTHORIZED);
 	/* a prefix the binding does not hold */
 	bri(52, MH_BR_P, "mn1@example.net", "fd00:100:0:9::");
-	assert_int_equal(mh[1].status, BRA_NO_BINDING);
+	assert_int_equal(mh[0].status, BRA_NO_BINDING);
 	assert_int_equal(nroutes, 0);
 	clear();
 	/* one named prefix: removed from the binding, withdrawn, the other stays */
@@ -748,6 +746,22 @@ static void test_bri(void **state)
 	json_t *bs = mag_ctl_bindings(m, NULL, e, sizeof(e));
 	assert_int_equal(json_array_size(bs), 0);
 	json_decref(bs);
+
+	/* global revocation (RFC 5846 §9.2, the LMA dropped this MAG): every binding
+	 * goes, without a de-registration PBU; the BRA says success */
+	clear();
+	rs(MN_MAC, "fe80::ff:fe00:101", true);
+	if (nmh && mh[nmh - 1].kind == MH_PBU)
+		send_pba((uint16_t)mh[nmh - 1].seq, PBA_ACCEPTED, 3600, "fd00:100::", NULL, 1);
+	clear();
+	bri(55, MH_BR_P | MH_BR_G, NULL, NULL);
+	assert_int_equal(nmh, 1);
+	assert_int_equal(mh[0].kind, MH_BRA);
+	assert_int_equal(mh[0].status, BRA_SUCCESS);
+	assert_int_equal(mh[0].flags, MH_BR_P);
+	assert_true(routed("fd00:100::", 64, false));
+	assert_true(find_event("deregistration") >= 0);
+	assert_null(mag_binding_find(m, mag_mn_by_id(m, "mn1@example.net"), 0));
 }
 
 static void test_pba_flow_identification(void **state)
@@ -977,7 +991,9 @@ static void test_heartbeat_stale_response_ignored(void **state)
 	o = mh_opt_add(&x, MH_OPT_RESTART_COUNTER);
 	o->restart_counter = 3;
 	rx(&x);
-	assert_true(find_event("peer-up") >= 0);
+	/* the PBA was the LMA's first word: up since then, the heartbeat keeps it up */
+	assert_true(m->lma_heard);
+	assert_true(m->hb.up);
 	/* unanswered requests take the LMA down */
 	clear();
 	for (int i = 0; i < 4; i++)

@@ -74,7 +74,8 @@ static void test_render_lma(void **state)
 	      "{\"mn\":\"b\",\"bid\":1,\"att\":8,\"mag\":\"fd00::2\",\"state\":\"peer-down\","
 	      "\"packets\":2,\"bytes\":20}]");
 	json_t *pe = J("[{\"mag\":\"fd00::2\",\"state\":\"up\",\"restart_counter\":7,"
-		       "\"last_seen\":1.5,\"missed\":0,\"bindings\":2},"
+		       "\"last_seen\":1.5,\"missed\":0,\"bindings\":2,\"rejected\":{\"161\":3},"
+		       "\"malformed\":{\"header-len\":2,\"decode\":0}},"
 		       "{\"mag\":\"fd00::3\",\"state\":\"down\",\"restart_counter\":null,"
 		       "\"last_seen\":null,\"missed\":3,\"bindings\":1}]");
 	json_t *fl = J("[{\"mn\":\"a\",\"fid\":9,\"packets\":4,\"bytes\":400}]");
@@ -112,6 +113,13 @@ static void test_render_lma(void **state)
 	assert_non_null(strstr(t, "flowmob_peer_restart_number{peer=\"fd00::2\"} 7\n"));
 	assert_null(strstr(t, "flowmob_peer_restart_number{peer=\"fd00::3\"}"));
 	assert_non_null(strstr(t, "flowmob_peer_last_seen_seconds{peer=\"fd00::2\"} 1.5\n"));
+	assert_non_null(strstr(t,
+			       "# TYPE flowmob_peer_rejected_total counter\n"
+			       "flowmob_peer_rejected_total{peer=\"fd00::2\",code=\"161\"} 3\n"));
+	assert_non_null(
+	    strstr(t, "flowmob_peer_malformed_total{peer=\"fd00::2\",reason=\"header-len\"} 2\n"));
+	assert_non_null(
+	    strstr(t, "flowmob_peer_malformed_total{peer=\"fd00::2\",reason=\"decode\"} 0\n"));
 	assert_non_null(strstr(t, "flowmob_mobile_nodes 2\n"));
 	/* one HELP/TYPE per family */
 	assert_int_equal(count(t, "# TYPE flowmob_peer_state "), 1);

@@ -28,6 +28,7 @@
 #include <cmocka.h>
 
 #include "core/log.h"
+#include "mh/auth.h"
 #include "mh/mh.h"
 #include "mh/mhsock.h"
 
@@ -332,6 +333,100 @@ static void test_unknown_type_answered(void **state)
 	ev_loop_destroy(loop);
 }
 
+/* RFC 4285: with a key for the peer (here ::1, ourselves), what we send is signed and
+ * delivered; an unsigned heartbeat, a forged one and a replay of a signed one are
+ * dropped and counted; an unsigned PBU is answered with PBA 146. */
+static void test_authenticated_peer(void **state)
+{
+	struct mh_auth_key k = {.spi = 1000, .len = 16};
+	struct ev_loop *loop;
+	struct fm_mhsock *s;
+	struct rx_log log = {0};
+	const struct fm_mhsock_stats *st;
+	uint8_t b[512], signed_hb[512] = {0};
+	size_t signed_len = 0;
+	struct pollfd p;
+	struct mh_msg m;
+	int peer, pba146 = 0;
+	ssize_t n;
+
+	(void)state;
+	if (!have_ns)
+		skip();
+	memset(k.key, 0x5a, 16);
+	loop = ev_loop_new(EVFLAG_AUTO);
+	assert_int_equal(fm_mhsock_open(loop, &lo6, on_rx, &log, &s), 0);
+	st = fm_mhsock_stats(s);
+	assert_false(fm_mhsock_peer_authenticated(s, &lo6));
+	assert_int_equal(fm_mhsock_set_key(s, &lo6, &k), 0);
+	assert_true(fm_mhsock_peer_authenticated(s, &lo6));
+	peer = peer_socket(true);
+
+	/* signed by us, verified by us: delivered without the option, with a Timestamp */
+	mh_msg_init(&m, MH_HEARTBEAT);
+	m.seq = 7;
+	assert_int_equal(fm_mhsock_send(s, &m, &lo6), 0);
+	pump(loop, 1000, &log.n, 1);
+	assert_int_equal(log.n, 1);
+	assert_int_equal(log.last.kind, MH_HEARTBEAT);
+	assert_null(mh_opt_find(&log.last, MH_OPT_AUTH, 0));
+	assert_non_null(mh_opt_find(&log.last, MH_OPT_TIMESTAMP, 0));
+	assert_int_equal(st->rx_authenticated, 1);
+	p = (struct pollfd){.fd = peer, .events = POLLIN};
+	while (poll(&p, 1, 100) == 1) {
+		n = recv(peer, b, sizeof(b), 0);
+		if (n > 0 && b[2] == MH_TYPE_HEARTBEAT) {
+			memcpy(signed_hb, b, (size_t)n);
+			signed_len = (size_t)n;
+		}
+	}
+	assert_true(signed_len > 16);
+	assert_true(mh_auth_find(signed_hb, signed_len) > 0);
+
+	/* unsigned: dropped */
+	peer_send(peer, hb_req, sizeof(hb_req));
+	/* forged: the signed one with another sequence number */
+	memcpy(b, signed_hb, signed_len);
+	b[11] ^= 1;
+	peer_send(peer, b, signed_len);
+	/* replayed: the very bytes again */
+	peer_send(peer, signed_hb, signed_len);
+	pump(loop, 300, NULL, 0);
+	assert_int_equal(log.n, 1);
+	assert_int_equal(st->rx_auth_failed, 2);
+	assert_int_equal(st->rx_replayed, 1);
+
+	/* an unsigned PBU gets PBA 146 (MIPV6-AUTH-FAIL), itself signed */
+	static const uint8_t pbu[16] = {59, 1, 5, 0, 0, 0, 0, 9, 0x02, 0, 0, 1, 1, 2, 0, 0};
+	while (poll(&p, 1, 0) == 1)
+		recv(peer, b, sizeof(b), 0);
+	peer_send(peer, pbu, sizeof(pbu));
+	pump(loop, 300, NULL, 0);
+	assert_int_equal(st->rx_auth_failed, 3);
+	while (poll(&p, 1, 200) == 1) {
+		n = recv(peer, b, sizeof(b), 0);
+		if (n >= 16 && b[2] == MH_TYPE_BA) {
+			assert_int_equal(b[6], PBA_MIPV6_AUTH_FAIL);
+			assert_int_equal(b[8] << 8 | b[9], 9); /* the PBU's sequence number */
+			assert_true(mh_auth_find(b, (size_t)n) > 0);
+			pba146++;
+		}
+	}
+	assert_int_equal(pba146, 1);
+
+	/* without the key again, nothing is checked */
+	assert_int_equal(fm_mhsock_set_key(s, &lo6, NULL), 0);
+	assert_false(fm_mhsock_peer_authenticated(s, &lo6));
+	int before = log.n;
+	peer_send(peer, hb_req, sizeof(hb_req));
+	pump(loop, 1000, &log.n, before + 1);
+	assert_int_equal(log.n, before + 1);
+
+	close(peer);
+	fm_mhsock_close(s);
+	ev_loop_destroy(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +434,7 @@ int main(void)
 	    cmocka_unit_test(test_checksum_verified),
 	    cmocka_unit_test(test_send),
 	    cmocka_unit_test(test_unknown_type_answered),
+	    cmocka_unit_test(test_authenticated_peer),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);

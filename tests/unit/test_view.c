@@ -140,14 +140,14 @@ static void test_pbu_status_order(void **st)
 	m = msg(MH_PBU);
 	assert_int_equal(pbu_view_build(&v, m), PBA_MISSING_MN_ID);
 	assert_false(v.mn_id.present);
-	/* empty MN-ID, and one with a NUL inside: both 160 */
+	/* an empty MN-ID is missing (160); one with a NUL inside is not an NAI (129, issue 11) */
 	add_mn_id(m, "", 0);
 	assert_int_equal(pbu_view_build(&v, m), PBA_MISSING_MN_ID);
 	assert_true(v.mn_id.present);
 	assert_false(v.mn_id.valid);
 	m = msg(MH_PBU);
 	add_mn_id(m, "a\0b", 3);
-	assert_int_equal(pbu_view_build(&v, m), PBA_MISSING_MN_ID);
+	assert_int_equal(pbu_view_build(&v, m), PBA_ADMIN_PROHIBITED);
 	/* then HNP, HI, ATT in that order; the rest of the view is still filled */
 	m = msg(MH_PBU);
 	add_mn_id(m, "mn", 2);

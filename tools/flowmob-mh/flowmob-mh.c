@@ -17,6 +17,7 @@
 #include <pcap/pcap.h>
 
 #include "core/version.h"
+#include "mh/auth.h"
 #include "mh/mh.h"
 #include "mh/mh_json.h"
 
@@ -32,8 +33,8 @@
 
 static const char usage_text[] =
     "Usage:\n"
-    "  " PROG " encode [--src ADDR] [--dst ADDR] [--fm-type N] [--ethernet] (--hex | --pcap "
-    "FILE)\n"
+    "  " PROG " encode [--src ADDR] [--dst ADDR] [--fm-type N] [--ethernet] [--key-file FILE]\n"
+    "        (--hex | --pcap FILE)\n"
     "  " PROG " decode [--fm-type N] (--hex | --pcap FILE)\n"
     "  " PROG " --help | --version\n";
 
@@ -61,6 +62,9 @@ static const char help_text[] =
     "  --src ADDR    IPv6 source for the checksum and the packets (default fd00:11::2)\n"
     "  --dst ADDR    IPv6 destination (default fd00:11::1)\n"
     "  --ethernet    pcap link type Ethernet (02:00:00:00:00:01 -> :02) instead of raw IPv6\n"
+    "  --key-file FILE  sign each message that carries an \"auth\" option (RFC 4285; its\n"
+    "                \"data\" left out or 32 zero octets) with the HMAC-SHA-256 key in FILE\n"
+    "                (hex, mode 0600) over --src, --dst and the message, as flowmobd does\n"
     "\n"
     "decode\n"
     "  Prints one JSON object per message on standard output.\n"
@@ -155,6 +159,7 @@ struct opts {
 	bool eth;
 	bool have_src, have_dst;
 	struct in6_addr src, dst;
+	struct mh_auth_key key; /* --key-file; len 0: none */
 };
 
 /* The capture keys decode adds ("frame", "time", "src", "dst"): taken off a copy of
@@ -231,10 +236,30 @@ static int encode_one(const json_t *j0, size_t idx, const struct opts *o, pcap_d
 		fprintf(stderr, PROG ": message %zu: %s\n", idx + 1, msg);
 		goto out;
 	}
+	if (o->key.len) {
+		/* the option's data becomes the authenticator: 32 octets to fill in */
+		for (int i = 0; i < m->n_opts; i++)
+			if (m->opts[i].type == MH_OPT_AUTH && m->opts[i].auth.len == 0) {
+				m->opts[i].auth.len = MH_AUTH_DATA_LEN;
+				memset(m->opts[i].auth.data, 0, MH_AUTH_DATA_LEN);
+			}
+	}
 	len = mh_encode(m, buf, sizeof(buf), &err);
 	if (len < 0) {
 		fprintf(stderr, PROG ": message %zu: cannot encode: %s\n", idx + 1, err.msg);
 		goto out;
+	}
+	if (o->key.len && mh_auth_find(buf, (size_t)len) >= 0) {
+		struct mh_auth_key k = o->key;
+
+		k.spi = m->opts[m->n_opts - 1].auth.spi; /* the option's SPI, whatever it is */
+		if (mh_auth_sign(&k, &pm.src, &pm.dst, buf, (size_t)len)) {
+			fprintf(stderr,
+				PROG ": message %zu: cannot sign: the auth option must be the last "
+				     "and carry 32 octets of data\n",
+				idx + 1);
+			goto out;
+		}
 	}
 	if (o->pcap || (o->have_src && o->have_dst) || (pm.have_src && pm.have_dst)) {
 		uint16_t c = mh_checksum(&pm.src, &pm.dst, buf, (size_t)len);
@@ -597,6 +622,7 @@ int main(int argc, char **argv)
 	    {"dst", required_argument, NULL, 'd'},
 	    {"fm-type", required_argument, NULL, 'f'},
 	    {"ethernet", no_argument, NULL, 'e'},
+	    {"key-file", required_argument, NULL, 'k'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -644,6 +670,15 @@ int main(int argc, char **argv)
 		case 'e':
 			o.eth = true;
 			break;
+		case 'k': {
+			char kerr[PATH_MAX + 128];
+
+			if (mh_auth_key_file(optarg, &o.key, kerr, sizeof(kerr))) {
+				fprintf(stderr, PROG ": --key-file: %s\n", kerr);
+				return 2;
+			}
+			break;
+		}
 		case 'f': {
 			char *end;
 			long v;
@@ -674,8 +709,9 @@ int main(int argc, char **argv)
 	if (o.hex == !!o.pcap)
 		usage_err("%s", "give exactly one of --hex or --pcap FILE");
 	if (!strcmp(cmd, "decode")) {
-		if (o.have_src || o.have_dst || o.eth)
-			usage_err("%s", "--src, --dst and --ethernet apply to encode only");
+		if (o.have_src || o.have_dst || o.eth || o.key.len)
+			usage_err("%s",
+				  "--src, --dst, --ethernet and --key-file apply to encode only");
 		return o.hex ? cmd_decode_hex() : cmd_decode_pcap(o.pcap);
 	}
 	if (o.have_src != o.have_dst && o.hex)

@@ -9,7 +9,10 @@
 --   * UPN (MH type 19) and UPA (MH type 20), RFC 7077;
 --   * Flow Summary (option 44) and Flow Identification (option 45), RFC 6089,
 --     with the BID Reference and Traffic Selector sub-options; the selector in
---     both RFC 6088 binary formats (1 = IPv4, 2 = IPv6).
+--     both RFC 6088 binary formats (1 = IPv4, 2 = IPv6);
+--   * the Mobility Message Authentication option (option 9, RFC 4285 section 5):
+--     Subtype (1 = MN-HA), Mobility SPI, Authentication Data (flowmob: 32 octets
+--     of HMAC-SHA-256), flagged when another option follows it.
 --
 -- Written from the specifications (layouts in docs/wireshark.md), not from
 -- flowmob's encoder. It replaces the ip.proto 135 entry with a wrapper that
@@ -24,6 +27,7 @@ local MH_UPN = 19
 local MH_UPA = 20
 local OPT_FLOW_SUMMARY = 44
 local OPT_FLOW_ID = 45
+local OPT_AUTH = 9
 local SUB_PAD1, SUB_PADN, SUB_BIDREF, SUB_TS = 0, 1, 2, 3
 local TS_FMT_IPV4, TS_FMT_IPV6 = 1, 2
 -- RFC 6088 section 3.2 (Figure 2): each flow label field is 32 bits, the 20-bit
@@ -61,8 +65,9 @@ local vs_subopt = {
 	[SUB_TS] = "Traffic Selector", [4] = "Flow Binding Action", [5] = "Target Care-of Address",
 }
 local vs_ts_format = { [TS_FMT_IPV4] = "IPv4 binary", [TS_FMT_IPV6] = "IPv6 binary" }
+local vs_auth_subtype = { [1] = "MN-HA", [2] = "MN-AAA" }
 local vs_opt = {
-	[0] = "Pad1", [1] = "PadN", [8] = "Mobile Node Identifier",
+	[0] = "Pad1", [1] = "PadN", [8] = "Mobile Node Identifier", [OPT_AUTH] = "Authentication",
 	[OPT_FLOW_SUMMARY] = "Flow Summary", [OPT_FLOW_ID] = "Flow Identification",
 }
 
@@ -120,6 +125,10 @@ field("fid.fid", ProtoField.uint16, "FID", base.DEC)
 field("fid.pri", ProtoField.uint16, "FID-PRI", base.DEC)
 field("fid.reserved", ProtoField.uint8, "Reserved", base.HEX)
 field("fid.status", ProtoField.uint8, "Status", base.DEC, vs_fid_status)
+-- RFC 4285 section 5: Type 9 | Length | Subtype | Mobility SPI(32) | Authentication Data
+field("auth.subtype", ProtoField.uint8, "Subtype", base.DEC, vs_auth_subtype)
+field("auth.spi", ProtoField.uint32, "Mobility SPI", base.DEC)
+field("auth.data", ProtoField.bytes, "Authentication Data")
 field("fid.subopt.type", ProtoField.uint8, "Sub-option type", base.DEC, vs_subopt)
 field("fid.subopt.len", ProtoField.uint8, "Sub-option length", base.DEC)
 field("fid.subopt.data", ProtoField.bytes, "Sub-option data")
@@ -387,6 +396,22 @@ local function dissect_flow_id(tvb, pinfo, tree)
 	dissect_fid_subopts(tvb, 8, 2 + len, ot, pinfo)
 end
 
+local function dissect_auth(tvb, pinfo, tree)
+	local len = tvb(1, 1):uint()
+	local ot = item(tree, "option", tvb(0, 2 + len), "Authentication")
+	ot:add(f["opt.type"], tvb(0, 1))
+	ot:add(f["opt.len"], tvb(1, 1))
+	if len < 5 then
+		ot:add_proto_expert_info(ef.badlen, "Authentication option shorter than Subtype and SPI")
+		return
+	end
+	ot:add(f["auth.subtype"], tvb(2, 1))
+	ot:add(f["auth.spi"], tvb(3, 4))
+	if len > 5 then ot:add(f["auth.data"], tvb(7, len - 5)) end
+	ot:append_text(string.format(": %s, SPI %d, %d octets of data",
+		vs_auth_subtype[tvb(2, 1):uint()] or ("subtype " .. tvb(2, 1):uint()), tvb(3, 4):uint(), len - 5))
+end
+
 -- option tvb: Type, Length, data (what mip6 hands to "mip6.option" entries)
 local function option_entry(fn)
 	return function(tvb, pinfo, tree)
@@ -400,6 +425,8 @@ local function option_entry(fn)
 end
 local opt_flow_summary = Proto("flowmob.flow_summary", "Flow Summary (RFC 6089)")
 opt_flow_summary.dissector = option_entry(dissect_flow_summary)
+local opt_auth = Proto("flowmob.auth", "Mobility Message Authentication (RFC 4285)")
+opt_auth.dissector = option_entry(dissect_auth)
 local opt_flow_id = Proto("flowmob.flow_id", "Flow Identification (RFC 6089)")
 opt_flow_id.dissector = option_entry(dissect_flow_id)
 
@@ -407,6 +434,7 @@ opt_flow_id.dissector = option_entry(dissect_flow_id)
 -- Mobility options of our own messages
 
 local function dissect_options(tvb, off, stop, tree, pinfo)
+	local after_auth = false
 	while off < stop do
 		local t = tvb(off, 1):uint()
 		if t == 0 then
@@ -426,7 +454,14 @@ local function dissect_options(tvb, off, stop, tree, pinfo)
 				return
 			end
 			local otvb = tvb(off, 2 + len):tvb()
-			if t == OPT_FLOW_SUMMARY then
+			if after_auth and t ~= 1 then
+				tree:add_proto_expert_info(ef.malformed,
+					"an option after the Authentication option (RFC 4285: it is the last)")
+			end
+			if t == OPT_AUTH then
+				after_auth = true
+				dissect_auth(otvb, pinfo, tree)
+			elseif t == OPT_FLOW_SUMMARY then
 				dissect_flow_summary(otvb, pinfo, tree)
 			elseif t == OPT_FLOW_ID then
 				dissect_flow_id(otvb, pinfo, tree)
@@ -617,3 +652,4 @@ end
 DissectorTable.get("ip.proto"):add(135, p)
 mip6_opts:add(OPT_FLOW_SUMMARY, opt_flow_summary)
 mip6_opts:add(OPT_FLOW_ID, opt_flow_id)
+mip6_opts:add(OPT_AUTH, opt_auth)
