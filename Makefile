@@ -34,7 +34,7 @@ LDFLAGS     += -fsanitize=address,undefined
 endif
 CFLAGS   ?=
 CFLAGS   += $(CFLAGS_BASE)
-LDLIBS   := -lbpf -lelf -lz -lev -lcyaml -ljansson -llmdb -lcrypto -lm
+LDLIBS   := -lbpf -lelf -lz -lev -lcyaml -lyaml -ljansson -llmdb -lcrypto -lm
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
               -Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
@@ -162,7 +162,7 @@ FUZZ_DEPS_ts := agent/mh/ts.c agent/core/num.c
 FUZZ_DEPS_ndisc := agent/mag/ndisc.c agent/core/log.c agent/core/clock.c
 FUZZ_LIBS_ndisc := -lsystemd
 # Each target's libraries beyond jansson: FUZZ_LIBS_<name>.
-FUZZ_LIBS_ctl := -lev -lcyaml -lcrypto -llmdb -lsystemd -lmicrohttpd
+FUZZ_LIBS_ctl := -lev -lcyaml -lyaml -lcrypto -llmdb -lsystemd -lmicrohttpd
 FUZZ_LIBS_state := $(FUZZ_LIBS_ctl)
 FUZZ_LIBS_config := $(FUZZ_LIBS_ctl)
 

@@ -44,7 +44,7 @@ enum {
 
 static const char usage_text[] =
     "Usage: flowmobd -c FILE [--netns NAME] [--log-level LEVEL] [--import FILE]\n"
-    "                [--check | --cleanup]\n"
+    "                [--check | --check-config | --cleanup]\n"
     "       flowmobd --help | --version\n";
 
 static const char help_text[] =
@@ -53,7 +53,8 @@ static const char help_text[] =
     "\n"
     "SYNOPSIS\n"
     "    flowmobd -c FILE [--netns NAME] [--log-level LEVEL] [--import FILE]\n"
-    "    flowmobd -c FILE --check\n"
+    "    flowmobd -c FILE [--netns NAME] --check\n"
+    "    flowmobd -c FILE --check-config\n"
     "    flowmobd -c FILE [--netns NAME] --cleanup\n"
     "\n"
     "DESCRIPTION\n"
@@ -74,7 +75,10 @@ static const char help_text[] =
     "                           also across SIGHUP reloads.\n"
     "        --import FILE      start from FILE, a state export (flowmobctl state export),\n"
     "                           instead of the state store's content, which it replaces.\n"
-    "        --check            validate FILE, print a summary and exit.\n"
+    "        --check            validate FILE and the host (in the network namespace:\n"
+    "                           interfaces exist, the role's address is configured,\n"
+    "                           the maps fit in memory), print a summary and exit.\n"
+    "        --check-config     validate FILE only (not the host), print a summary, exit.\n"
     "        --cleanup          detach the instance's programs, unpin its maps, remove its\n"
     "                           state directory and control socket, and exit. Refused while\n"
     "                           the instance is running.\n"
@@ -110,6 +114,7 @@ struct opts {
 	const char *netns;
 	int log_level; /* -1: from the config */
 	bool check;
+	bool check_config; /* --check-config: the file only, not the host */
 	bool cleanup;
 	const char *import;
 };
@@ -132,6 +137,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	    {"netns", required_argument, NULL, 'n'},
 	    {"log-level", required_argument, NULL, 'l'},
 	    {"check", no_argument, NULL, 'k'},
+	    {"check-config", no_argument, NULL, 'K'},
 	    {"cleanup", no_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -162,6 +168,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'k':
 			o->check = true;
+			break;
+		case 'K':
+			o->check = o->check_config = true;
 			break;
 		case 'C':
 			o->cleanup = true;
@@ -260,6 +269,7 @@ static void build_dp_opts(const struct fm_config *cfg, struct fm_dp_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->instance = cfg->instance;
 	o->bpffs = cfg->bpffs;
+	o->max_mns = cfg->max_mns;
 	if (cfg->role == FM_ROLE_LMA) {
 		const struct fm_cfg_lma *l = &cfg->lma;
 
@@ -369,6 +379,8 @@ static void reload(struct app *a)
 		pr_err("reload: %s; keeping the running configuration", err);
 		goto out;
 	}
+	if (a->o.netns) /* --netns overrides netns: on every reload too */
+		snprintf(next->netns, sizeof(next->netns), "%s", a->o.netns);
 	/* restart-only keys keep their running values (config.c's reload table) */
 	if (fm_config_reload_filter(cur, next, err, sizeof(err)) < 0) {
 		pr_err("reload: %s; keeping the running configuration", err);
@@ -475,15 +487,35 @@ int main(int argc, char **argv)
 		strcpy(cfg->netns, a.o.netns);
 	}
 
-	if (a.o.check) {
-		printf("%s: configuration valid: instance %s, role %s, control socket %s\n",
+	if (a.o.check_config) {
+		printf("%s: configuration valid: instance %s, role %s, control socket %s "
+		       "(the host not checked)\n",
 		       a.o.config, cfg->instance, role_name(cfg->role), cfg->control_socket);
 		ret = 0;
 		goto out_free;
 	}
-
 	if (cfg->netns[0] && enter_netns(cfg->netns))
 		goto out_free;
+	/* Before anything else: is this instance already running? */
+	if (!a.o.check && !a.o.cleanup && instance_running(cfg->control_socket)) {
+		pr_err("instance %s is already running (%s answers)", cfg->instance,
+		       cfg->control_socket);
+		goto out_free;
+	}
+	/* the host: interfaces, own address and memory, for --check and every start */
+	build_dp_opts(cfg, &dpo);
+	if (!a.o.cleanup &&
+	    fm_config_check_host(a.o.config, cfg, fm_dp_map_bytes(&dpo), err, sizeof(err))) {
+		pr_err("%s", err);
+		goto out_free;
+	}
+	if (a.o.check) {
+		printf("%s: configuration valid: instance %s, role %s, control socket %s%s%s\n",
+		       a.o.config, cfg->instance, role_name(cfg->role), cfg->control_socket,
+		       cfg->netns[0] ? ", network namespace " : "", cfg->netns);
+		ret = 0;
+		goto out_free;
+	}
 	if (ensure_bpffs(cfg->bpffs))
 		goto out_free;
 
@@ -505,13 +537,6 @@ int main(int argc, char **argv)
 	a.cfg = cfg;
 	a.d.cfg = cfg;
 
-	/* Before touching the data plane: is this instance already running? */
-	if (instance_running(cfg->control_socket)) {
-		pr_err("instance %s is already running (%s answers)", cfg->instance,
-		       cfg->control_socket);
-		goto out_free;
-	}
-	build_dp_opts(cfg, &dpo);
 	r = fm_dp_open(&dpo, &a.d.dp);
 	if (r) {
 		pr_err("data plane: %s", strerror(-r));
@@ -547,6 +572,7 @@ int main(int argc, char **argv)
 	/* the control socket appears only now: its presence means "ready" */
 	if (fm_ctl_publish(a.d.ctl))
 		goto out_role;
+	fm_dp_commit(a.d.dp); /* from now on the pins are a healthy run's */
 	pr_info("flowmobd %s: %s %s running", FLOWMOB_VERSION, role_name(cfg->role), cfg->instance);
 	/* systemd: serving now (the control socket answers); watchdog from the loop */
 	fm_service_start(loop);
@@ -570,7 +596,12 @@ out_role:
 out_ctl:
 	fm_ctl_close(a.d.ctl);
 out_dp:
-	fm_dp_close(a.d.dp);
+	/* a failed start undoes its attachments and pins: a later start must not take
+	 * them for a healthy run's */
+	if (ret)
+		fm_dp_abandon(a.d.dp, &dpo);
+	else
+		fm_dp_close(a.d.dp);
 out_free:
 	free(cfg);
 	return ret;

@@ -9,7 +9,7 @@ set -euo pipefail
 PKGS=(
   make gcc clang llvm libclang-rt-14-dev pkg-config
   libbpf-dev bpftool libelf-dev zlib1g-dev
-  libev-dev libcyaml-dev libjansson-dev liblmdb-dev libcmocka-dev libpcap-dev libssl-dev
+  libev-dev libcyaml-dev libyaml-dev libjansson-dev liblmdb-dev libcmocka-dev libpcap-dev libssl-dev
   iproute2 ethtool nftables procps
   python3-pytest python3-scapy python3-yaml tshark
   go-md2man libsystemd-dev libmicrohttpd-dev libmnl-dev prometheus bird2

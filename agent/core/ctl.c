@@ -202,6 +202,18 @@ static int client_send_json(struct ctl_client *c, json_t *obj)
 	json_decref(obj);
 	if (!s)
 		return client_queue(c, "{\"ok\":false,\"error\":\"out of memory\"}", 36);
+	if (!c->monitor && strlen(s) >= FM_CTL_MAX_OUT) {
+		/* one reply over the cap: say so instead of closing without a word */
+		char e[200];
+		int n =
+		    snprintf(e, sizeof(e),
+			     "{\"ok\":false,\"error\":\"reply too large (%zu bytes, at most %d): "
+			     "ask for pages with offset and limit\"}",
+			     strlen(s), FM_CTL_MAX_OUT);
+
+		free(s);
+		return client_queue(c, e, (size_t)n);
+	}
 	r = client_queue(c, s, strlen(s));
 	free(s);
 	return r;

@@ -11,6 +11,7 @@
  * fully valid result is copied out: a failed load never touches *out.
  */
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -23,6 +24,7 @@
 #include <stddef.h>
 
 #include <cyaml/cyaml.h>
+#include <yaml.h>
 
 #include "daemon/config.h"
 #include "core/log.h"
@@ -58,6 +60,7 @@ void fm_config_defaults(struct fm_config *c, enum fm_role role)
 	memset(c, 0, sizeof(*c));
 	c->role = role;
 	c->log_level = FM_LOG_INFO;
+	c->max_mns = FM_CFG_DEFAULT_MAX_MNS;
 	snprintf(c->bpffs, sizeof(c->bpffs), "%s", FM_CFG_DEFAULT_BPFFS);
 
 	c->lma.dataplane = FM_DP_MODE_XDP;
@@ -95,10 +98,10 @@ struct raw_sel {
 };
 
 struct raw_policy {
-	unsigned *fid;
-	unsigned *priority;
+	char *fid;
+	char *priority;
 	struct raw_sel *selector;
-	unsigned *prefer_att;
+	char **prefer_att;
 	unsigned prefer_att_count;
 	int action; /* 0 absent, 1 forward, 2 drop */
 };
@@ -115,19 +118,19 @@ struct raw_lma_peer {
 };
 
 struct raw_lma_timers {
-	unsigned *min_delay_before_bce_delete;
-	unsigned *max_delay_before_new_bce_assign;
-	unsigned *timestamp_window;
-	unsigned *heartbeat_interval;
-	unsigned *heartbeat_missed;
-	unsigned *retransmit_initial;
-	unsigned *retransmit_max;
-	unsigned *max_lifetime;
+	char *min_delay_before_bce_delete;
+	char *max_delay_before_new_bce_assign;
+	char *timestamp_window;
+	char *heartbeat_interval;
+	char *heartbeat_missed;
+	char *retransmit_initial;
+	char *retransmit_max;
+	char *max_lifetime;
 };
 
 struct raw_mag_key {
 	char *mag;
-	unsigned *spi;
+	char *spi;
 	char *key_file;
 };
 
@@ -153,12 +156,12 @@ struct raw_lma {
 	struct raw_lma_mn *mobile_nodes;
 	unsigned mobile_nodes_count;
 	struct raw_lma_timers *timers;
-	unsigned *tunnel_mtu;
+	char *tunnel_mtu;
 };
 
 struct raw_access {
 	char *name;
-	unsigned *att;
+	char *att;
 	struct raw_policy *flow_requests;
 	unsigned flow_requests_count;
 };
@@ -169,19 +172,19 @@ struct raw_mag_mn {
 };
 
 struct raw_mag_timers {
-	unsigned *retransmit_initial;
-	unsigned *retransmit_max;
-	unsigned *lifetime;
-	unsigned *ra_interval;
-	unsigned *idle_timeout;
-	unsigned *heartbeat_interval;
-	unsigned *heartbeat_missed;
+	char *retransmit_initial;
+	char *retransmit_max;
+	char *lifetime;
+	char *ra_interval;
+	char *idle_timeout;
+	char *heartbeat_interval;
+	char *heartbeat_missed;
 };
 
 struct raw_mag {
 	char *address;
 	char *lma;
-	unsigned *lma_spi;
+	char *lma_spi;
 	char *lma_key_file;
 	char *lma_interface;
 	int dataplane;
@@ -192,7 +195,7 @@ struct raw_mag {
 	unsigned mobile_nodes_count;
 	int keep_flow_state; /* 0 absent, 1 true, 2 false */
 	struct raw_mag_timers *timers;
-	unsigned *tunnel_mtu;
+	char *tunnel_mtu;
 };
 
 struct raw_metrics {
@@ -201,13 +204,14 @@ struct raw_metrics {
 };
 
 struct raw_routes {
-	unsigned table;
-	unsigned *proto;
+	char *table;
+	char *proto;
 	int home_prefixes; /* 0 absent, 1 true, 2 false */
 };
 
 struct raw_config {
 	char *instance;
+	char *max_mns;
 	int role;
 	int *log_level;
 	char *control_socket;
@@ -226,7 +230,9 @@ struct raw_config {
 #define PTR CYAML_FLAG_POINTER
 #define STR_PTR(key, flags, st, m)                                                                 \
 	CYAML_FIELD_STRING_PTR(key, (flags) | PTR, st, m, 0, CYAML_UNLIMITED)
-#define UINT_PTR(key, st, m) CYAML_FIELD_UINT_PTR(key, OPT | PTR, st, m)
+/* Numbers are loaded as strings and parsed by num() (core/num.h): libcyaml's own
+ * unsigned parsing accepts "3abc" as 3 and "1e3" as 1. */
+#define UINT_PTR(key, st, m) STR_PTR(key, OPT, st, m)
 
 static const cyaml_strval_t role_strv[] = {{"lma", FM_ROLE_LMA}, {"mag", FM_ROLE_MAG}};
 /* Log levels are stored +1 so that 0 can mean "absent" elsewhere; the field is a pointer anyway. */
@@ -254,9 +260,6 @@ static const cyaml_strval_t bool_strv[] = {{"true", 1},	 {"yes", 1}, {"on", 1},
 static const cyaml_schema_value_t str_entry = {
     CYAML_VALUE_STRING(PTR, char, 0, CYAML_UNLIMITED),
 };
-static const cyaml_schema_value_t uint_entry = {
-    CYAML_VALUE_UINT(CYAML_FLAG_DEFAULT, unsigned),
-};
 
 static const cyaml_schema_field_t sel_fields[] = {
 #define X(m, k) CYAML_FIELD_SEQUENCE(k, OPT | PTR, struct raw_sel, m, &str_entry, 1, 2),
@@ -268,7 +271,7 @@ static const cyaml_schema_field_t policy_fields[] = {
     UINT_PTR("fid", struct raw_policy, fid),
     UINT_PTR("priority", struct raw_policy, priority),
     CYAML_FIELD_MAPPING_PTR("selector", PTR, struct raw_policy, selector, sel_fields),
-    CYAML_FIELD_SEQUENCE("prefer-att", OPT | PTR, struct raw_policy, prefer_att, &uint_entry, 0,
+    CYAML_FIELD_SEQUENCE("prefer-att", OPT | PTR, struct raw_policy, prefer_att, &str_entry, 0,
 			 FM_DP_MAX_ATT),
     ENUM_F("action", OPT, struct raw_policy, action, action_strv),
     CYAML_FIELD_END};
@@ -305,8 +308,7 @@ static const cyaml_schema_field_t lma_timer_fields[] = {
     CYAML_FIELD_END};
 
 static const cyaml_schema_field_t mag_key_fields[] = {
-    STR_PTR("mag", 0, struct raw_mag_key, mag),
-    CYAML_FIELD_UINT_PTR("spi", PTR, struct raw_mag_key, spi),
+    STR_PTR("mag", 0, struct raw_mag_key, mag), STR_PTR("spi", 0, struct raw_mag_key, spi),
     STR_PTR("key-file", 0, struct raw_mag_key, key_file), CYAML_FIELD_END};
 static const cyaml_schema_value_t mag_key_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_mag_key, mag_key_fields),
@@ -388,7 +390,7 @@ static const cyaml_schema_field_t metrics_fields[] = {
 };
 
 static const cyaml_schema_field_t routes_fields[] = {
-    CYAML_FIELD_UINT("table", CYAML_FLAG_DEFAULT, struct raw_routes, table),
+    STR_PTR("table", 0, struct raw_routes, table),
     UINT_PTR("proto", struct raw_routes, proto),
     ENUM_F("home-prefixes", OPT, struct raw_routes, home_prefixes, bool_strv),
     CYAML_FIELD_END,
@@ -396,6 +398,7 @@ static const cyaml_schema_field_t routes_fields[] = {
 
 static const cyaml_schema_field_t top_fields[] = {
     STR_PTR("instance", 0, struct raw_config, instance),
+    UINT_PTR("max-mns", struct raw_config, max_mns),
     ENUM_F("role", 0, struct raw_config, role, role_strv),
     CYAML_FIELD_ENUM_PTR("log-level", OPT | PTR | CYAML_FLAG_STRICT, struct raw_config, log_level,
 			 level_strv, NSTRV(level_strv)),
@@ -599,12 +602,161 @@ static void cy_error(const struct cylog *l, const char *path, cyaml_err_t e, cha
 
 /* ---- validation helpers ------------------------------------------------------ */
 
+/* ---- key paths and their lines ------------------------------------------------- */
+
+/*
+ * libcyaml reports lines for its own errors only; the checks after it name a key
+ * path ("lma.mags[1]", "lma.policies[0].selector.dst-port"). A libyaml pass over
+ * the same text records the line of every key and sequence entry under its path,
+ * so that every message can say "FILE:LINE: key.path: what".
+ */
+struct kline {
+	char *key;
+	int line; /* 1-based */
+};
+
+struct linemap {
+	struct kline *e;
+	size_t n, cap;
+};
+
+static void lm_add(struct linemap *m, const char *key, int line)
+{
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 64;
+		struct kline *e = realloc(m->e, cap * sizeof(*e));
+
+		if (!e)
+			return;
+		m->e = e;
+		m->cap = cap;
+	}
+	m->e[m->n].key = strdup(key);
+	if (m->e[m->n].key)
+		m->e[m->n++].line = line;
+}
+
+static void lm_free(struct linemap *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->e[i].key);
+	free(m->e);
+	memset(m, 0, sizeof(*m));
+}
+
+/* The line of key, or of its nearest recorded parent ("lma.policies[0].fid" that
+ * is missing: the entry's line); 0 when unknown. The first occurrence wins. */
+static int lm_line(const struct linemap *m, const char *key)
+{
+	char k[256];
+
+	snprintf(k, sizeof(k), "%s", key);
+	for (;;) {
+		char *cut;
+
+		for (size_t i = 0; i < m->n; i++)
+			if (!strcmp(m->e[i].key, k))
+				return m->e[i].line;
+		cut = strrchr(k, '.');
+		if (!cut || (strrchr(k, '[') && strrchr(k, '[') > cut))
+			cut = strrchr(k, '[');
+		if (!cut || cut == k)
+			return 0;
+		*cut = '\0';
+	}
+}
+
+#define LM_DEPTH 32
+
+/* Walk the document's events; a file libyaml cannot parse yields what was seen. */
+static void lm_build(struct linemap *m, const uint8_t *data, size_t len)
+{
+	struct {
+		bool map;	/* mapping (else sequence) */
+		bool want_key;	/* mapping: the next scalar is a key */
+		unsigned idx;	/* sequence: next entry */
+		char path[256]; /* this node's path */
+		char key[128];	/* mapping: the current key */
+	} st[LM_DEPTH];
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int depth = 0;
+	bool done = false;
+
+	if (!yaml_parser_initialize(&p))
+		return;
+	yaml_parser_set_input_string(&p, data, len);
+	while (!done && yaml_parser_parse(&p, &ev)) {
+		int line = (int)ev.start_mark.line + 1;
+		char path[256] = "";
+		bool value = false;
+
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+		case YAML_DOCUMENT_END_EVENT:
+			done = ev.type == YAML_STREAM_END_EVENT;
+			break;
+		case YAML_SCALAR_EVENT:
+		case YAML_MAPPING_START_EVENT:
+		case YAML_SEQUENCE_START_EVENT:
+			if (depth && st[depth - 1].map && st[depth - 1].want_key) {
+				/* a key (only scalar keys have paths) */
+				if (ev.type != YAML_SCALAR_EVENT) {
+					done = true;
+					break;
+				}
+				snprintf(st[depth - 1].key, sizeof(st[0].key), "%s",
+					 (const char *)ev.data.scalar.value);
+				st[depth - 1].want_key = false;
+				snprintf(path, sizeof(path), "%s%s%s", st[depth - 1].path,
+					 st[depth - 1].path[0] ? "." : "", st[depth - 1].key);
+				lm_add(m, path, line);
+				break;
+			}
+			value = true;
+			if (depth && st[depth - 1].map) {
+				snprintf(path, sizeof(path), "%s%s%s", st[depth - 1].path,
+					 st[depth - 1].path[0] ? "." : "", st[depth - 1].key);
+				st[depth - 1].want_key = true;
+			} else if (depth) {
+				snprintf(path, sizeof(path), "%s[%u]", st[depth - 1].path,
+					 st[depth - 1].idx++);
+				lm_add(m, path, line);
+			}
+			break;
+		case YAML_MAPPING_END_EVENT:
+		case YAML_SEQUENCE_END_EVENT:
+			if (depth)
+				depth--;
+			break;
+		default:
+			break;
+		}
+		if (value && ev.type != YAML_SCALAR_EVENT) {
+			if (depth == LM_DEPTH) {
+				done = true;
+			} else {
+				st[depth].map = ev.type == YAML_MAPPING_START_EVENT;
+				st[depth].want_key = true;
+				st[depth].idx = 0;
+				st[depth].key[0] = '\0';
+				snprintf(st[depth].path, sizeof(st[0].path), "%s", path);
+				depth++;
+			}
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+}
+
 struct vctx {
 	const char *path;
 	char *err;
 	size_t errlen;
 	const uint8_t *data; /* the file, read once: both passes parse the same text */
 	size_t len;
+	struct linemap lines;
+	const char *netns; /* host checks: the namespace they run in ("" none) */
 };
 
 __attribute__((format(printf, 3, 4))) static int verr(struct vctx *v, const char *key,
@@ -612,11 +764,15 @@ __attribute__((format(printf, 3, 4))) static int verr(struct vctx *v, const char
 {
 	char msg[384];
 	va_list ap;
+	int line = lm_line(&v->lines, key);
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(v->err, v->errlen, "%s: %s: %s", v->path, key, msg);
+	if (line)
+		snprintf(v->err, v->errlen, "%s:%d: %s: %s", v->path, line, key, msg);
+	else
+		snprintf(v->err, v->errlen, "%s: %s: %s", v->path, key, msg);
 	return -1;
 }
 
@@ -747,18 +903,24 @@ static int parse_mac(struct vctx *v, const char *key, const char *s, uint8_t mac
 	return 0;
 }
 
-static uint32_t opt_u32(const unsigned *p, uint32_t def)
+/*
+ * A number key: absent (s NULL) leaves *out as it is (the default); otherwise
+ * digits only through core/num.h (decimal or 0x hex: no sign, fraction, exponent
+ * or trailing text, so "1e3", "9.9" and "3abc" are refused), within [lo, hi].
+ */
+static int num(struct vctx *v, const char *key, const char *s, uint32_t lo, uint32_t hi,
+	       uint32_t *out)
 {
-	return p ? *p : def;
-}
+	uint32_t x;
 
-/* A timer key: the file's value if given, else the default already in place. */
-#define OPT_TIMER(dst, src) ((dst) = opt_u32((src), (dst)))
-
-static int range_u32(struct vctx *v, const char *key, const unsigned *p, uint32_t lo, uint32_t hi)
-{
-	if (p && (*p < lo || *p > hi))
-		return verr(v, key, "%u out of range [%u, %u]", *p, lo, hi);
+	if (!s)
+		return 0;
+	if (fm_parse_u32(s, UINT32_MAX, &x))
+		return verr(v, key, "'%s' is not a whole number (digits only) in [%u, %u]", s, lo,
+			    hi);
+	if (x < lo || x > hi)
+		return verr(v, key, "%u out of range [%u, %u]", x, lo, hi);
+	*out = x;
 	return 0;
 }
 
@@ -931,29 +1093,29 @@ static int parse_policy(struct vctx *v, const char *pkey, const struct raw_polic
 
 	memset(p, 0, sizeof(*p));
 #define K(name) kjoin(key, sizeof(key), pkey, name)
+	uint32_t x = 0;
+
 	if (!rp->fid)
 		return verr(v, K("fid"), "missing required key");
-	if (*rp->fid < 1 || *rp->fid > 65535)
-		return verr(v, K("fid"), "%u out of range [1, 65535]", *rp->fid);
-	p->fid = (uint16_t)*rp->fid;
-	if (range_u32(v, K("priority"), rp->priority, 0, 65535))
+	if (num(v, K("fid"), rp->fid, 1, 65535, &x))
 		return -1;
-	p->priority = (uint16_t)opt_u32(rp->priority, FM_CFG_DEFAULT_PRIORITY);
+	p->fid = (uint16_t)x;
+	x = FM_CFG_DEFAULT_PRIORITY;
+	if (num(v, K("priority"), rp->priority, 0, 65535, &x))
+		return -1;
+	p->priority = (uint16_t)x;
 	p->drop = rp->action == 2;
 	if (parse_selector(v, K("selector"), rp->selector, &p->selector))
 		return -1;
 	for (unsigned i = 0; i < rp->prefer_att_count; i++) {
-		if (rp->prefer_att[i] < 1 || rp->prefer_att[i] > 255) {
-			snprintf(key, sizeof(key), "%s.prefer-att[%u]", pkey, i);
-			return verr(v, key, "%u is not an access technology type (1-255)",
+		snprintf(key, sizeof(key), "%s.prefer-att[%u]", pkey, i);
+		if (fm_parse_u32(rp->prefer_att[i], 255, &x) || x < 1)
+			return verr(v, key, "'%s' is not an access technology type (1-255)",
 				    rp->prefer_att[i]);
-		}
-		for (unsigned j = 0; j < i; j++)
-			if (rp->prefer_att[j] == rp->prefer_att[i]) {
-				snprintf(key, sizeof(key), "%s.prefer-att[%u]", pkey, i);
-				return verr(v, key, "%u listed twice", rp->prefer_att[i]);
-			}
-		p->prefer_att[p->n_att++] = (uint8_t)rp->prefer_att[i];
+		for (unsigned j = 0; j < p->n_att; j++)
+			if (p->prefer_att[j] == x)
+				return verr(v, key, "%u listed twice", x);
+		p->prefer_att[p->n_att++] = (uint8_t)x;
 	}
 	if (need_att && !p->drop && p->n_att == 0)
 		return verr(v, K("prefer-att"),
@@ -978,11 +1140,15 @@ static int check_dup_fids(struct vctx *v, const char *pkey, const struct fm_cfg_
 
 /* ---- the sections ---------------------------------------------------------------- */
 
-static int check_mtu(struct vctx *v, const char *key, const unsigned *m, uint16_t *out)
+static int check_mtu(struct vctx *v, const char *key, const char *m, uint16_t *out)
 {
-	if (m && *m != 0 && (*m < 1280 || *m > 65535))
-		return verr(v, key, "%u: 0 (the link's MTU) or 1280-65535", *m);
-	*out = (uint16_t)opt_u32(m, 0);
+	uint32_t x = 0;
+
+	if (num(v, key, m, 0, 65535, &x))
+		return -1;
+	if (x != 0 && x < 1280)
+		return verr(v, key, "%u: 0 (the link's MTU) or 1280-65535", x);
+	*out = (uint16_t)x;
 	return 0;
 }
 
@@ -1090,8 +1256,15 @@ static int load_lma(struct vctx *v, const struct raw_lma *r, struct fm_cfg_lma *
 			return verr(v, key, "%s is not one of lma.mags", mk->mag);
 		if (l->mag_keys[j].len)
 			return verr(v, key, "a second key for MAG %s", mk->mag);
-		if (load_key(v, key, *mk->spi, mk->key_file, &l->mag_keys[j]))
-			return -1;
+		{
+			char sk[180];
+			uint32_t spi = 0;
+
+			snprintf(sk, sizeof(sk), "%s.spi", key);
+			if (num(v, sk, mk->spi, 0, UINT32_MAX, &spi) ||
+			    load_key(v, key, spi, mk->key_file, &l->mag_keys[j]))
+				return -1;
+		}
 	}
 	for (unsigned i = 0; i < r->peers_count; i++) {
 		struct in6_addr a;
@@ -1136,25 +1309,22 @@ static int load_lma(struct vctx *v, const struct raw_lma *r, struct fm_cfg_lma *
 
 	if (!t)
 		t = &none;
-	if (range_u32(v, "lma.timers.min-delay-before-bce-delete", t->min_delay_before_bce_delete,
-		      0, 3600000) ||
-	    range_u32(v, "lma.timers.max-delay-before-new-bce-assign",
-		      t->max_delay_before_new_bce_assign, 0, 3600000) ||
-	    range_u32(v, "lma.timers.timestamp-window", t->timestamp_window, 1, 3600000) ||
-	    range_u32(v, "lma.timers.heartbeat-interval", t->heartbeat_interval, 0, 86400) ||
-	    range_u32(v, "lma.timers.heartbeat-missed", t->heartbeat_missed, 1, 100) ||
-	    range_u32(v, "lma.timers.retransmit-initial", t->retransmit_initial, 10, 600000) ||
-	    range_u32(v, "lma.timers.retransmit-max", t->retransmit_max, 10, 3600000) ||
-	    range_u32(v, "lma.timers.max-lifetime", t->max_lifetime, 4, 65532))
+	if (num(v, "lma.timers.min-delay-before-bce-delete", t->min_delay_before_bce_delete, 0,
+		3600000, &l->timers.min_delay_before_bce_delete_ms) ||
+	    num(v, "lma.timers.max-delay-before-new-bce-assign", t->max_delay_before_new_bce_assign,
+		0, 3600000, &l->timers.max_delay_before_new_bce_assign_ms) ||
+	    num(v, "lma.timers.timestamp-window", t->timestamp_window, 1, 3600000,
+		&l->timers.timestamp_window_ms) ||
+	    num(v, "lma.timers.heartbeat-interval", t->heartbeat_interval, 0, 86400,
+		&l->timers.heartbeat_interval_s) ||
+	    num(v, "lma.timers.heartbeat-missed", t->heartbeat_missed, 1, 100,
+		&l->timers.heartbeat_missed) ||
+	    num(v, "lma.timers.retransmit-initial", t->retransmit_initial, 10, 600000,
+		&l->timers.retransmit_initial_ms) ||
+	    num(v, "lma.timers.retransmit-max", t->retransmit_max, 10, 3600000,
+		&l->timers.retransmit_max_ms) ||
+	    num(v, "lma.timers.max-lifetime", t->max_lifetime, 4, 65532, &l->timers.max_lifetime_s))
 		return -1;
-	OPT_TIMER(l->timers.min_delay_before_bce_delete_ms, t->min_delay_before_bce_delete);
-	OPT_TIMER(l->timers.max_delay_before_new_bce_assign_ms, t->max_delay_before_new_bce_assign);
-	OPT_TIMER(l->timers.timestamp_window_ms, t->timestamp_window);
-	OPT_TIMER(l->timers.heartbeat_interval_s, t->heartbeat_interval);
-	OPT_TIMER(l->timers.heartbeat_missed, t->heartbeat_missed);
-	OPT_TIMER(l->timers.retransmit_initial_ms, t->retransmit_initial);
-	OPT_TIMER(l->timers.retransmit_max_ms, t->retransmit_max);
-	OPT_TIMER(l->timers.max_lifetime_s, t->max_lifetime);
 	if (l->timers.retransmit_max_ms < l->timers.retransmit_initial_ms)
 		return verr(v, "lma.timers.retransmit-max", "%u is below retransmit-initial (%u)",
 			    l->timers.retransmit_max_ms, l->timers.retransmit_initial_ms);
@@ -1170,6 +1340,7 @@ static int load_mag(struct vctx *v, const struct raw_mag *r, struct fm_cfg_mag *
 	const struct raw_mag_timers *t = r->timers;
 	struct raw_mag_timers none = {0};
 	char key[160];
+	uint32_t lma_spi = 0;
 
 	if (parse_unicast6(v, "mag.address", r->address, &m->address))
 		return -1;
@@ -1180,8 +1351,8 @@ static int load_mag(struct vctx *v, const struct raw_mag *r, struct fm_cfg_mag *
 	if (!r->lma_spi != !r->lma_key_file)
 		return verr(v, r->lma_spi ? "mag.lma-key-file" : "mag.lma-spi",
 			    "lma-spi and lma-key-file go together");
-	if (r->lma_spi &&
-	    load_key(v, "mag.lma-key-file", *r->lma_spi, r->lma_key_file, &m->lma_key))
+	if (r->lma_spi && (num(v, "mag.lma-spi", r->lma_spi, 0, UINT32_MAX, &lma_spi) ||
+			   load_key(v, "mag.lma-key-file", lma_spi, r->lma_key_file, &m->lma_key)))
 		return -1;
 	if (parse_ifname(v, "mag.lma-interface", r->lma_interface, m->lma_interface))
 		return -1;
@@ -1191,6 +1362,7 @@ static int load_mag(struct vctx *v, const struct raw_mag *r, struct fm_cfg_mag *
 	for (unsigned i = 0; i < r->access_interfaces_count; i++) {
 		const struct raw_access *ra = &r->access_interfaces[i];
 		struct fm_cfg_access_iface *a = &m->access_ifaces[i];
+		uint32_t att;
 
 		snprintf(key, sizeof(key), "mag.access-interfaces[%u].name", i);
 		if (parse_ifname(v, key, ra->name, a->name))
@@ -1203,10 +1375,10 @@ static int load_mag(struct vctx *v, const struct raw_mag *r, struct fm_cfg_mag *
 		snprintf(key, sizeof(key), "mag.access-interfaces[%u].att", i);
 		if (!ra->att)
 			return verr(v, key, "missing required key");
-		if (*ra->att < 1 || *ra->att > 255)
-			return verr(v, key, "%u is not an access technology type (1-255)",
-				    *ra->att);
-		a->att = (uint8_t)*ra->att;
+		if (fm_parse_u32(ra->att, 255, &att) || att < 1)
+			return verr(v, key, "'%s' is not an access technology type (1-255)",
+				    ra->att);
+		a->att = (uint8_t)att;
 		for (unsigned k = 0; k < ra->flow_requests_count; k++) {
 			snprintf(key, sizeof(key), "mag.access-interfaces[%u].flow-requests[%u]", i,
 				 k);
@@ -1247,21 +1419,19 @@ static int load_mag(struct vctx *v, const struct raw_mag *r, struct fm_cfg_mag *
 
 	if (!t)
 		t = &none;
-	if (range_u32(v, "mag.timers.retransmit-initial", t->retransmit_initial, 10, 600000) ||
-	    range_u32(v, "mag.timers.retransmit-max", t->retransmit_max, 10, 3600000) ||
-	    range_u32(v, "mag.timers.lifetime", t->lifetime, 4, 65532) ||
-	    range_u32(v, "mag.timers.ra-interval", t->ra_interval, 1, 1800) ||
-	    range_u32(v, "mag.timers.idle-timeout", t->idle_timeout, 0, 86400) ||
-	    range_u32(v, "mag.timers.heartbeat-interval", t->heartbeat_interval, 0, 86400) ||
-	    range_u32(v, "mag.timers.heartbeat-missed", t->heartbeat_missed, 1, 100))
+	if (num(v, "mag.timers.retransmit-initial", t->retransmit_initial, 10, 600000,
+		&m->timers.retransmit_initial_ms) ||
+	    num(v, "mag.timers.retransmit-max", t->retransmit_max, 10, 3600000,
+		&m->timers.retransmit_max_ms) ||
+	    num(v, "mag.timers.lifetime", t->lifetime, 4, 65532, &m->timers.lifetime_s) ||
+	    num(v, "mag.timers.ra-interval", t->ra_interval, 1, 1800, &m->timers.ra_interval_s) ||
+	    num(v, "mag.timers.idle-timeout", t->idle_timeout, 0, 86400,
+		&m->timers.idle_timeout_s) ||
+	    num(v, "mag.timers.heartbeat-interval", t->heartbeat_interval, 0, 86400,
+		&m->timers.heartbeat_interval_s) ||
+	    num(v, "mag.timers.heartbeat-missed", t->heartbeat_missed, 1, 100,
+		&m->timers.heartbeat_missed))
 		return -1;
-	OPT_TIMER(m->timers.retransmit_initial_ms, t->retransmit_initial);
-	OPT_TIMER(m->timers.retransmit_max_ms, t->retransmit_max);
-	OPT_TIMER(m->timers.lifetime_s, t->lifetime);
-	OPT_TIMER(m->timers.ra_interval_s, t->ra_interval);
-	OPT_TIMER(m->timers.idle_timeout_s, t->idle_timeout);
-	OPT_TIMER(m->timers.heartbeat_interval_s, t->heartbeat_interval);
-	OPT_TIMER(m->timers.heartbeat_missed, t->heartbeat_missed);
 	if (m->timers.retransmit_max_ms < m->timers.retransmit_initial_ms)
 		return verr(v, "mag.timers.retransmit-max", "%u is below retransmit-initial (%u)",
 			    m->timers.retransmit_max_ms, m->timers.retransmit_initial_ms);
@@ -1275,6 +1445,8 @@ static int load_mag(struct vctx *v, const struct raw_mag *r, struct fm_cfg_mag *
 static int load_top(struct vctx *v, const struct raw_config *r, struct fm_config *c)
 {
 	if (parse_name(v, "instance", r->instance, c->instance, sizeof(c->instance)))
+		return -1;
+	if (num(v, "max-mns", r->max_mns, 1, FM_CFG_MAX_MAX_MNS, &c->max_mns))
 		return -1;
 	c->role = (enum fm_role)r->role;
 	if (r->log_level)
@@ -1314,20 +1486,23 @@ static int load_top(struct vctx *v, const struct raw_config *r, struct fm_config
 
 	if (r->routes) {
 		const struct raw_routes *rr = r->routes;
+		uint32_t table = 0, proto = FM_ROUTES_PROTO;
 
 		if (c->role != FM_ROLE_LMA)
 			return verr(v, "routes",
 				    "only for role lma (it announces the LMA's prefixes)");
-		if (!rr->table || rr->table == 253 || rr->table == 254 || rr->table == 255)
+		if (num(v, "routes.table", rr->table, 0, UINT32_MAX, &table))
+			return -1;
+		if (!table || table == 253 || table == 254 || table == 255)
 			return verr(v, "routes.table",
 				    "%u is not a table for flowmob's routes (1-4294967295, not 253 "
 				    "default, 254 main, 255 local)",
-				    rr->table);
-		if (rr->proto && (*rr->proto < 1 || *rr->proto > 255))
-			return verr(v, "routes.proto", "%u is not a route protocol (1-255)",
-				    *rr->proto);
-		c->routes.table = rr->table;
-		c->routes.proto = rr->proto ? (uint8_t)*rr->proto : FM_ROUTES_PROTO;
+				    table);
+		if (rr->proto && (fm_parse_u32(rr->proto, 255, &proto) || proto < 1))
+			return verr(v, "routes.proto", "'%s' is not a route protocol (1-255)",
+				    rr->proto);
+		c->routes.table = table;
+		c->routes.proto = (uint8_t)proto;
 		c->routes.home_prefixes = rr->home_prefixes != 2;
 	}
 
@@ -1342,7 +1517,12 @@ static int load_top(struct vctx *v, const struct raw_config *r, struct fm_config
 		return verr(v, "mag", "missing required section for role mag");
 	if (r->lma)
 		return verr(v, "lma", "section given but role is mag");
-	return load_mag(v, r->mag, &c->mag);
+	if (load_mag(v, r->mag, &c->mag))
+		return -1;
+	if ((uint32_t)c->mag.n_mobile_nodes > c->max_mns)
+		return verr(v, "max-mns", "%u is below the number of mag.mobile-nodes (%d)",
+			    c->max_mns, c->mag.n_mobile_nodes);
+	return 0;
 }
 
 /* ---- interface-modes: the second pass ------------------------------------------ */
@@ -1481,6 +1661,51 @@ out:
 	return ret;
 }
 
+/* The whole file into *data (malloc'd, not terminated). */
+static int read_all(const char *path, uint8_t **out, size_t *outlen, char *err, size_t errlen)
+{
+	uint8_t *data = NULL;
+	size_t len = 0, cap = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		size_t got;
+
+		if (len == cap) {
+			uint8_t *n = cap >= FM_CFG_MAX_FILE ? NULL : realloc(data, cap + 65536);
+
+			if (!n) {
+				snprintf(err, errlen, "%s: %s", path,
+					 cap >= FM_CFG_MAX_FILE ? "larger than 16 MiB"
+								: "out of memory");
+				fclose(f);
+				free(data);
+				return -1;
+			}
+			data = n;
+			cap += 65536;
+		}
+		got = fread(data + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		fclose(f);
+		free(data);
+		return -1;
+	}
+	fclose(f);
+	*out = data;
+	*outlen = len;
+	return 0;
+}
+
 int fm_config_load_mem(const char *name, const uint8_t *data, size_t len, struct fm_config *out,
 		       char *err, size_t errlen)
 {
@@ -1521,11 +1746,13 @@ int fm_config_load_mem(const char *name, const uint8_t *data, size_t len, struct
 		goto out;
 	}
 	fm_config_defaults(tmp, (enum fm_role)raw->role);
+	lm_build(&v.lines, data, len);
 	if (load_top(&v, raw, tmp) || load_modes(&v, tmp))
 		goto out;
 	memcpy(out, tmp, sizeof(*out));
 	ret = 0;
 out:
+	lm_free(&v.lines);
 	free(tmp);
 	if (raw)
 		cyaml_free(&cc, &top_schema, raw, 0);
@@ -1535,50 +1762,116 @@ out:
 int fm_config_load(const char *path, struct fm_config *out, char *err, size_t errlen)
 {
 	uint8_t *data = NULL;
-	size_t len = 0, cap = 0;
-	FILE *f;
+	size_t len = 0;
 	int ret;
 
 	if (errlen)
 		err[0] = '\0';
 	/* Read once (both passes parse the same text, even if the file changes). */
-	f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (read_all(path, &data, &len, err, errlen))
 		return -1;
-	}
-	for (;;) {
-		size_t got;
-
-		if (len == cap) {
-			uint8_t *n = cap >= FM_CFG_MAX_FILE ? NULL : realloc(data, cap + 65536);
-
-			if (!n) {
-				snprintf(err, errlen, "%s: %s", path,
-					 cap >= FM_CFG_MAX_FILE ? "larger than 16 MiB"
-								: "out of memory");
-				fclose(f);
-				free(data);
-				return -1;
-			}
-			data = n;
-			cap += 65536;
-		}
-		got = fread(data + len, 1, cap - len, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		fclose(f);
-		free(data);
-		return -1;
-	}
-	fclose(f);
 	ret = fm_config_load_mem(path, data, len, out, err, errlen);
 	free(data);
 	return ret;
+}
+
+/* ---- the host: interfaces, own address, memory ----------------------------------------- */
+
+static int host_iface(struct vctx *v, const char *key, const char *name)
+{
+	if (!if_nametoindex(name))
+		return verr(v, key, "interface '%s' does not exist%s", name,
+			    v->netns[0] ? " in this network namespace" : "");
+	return 0;
+}
+
+static int host_addr(struct vctx *v, const char *key, const struct in6_addr *a)
+{
+	struct ifaddrs *ifa, *i;
+	char b[INET6_ADDRSTRLEN];
+	bool found = false;
+
+	if (getifaddrs(&ifa))
+		return verr(v, key, "cannot list the host's addresses: %s", strerror(errno));
+	for (i = ifa; i && !found; i = i->ifa_next)
+		found = i->ifa_addr && i->ifa_addr->sa_family == AF_INET6 &&
+			IN6_ARE_ADDR_EQUAL(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, a);
+	freeifaddrs(ifa);
+	if (!found)
+		return verr(v, key, "%s is not configured on any interface%s",
+			    inet_ntop(AF_INET6, a, b, sizeof(b)),
+			    v->netns[0] ? " of this network namespace" : " of this host");
+	return 0;
+}
+
+/* MemAvailable of /proc/meminfo in bytes, 0 when unknown. */
+static uint64_t mem_available(void)
+{
+	unsigned long long kb = 0;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return (uint64_t)kb * 1024;
+}
+
+int fm_config_check_host(const char *path, const struct fm_config *c, uint64_t map_bytes, char *err,
+			 size_t errlen)
+{
+	struct vctx v = {.path = path, .err = err, .errlen = errlen, .netns = c->netns};
+	uint8_t *data = NULL;
+	size_t len = 0;
+	char key[160];
+	uint64_t avail = mem_available();
+	int rc = -1;
+
+	if (read_all(path, &data, &len, err, errlen))
+		return -1;
+	lm_build(&v.lines, data, len);
+	if (c->role == FM_ROLE_LMA) {
+		const struct fm_cfg_lma *l = &c->lma;
+
+		for (int i = 0; i < l->n_core; i++) {
+			snprintf(key, sizeof(key), "lma.core-interfaces[%d]", i);
+			if (host_iface(&v, key, l->core_ifaces[i]))
+				goto out;
+		}
+		for (int i = 0; i < l->n_access; i++) {
+			snprintf(key, sizeof(key), "lma.access-interfaces[%d]", i);
+			if (host_iface(&v, key, l->access_ifaces[i]))
+				goto out;
+		}
+		if (host_addr(&v, "lma.address", &l->address))
+			goto out;
+	} else {
+		const struct fm_cfg_mag *m = &c->mag;
+
+		if (host_iface(&v, "mag.lma-interface", m->lma_interface))
+			goto out;
+		for (int i = 0; i < m->n_access; i++) {
+			snprintf(key, sizeof(key), "mag.access-interfaces[%d].name", i);
+			if (host_iface(&v, key, m->access_ifaces[i].name))
+				goto out;
+		}
+		if (host_addr(&v, "mag.address", &m->address))
+			goto out;
+	}
+	if (avail && map_bytes > avail) {
+		verr(&v, "max-mns",
+		     "%u needs about %" PRIu64 " MiB of BPF maps; %" PRIu64 " MiB are available",
+		     c->max_mns, map_bytes >> 20, avail >> 20);
+		goto out;
+	}
+	rc = 0;
+out:
+	lm_free(&v.lines);
+	free(data);
+	return rc;
 }
 
 /* ---- SIGHUP: the reload table ----------------------------------------------------- */
@@ -1621,6 +1914,7 @@ static bool keep_mag_modes(const struct fm_config *cur, struct fm_config *next)
 
 const struct fm_cfg_key fm_cfg_keys[] = {
     {"instance", 0, FM_CFG_RESTART, FIELD(instance), NULL},
+    {"max-mns", 0, FM_CFG_RESTART, FIELD(max_mns), NULL},
     {"role", 0, FM_CFG_REFUSE, FIELD(role), NULL},
     {"log-level", 0, FM_CFG_RELOAD, 0, 0, NULL},
     {"control-socket", 0, FM_CFG_RESTART, FIELD(control_socket), NULL},

@@ -164,6 +164,7 @@ struct fm_cfg_routes {
 struct fm_config {
 	char instance[64];
 	enum fm_role role;
+	uint32_t max_mns;	  /* capacity: mobile nodes; map sizes derive from it */
 	int log_level;		  /* enum fm_log_level */
 	char control_socket[108]; /* default /run/flowmob/<instance>.sock */
 	char bpffs[256];	  /* default /sys/fs/bpf */
@@ -180,6 +181,8 @@ struct fm_config {
 #define FM_CFG_DEFAULT_BPFFS	  "/sys/fs/bpf"
 #define FM_CFG_DEFAULT_LINK_LOCAL "fe80::1"
 #define FM_CFG_DEFAULT_PRIORITY	  100 /* a policy's or flow request's priority */
+#define FM_CFG_DEFAULT_MAX_MNS	  65536
+#define FM_CFG_MAX_MAX_MNS	  (1u << 20) /* the prefix pool manages at most 2^20 /64s */
 
 extern const struct fm_cfg_lma_timers fm_cfg_lma_timers_default;
 extern const struct fm_cfg_mag_timers fm_cfg_mag_timers_default;
@@ -198,6 +201,16 @@ int fm_config_load(const char *path, struct fm_config *out, char *err, size_t er
  * for the folder relative key files are read from). */
 int fm_config_load_mem(const char *name, const uint8_t *data, size_t len, struct fm_config *out,
 		       char *err, size_t errlen);
+
+/*
+ * The host, in the current network namespace (flowmobd --check and every start):
+ * the interfaces c names exist, the role's own address is configured on one of
+ * them, and map_bytes (the BPF maps sized from max-mns, fm_dp_map_bytes) fits in
+ * the available memory. 0, or -1 with "FILE:LINE: key: what" in err (path is
+ * re-read for the lines).
+ */
+int fm_config_check_host(const char *path, const struct fm_config *c, uint64_t map_bytes, char *err,
+			 size_t errlen);
 
 /* ---- SIGHUP: which keys a reload may change ---------------------------------- */
 

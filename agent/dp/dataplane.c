@@ -62,6 +62,14 @@ struct rule_src {
 	struct fm_rule meta;
 };
 
+/* What attaching one interface did, to undo it when a later one fails or the
+ * start fails after the data plane was opened (fm_dp_abandon). */
+struct attach_undo {
+	int link_fd;	 /* -1: nothing to undo */
+	int old_prog_fd; /* updated link: the program it ran before, else -1 */
+	char path[PATH_MAX + 64];
+};
+
 /* One distinct compiled rule set, shared by every MN whose rules compile to it. */
 struct fm_rs_ent {
 	uint32_t refcnt;
@@ -94,7 +102,17 @@ struct fm_dp {
 	uint8_t *iv_used;
 	uint32_t iv_cursor;
 	int ncpus;
+	/* what this open's attach did, kept until close: fm_dp_abandon undoes it */
+	struct attach_undo *undo;
+	int n_undo;
+	bool reuse_ok; /* every map came from pins: nothing to unpin on abandon */
+	bool marked;   /* FM_DP_MARK made by this (first) start, until fm_dp_commit */
 };
+
+/* A directory in the pin directory while a first start is under way: pins found
+ * with it are the remains of a start that never completed (killed), not an
+ * earlier healthy run's, and are removed instead of reused. */
+#define FM_DP_MARK "start_incomplete" /* bpffs refuses names with a dot */
 
 static const char *const stat_names[] = {
 #define FM_ST_NAME(e, s) s,
@@ -327,13 +345,6 @@ static int link_create(enum lk_kind k, int prog_fd, int ifindex)
 	fd = bpf_link_create(prog_fd, ifindex, at, &lo);
 	return fd < 0 ? (errno ? -errno : fd) : fd;
 }
-
-/* What attaching one interface did, to undo it when a later one fails. */
-struct attach_undo {
-	int link_fd;	 /* -1: nothing to undo */
-	int old_prog_fd; /* updated link: the program it ran before, else -1 */
-	char path[PATH_MAX + 64];
-};
 
 static void undo_one(struct attach_undo *u, bool rollback)
 {
@@ -873,7 +884,7 @@ static int check_opts(const struct fm_dp_opts *o)
  * get their earlier program back. Then links of interfaces no longer listed go. */
 static int attach_all(struct fm_dp *dp, const struct fm_dp_opts *o)
 {
-	struct attach_undo u[2 * FM_DP_MAX_IFACES];
+	struct attach_undo *u = dp->undo;
 	const char *names[2 * FM_DP_MAX_IFACES];
 	int n = o->n_core + o->n_access, done = 0, rc = 0;
 
@@ -904,11 +915,63 @@ static int attach_all(struct fm_dp *dp, const struct fm_dp_opts *o)
 		pr_info("dataplane: %s attached to %s (%s)",
 			bpf_program__name(role_prog(dp->skel, dp->role, tc)), name, mode_name(m));
 	}
-	for (int i = 0; i < done; i++)
-		undo_one(&u[i], rc != 0);
-	if (!rc)
-		links_remove_except(dp->pin_dir, names, n);
-	return rc;
+	if (rc) {
+		for (int i = 0; i < done; i++)
+			undo_one(&u[i], true);
+		return rc;
+	}
+	dp->n_undo = done; /* kept for fm_dp_abandon */
+	links_remove_except(dp->pin_dir, names, n);
+	return 0;
+}
+
+/* Map sizes from the options (see dataplane.h: max_mns). MN ids are 1..max_mns, so
+ * the MN arrays have one entry more; bindings keep an eighth spare for copy on
+ * write (a change takes a fresh index before it frees the old one). */
+struct dp_sizes {
+	uint32_t mn, pfx64, b, rs, flows, iv;
+};
+
+static void dp_sizes(const struct fm_dp_opts *o, struct dp_sizes *z)
+{
+	uint32_t n = o->max_mns ? o->max_mns : DEF_MAX_MNS;
+	uint32_t nb = o->max_bindings ? o->max_bindings : 2 * n;
+
+	z->mn = n + 1;
+	z->pfx64 = 3 * n;
+	z->b = nb + nb / 8 + 16;
+	z->rs = (o->max_rulesets	? o->max_rulesets
+		 : n < DEF_MAX_RULESETS ? n
+					: DEF_MAX_RULESETS) +
+		1;
+	z->flows = o->flow_cache ? o->flow_cache : DEF_FLOW_CACHE;
+	z->iv = o->cls_intervals	  ? o->cls_intervals
+		: 64 * z->rs > DEF_CLS_IV ? 64 * z->rs
+					  : DEF_CLS_IV;
+}
+
+/* Detach every pinned link of dir (our attachments are these links), unpin the
+ * rest and remove the start mark. */
+static void pins_remove(const char *dir)
+{
+	char path[PATH_MAX + 300];
+	struct dirent *de;
+	DIR *d;
+
+	links_remove_except(dir, NULL, 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, FM_DP_MARK);
+	rmdir(path);
+	d = opendir(dir);
+	if (d) {
+		while ((de = readdir(d))) {
+			if (de->d_name[0] == '.' || !strcmp(de->d_name, FM_DP_MARK))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			if (unlink(path))
+				pr_warn("dataplane: unpin %s: %s", path, strerror(errno));
+		}
+		closedir(d);
+	}
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -946,6 +1009,11 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 	dp = calloc(1, sizeof(*dp));
 	if (!dp)
 		return -ENOMEM;
+	dp->undo = calloc(2 * FM_DP_MAX_IFACES, sizeof(*dp->undo));
+	if (!dp->undo) {
+		free(dp);
+		return -ENOMEM;
+	}
 	dp->role = o->role;
 	dp->mode = o->mode;
 	dp->ncpus = libbpf_num_possible_cpus();
@@ -975,6 +1043,13 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 		goto err;
 	}
 	libbpf_set_print(libbpf_print);
+	snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, FM_DP_MARK);
+	if (!access(path, F_OK)) {
+		pr_warn("dataplane: %s holds the remains of a start that did not complete; "
+			"removing them (they are not an earlier healthy run's)",
+			dp->pin_dir);
+		pins_remove(dp->pin_dir);
+	}
 
 	dp->skel = flowmob__open();
 	if (!dp->skel) {
@@ -1008,27 +1083,23 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 	}
 
 	/* Sizes, then pins: an existing pin keeps its size (a restart reuses it). */
-	dp->max_mns = o->max_mns ? o->max_mns : DEF_MAX_MNS;
 	{
-		uint32_t maxb = o->max_bindings ? o->max_bindings : 2 * dp->max_mns;
-		uint32_t maxrs = (o->max_rulesets ? o->max_rulesets : DEF_MAX_RULESETS) + 1;
-		uint32_t flows = o->flow_cache ? o->flow_cache : DEF_FLOW_CACHE;
+		struct dp_sizes z;
 
-		bpf_map__set_max_entries(dp->skel->maps.fm_mn, dp->max_mns);
-		bpf_map__set_max_entries(dp->skel->maps.fm_pfx64, dp->max_mns);
-		bpf_map__set_max_entries(dp->skel->maps.fm_mn_cnt, dp->max_mns);
-		bpf_map__set_max_entries(dp->skel->maps.fm_bval, maxb);
-		bpf_map__set_max_entries(dp->skel->maps.fm_binding, maxb);
-		bpf_map__set_max_entries(dp->skel->maps.fm_bind_cnt, maxb);
-		bpf_map__set_max_entries(dp->skel->maps.fm_spoof, maxb);
-		bpf_map__set_max_entries(dp->skel->maps.fm_fid_cnt, maxb * 4);
-		bpf_map__set_max_entries(dp->skel->maps.fm_rulesets, maxrs);
-		bpf_map__set_max_entries(dp->skel->maps.fm_flows, flows);
-		bpf_map__set_max_entries(dp->skel->maps.fm_cls_iv,
-					 o->cls_intervals	   ? o->cls_intervals
-					 : 64 * maxrs > DEF_CLS_IV ? 64 * maxrs
-								   : DEF_CLS_IV);
+		dp_sizes(o, &z);
+		bpf_map__set_max_entries(dp->skel->maps.fm_mn, z.mn);
+		bpf_map__set_max_entries(dp->skel->maps.fm_pfx64, z.pfx64);
+		bpf_map__set_max_entries(dp->skel->maps.fm_mn_cnt, z.mn);
+		bpf_map__set_max_entries(dp->skel->maps.fm_bval, z.b);
+		bpf_map__set_max_entries(dp->skel->maps.fm_binding, z.b);
+		bpf_map__set_max_entries(dp->skel->maps.fm_bind_cnt, z.b);
+		bpf_map__set_max_entries(dp->skel->maps.fm_spoof, z.b);
+		bpf_map__set_max_entries(dp->skel->maps.fm_fid_cnt, z.b * 4);
+		bpf_map__set_max_entries(dp->skel->maps.fm_rulesets, z.rs);
+		bpf_map__set_max_entries(dp->skel->maps.fm_flows, z.flows);
+		bpf_map__set_max_entries(dp->skel->maps.fm_cls_iv, z.iv);
 	}
+	dp->reuse_ok = true;
 	bpf_object__for_each_map(map, dp->skel->obj)
 	{
 		const char *name = bpf_map__name(map);
@@ -1038,6 +1109,8 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 			continue; /* .rodata: per program load */
 		snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, name);
 		pinned = pinned_max_entries(path);
+		if (!pinned)
+			dp->reuse_ok = false;
 		if (pinned) {
 			dp->reused = true;
 			if (pinned != bpf_map__max_entries(map))
@@ -1047,6 +1120,13 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 		rc = bpf_map__set_pin_path(map, path);
 		if (rc)
 			goto err;
+	}
+	if (!dp->reused) {
+		snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, FM_DP_MARK);
+		if (mkdir(path, 0700))
+			pr_warn("dataplane: mkdir %s: %s", path, strerror(errno));
+		else
+			dp->marked = true;
 	}
 	dp->max_mns = bpf_map__max_entries(dp->skel->maps.fm_mn);
 	dp->max_rs = bpf_map__max_entries(dp->skel->maps.fm_rulesets);
@@ -1144,16 +1224,34 @@ int fm_dp_open(const struct fm_dp_opts *o, struct fm_dp **out)
 	*out = dp;
 	return 0;
 err:
+	if (dp->marked)
+		fm_dp_commit(dp); /* the mark goes with the pins libbpf or we removed */
 	if (!dp->reused && dp->pin_dir[0])
 		rmdir_up(o, dp->pin_dir);
 	fm_dp_close(dp);
 	return rc;
 }
 
+void fm_dp_commit(struct fm_dp *dp)
+{
+	char path[PATH_MAX + 64];
+
+	if (!dp || !dp->marked)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, FM_DP_MARK);
+	if (rmdir(path))
+		pr_warn("dataplane: rmdir %s: %s", path, strerror(errno));
+	dp->marked = false;
+}
+
 void fm_dp_close(struct fm_dp *dp)
 {
 	if (!dp)
 		return;
+	fm_dp_commit(dp); /* closed, not killed: the pins are good */
+	for (int i = 0; i < dp->n_undo; i++)
+		undo_one(&dp->undo[i], false); /* a good start: the links stay */
+	free(dp->undo);
 	if (dp->mn)
 		munmap(dp->mn, dp->mn_len);
 	flowmob__destroy(dp->skel);
@@ -1167,24 +1265,60 @@ void fm_dp_close(struct fm_dp *dp)
 	free(dp);
 }
 
+void fm_dp_abandon(struct fm_dp *dp, const struct fm_dp_opts *o)
+{
+	if (!dp)
+		return;
+	/* links this open created go (detached, unpinned); links it updated get the
+	 * program they ran before */
+	for (int i = 0; i < dp->n_undo; i++)
+		undo_one(&dp->undo[i], true);
+	dp->n_undo = 0;
+	if (!dp->reused) {
+		/* everything in the pin directory is this start's */
+		bpf_object__unpin_maps(dp->skel->obj, NULL);
+		fm_dp_commit(dp); /* the mark */
+		rmdir_up(o, dp->pin_dir);
+		pr_info("dataplane: start failed: attachments and pins of this start removed");
+	} else {
+		if (!dp->reuse_ok)
+			pr_warn("dataplane: start failed; maps pinned by this start stay with the "
+				"earlier run's (flowmobd --cleanup removes them)");
+		pr_info("dataplane: start failed: attachments restored to the earlier run's");
+	}
+	fm_dp_close(dp);
+}
+
+uint64_t fm_dp_map_bytes(const struct fm_dp_opts *o)
+{
+	struct dp_sizes z;
+	uint64_t cpus = (uint64_t)(libbpf_num_possible_cpus() > 0 ? libbpf_num_possible_cpus() : 1);
+	uint64_t cnt = cpus * sizeof(struct fm_counter), hash = 64; /* per-element overhead */
+
+	dp_sizes(o, &z);
+	return (uint64_t)z.mn * (sizeof(struct fm_mn) + cnt) +
+	       (uint64_t)z.pfx64 * (sizeof(struct fm_pfx64_key) + sizeof(struct fm_prefix) + hash) +
+	       (uint64_t)z.b * (sizeof(struct fm_binding) + cnt + 2 * (48 + hash)) +
+	       (uint64_t)z.b * 4 * (sizeof(struct fm_fidkey) + cnt + hash) +
+	       (uint64_t)z.rs * sizeof(struct fm_ruleset) +
+	       (uint64_t)z.flows * (sizeof(struct fm_flow_key) + sizeof(struct fm_flow) + hash) +
+	       (uint64_t)z.iv * 48;
+}
+
+int fm_dp_limits(struct fm_dp *dp, struct fm_dp_limits *l)
+{
+	uint32_t b = dp->max_b > 1 ? dp->max_b - 1 : 0;
+
+	l->mns = dp->max_mns > 1 ? dp->max_mns - 1 : 0;
+	l->bindings = b - b / 9; /* the spare of dp_sizes */
+	l->prefixes = bpf_map__max_entries(dp->skel->maps.fm_pfx64);
+	l->rulesets = dp->max_rs > 1 ? dp->max_rs - 1 : 0;
+	return 0;
+}
+
 static void cleanup_dir(const char *dir)
 {
-	char path[PATH_MAX + 300];
-	struct dirent *de;
-	DIR *d;
-
-	links_remove_except(dir, NULL, 0); /* detaches: our attachments are these links */
-	d = opendir(dir);
-	if (d) {
-		while ((de = readdir(d))) {
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-			if (unlink(path))
-				pr_warn("dataplane: unpin %s: %s", path, strerror(errno));
-		}
-		closedir(d);
-	}
+	pins_remove(dir);
 	rmdir(dir);
 }
 

@@ -57,9 +57,10 @@ struct fm_dp_opts {
 	uint16_t tunnel_mtu; /* largest outer packet; bigger inner packets get PTB. 0 = link MTU */
 	uint8_t hop_limit;   /* outer hop limit, 0 = 64 */
 	/* Map sizes, 0 = default. A restart keeps the sizes of the pinned maps. */
-	uint32_t max_mns;	/* MN ids are < max_mns (default 65536) */
-	uint32_t max_bindings;	/* default 2 * max_mns */
-	uint32_t max_rulesets;	/* distinct rule sets, shared by content (default 1024) */
+	uint32_t max_mns;	/* MN ids are 1..max_mns (default 65536); /64 prefixes 3x */
+	uint32_t max_bindings;	/* default 2 * max_mns (the map has a spare for copy on write) */
+	uint32_t max_rulesets;	/* distinct rule sets, shared by content (default
+				   min(max_mns, 1024)) */
 	uint32_t flow_cache;	/* flow-cache LRU entries (default 65536) */
 	uint32_t cls_intervals; /* classifier interval pool (48 octets each; default 64 per
 				   rule set, at least 65536) */
@@ -68,6 +69,27 @@ struct fm_dp_opts {
 
 int fm_dp_open(const struct fm_dp_opts *opts, struct fm_dp **out);
 void fm_dp_close(struct fm_dp *dp);
+/* The start succeeded (the daemon is ready): a first start's pins are from now on
+ * a healthy run's, reused by the next start. Until then (or fm_dp_close) a start
+ * that is killed leaves pins that the next fm_dp_open removes instead of reusing. */
+void fm_dp_commit(struct fm_dp *dp);
+/* The start failed after fm_dp_open: undo what the open did (links it created are
+ * detached and unpinned, links it updated get their earlier program back, and on a
+ * first start every map it pinned is unpinned), then close. opts: the open's. */
+void fm_dp_abandon(struct fm_dp *dp, const struct fm_dp_opts *opts);
+/* Bytes of BPF maps fm_dp_open would create with opts (an estimate, for the
+ * configuration's memory check). */
+uint64_t fm_dp_map_bytes(const struct fm_dp_opts *opts);
+
+/* What the maps hold at most: what the LMA may accept (registrations beyond get
+ * PBA 130). */
+struct fm_dp_limits {
+	uint32_t mns;	   /* MN ids 1..mns */
+	uint32_t bindings; /* bindings in all */
+	uint32_t prefixes; /* /64 prefixes in all */
+	uint32_t rulesets; /* distinct rule sets */
+};
+int fm_dp_limits(struct fm_dp *dp, struct fm_dp_limits *l);
 /* Detach the instance's programs (every BPF link pinned in its pin directory,
  * whatever the interface and mode) and unpin its maps. Only opts->instance and
  * opts->bpffs are used. */
@@ -199,6 +221,8 @@ struct fm_dp_ops {
 			     const char *access_iface, const uint8_t mn_mac[6], uint32_t mn);
 	int (*mag_route_del)(struct fm_dp *dp, const struct in6_addr *prefix, uint8_t plen);
 	int (*mn_counters)(struct fm_dp *dp, uint32_t mn, struct fm_dp_counters *c);
+	/* LMA: the maps' capacity (NULL: unlimited) */
+	int (*limits)(struct fm_dp *dp, struct fm_dp_limits *l);
 	/* both: the global counters as a JSON object {name: count} (new reference, NULL on error)
 	 */
 	struct json_t *(*stats_json)(struct fm_dp *dp);

@@ -47,5 +47,6 @@ const struct fm_dp_ops fm_dp_ops = {
     .mag_route_set = fm_dp_mag_route_set,
     .mag_route_del = fm_dp_mag_route_del,
     .mn_counters = fm_dp_mn_counters,
+    .limits = fm_dp_limits,
     .stats_json = stats_json,
 };

@@ -60,6 +60,7 @@ int bce_init(struct bce *c, const struct in6_addr *pool, uint8_t pool_len)
 	    64 - pool_len > BCE_POOL_MAX_BITS ? 1u << BCE_POOL_MAX_BITS : 1u << (64 - pool_len);
 	c->pool_map = calloc(c->pool_bits / 8 + 1, 1);
 	c->next_index_hint = 1;
+	c->max_mns = BCE_MAX_MNS;
 	TAILQ_INIT(&c->mns);
 	if (!c->hash || !c->by_index || !c->pool_map) {
 		bce_destroy(c);
@@ -67,6 +68,26 @@ int bce_init(struct bce *c, const struct in6_addr *pool, uint8_t pool_len)
 	}
 	/* keep only the pool's network bits */
 	set_upper64(&c->pool, upper64(pool) & pool_mask(pool_len));
+	return 0;
+}
+
+int bce_set_limits(struct bce *c, uint32_t mns, uint32_t bindings, uint32_t prefixes)
+{
+	struct bce_mn **n;
+
+	if (c->n_mns)
+		return -EBUSY;
+	if (!mns)
+		mns = BCE_MAX_MNS;
+	n = calloc((size_t)mns + 1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	free(c->by_index);
+	c->by_index = n;
+	c->max_mns = mns;
+	c->max_bindings = bindings;
+	c->max_prefixes = prefixes;
+	c->next_index_hint = 1;
 	return 0;
 }
 
@@ -105,18 +126,18 @@ struct bce_mn *bce_mn_find(struct bce *c, const char *nai)
 
 struct bce_mn *bce_mn_by_index(struct bce *c, uint32_t index)
 {
-	if (index == 0 || index > BCE_MAX_MNS)
+	if (index == 0 || index > c->max_mns)
 		return NULL;
 	return c->by_index[index];
 }
 
 static uint32_t alloc_index(struct bce *c)
 {
-	for (uint32_t n = 0; n < BCE_MAX_MNS; n++) {
-		uint32_t i = (c->next_index_hint - 1 + n) % BCE_MAX_MNS + 1;
+	for (uint32_t n = 0; n < c->max_mns; n++) {
+		uint32_t i = (c->next_index_hint - 1 + n) % c->max_mns + 1;
 
 		if (!c->by_index[i]) {
-			c->next_index_hint = i % BCE_MAX_MNS + 1;
+			c->next_index_hint = i % c->max_mns + 1;
 			return i;
 		}
 	}
@@ -131,7 +152,7 @@ struct bce_mn *bce_mn_add(struct bce *c, const char *nai, uint32_t index)
 	if (!nai[0] || strlen(nai) > FM_NAI_MAX || bce_mn_find(c, nai))
 		return NULL;
 	if (index) {
-		if (index > BCE_MAX_MNS || c->by_index[index])
+		if (index > c->max_mns || c->by_index[index])
 			return NULL;
 	} else {
 		index = alloc_index(c);
@@ -185,7 +206,7 @@ struct bce_binding *bce_binding_add(struct bce *c, struct bce_mn *mn, uint8_t at
 	struct bce_binding *b;
 	uint16_t bid = mn->att_bid[att];
 
-	if (mn->n_b >= BCE_MAX_BINDINGS)
+	if (mn->n_b >= BCE_MAX_BINDINGS || (c->max_bindings && c->n_bindings >= c->max_bindings))
 		return NULL;
 	if (!bid || bce_binding_find(mn, bid))
 		for (bid = 1; bce_binding_find(mn, bid); bid++)
@@ -318,6 +339,8 @@ bool bce_pool_contains(const struct bce *c, const struct fm_prefix *p)
 
 int bce_pool_alloc(struct bce *c, struct fm_prefix *out)
 {
+	if (c->max_prefixes && c->pool_used >= c->max_prefixes)
+		return -ENOSPC;
 	for (uint32_t n = 0; n < c->pool_bits; n++) {
 		uint32_t i = (c->pool_hint + n) % c->pool_bits;
 

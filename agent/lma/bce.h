@@ -80,8 +80,11 @@ struct bce {
 	unsigned n_bindings;
 	TAILQ_HEAD(bce_mn_list, bce_mn) mns; /* creation order */
 	struct bce_mn **hash;		     /* BCE_HASH buckets by NAI */
-	struct bce_mn **by_index;	     /* BCE_MAX_MNS + 1 slots */
+	struct bce_mn **by_index;	     /* max_mns + 1 slots */
 	uint32_t next_index_hint;
+	/* capacity (bce_set_limits): MN indexes 1..max_mns, bindings and pool
+	 * prefixes in all (0: no limit but the pool's) */
+	uint32_t max_mns, max_bindings, max_prefixes;
 	/* prefix pool */
 	struct in6_addr pool;
 	uint8_t pool_len;
@@ -92,6 +95,10 @@ struct bce {
 };
 
 int bce_init(struct bce *c, const struct in6_addr *pool, uint8_t pool_len);
+/* Capacity, before the first MN: MN indexes 1..mns (0: BCE_MAX_MNS), at most
+ * bindings bindings and prefixes pool prefixes in all (0: unlimited). Beyond them
+ * bce_mn_add, bce_binding_add and bce_pool_alloc fail (the LMA answers PBA 130). */
+int bce_set_limits(struct bce *c, uint32_t mns, uint32_t bindings, uint32_t prefixes);
 /* Frees every MN and binding (their timers must already be stopped by the owner). */
 void bce_destroy(struct bce *c);
 

@@ -104,6 +104,29 @@ uint64_t lma_next_due(const struct lma *l)
 /* ---- life cycle --------------------------------------------------------------------------------
  */
 
+/* max-mns and what follows from it, within what the data plane's maps hold (maps
+ * pinned by an earlier run keep their size). */
+static int lma_set_capacity(struct lma *l)
+{
+	uint32_t mns = l->cfg->max_mns ? l->cfg->max_mns : BCE_MAX_MNS;
+	uint32_t nb = 2 * mns, np = 3 * mns;
+	struct fm_dp_limits dl;
+
+	if (l->h.dp && l->h.dp->limits && !l->h.dp->limits(l->h.dp_ctx, &dl)) {
+		if (dl.mns < mns || dl.bindings < nb || dl.prefixes < np)
+			pr_warn(
+			    "lma: the data plane's maps (pinned by an earlier run?) hold %u MNs, "
+			    "%u bindings, %u prefixes; max-mns %u asks for more: using theirs "
+			    "(flowmobd --cleanup resizes them)\n",
+			    dl.mns, dl.bindings, dl.prefixes, mns);
+		mns = mns < dl.mns ? mns : dl.mns;
+		nb = nb < dl.bindings ? nb : dl.bindings;
+		np = np < dl.prefixes ? np : dl.prefixes;
+	}
+	pr_info("lma: capacity %u mobile nodes, %u bindings, %u prefixes\n", mns, nb, np);
+	return bce_set_limits(&l->bce, mns, nb, np);
+}
+
 struct lma *lma_new(const struct fm_config *cfg, const struct lma_hooks *hooks)
 {
 	struct lma *l = calloc(1, sizeof(*l));
@@ -116,6 +139,11 @@ struct lma *lma_new(const struct fm_config *cfg, const struct lma_hooks *hooks)
 	}
 	l->cfg = cfg;
 	l->h = *hooks;
+	if (lma_set_capacity(l)) {
+		bce_destroy(&l->bce);
+		free(l);
+		return NULL;
+	}
 	fm_timers_init(&l->timers, hooks->loop);
 	LIST_INIT(&l->txns);
 	LIST_INIT(&l->parked);

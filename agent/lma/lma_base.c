@@ -234,8 +234,10 @@ void lma_push_rules(struct lma *l, struct bce_mn *mn)
 	struct fm_dp_rule rules[FMC_MAX_FLOWS];
 	unsigned n = fmc_to_rules(&mn->fmc, rules, FMC_MAX_FLOWS);
 
-	if (DP(l, rules_set, mn->index, rules, n) < 0)
+	if (DP(l, rules_set, mn->index, rules, n) < 0) {
+		l->dp_errors++;
 		pr_warn("lma: programming the rules of %s failed\n", mn->nai);
+	}
 }
 
 unsigned lma_resolve_flows(struct lma *l, struct bce_mn *mn)
@@ -257,8 +259,10 @@ void lma_dp_binding(struct lma *l, struct bce_binding *b)
 	struct fm_dp_binding d = {.coa = b->mag, .att = b->att, .down = !bce_binding_usable(b)};
 
 	lma_mark_binding(l, b);
-	if (DP(l, binding_set, b->mn->index, b->bid, &d) < 0)
+	if (DP(l, binding_set, b->mn->index, b->bid, &d) < 0) {
+		l->dp_errors++;
 		pr_warn("lma: programming binding %s/%u failed\n", b->mn->nai, b->bid);
+	}
 }
 
 void lma_dp_prefixes(struct lma *l, struct bce_mn *mn)
@@ -271,8 +275,10 @@ void lma_dp_prefixes(struct lma *l, struct bce_mn *mn)
 
 			if (h != mn->b[i])
 				continue; /* programmed once, from its holder */
-			if (DP(l, prefix_set, &p->addr, p->plen, mn->index, h->bid) < 0)
+			if (DP(l, prefix_set, &p->addr, p->plen, mn->index, h->bid) < 0) {
+				l->dp_errors++;
 				pr_warn("lma: programming a prefix of %s failed\n", mn->nai);
+			}
 		}
 }
 

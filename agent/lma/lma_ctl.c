@@ -32,41 +32,110 @@ static json_t *binding_json(struct lma *l, const struct bce_binding *b, uint64_t
 	return o;
 }
 
+/*
+ * Paging (docs/control-protocol.md): a request with "offset" and/or "limit" gets
+ * {"items": [...], "offset", "total", "next"} with at most limit entries from
+ * offset on ("next": the offset of the next page, null after the last), so that a
+ * listing of any size fits in replies under the control socket's cap. Without
+ * them the reply is the whole array, as before.
+ */
+#define LMA_PAGE_MAX 10000
+
+struct page {
+	bool paged;
+	uint64_t offset, limit, seen;
+	json_t *items;
+};
+
+static int page_init(struct page *pg, const json_t *req, char *err, size_t errlen)
+{
+	json_t *o = json_object_get(req, "offset"), *n = json_object_get(req, "limit");
+
+	memset(pg, 0, sizeof(*pg));
+	pg->paged = o || n;
+	pg->limit = UINT64_MAX;
+	if (o && (!json_is_integer(o) || json_integer_value(o) < 0)) {
+		snprintf(err, errlen, "\"offset\" must be an integer >= 0");
+		return -1;
+	}
+	if (n && (!json_is_integer(n) || json_integer_value(n) < 1 ||
+		  json_integer_value(n) > LMA_PAGE_MAX)) {
+		snprintf(err, errlen, "\"limit\" must be an integer 1..%d", LMA_PAGE_MAX);
+		return -1;
+	}
+	if (pg->paged) {
+		pg->offset = o ? (uint64_t)json_integer_value(o) : 0;
+		pg->limit = n ? (uint64_t)json_integer_value(n) : LMA_PAGE_MAX;
+	}
+	pg->items = json_array();
+	return 0;
+}
+
+/* Whether the next entry is on the page (counts it either way). */
+static bool page_wants(struct page *pg)
+{
+	uint64_t i = pg->seen++;
+
+	return i >= pg->offset && i - pg->offset < pg->limit;
+}
+
+static json_t *page_done(struct page *pg)
+{
+	uint64_t end = pg->offset + json_array_size(pg->items);
+	json_t *o;
+
+	if (!pg->paged)
+		return pg->items;
+	o = json_object();
+	json_object_set_new(o, "items", pg->items);
+	json_object_set_new(o, "offset", json_integer((json_int_t)pg->offset));
+	json_object_set_new(o, "total", json_integer((json_int_t)pg->seen));
+	json_object_set_new(o, "next",
+			    end < pg->seen ? json_integer((json_int_t)end) : json_null());
+	return o;
+}
+
 json_t *lma_cmd_bindings(void *lp, const json_t *req, char *err, size_t errlen)
 {
 	struct lma *l = lp;
-	json_t *a = json_array();
 	uint64_t now = fm_now_ms();
-
-	(void)req;
-	(void)err;
-	(void)errlen;
 	const struct bce_mn *mn;
+	struct page pg;
 
+	if (page_init(&pg, req, err, errlen))
+		return NULL;
 	TAILQ_FOREACH(mn, &l->bce.mns, link)
 	{
+		if (pg.paged && json_array_size(pg.items) >= pg.limit)
+			break; /* the page is full; the total is known */
+		if (pg.paged && pg.seen + mn->n_b <= pg.offset) {
+			pg.seen += mn->n_b; /* before the page: skip whole MNs */
+			continue;
+		}
 		for (unsigned i = 0; i < mn->n_b; i++)
-			json_array_append_new(a, binding_json(l, mn->b[i], now));
+			if (page_wants(&pg))
+				json_array_append_new(pg.items, binding_json(l, mn->b[i], now));
 	}
-	return a;
+	pg.seen = l->bce.n_bindings;
+	return page_done(&pg);
 }
 
 json_t *lma_cmd_flows(void *lp, const json_t *req, char *err, size_t errlen)
 {
 	struct lma *l = lp;
-	json_t *a = json_array();
-
-	(void)req;
-	(void)err;
-	(void)errlen;
 	const struct bce_mn *mn;
+	struct page pg;
 
+	if (page_init(&pg, req, err, errlen))
+		return NULL;
 	TAILQ_FOREACH(mn, &l->bce.mns, link)
 	{
 		for (unsigned i = 0; i < mn->fmc.n; i++)
-			json_array_append_new(a, lma_flow_json(l, mn, &mn->fmc.flows[i]));
+			if (page_wants(&pg))
+				json_array_append_new(pg.items,
+						      lma_flow_json(l, mn, &mn->fmc.flows[i]));
 	}
-	return a;
+	return page_done(&pg);
 }
 
 json_t *lma_cmd_stats(void *lp, const json_t *req, char *err, size_t errlen)
@@ -281,16 +350,33 @@ json_t *lma_cmd_flow_add(void *lp, const json_t *req, char *err, size_t errlen)
 {
 	struct lma *l = lp;
 	struct bce_mn *mn = req_mn(l, req, err, errlen);
+	uint64_t now = fm_now_ms(), dp_errors;
 	struct fmc_flow f;
 	json_t *o;
 
 	if (!mn || flow_from_req(mn, req, &f, err, errlen))
 		return NULL;
 	if (fmc_add(&mn->fmc, &f)) {
-		snprintf(err, errlen, "flow mobility cache of %s is full", mn->nai);
+		snprintf(err, errlen, "flow mobility cache of %s is full (%d flows)", mn->nai,
+			 FMC_MAX_FLOWS);
 		return NULL;
 	}
-	lma_replace_flows(l, mn, fm_now_ms());
+	dp_errors = l->dp_errors;
+	lma_replace_flows(l, mn, now);
+	if (l->dp_errors != dp_errors) {
+		/* the rules did not fit (every rule set in use): the flow goes again */
+		struct fmc_flow *nf = fmc_find(&mn->fmc, f.fid);
+
+		if (nf && nf->signalled && l->cfg->lma.flow_signaling == FM_SIG_FMI)
+			lma_send_fmi(l, TXN_FMI_CANCEL, mn, nf, &nf->signalled_mag, NULL, now);
+		fmc_del(&mn->fmc, f.fid);
+		lma_replace_flows(l, mn, now);
+		snprintf(err, errlen,
+			 "no room in the data plane for the rules of %s (every rule set in use; "
+			 "see max-mns): flow %u not added",
+			 mn->nai, f.fid);
+		return NULL;
+	}
 	o = lma_flow_json(l, mn, fmc_find(&mn->fmc, f.fid));
 	lma_emit(l, "flow-add", json_deep_copy(o));
 	return o;
@@ -300,9 +386,9 @@ json_t *lma_cmd_flow_move(void *lp, const json_t *req, char *err, size_t errlen)
 {
 	struct lma *l = lp;
 	struct bce_mn *mn = req_mn(l, req, err, errlen);
-	struct fmc_flow *f;
+	struct fmc_flow *f, old;
 	int fid, bid, att;
-	uint64_t now = fm_now_ms();
+	uint64_t now = fm_now_ms(), dp_errors;
 
 	if (!mn)
 		return NULL;
@@ -323,6 +409,20 @@ json_t *lma_cmd_flow_move(void *lp, const json_t *req, char *err, size_t errlen)
 		snprintf(err, errlen, "unknown BID %d for %s", bid, mn->nai);
 		return NULL;
 	}
+	if (att) {
+		bool have = false;
+
+		for (unsigned i = 0; i < mn->n_b && !have; i++)
+			have = mn->b[i]->att == att;
+		if (!have) {
+			snprintf(err, errlen,
+				 "%s has no binding with access technology %d: flow %d not moved",
+				 mn->nai, att, fid);
+			return NULL;
+		}
+	}
+	old = *f;
+	dp_errors = l->dp_errors;
 	f->rescued = false; /* an operator's placement replaces the one saved by a rescue */
 	if (bid) {
 		struct bce_binding *to = bce_binding_find(mn, (uint16_t)bid);
@@ -341,6 +441,23 @@ json_t *lma_cmd_flow_move(void *lp, const json_t *req, char *err, size_t errlen)
 		f->att[0] = (uint8_t)att;
 	}
 	lma_replace_flows(l, mn, now);
+	if (l->dp_errors != dp_errors) {
+		/* the rules did not fit: back to where the flow was */
+		f = fmc_find(&mn->fmc, (uint16_t)fid);
+		if (f) {
+			f->n_bids = old.n_bids;
+			memcpy(f->bids, old.bids, sizeof(f->bids));
+			f->n_att = old.n_att;
+			memcpy(f->att, old.att, sizeof(f->att));
+			f->rescued = old.rescued;
+		}
+		lma_replace_flows(l, mn, now);
+		snprintf(err, errlen,
+			 "no room in the data plane for the rules of %s (every rule set in use): "
+			 "flow %d not moved",
+			 mn->nai, fid);
+		return NULL;
+	}
 	return lma_flow_json(l, mn, fmc_find(&mn->fmc, (uint16_t)fid));
 }
 

@@ -117,6 +117,9 @@ struct lma {
 	uint64_t rx[MH_KIND_COUNT], tx[MH_KIND_COUNT];
 	uint64_t status[MH_KIND_COUNT][256];
 	uint64_t rx_ignored;
+	/* data-plane calls that failed (a full map): a registration or command that
+	 * sees it grow is undone and refused */
+	uint64_t dp_errors;
 	uint64_t pbu_retransmissions; /* exact duplicates answered with the earlier PBA */
 };
 

@@ -680,6 +680,7 @@ static void reg(struct lma *l, struct pbu *p)
 	struct lma_peer *peer;
 	bool is_new = false, changed;
 	uint8_t st = reg_entries(l, p, &is_new);
+	uint64_t dp_errors = l->dp_errors;
 
 	if (st) {
 		pba_reject(l, p, st);
@@ -689,6 +690,14 @@ static void reg(struct lma *l, struct pbu *p)
 	p->pba->status = PBA_ACCEPTED;
 	p->pba->lifetime = reg_update(l, p);
 	reg_flows(l, p, changed);
+	if (is_new && l->dp_errors != dp_errors) {
+		/* a data-plane map is full: never accepted without forwarding */
+		pr_warn("lma: no room in the data plane for a binding of %s\n", p->nai);
+		lma_binding_delete(l, p->b, p->now);
+		p->b = NULL;
+		pba_reject(l, p, PBA_INSUFFICIENT_RESOURCES);
+		return;
+	}
 	pba_finish(p->pba, p->b);
 	lma_send_msg(l, p->pba, p->src);
 	dup_record(l, p, p->b);

@@ -1629,7 +1629,8 @@ json_t *mag_ctl_peers(void *ctx, const json_t *req, char *err, size_t errlen)
 	json_object_set_new(p, "restart_counter",
 			    m->hb.rc_known ? json_integer(m->hb.rc) : json_null());
 	json_object_set_new(p, "last_seen",
-			    m->lma_last_seen ? json_real(m->lma_last_seen) : json_null());
+			    m->lma_last_seen ? json_real(wall_now() - m->lma_last_seen)
+					     : json_null());
 	json_object_set_new(p, "own_restart_counter", json_integer(m->restart_counter));
 	json_object_set_new(p, "reason", m->lma_reason ? json_string(m->lma_reason) : json_null());
 	json_object_set_new(p, "since",

@@ -284,6 +284,9 @@ int dpctl_main(int argc, char **argv)
 					       info.xlated_prog_len / 8);
 			}
 		} else if (!strcmp(a, "hold")) {
+			/* set up and running, as flowmobd once ready: a kill from now on
+			 * leaves pins the next open reuses */
+			fm_dp_commit(dp);
 			printf("holding\n");
 			fflush(stdout);
 			for (;;)

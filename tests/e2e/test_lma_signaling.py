@@ -458,9 +458,10 @@ def test_prefix_move_on_new_attachment_bri(net):
     topo, mags, make_lma = net
     lma = make_lma()
     mags["mag1"].register(1, att=4)
-    lma.ok("flow.add", mn=NAI, fid=9, priority=5, bid=1,
-           selector={"dst_addr": ["fd00:100::", "fd00:100::ffff:ffff:ffff:ffff"]})
-    f = lma.ok("flow.move", mn=NAI, fid=9, att=8)
+    # flow.add with att places it on ATT 8 ahead of the attachment (flow.move with an
+    # att no binding has is refused and changes nothing)
+    f = lma.ok("flow.add", mn=NAI, fid=9, priority=5, att=8,
+               selector={"dst_addr": ["fd00:100::", "fd00:100::ffff:ffff:ffff:ffff"]})
     assert not f["active"]  # no ATT-8 binding yet: traffic follows the prefix
     pba = mags["mag2"].register(1, att=8, hi=1)
     assert pba["status"] == 0 and opt(pba, "bid")["bid"] == 2

@@ -118,7 +118,8 @@ def test_bindings_table(daemon):
                                                       prefixes=[], state="peer-down")])})
     r = run("-s", d.path, "bindings")
     assert r.returncode == 0, r.stderr
-    assert d.requests == [{"cmd": "bindings"}]
+    # pages asked for; a daemon that answers with the whole array is understood
+    assert d.requests == [{"cmd": "bindings", "offset": 0, "limit": 2000}]
     lines = r.stdout.splitlines()
     assert lines[0].split() == ["MN", "BID", "ATT", "MAG", "PREFIXES", "LIFETIME", "STATE",
                                 "PACKETS", "BYTES"]
@@ -130,6 +131,26 @@ def test_bindings_table(daemon):
     # columns line up: every row's BID column starts where the header's does
     col = lines[0].index("BID")
     assert lines[1][col] == "1" and lines[2][col] == "2"
+
+
+def test_bindings_pages(daemon):
+    """flowmobctl fetches every page ("next" until null) and prints one array."""
+    rows = [dict(BINDING, bid=i + 1) for i in range(4500)]
+
+    def page(req):
+        o, n = req["offset"], req["limit"]
+        nxt = o + n if o + n < len(rows) else None
+        return ok({"items": rows[o:o + n], "offset": o, "total": len(rows), "next": nxt})
+
+    d = daemon(replies={"bindings": page})
+    r = run("-j", "-s", d.path, "bindings")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("\n") == 1
+    assert json.loads(r.stdout) == rows
+    assert [q["offset"] for q in d.requests] == [0, 2000, 4000]
+    r = run("-s", d.path, "bindings")
+    assert r.returncode == 0, r.stderr
+    assert len(r.stdout.splitlines()) == 4501
 
 
 def test_bindings_json(daemon):
@@ -145,7 +166,7 @@ def test_flows_table_selector_text(daemon):
                                                 active=False, bids=[])])})
     r = run("-s", d.path, "flows")
     assert r.returncode == 0, r.stderr
-    assert d.requests == [{"cmd": "flows"}]
+    assert d.requests == [{"cmd": "flows", "offset": 0, "limit": 2000}]
     lines = r.stdout.splitlines()
     assert lines[0].split() == ["MN", "FID", "PRIORITY", "SELECTOR", "BIDS", "ACTION", "ACTIVE",
                                 "PACKETS", "BYTES"]
@@ -262,11 +283,14 @@ def test_monitor_json_and_text(daemon):
               {"event": "reject", "time": 1764168001.0, "mag": "fd00:99::2", "status": 154}]
     d = daemon(events=events)
     r = run("-j", "-s", d.path, "monitor")
-    assert r.returncode == 0, r.stderr
+    # the fake daemon closes the stream after its events: flowmobd went away, which
+    # a script must see (issue 11 point 9: it exited 0 without a word)
+    assert r.returncode == 1
+    assert "closed the connection" in r.stderr
     assert d.requests == [{"cmd": "monitor"}]
     assert [json.loads(line) for line in r.stdout.splitlines()] == events
     r = run("-s", d.path, "monitor")
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 1
     lines = r.stdout.splitlines()
     assert len(lines) == 2
     assert "registration" in lines[0] and "mn=mn1@example.net" in lines[0]

@@ -46,12 +46,68 @@ def test_usage_errors(args, needle):
     assert "Usage:" in r.stderr
 
 
+@pytest.mark.parametrize("name,key", [("lma.yaml", ":11: lma.core-interfaces[0]"),
+                                      ("mag1.yaml", ":10: mag.lma-interface"),
+                                      ("mag2.yaml", ":10: mag.lma-interface")])
+def test_check_examples_host(name, key):
+    """The examples are valid files, but this host has none of their interfaces:
+    --check checks the host too (issue 11 point 5), naming the key and its line."""
+    r = run("-c", os.path.join(EXAMPLES, name), "--check")
+    assert r.returncode == 1, r.stdout
+    assert key in r.stderr and "does not exist" in r.stderr, r.stderr
+
+
 @pytest.mark.parametrize("name,role", [("lma.yaml", "lma"), ("mag1.yaml", "mag"),
                                        ("mag2.yaml", "mag")])
-def test_check_examples(name, role):
-    r = run("-c", os.path.join(EXAMPLES, name), "--check")
+def test_check_config_examples(name, role):
+    """--check-config: the file alone, for a file written for another host."""
+    r = run("-c", os.path.join(EXAMPLES, name), "--check-config")
     assert r.returncode == 0, r.stderr
-    assert f"role {role}" in r.stdout
+    assert f"role {role}" in r.stdout and "host not checked" in r.stdout
+
+
+def _netns(name, cmds):
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    for c in cmds:
+        subprocess.run(["ip", "-n", name, *c], check=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root (network namespaces)")
+def test_check_host_in_netns():
+    """--check --netns: interfaces and the role's address in that namespace; a
+    missing address is refused (the LMA used to run with it, without a warning)."""
+    ns = "fm-chk-%d" % os.getpid()
+    lma = os.path.join(EXAMPLES, "lma.yaml")
+    try:
+        _netns(ns, [["link", "add", n, "type", "veth", "peer", "name", f"p{i}"]
+                    for i, n in enumerate(("lma-cn", "lma-mag1", "lma-mag2"))])
+        r = run("-c", lma, "--check", "--netns", ns)
+        assert r.returncode == 1
+        assert ":10: lma.address: fd00:11::1 is not configured" in r.stderr, r.stderr
+        subprocess.run(["ip", "-n", ns, "addr", "add", "fd00:11::1/64", "dev", "lma-mag1",
+                        "nodad"], check=True)
+        r = run("-c", lma, "--check", "--netns", ns)
+        assert r.returncode == 0, r.stderr
+        assert "role lma" in r.stdout and ns in r.stdout
+        subprocess.run(["ip", "-n", ns, "link", "del", "lma-mag2"], check=True)
+        r = run("-c", lma, "--check", "--netns", ns)
+        assert r.returncode == 1
+        assert ":12: lma.access-interfaces[1]: interface 'lma-mag2' does not exist" in r.stderr
+        # flowmobd refuses to start likewise, before the data plane is touched
+        r = run("-c", lma, "--netns", ns)
+        assert r.returncode == 1 and "lma-mag2" in r.stderr
+        assert "data plane" not in r.stderr
+        # max-mns beyond the memory available
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
+            f.write(open(lma).read().replace("role: lma", "role: lma\nmax-mns: 1048576"))
+            f.flush()
+            subprocess.run(["ip", "-n", ns, "link", "add", "lma-mag2", "type", "veth", "peer",
+                            "name", "p2"], check=True)
+            r = run("-c", f.name, "--check", "--netns", ns)
+            if r.returncode == 1:  # only on a host with less memory than the maps need
+                assert "max-mns" in r.stderr and "MiB" in r.stderr, r.stderr
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], check=False)
 
 
 def test_check_bad_file():

@@ -94,7 +94,7 @@ def test_make_install_tree_and_uninstall(man, tmp_path):
                              .replace("flowmobd@lma", "")), "unsubstituted @VAR@"
     # the installed binary runs and checks an installed example
     r = subprocess.run([str(dest / "usr/sbin/flowmobd"), "-c", str(dest / "etc/flowmob/lma.yaml"),
-                        "--check"], capture_output=True, text=True)
+                        "--check-config"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     # a second install keeps an edited config
     cfg = dest / "etc/flowmob/lma.yaml"
@@ -191,7 +191,7 @@ def test_metrics_and_routes_config(tmp_path, block, ok):
     base = open(os.path.join(ROOT, "docs", "examples", role + ".yaml")).read()
     cfg = tmp_path / "lma.yaml"
     cfg.write_text(base + block + "\n")
-    r = subprocess.run([FMD, "-c", str(cfg), "--check"], capture_output=True, text=True)
+    r = subprocess.run([FMD, "-c", str(cfg), "--check-config"], capture_output=True, text=True)
     assert (r.returncode == 0) == ok, r.stderr
     if not ok:
         assert r.returncode == 1 and block.split(":")[0] in r.stderr, r.stderr

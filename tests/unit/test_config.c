@@ -463,6 +463,49 @@ static const struct bad bad_files[] = {
      {":8: ", "mag.interface-modes.acc1", "not one of the mag's interfaces"}},
     {MAG_HEAD "  interface-modes: {up0: generic}\n",
      {"mag.interface-modes.up0", "xdp, xdp-generic, tc"}},
+    /* numbers: digits only (issue 11: libcyaml read "1e3" as 1, "9.9" as 9, "3abc" as 3) */
+    {MAG_HEAD "  timers: {lifetime: 1e3}\n", {":8: ", "mag.timers.lifetime", "'1e3'"}},
+    {MAG_HEAD "  timers: {lifetime: 9.9}\n", {":8: ", "mag.timers.lifetime", "'9.9'"}},
+    {LMA_HEAD "  timers: {heartbeat-missed: 3abc}\n",
+     {":9: ", "lma.timers.heartbeat-missed", "not a whole number"}},
+    {LMA_HEAD "  timers:\n    retransmit-initial: 1500.5\n",
+     {":10: ", "lma.timers.retransmit-initial", "1500.5"}},
+    {"instance: t\nrole: mag\nmag:\n  address: fd00:11::2\n  lma: fd00:11::1\n"
+     "  lma-interface: up0\n  access-interfaces: [{name: acc0, att: 4.7}]\n",
+     {":7: ", "mag.access-interfaces[0].att", "4.7"}},
+    {LMA_HEAD "  policies:\n    - {fid: 1x, selector: {}, prefer-att: [4]}\n",
+     {":10: ", "lma.policies[0].fid", "1x"}},
+    {LMA_HEAD "  policies:\n    - {fid: 1, priority: -1, selector: {}, prefer-att: [4]}\n",
+     {":10: ", "lma.policies[0].priority"}},
+    {LMA_HEAD "  policies:\n    - fid: 1\n      selector: {}\n      prefer-att: [4, 8.0]\n",
+     {":12: ", "lma.policies[0].prefer-att[1]", "8.0"}},
+    {LMA_HEAD "  tunnel-mtu: 1400.0\n", {":9: ", "lma.tunnel-mtu", "1400.0"}},
+    {LMA_HEAD "  timers: {max-lifetime: \" 100\"}\n", {"lma.timers.max-lifetime"}},
+    {LMA_HEAD "  timers: {max-lifetime: +100}\n", {"lma.timers.max-lifetime"}},
+    {"instance: t\nmax-mns: 0\nrole: lma\n", {":2: ", "max-mns", "range"}},
+    {"instance: t\nmax-mns: 64k\nrole: lma\n", {":2: ", "max-mns", "64k"}},
+    {"instance: t\nmax-mns: 2000000\nrole: lma\n", {":2: ", "max-mns", "range"}},
+    {"instance: t\nmax-mns: 1\nrole: mag\nmag:\n  address: fd00:11::2\n  lma: fd00:11::1\n"
+     "  lma-interface: up0\n  access-interfaces: [{name: acc0, att: 4}]\n  mobile-nodes:\n"
+     "    - {mac: \"02:00:00:00:01:01\", id: a@b}\n    - {mac: \"02:00:00:00:01:02\", id: c@d}\n",
+     {":2: ", "max-mns", "mobile-nodes (2)"}},
+    /* semantic errors carry the line of their key */
+    {"instance: t\nrole: lma\nlma:\n  address: fd00:11::1\n  core-interfaces: [c0]\n"
+     "  access-interfaces: [a0]\n  prefix-pool: fd00:100::1/48\n  mags: [fd00:11::2]\n",
+     {":7: ", "lma.prefix-pool", "bits set"}},
+    {"instance: t\nrole: lma\nlma:\n  address: fd00:11::1\n  core-interfaces: [c0]\n"
+     "  access-interfaces: [a0]\n  prefix-pool: fd00:100::/48\n  mags:\n    - fd00:11::2\n"
+     "    - fd00:11::3\n    - fd00:11::2\n",
+     {":11: ", "lma.mags[2]", "twice"}},
+    {LMA_HEAD "  policies:\n    - fid: 1\n      prefer-att: [4]\n"
+	      "      selector: {dst-port: [6000, 5000]}\n",
+     {":12: ", "lma.policies[0].selector.dst-port", "above"}},
+    {"instance: t\nrole: lma\nlma:\n  address: fd00:11::1\n  core-interfaces: [c0]\n"
+     "  access-interfaces: [a0, a1, a0]\n  prefix-pool: fd00:100::/48\n  mags: [fd00:11::2]\n",
+     {":6: ", "lma.access-interfaces[2]", "twice"}},
+    {LMA_HEAD "  policies:\n    - {selector: {}, prefer-att: [4]}\n",
+     {":10: ", "lma.policies[0].fid", "missing"}},
+    {"instance: t\nrole: lma\n", {"lma", "missing required section"}},
     /* the first pass still checks the rest of the file */
     {LMA_HEAD "  interface-modes: {c0: tc}\n  colour: blue\n", {"lma.colour", "unknown key"}},
 };

@@ -90,6 +90,23 @@ static json_t *h_flood(void *ctx, const json_t *req, char *err, size_t errlen)
 	return json_true();
 }
 
+/* A 5 MB result: over the reply cap. */
+static json_t *h_huge(void *ctx, const json_t *req, char *err, size_t errlen)
+{
+	char *big = malloc(5u << 20);
+	json_t *r;
+
+	(void)ctx;
+	(void)req;
+	(void)err;
+	(void)errlen;
+	memset(big, 'z', (5u << 20) - 1);
+	big[(5u << 20) - 1] = '\0';
+	r = json_string(big);
+	free(big);
+	return r;
+}
+
 static int env_setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
@@ -111,7 +128,8 @@ static int env_setup(void **state)
 	    fm_ctl_register(e->ctl, "fail", h_fail, e) ||
 	    fm_ctl_register(e->ctl, "fail.silent", h_fail_silent, e) ||
 	    fm_ctl_register(e->ctl, "flow.del", h_null, e) ||
-	    fm_ctl_register(e->ctl, "flood", h_flood, e))
+	    fm_ctl_register(e->ctl, "flood", h_flood, e) ||
+	    fm_ctl_register(e->ctl, "huge", h_huge, e))
 		return -1;
 	*state = e;
 	return 0;
@@ -560,6 +578,22 @@ static void test_flood_drops_requester(void **state)
 	close(other);
 }
 
+/* A reply over the cap is an error reply naming paging, not a closed connection
+ * (issue 11: `bindings` at 65 k "closed the connection without a reply"). */
+static void test_reply_too_large(void **state)
+{
+	struct env *e = *state;
+	int fd = connect_to(e->path);
+	json_t *r = roundtrip(e, fd, "{\"cmd\":\"huge\"}\n");
+
+	assert_error(json_incref(r), "reply too large");
+	assert_error(r, "offset and limit");		 /* frees r */
+	r = roundtrip(e, fd, "{\"cmd\":\"version\"}\n"); /* the connection stays usable */
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	close(fd);
+}
+
 static void test_live_and_stale(void **state)
 {
 	struct env *e = *state;
@@ -702,6 +736,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_slow_monitor_dropped, env_setup, env_teardown),
 	    cmocka_unit_test_setup_teardown(test_flood_drops_requester, env_setup, env_teardown),
 	    cmocka_unit_test_setup_teardown(test_live_and_stale, env_setup, env_teardown),
+	    cmocka_unit_test_setup_teardown(test_reply_too_large, env_setup, env_teardown),
 	    cmocka_unit_test_setup_teardown(test_idle_clients_make_room, env_setup, env_teardown),
 	    cmocka_unit_test_setup_teardown(test_idle_timeout, env_setup, env_teardown),
 	};

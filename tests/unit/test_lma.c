@@ -128,6 +128,9 @@ static struct fake_dp {
 	unsigned n_rules;
 	struct fm_dp_rule rules[FM_DP_MAX_RULES];
 	int mn_del_calls, binding_del_calls, prefix_del_calls, counter_calls;
+	bool has_limits; /* limits() answers lim */
+	struct fm_dp_limits lim;
+	bool rules_full; /* rules_set fails as with every rule set in use */
 } dp;
 
 static struct fbind *fb(uint32_t mn, uint16_t bid)
@@ -229,6 +232,8 @@ static int f_peer_del(struct fm_dp *c, const struct in6_addr *a)
 static int f_rules_set(struct fm_dp *c, uint32_t mn, const struct fm_dp_rule *r, unsigned n)
 {
 	(void)c;
+	if (dp.rules_full)
+		return -ENOSPC;
 	dp.rules_calls++;
 	dp.rules_mn = mn;
 	dp.n_rules = n;
@@ -279,7 +284,17 @@ static int f_fid_counters(struct fm_dp *c, uint32_t mn, uint16_t fid, struct fm_
 	return 0;
 }
 
+static int f_limits(struct fm_dp *c, struct fm_dp_limits *l)
+{
+	(void)c;
+	if (!dp.has_limits)
+		return -ENOTSUP;
+	*l = dp.lim;
+	return 0;
+}
+
 static const struct fm_dp_ops fake_ops = {
+    .limits = f_limits,
     .prefix_set = f_prefix_set,
     .prefix_del = f_prefix_del,
     .binding_set = f_binding_set,
@@ -1415,12 +1430,12 @@ static void test_prefix_move_on_attach_bri(void **st)
 	f.ts.f[TS_DST_ADDR].n = TS_RANGE;
 	f.ts.f[TS_DST_ADDR].addr[0] = A("fd00:100::");
 	f.ts.f[TS_DST_ADDR].addr[1] = A("fd00:100::ffff:ffff:ffff:ffff");
-	f.n_bids = 1;
-	f.bids[0] = 1;
+	/* placed on E-UTRAN, which is not attached yet (flow move --att 8 refuses
+	 * that now: no binding of that type) */
+	f.n_att = 1;
+	f.att[0] = 8;
 	assert_int_equal(fmc_add(&mn->fmc, &f), 0);
-	/* place it on E-UTRAN, which is not attached yet */
-	json_decref(
-	    call(lma_cmd_flow_move, l, req("{\"mn\":\"%s\",\"fid\":9,\"att\":8}", NAI), err));
+	(void)err;
 	clear_sent();
 	reg(l, &MAG2, 8, MH_HI_NEW_IFACE, 1);
 	/* Figure 4: the PBA carries the moved prefix, a BRI (P) takes it from MAG1 */
@@ -2400,6 +2415,165 @@ static void test_ev_loop_timers(void **st)
 	ev_loop_destroy(loop);
 }
 
+/* ---- capacity (issue 11 point 5): beyond any limit PBA 130, never 0 without forwarding ---- */
+
+static uint8_t reg_status(struct lma *l, const char *nai, const struct in6_addr *mag, uint8_t att,
+			  uint8_t hi, uint16_t seq)
+{
+	const struct mh_msg *a;
+
+	lma_rx(l, pbu(nai, att, hi, 3600, seq), mag, now_ms);
+	a = last_to(mag, MH_PBA);
+	assert_non_null(a);
+	return a->status;
+}
+
+static int dp_bindings(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < 64; i++)
+		n += dp.b[i].used;
+	return n;
+}
+
+static void test_capacity_mns(void **st)
+{
+	struct lma *l;
+
+	(void)st;
+	cfg->max_mns = 2;
+	l = new_lma();
+	assert_int_equal(reg_status(l, "a@example.net", &MAG1, 4, 1, 1), PBA_ACCEPTED);
+	assert_int_equal(reg_status(l, "b@example.net", &MAG1, 4, 1, 1), PBA_ACCEPTED);
+	assert_int_equal(reg_status(l, "c@example.net", &MAG1, 4, 1, 1), PBA_INSUFFICIENT_RESOURCES);
+	assert_null(bce_mn_find(lma_bce(l), "c@example.net"));
+	assert_int_equal(dp_bindings(), 2);
+	/* MN ids stay within 1..max-mns (the 65 536th MN was out of the map's range) */
+	assert_non_null(bce_mn_by_index(lma_bce(l), 2));
+	assert_null(bce_mn_by_index(lma_bce(l), 3));
+	/* a refresh of an accepted MN is still accepted */
+	assert_int_equal(reg_status(l, "a@example.net", &MAG1, 4, 1, 2), PBA_ACCEPTED);
+	lma_free(l);
+}
+
+static void test_capacity_bindings_prefixes(void **st)
+{
+	struct lma *l;
+
+	(void)st;
+	cfg->max_mns = 1; /* 2 bindings, 3 prefixes */
+	l = new_lma();
+	assert_int_equal(reg_status(l, NAI, &MAG1, 4, 1, 1), PBA_ACCEPTED);
+	assert_int_equal(reg_status(l, NAI, &MAG2, 8, 1, 1), PBA_ACCEPTED);
+	assert_int_equal(reg_status(l, NAI, &MAG2, 9, 1, 2), PBA_INSUFFICIENT_RESOURCES);
+	assert_int_equal(dp_bindings(), 2);
+	lma_free(l);
+
+	/* the data plane's maps hold fewer prefixes than max-mns asks for: theirs count */
+	memset(&dp, 0, sizeof(dp));
+	cfg->max_mns = 100;
+	dp.has_limits = true;
+	dp.lim = (struct fm_dp_limits){.mns = 100, .bindings = 200, .prefixes = 1, .rulesets = 9};
+	l = new_lma();
+	assert_int_equal(reg_status(l, "a@example.net", &MAG1, 4, 1, 1), PBA_ACCEPTED);
+	assert_int_equal(reg_status(l, "b@example.net", &MAG1, 4, 1, 1), PBA_INSUFFICIENT_RESOURCES);
+	assert_null(bce_mn_find(lma_bce(l), "b@example.net"));
+	assert_int_equal(dp_bindings(), 1);
+	lma_free(l);
+}
+
+/* A full rule-set map: the new binding is undone and refused, a flow add fails. */
+static void test_capacity_rulesets(void **st)
+{
+	struct lma *l = new_lma();
+	char err[160];
+	json_t *r;
+
+	(void)st;
+	assert_int_equal(reg_status(l, NAI, &MAG1, 4, 1, 1), PBA_ACCEPTED);
+	dp.rules_full = true;
+	r = call(lma_cmd_flow_add, l,
+		 req("{\"mn\":\"%s\",\"fid\":5,\"selector\":{\"next_header\":[6]},\"bid\":1}", NAI),
+		 err);
+	assert_null(r);
+	assert_non_null(strstr(err, "rule set"));
+	assert_null(fmc_find(&bce_mn_find(lma_bce(l), NAI)->fmc, 5));
+	assert_int_equal(reg_status(l, "b@example.net", &MAG1, 4, 1, 1), PBA_INSUFFICIENT_RESOURCES);
+	assert_null(bce_mn_find(lma_bce(l), "b@example.net"));
+	assert_int_equal(dp_bindings(), 1);
+	lma_free(l);
+}
+
+/* issue 11 point 9: flow move --att T without a binding of type T changes nothing. */
+static void test_flow_move_unknown_att(void **st)
+{
+	struct lma *l = new_lma();
+	struct fmc_flow *f;
+	char err[160];
+	json_t *r;
+
+	(void)st;
+	reg(l, &MAG1, 4, 1, 1);
+	r = call(lma_cmd_flow_add, l,
+		 req("{\"mn\":\"%s\",\"fid\":5,\"selector\":{\"next_header\":[6]},\"bid\":1}", NAI),
+		 err);
+	assert_non_null(r);
+	json_decref(r);
+	r = call(lma_cmd_flow_move, l, req("{\"mn\":\"%s\",\"fid\":5,\"att\":99}", NAI), err);
+	assert_null(r);
+	assert_non_null(strstr(err, "access technology 99"));
+	f = fmc_find(&bce_mn_find(lma_bce(l), NAI)->fmc, 5);
+	assert_non_null(f);
+	assert_true(f->active);
+	assert_int_equal(f->n_bids, 1);
+	assert_int_equal(f->n_att, 0);
+	assert_true(dp.rules[0].active);
+	lma_free(l);
+}
+
+/* bindings/flows in pages: offset, limit, total, next (issue 11 point 5). */
+static void test_bindings_pages(void **st)
+{
+	struct lma *l = new_lma();
+	const char *nais[] = {"a@example.net", "b@example.net", "c@example.net", "d@example.net", "e@example.net"};
+	char err[160];
+	json_t *r, *items;
+
+	(void)st;
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(reg_status(l, nais[i], &MAG1, 4, 1, 1), PBA_ACCEPTED);
+	r = call(lma_cmd_bindings, l, req("{}"), err);
+	assert_true(json_is_array(r)); /* unpaged: the whole array, as before */
+	assert_int_equal(json_array_size(r), 5);
+	json_decref(r);
+	r = call(lma_cmd_bindings, l, req("{\"offset\":0,\"limit\":2}"), err);
+	items = json_object_get(r, "items");
+	assert_int_equal(json_array_size(items), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "mn")),
+			    "a@example.net");
+	assert_int_equal(json_integer_value(json_object_get(r, "total")), 5);
+	assert_int_equal(json_integer_value(json_object_get(r, "next")), 2);
+	json_decref(r);
+	r = call(lma_cmd_bindings, l, req("{\"offset\":4,\"limit\":2}"), err);
+	items = json_object_get(r, "items");
+	assert_int_equal(json_array_size(items), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "mn")),
+			    "e@example.net");
+	assert_true(json_is_null(json_object_get(r, "next")));
+	json_decref(r);
+	r = call(lma_cmd_bindings, l, req("{\"offset\":9}"), err);
+	assert_int_equal(json_array_size(json_object_get(r, "items")), 0);
+	json_decref(r);
+	assert_null(call(lma_cmd_bindings, l, req("{\"limit\":0}"), err));
+	assert_non_null(strstr(err, "limit"));
+	assert_null(call(lma_cmd_bindings, l, req("{\"offset\":-1}"), err));
+	r = call(lma_cmd_flows, l, req("{\"offset\":0,\"limit\":10}"), err);
+	assert_int_equal(json_integer_value(json_object_get(r, "total")), 0);
+	json_decref(r);
+	lma_free(l);
+}
+
 /* ---- hostile identifiers and duplicates (issue 11 point 7) ------------------------------- */
 
 /* An MN-ID that is not an RFC 7542 NAI (a control character, not UTF-8, over 253 octets,
@@ -2592,6 +2766,11 @@ int main(void)
 	    T(test_cmd_output),
 	    T(test_no_dataplane_and_shared_default_bid),
 	    T(test_ev_loop_timers),
+	    T(test_capacity_mns),
+	    T(test_capacity_bindings_prefixes),
+	    T(test_capacity_rulesets),
+	    T(test_flow_move_unknown_att),
+	    T(test_bindings_pages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

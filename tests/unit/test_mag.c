@@ -936,6 +936,10 @@ static void test_heartbeat(void **state)
 	assert_string_equal(json_string_value(json_object_get(p0, "lma")), "fd00:11::1");
 	assert_string_equal(json_string_value(json_object_get(p0, "state")), "up");
 	assert_int_equal(json_integer_value(json_object_get(p0, "restart_counter")), 3);
+	/* last_seen: seconds ago, as on the LMA (issue 11 point 9), not a Unix time */
+	assert_true(json_is_real(json_object_get(p0, "last_seen")));
+	assert_true(json_real_value(json_object_get(p0, "last_seen")) >= 0.0);
+	assert_true(json_real_value(json_object_get(p0, "last_seen")) < 60.0);
 	json_decref(p);
 	clear();
 	/* the LMA's request is answered with R, the same sequence number, our counter */

@@ -50,7 +50,7 @@ static const char help_text[] =
     "    flowmobctl [OPTIONS] bindings | flows | stats | peers | mag-bindings | version\n"
     "    flowmobctl [OPTIONS] monitor\n"
     "    flowmobctl [OPTIONS] top [-n SECONDS] [--count N]\n"
-    "    flowmobctl [OPTIONS] flow add MN --fid N --selector TEXT (--bid B | --drop)\n"
+    "    flowmobctl [OPTIONS] flow add MN --fid N --selector TEXT (--bid B | --att T | --drop)\n"
     "                                     [--priority P]\n"
     "    flowmobctl [OPTIONS] flow move MN FID (--bid B | --att T)\n"
     "    flowmobctl [OPTIONS] flow del MN FID\n"
@@ -95,6 +95,8 @@ static const char help_text[] =
     "                                      VALUE is v or start-end, addresses also\n"
     "                                      addr/len; '' matches everything\n"
     "                     --bid B          the binding the flow uses\n"
+    "                     --att T          or: the first binding of access technology T\n"
+    "                                      (also before one is attached)\n"
     "                     --drop           drop the flow instead (no --bid needed)\n"
     "                     --priority P     FID-PRI, lower first (default 100)\n"
     "    flow move MN FID  move a flow to binding --bid B or to the MN's binding of\n"
@@ -757,7 +759,39 @@ static int cmd_monitor(void)
 	}
 	close(fd);
 	free(rd.buf);
-	return 0;
+	/* the stream ends only when flowmobd goes away (stopped, crashed, or it
+	 * dropped us): a script must see that */
+	fprintf(stderr, "flowmobctl: monitor: flowmobd closed the connection (daemon stopped?)\n");
+	return 1;
+}
+
+/* Every entry of a paged listing (bindings, flows) as one array: the pages of
+ * paged() below, joined (a daemon that answers with the whole array: that). */
+static json_t *fetch_all(const char *cmd)
+{
+	json_t *all = json_array();
+	json_int_t offset = 0;
+
+	for (;;) {
+		json_t *res =
+		    call(json_pack("{s:s,s:I,s:i}", "cmd", cmd, "offset", offset, "limit", 2000),
+			 NULL, NULL);
+		json_t *next = json_object_get(res, "next");
+
+		if (json_is_array(res)) {
+			json_decref(all);
+			return res;
+		}
+		if (!json_is_array(json_object_get(res, "items")))
+			die("broken reply from flowmobd: no \"items\" in a page");
+		json_array_extend(all, json_object_get(res, "items"));
+		if (!json_is_integer(next) || json_integer_value(next) <= offset) {
+			json_decref(res);
+			return all;
+		}
+		offset = json_integer_value(next);
+		json_decref(res);
+	}
 }
 
 /* ---- top ---------------------------------------------------------------------------------- */
@@ -767,8 +801,8 @@ static int cmd_monitor(void)
 static json_t *top_read(bool lma)
 {
 	json_t *st = call(json_pack("{s:s}", "cmd", "stats"), NULL, NULL);
-	json_t *fl = call(json_pack("{s:s}", "cmd", "flows"), NULL, NULL);
-	json_t *bi = lma ? call(json_pack("{s:s}", "cmd", "bindings"), NULL, NULL) : NULL;
+	json_t *fl = fetch_all("flows");
+	json_t *bi = lma ? fetch_all("bindings") : NULL;
 	json_t *out = json_pack("{s:{},s:{},s:{}}", "mags", "flows", "sig");
 	json_t *mags = json_object_get(out, "mags"), *flows = json_object_get(out, "flows");
 	json_t *sig = json_object_get(out, "sig"), *e;
@@ -1094,10 +1128,10 @@ static int cmd_flow(int argc, char **argv)
 			usage_error("flow add: --fid is required");
 		if (!sel_text)
 			usage_error("flow add: --selector is required ('' matches everything)");
-		if (att >= 0)
-			usage_error("flow add: --att is for flow move");
-		if (bid < 0 && !drop)
-			usage_error("flow add: --bid is required (or --drop)");
+		if (att >= 0 && bid >= 0)
+			usage_error("flow add: give --bid or --att, not both");
+		if (bid < 0 && att < 0 && !drop)
+			usage_error("flow add: --bid is required (or --att, or --drop)");
 		if (ts_parse_cli(sel_text, TS_FMT_IPV6, &ts, err, sizeof(err))) {
 			char err4[256];
 
@@ -1109,6 +1143,8 @@ static int cmd_flow(int argc, char **argv)
 				ts_to_json(&ts), "action", drop ? "drop" : "forward");
 		if (bid >= 0)
 			json_object_set_new(req, "bid", json_integer(bid));
+		if (att >= 0) /* placed on an access technology, attached or not yet */
+			json_object_set_new(req, "att", json_integer(att));
 		output(call(req, NULL, NULL), flow_cols);
 		return 0;
 	}
@@ -1166,6 +1202,67 @@ static int cmd_state(int argc, char **argv)
 		return 1;
 	puts(text);
 	free(text);
+	return 0;
+}
+
+/*
+ * A listing fetched in pages ({"offset", "limit"} -> {"items", "next"}): any size
+ * fits under the control socket's reply cap. -j streams the pages as one JSON
+ * array; the table is printed once every page is in. Entries added or removed
+ * between two pages may shift the pages by as many.
+ */
+#define CTL_PAGE 2000
+
+static int paged(int argc, char **argv, const char *cmd, const char *const *cols)
+{
+	json_t *all = json_array();
+	json_int_t offset = 0;
+	bool first = true;
+
+	no_more_args(argc, argv, 1);
+	for (;;) {
+		json_t *res = call(
+		    json_pack("{s:s,s:I,s:i}", "cmd", cmd, "offset", offset, "limit", CTL_PAGE),
+		    NULL, NULL);
+		json_t *items = json_object_get(res, "items"), *next = json_object_get(res, "next");
+		size_t i;
+		json_t *e;
+
+		if (json_is_array(res) && first) { /* a daemon that does not page */
+			json_decref(all);
+			output(res, cols);
+			return 0;
+		}
+		if (!json_is_array(items))
+			die("broken reply from flowmobd: no \"items\" in a page");
+		json_array_foreach(items, i, e)
+		{
+			if (g.json) {
+				char *t = json_dumps(e, JSON_COMPACT | JSON_ENCODE_ANY);
+
+				if (!t)
+					die("out of memory");
+				fputs(first ? "[" : ",", stdout);
+				fputs(t, stdout);
+				free(t);
+			} else {
+				json_array_append(all, e);
+			}
+			first = false;
+		}
+		if (!json_is_integer(next) || json_integer_value(next) <= offset) {
+			json_decref(res);
+			break;
+		}
+		offset = json_integer_value(next);
+		json_decref(res);
+	}
+	if (g.json) {
+		puts(first ? "[]" : "]");
+		json_decref(all);
+	} else {
+		output(all, cols);
+	}
 	return 0;
 }
 
@@ -1228,9 +1325,9 @@ int main(int argc, char **argv)
 	cmd = argv[0];
 
 	if (!strcmp(cmd, "bindings"))
-		return simple(argc, argv, "bindings", binding_cols);
+		return paged(argc, argv, "bindings", binding_cols);
 	if (!strcmp(cmd, "flows"))
-		return simple(argc, argv, "flows", flow_cols);
+		return paged(argc, argv, "flows", flow_cols);
 	if (!strcmp(cmd, "stats"))
 		return simple(argc, argv, "stats", NULL);
 	if (!strcmp(cmd, "peers"))
